@@ -1,0 +1,1 @@
+"""Data layer: models, queries, services and access rules. Never imports Streamlit."""

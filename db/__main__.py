@@ -1,0 +1,75 @@
+"""Command line: python -m db upgrade | stats UNIT [--as-of DATE] [--json] | create-user …"""
+
+import argparse
+import getpass
+import json
+import os
+import sys
+from datetime import date
+
+from db.auth import SYSTEM, create_user
+from db.engine import SessionLocal
+from db.errors import UserError
+from db.migrate import upgrade
+from db.queries import fetch_indicators, resolve_unit
+
+
+def _stats(args: argparse.Namespace) -> int:
+    as_of = date.fromisoformat(args.as_of) if args.as_of else date.today()
+    with SessionLocal() as session:
+        unit = resolve_unit(session, actor=SYSTEM, ref=args.unit)
+        ind = fetch_indicators(session, actor=SYSTEM, unit_id=unit.id, as_of=as_of)
+    if args.json:
+        print(json.dumps(ind.as_dict(), ensure_ascii=False))
+    else:
+        for key, value in ind.as_dict().items():
+            print(f"{key}: {value}")
+    return 0
+
+
+def _create_user(args: argparse.Namespace) -> int:
+    password = os.environ.get("NEW_USER_PASSWORD") or getpass.getpass("Mật khẩu: ")
+    with SessionLocal.begin() as session:
+        unit_id = resolve_unit(session, actor=SYSTEM, ref=args.unit).id if args.unit else None
+        user = create_user(
+            session, actor=SYSTEM, username=args.username, password=password,
+            full_name=args.full_name or args.username, role=args.role, unit_id=unit_id, team_id=args.team,
+        )
+        print(f"Đã tạo tài khoản “{user.username}” ({user.role}).")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the command and run it; a user error prints its Vietnamese message and exits 2."""
+    parser = argparse.ArgumentParser(prog="python -m db", description="Quản trị cơ sở dữ liệu Tổ CNSCĐ.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("upgrade", help="Tạo hoặc nâng cấp lược đồ cơ sở dữ liệu")
+    stats = sub.add_parser("stats", help="Chỉ tiêu của một địa bàn (mã hoặc đúng tên)")
+    stats.add_argument("unit")
+    stats.add_argument("--as-of", help="Ngày tính, dạng YYYY-MM-DD (mặc định: hôm nay)")
+    stats.add_argument("--json", action="store_true")
+    user = sub.add_parser("create-user", help="Tạo tài khoản (mật khẩu đọc từ NEW_USER_PASSWORD hoặc hỏi)")
+    user.add_argument("username")
+    user.add_argument("--role", required=True, choices=["admin", "officer", "volunteer", "leader"])
+    user.add_argument("--unit", help="Mã hoặc đúng tên địa bàn (bỏ trống với quản trị toàn quốc)")
+    user.add_argument("--team", type=int, help="Mã tổ (với thành viên tổ)")
+    user.add_argument("--full-name")
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "upgrade":
+            upgrade()
+            print("Lược đồ cơ sở dữ liệu đã ở phiên bản mới nhất.")
+            return 0
+        if args.command == "stats":
+            return _stats(args)
+        return _create_user(args)
+    except UserError as err:
+        print(err.message, file=sys.stderr)
+        return 2
+    except ValueError as err:
+        print(f"Giá trị không hợp lệ: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

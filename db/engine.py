@@ -1,0 +1,60 @@
+"""The one engine and session factory, chosen by DATABASE_URL (default: the embedded SQLite file)."""
+
+import os
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import sessionmaker
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = Path(os.environ.get("DATA_DIR", ROOT / "data"))
+DEFAULT_URL = f"sqlite:///{DATA_DIR / 'tocnscd.sqlite3'}"
+
+SessionLocal = sessionmaker(expire_on_commit=False)
+_engine: Engine | None = None
+
+
+def database_url() -> str:
+    """The URL in force: DATABASE_URL, or the embedded SQLite file under the data folder."""
+    return os.environ.get("DATABASE_URL") or DEFAULT_URL
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+    """WAL lets readers go on during a write; the busy timeout waits instead of failing."""
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.close()
+
+
+def make_engine(url: str) -> Engine:
+    """Create an engine with the settings each backend needs."""
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    # pre_ping re-checks a pooled connection, so a restarted server costs one retry, not an error.
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+
+
+def configure(url: str | None = None) -> Engine:
+    """(Re)bind the session factory to `url` (default: `database_url()`) and return the engine."""
+    global _engine
+    if _engine is not None:
+        _engine.dispose()
+    _engine = make_engine(url or database_url())
+    SessionLocal.configure(bind=_engine)
+    return _engine
+
+
+def get_engine() -> Engine:
+    """The engine in force, created on first use."""
+    return _engine if _engine is not None else configure()
+
+
+get_engine()

@@ -1,0 +1,193 @@
+"""Typed SQLAlchemy models: units, the unit closure, teams, members, activities, users, audit."""
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# Stable constraint names keep Alembic migrations identical on SQLite and PostgreSQL.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Declarative base with the project's naming convention."""
+
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Unit(Base):
+    """An administrative unit: province, district, commune or village; any depth, one parent."""
+
+    __tablename__ = "units"
+    __table_args__ = (
+        UniqueConstraint("structure", "tier", "code", name="uq_units_structure_tier_code"),
+        Index("ix_units_parent_name", "parent_id", "name"),
+        Index("ix_units_tier_structure", "tier", "structure"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="RESTRICT"), index=True)
+    structure: Mapped[str] = mapped_column(String(10), default="legacy")  # legacy | 2025
+    tier: Mapped[str] = mapped_column(String(10))  # province | district | commune | village
+    level: Mapped[int] = mapped_column(Integer)  # depth from the province, 1-based
+    kind: Mapped[str] = mapped_column(String(40))  # "Tỉnh", "Huyện", "Xã", "Thôn"…
+    name: Mapped[str] = mapped_column(String(150))  # full name with its kind: "Xã Tam Phước"
+    short_name: Mapped[str] = mapped_column(String(150))  # "Tam Phước"
+    search_name: Mapped[str] = mapped_column(String(150), index=True)  # fold(name)
+    code: Mapped[str | None] = mapped_column(String(12))  # official code where one exists
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+
+
+class UnitPath(Base):
+    """Closure table: one row per (ancestor, descendant) pair, self included at depth 0."""
+
+    __tablename__ = "unit_paths"
+    __table_args__ = (Index("ix_unit_paths_descendant", "descendant_id", "depth"),)
+
+    ancestor_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"), primary_key=True)
+    descendant_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"), primary_key=True)
+    depth: Mapped[int] = mapped_column(Integer)
+
+
+class Team(Base):
+    """A Community Digital Technology Team (Tổ CNSCĐ) of one village or one commune."""
+
+    __tablename__ = "teams"
+    __table_args__ = (
+        # At most one open team per unit; dated overlaps are checked by the service.
+        Index(
+            "uq_teams_open_unit",
+            "unit_id",
+            unique=True,
+            sqlite_where=text("closed_on IS NULL"),
+            postgresql_where=text("closed_on IS NULL"),
+        ),
+        Index("ix_teams_dates", "established_on", "closed_on"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="RESTRICT"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    established_on: Mapped[date] = mapped_column(Date)
+    decision_no: Mapped[str | None] = mapped_column(String(60))
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now(), onupdate=func.now())
+
+
+class Member(Base):
+    """A person serving in a team, with the dates of their membership."""
+
+    __tablename__ = "members"
+    __table_args__ = (
+        Index(
+            "uq_members_active_leader",
+            "team_id",
+            unique=True,
+            sqlite_where=text("role = 'leader' AND left_on IS NULL"),
+            postgresql_where=text("role = 'leader' AND left_on IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
+    full_name: Mapped[str] = mapped_column(String(120))
+    gender: Mapped[str | None] = mapped_column(String(10))  # male | female
+    birth_year: Mapped[int | None] = mapped_column(Integer)
+    phone: Mapped[str | None] = mapped_column(String(15))  # normalised 0xxxxxxxxx
+    role: Mapped[str] = mapped_column(String(10), default="member")  # leader | deputy | member
+    organisation: Mapped[str] = mapped_column(String(20), default="other")
+    position: Mapped[str | None] = mapped_column(String(120))
+    joined_on: Mapped[date] = mapped_column(Date)
+    left_on: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+
+
+class Activity(Base):
+    """One activity report of a team; `form_token` makes a resubmitted form count once."""
+
+    __tablename__ = "activities"
+    __table_args__ = (Index("ix_activities_team_date", "team_id", "activity_date"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="RESTRICT"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="RESTRICT"), index=True)
+    activity_date: Mapped[date] = mapped_column(Date, index=True)
+    activity_type: Mapped[str] = mapped_column(String(20))
+    people_reached: Mapped[int] = mapped_column(Integer, default=0)
+    households_reached: Mapped[int] = mapped_column(Integer, default=0)
+    results: Mapped[int] = mapped_column(Integer, default=0)
+    note: Mapped[str | None] = mapped_column(Text)
+    photo: Mapped[str | None] = mapped_column(String(80))
+    reported_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    form_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now(), onupdate=func.now())
+
+
+class User(Base):
+    """An account bound to a unit (and, for a volunteer, a team); no unit means the whole country."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(60), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    full_name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(10))  # admin | officer | volunteer | leader
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="RESTRICT"))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"))
+    is_active: Mapped[bool] = mapped_column(default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+
+
+class AuditEntry(Base):
+    """Who changed which record, when, with the values before and after."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_entity", "entity", "entity_id"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(20))  # create | update | close | delete
+    entity: Mapped[str] = mapped_column(String(30))
+    entity_id: Mapped[int] = mapped_column(BigInteger)
+    before: Mapped[dict | None] = mapped_column(JSON)
+    after: Mapped[dict | None] = mapped_column(JSON)
+
+
+class DataVersion(Base):
+    """A single counter bumped by every write, so cached reads are keyed on fresh data."""
+
+    __tablename__ = "data_version"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -1,0 +1,501 @@
+"""Read functions: every one takes the acting user, checks scope, aggregates in SQL."""
+
+from dataclasses import asdict, dataclass
+from datetime import date, timedelta
+
+import pandas as pd
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from db.access import Actor, ensure_can_read_team, ensure_can_read_unit
+from db.errors import NotFound
+from db.models import Activity, DataVersion, Member, Team, Unit, UnitPath
+from db.text import fold
+
+ACTIVE_WINDOW_DAYS = 30
+
+
+@dataclass(frozen=True)
+class UnitInfo:
+    """One unit with what pages need to label and navigate it."""
+
+    id: int
+    name: str
+    short_name: str
+    tier: str
+    kind: str
+    level: int
+    parent_id: int | None
+    code: str | None
+    has_children: bool
+
+
+@dataclass(frozen=True)
+class Indicators:
+    """The headline indicators of a unit's subtree as of a date (SPEC's `stats`)."""
+
+    unit: str
+    unit_id: int | None
+    as_of: str
+    villages: int
+    villages_covered: int
+    village_coverage: float
+    communes: int
+    communes_with_team: int
+    commune_coverage: float
+    teams: int
+    members: int
+    activities: int
+    people_reached: int
+    active_team_rate: float
+    silent_teams: int
+
+    def as_dict(self) -> dict:
+        """Plain dict for JSON output."""
+        return asdict(self)
+
+
+NATIONAL_NAME = "Cả nước"
+
+
+def team_active_on(as_of: date, team: type[Team] | Team = Team) -> ColumnElement[bool]:
+    """A team counts as active on `as_of` once established and until the day it stopped."""
+    return and_(team.established_on <= as_of, or_(team.closed_on.is_(None), team.closed_on > as_of))
+
+
+def member_active_on(as_of: date) -> ColumnElement[bool]:
+    """A member counts from the day they joined until the day they left."""
+    return and_(Member.joined_on <= as_of, or_(Member.left_on.is_(None), Member.left_on > as_of))
+
+
+def fetch_data_version(session: Session) -> int:
+    """The write counter that keys cached reads; 0 on an empty database."""
+    return session.scalar(select(DataVersion.version).where(DataVersion.id == 1)) or 0
+
+
+def _unit_info(session: Session, unit: Unit) -> UnitInfo:
+    has_children = bool(session.scalar(select(func.count()).where(Unit.parent_id == unit.id).limit(1)))
+    return UnitInfo(
+        id=unit.id,
+        name=unit.name,
+        short_name=unit.short_name,
+        tier=unit.tier,
+        kind=unit.kind,
+        level=unit.level,
+        parent_id=unit.parent_id,
+        code=unit.code,
+        has_children=has_children,
+    )
+
+
+def fetch_unit(session: Session, *, actor: Actor, unit_id: int) -> UnitInfo:
+    """One unit inside the actor's scope."""
+    unit = session.get(Unit, unit_id)
+    if unit is None:
+        raise NotFound("Không tìm thấy địa bàn.")
+    ensure_can_read_unit(session, actor, unit_id)
+    return _unit_info(session, unit)
+
+
+def fetch_children(session: Session, *, actor: Actor, parent_id: int | None) -> pd.DataFrame:
+    """The children of a unit (the provinces for `None`), by name, inside the actor's scope."""
+    if parent_id is None:
+        if not actor.is_national:
+            return fetch_children(session, actor=actor, parent_id=actor.unit_id)
+        cond = Unit.parent_id.is_(None)
+    else:
+        ensure_can_read_unit(session, actor, parent_id)
+        cond = Unit.parent_id == parent_id
+    rows = session.execute(
+        select(Unit.id, Unit.name, Unit.tier, Unit.kind).where(cond).order_by(Unit.name)
+    ).all()
+    return pd.DataFrame(rows, columns=["id", "name", "tier", "kind"])
+
+
+def fetch_ancestors(session: Session, *, actor: Actor, unit_id: int) -> list[UnitInfo]:
+    """The chain from the actor's root down to the unit, the unit included (a breadcrumb)."""
+    ensure_can_read_unit(session, actor, unit_id)
+    stmt = (
+        select(Unit)
+        .join(UnitPath, UnitPath.ancestor_id == Unit.id)
+        .where(UnitPath.descendant_id == unit_id)
+        .order_by(UnitPath.depth.desc())
+    )
+    chain = [_unit_info(session, u) for u in session.scalars(stmt)]
+    if actor.unit_id is not None:
+        ids = [u.id for u in chain]
+        chain = chain[ids.index(actor.unit_id) :]
+    return chain
+
+
+def search_units_stmt(*, query: str, tiers: tuple[str, ...] | None, root_id: int | None, limit: int) -> Select:
+    """Units whose folded name contains the folded query, labelled with their parent and grandparent."""
+    parent, grand = aliased(Unit), aliased(Unit)
+    stmt = (
+        select(Unit.id, Unit.name, Unit.tier, parent.name.label("parent"), grand.name.label("grandparent"))
+        .outerjoin(parent, parent.id == Unit.parent_id)
+        .outerjoin(grand, grand.id == parent.parent_id)
+        .where(Unit.search_name.contains(fold(query), autoescape=True))
+        .order_by(Unit.level, func.length(Unit.name), Unit.name)
+        .limit(limit)
+    )
+    if tiers:
+        stmt = stmt.where(Unit.tier.in_(tiers))
+    if root_id is not None:
+        stmt = stmt.join(UnitPath, and_(UnitPath.descendant_id == Unit.id, UnitPath.ancestor_id == root_id))
+    return stmt
+
+
+def search_units(
+    session: Session, *, actor: Actor, query: str, tiers: tuple[str, ...] | None = None, limit: int = 50
+) -> pd.DataFrame:
+    """Search units in scope ignoring case and diacritics: "tam phuoc" finds "Xã Tam Phước"."""
+    if not fold(query):
+        return pd.DataFrame(columns=["id", "name", "tier", "parent", "grandparent", "label"])
+    rows = session.execute(
+        search_units_stmt(query=query, tiers=tiers, root_id=actor.unit_id, limit=limit)
+    ).all()
+    df = pd.DataFrame(rows, columns=["id", "name", "tier", "parent", "grandparent"])
+    df["label"] = [
+        ", ".join(p for p in (r.name, r.parent, r.grandparent) if isinstance(p, str)) for r in df.itertuples()
+    ]
+    return df
+
+
+def _active_team_units(as_of: date):  # type: ignore[no-untyped-def]
+    """Subquery of unit ids that have an active team on the date."""
+    return select(Team.unit_id).where(team_active_on(as_of)).distinct().subquery("covered")
+
+
+def _group_cond(grp: type[Unit], *, parent_id: int | None, unit_id: int | None) -> ColumnElement[bool]:
+    """Which units to group by: one unit, the children of a unit, or the provinces."""
+    if unit_id is not None:
+        return grp.id == unit_id
+    if parent_id is not None:
+        return grp.parent_id == parent_id
+    return grp.parent_id.is_(None)
+
+
+def coverage_stmt(*, as_of: date, parent_id: int | None = None, unit_id: int | None = None) -> Select:
+    """Villages, covered villages, communes and communes with a team, per grouped unit."""
+    grp, desc = aliased(Unit), aliased(Unit)
+    covered = _active_team_units(as_of)
+    is_village = desc.tier == "village"
+    is_commune = desc.tier == "commune"
+    has_team = covered.c.unit_id.is_not(None)
+
+    def count_if(cond: ColumnElement[bool]) -> ColumnElement[int]:
+        return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
+
+    return (
+        select(
+            grp.id,
+            grp.name,
+            grp.tier,
+            count_if(is_village).label("villages"),
+            count_if(and_(is_village, has_team)).label("covered"),
+            count_if(is_commune).label("communes"),
+            count_if(and_(is_commune, has_team)).label("communes_with_team"),
+        )
+        .select_from(grp)
+        .outerjoin(UnitPath, UnitPath.ancestor_id == grp.id)
+        .outerjoin(desc, and_(desc.id == UnitPath.descendant_id, desc.tier.in_(("village", "commune"))))
+        .outerjoin(covered, covered.c.unit_id == desc.id)
+        .where(_group_cond(grp, parent_id=parent_id, unit_id=unit_id))
+        .group_by(grp.id, grp.name, grp.tier)
+        .order_by(grp.name)
+    )
+
+
+def team_counts_stmt(*, as_of: date, parent_id: int | None = None, unit_id: int | None = None) -> Select:
+    """Active teams and their active members, per grouped unit."""
+    grp = aliased(Unit)
+    members = (
+        select(Member.team_id, func.count().label("n"))
+        .where(member_active_on(as_of))
+        .group_by(Member.team_id)
+        .subquery("m")
+    )
+    return (
+        select(grp.id, func.count(Team.id).label("teams"), func.coalesce(func.sum(members.c.n), 0).label("members"))
+        .select_from(grp)
+        .join(UnitPath, UnitPath.ancestor_id == grp.id)
+        .join(Team, and_(Team.unit_id == UnitPath.descendant_id, team_active_on(as_of)))
+        .outerjoin(members, members.c.team_id == Team.id)
+        .where(_group_cond(grp, parent_id=parent_id, unit_id=unit_id))
+        .group_by(grp.id)
+    )
+
+
+COVERAGE_COLUMNS = ["unit_id", "name", "tier", "villages", "covered", "communes", "communes_with_team"]
+COUNT_COLUMNS = ("villages", "covered", "communes", "communes_with_team", "teams", "members")
+
+
+def _coverage_frame(session: Session, *, as_of: date, parent_id: int | None, unit_id: int | None) -> pd.DataFrame:
+    """Run the coverage and team-count aggregates and join them (both small: one row per unit)."""
+    kw = {"as_of": as_of, "parent_id": parent_id, "unit_id": unit_id}
+    df = pd.DataFrame(session.execute(coverage_stmt(**kw)).all(), columns=COVERAGE_COLUMNS)
+    tc = pd.DataFrame(session.execute(team_counts_stmt(**kw)).all(), columns=["unit_id", "teams", "members"])
+    df = df.merge(tc, on="unit_id", how="left")
+    for col in COUNT_COLUMNS:
+        df[col] = df[col].fillna(0).astype("int64")
+    df["coverage"] = (df["covered"] / df["villages"].where(df["villages"] > 0)).astype("float64")
+    return df
+
+
+def fetch_coverage_by_child(
+    session: Session, *, actor: Actor, unit_id: int | None, as_of: date | None = None
+) -> pd.DataFrame:
+    """Coverage, teams and members of each child of a unit (the provinces for the whole country)."""
+    if unit_id is None and not actor.is_national:
+        unit_id = actor.unit_id
+    if unit_id is not None:
+        ensure_can_read_unit(session, actor, unit_id)
+    return _coverage_frame(session, as_of=as_of or date.today(), parent_id=unit_id, unit_id=None)
+
+
+def _activity_totals(session: Session, *, unit_id: int | None, as_of: date) -> tuple[int, int]:
+    """Reports and people reached in the subtree up to the date."""
+    stmt = select(func.count(Activity.id), func.coalesce(func.sum(Activity.people_reached), 0)).where(
+        Activity.activity_date <= as_of
+    )
+    if unit_id is not None:
+        stmt = stmt.join(UnitPath, and_(UnitPath.descendant_id == Activity.unit_id, UnitPath.ancestor_id == unit_id))
+    n, people = session.execute(stmt).one()
+    return int(n), int(people)
+
+
+def _reporting_teams(session: Session, *, unit_id: int | None, as_of: date) -> tuple[int, int]:
+    """Active teams, and those with a report in the 30 days up to the date."""
+    since = as_of - timedelta(days=ACTIVE_WINDOW_DAYS - 1)
+    reported = (
+        select(Activity.team_id)
+        .where(Activity.activity_date.between(since, as_of))
+        .distinct()
+        .subquery("reported")
+    )
+    stmt = (
+        select(func.count(Team.id), func.count(reported.c.team_id))
+        .select_from(Team)
+        .outerjoin(reported, reported.c.team_id == Team.id)
+        .where(team_active_on(as_of))
+    )
+    if unit_id is not None:
+        stmt = stmt.join(UnitPath, and_(UnitPath.descendant_id == Team.unit_id, UnitPath.ancestor_id == unit_id))
+    active, reporting = session.execute(stmt).one()
+    return int(active), int(reporting)
+
+
+def _ratio(num: int, den: int) -> float:
+    return num / den if den else 0.0
+
+
+def fetch_indicators(session: Session, *, actor: Actor, unit_id: int | None, as_of: date | None = None) -> Indicators:
+    """The indicators of a unit's whole subtree as of a date (the whole country for `None`)."""
+    as_of = as_of or date.today()
+    if unit_id is None and not actor.is_national:
+        unit_id = actor.unit_id
+    if unit_id is None:
+        df = _coverage_frame(session, as_of=as_of, parent_id=None, unit_id=None)
+        name = NATIONAL_NAME
+    else:
+        ensure_can_read_unit(session, actor, unit_id)
+        df = _coverage_frame(session, as_of=as_of, parent_id=None, unit_id=unit_id)
+        if df.empty:
+            raise NotFound("Không tìm thấy địa bàn.")
+        name = str(df["name"].iloc[0])
+    sums = {col: int(df[col].sum()) for col in COUNT_COLUMNS}
+    activities, people = _activity_totals(session, unit_id=unit_id, as_of=as_of)
+    active, reporting = _reporting_teams(session, unit_id=unit_id, as_of=as_of)
+    return Indicators(
+        unit=name,
+        unit_id=unit_id,
+        as_of=as_of.isoformat(),
+        villages=sums["villages"],
+        villages_covered=sums["covered"],
+        village_coverage=_ratio(sums["covered"], sums["villages"]),
+        communes=sums["communes"],
+        communes_with_team=sums["communes_with_team"],
+        commune_coverage=_ratio(sums["communes_with_team"], sums["communes"]),
+        teams=sums["teams"],
+        members=sums["members"],
+        activities=activities,
+        people_reached=people,
+        active_team_rate=_ratio(reporting, active),
+        silent_teams=active - reporting,
+    )
+
+
+def fetch_uncovered_villages(
+    session: Session, *, actor: Actor, unit_id: int | None, as_of: date | None = None, limit: int = 2000
+) -> pd.DataFrame:
+    """Villages in the subtree with no active team on the date, with their commune and district."""
+    as_of = as_of or date.today()
+    if unit_id is None and not actor.is_national:
+        unit_id = actor.unit_id
+    if unit_id is not None:
+        ensure_can_read_unit(session, actor, unit_id)
+    covered = _active_team_units(as_of)
+    commune, district = aliased(Unit), aliased(Unit)
+    stmt = (
+        select(Unit.id, Unit.name, commune.name, district.name)
+        .outerjoin(covered, covered.c.unit_id == Unit.id)
+        .outerjoin(commune, commune.id == Unit.parent_id)
+        .outerjoin(district, district.id == commune.parent_id)
+        .where(Unit.tier == "village", covered.c.unit_id.is_(None))
+        .order_by(district.name, commune.name, Unit.name)
+        .limit(limit)
+    )
+    if unit_id is not None:
+        stmt = stmt.join(UnitPath, and_(UnitPath.descendant_id == Unit.id, UnitPath.ancestor_id == unit_id))
+    return pd.DataFrame(session.execute(stmt).all(), columns=["unit_id", "village", "commune", "district"])
+
+
+def fetch_villages(session: Session, *, actor: Actor, commune_id: int, as_of: date | None = None) -> pd.DataFrame:
+    """The villages of a commune with their active team, if any."""
+    ensure_can_read_unit(session, actor, commune_id)
+    as_of = as_of or date.today()
+    stmt = (
+        select(Unit.id, Unit.kind, Unit.name, Team.id, Team.name, Team.established_on)
+        .outerjoin(Team, and_(Team.unit_id == Unit.id, team_active_on(as_of)))
+        .where(Unit.parent_id == commune_id, Unit.tier == "village")
+        .order_by(Unit.name)
+    )
+    return pd.DataFrame(
+        session.execute(stmt).all(),
+        columns=["unit_id", "kind", "name", "team_id", "team_name", "established_on"],
+    )
+
+
+def teams_stmt(*, root_id: int | None, status: str, query: str, as_of: date) -> Select:
+    """Teams under a unit with their unit, commune and active-member count."""
+    parent = aliased(Unit)
+    members = (
+        select(Member.team_id, func.count().label("n"))
+        .where(member_active_on(as_of))
+        .group_by(Member.team_id)
+        .subquery("m")
+    )
+    active = team_active_on(as_of)
+    stmt = (
+        select(
+            Team.id,
+            Team.name,
+            Unit.name.label("unit"),
+            parent.name.label("parent"),
+            Unit.tier,
+            Team.established_on,
+            Team.decision_no,
+            Team.closed_on,
+            case((active, True), else_=False).label("active"),
+            func.coalesce(members.c.n, 0).label("members"),
+        )
+        .join(Unit, Unit.id == Team.unit_id)
+        .outerjoin(parent, parent.id == Unit.parent_id)
+        .outerjoin(members, members.c.team_id == Team.id)
+        .order_by(parent.name, Unit.name, Team.established_on)
+    )
+    if root_id is not None:
+        stmt = stmt.join(UnitPath, and_(UnitPath.descendant_id == Team.unit_id, UnitPath.ancestor_id == root_id))
+    if status == "active":
+        stmt = stmt.where(active)
+    elif status == "closed":
+        stmt = stmt.where(~active)
+    if fold(query):
+        needle = fold(query)
+        stmt = stmt.where(or_(Unit.search_name.contains(needle, autoescape=True), func.lower(Team.name).contains(query.strip().lower(), autoescape=True)))
+    return stmt
+
+
+def fetch_teams(
+    session: Session,
+    *,
+    actor: Actor,
+    unit_id: int | None,
+    status: str = "all",
+    query: str = "",
+    as_of: date | None = None,
+    limit: int = 5000,
+) -> pd.DataFrame:
+    """Teams under a unit in scope, filtered by status (all | active | closed) and a search text."""
+    if unit_id is None and not actor.is_national:
+        unit_id = actor.unit_id
+    if unit_id is not None:
+        ensure_can_read_unit(session, actor, unit_id)
+    stmt = teams_stmt(root_id=unit_id, status=status, query=query, as_of=as_of or date.today()).limit(limit)
+    cols = ["team_id", "name", "unit", "parent", "tier", "established_on", "decision_no", "closed_on", "active", "members"]
+    df = pd.DataFrame(session.execute(stmt).all(), columns=cols)
+    df["active"] = df["active"].astype(bool)
+    return df
+
+
+@dataclass(frozen=True)
+class TeamInfo:
+    """One team with its unit, for the edit form."""
+
+    id: int
+    name: str
+    unit_id: int
+    unit_name: str
+    established_on: date
+    decision_no: str | None
+    closed_on: date | None
+    note: str | None
+
+
+def fetch_team(session: Session, *, actor: Actor, team_id: int) -> TeamInfo:
+    """One team inside the actor's scope."""
+    ensure_can_read_team(session, actor, team_id)
+    team = session.get(Team, team_id)
+    assert team is not None  # ensure_can_read_team raised otherwise
+    unit = session.get(Unit, team.unit_id)
+    return TeamInfo(
+        id=team.id,
+        name=team.name,
+        unit_id=team.unit_id,
+        unit_name=unit.name if unit else "",
+        established_on=team.established_on,
+        decision_no=team.decision_no,
+        closed_on=team.closed_on,
+        note=team.note,
+    )
+
+
+def fetch_members(session: Session, *, actor: Actor, team_id: int, include_left: bool = True) -> pd.DataFrame:
+    """The members of a team, leaders first."""
+    ensure_can_read_team(session, actor, team_id)
+    order = case((Member.role == "leader", 0), (Member.role == "deputy", 1), else_=2)
+    stmt = select(
+        Member.id,
+        Member.full_name,
+        Member.gender,
+        Member.birth_year,
+        Member.phone,
+        Member.role,
+        Member.organisation,
+        Member.position,
+        Member.joined_on,
+        Member.left_on,
+    ).where(Member.team_id == team_id).order_by(order, Member.full_name)
+    if not include_left:
+        stmt = stmt.where(Member.left_on.is_(None))
+    cols = ["member_id", "full_name", "gender", "birth_year", "phone", "role", "organisation", "position", "joined_on", "left_on"]
+    return pd.DataFrame(session.execute(stmt).all(), columns=cols)
+
+
+def resolve_unit(session: Session, *, actor: Actor, ref: str) -> UnitInfo:
+    """Find a unit by official code, exact name, or name without diacritics, when that is unique."""
+    ref = ref.strip()
+    candidates: list[Unit] = []
+    for cond in (Unit.code == ref, Unit.name == ref, Unit.search_name == fold(ref)):
+        candidates = list(session.scalars(select(Unit).where(cond).limit(20)))
+        if candidates:
+            break
+    if not candidates:
+        raise NotFound(f"Không tìm thấy địa bàn “{ref}”.")
+    if len(candidates) > 1:
+        parents = {u.id: u.name for u in session.scalars(select(Unit).where(Unit.id.in_([c.parent_id for c in candidates])))}
+        names = "; ".join(f"{c.name} – {parents.get(c.parent_id, '')} (mã {c.code or c.id})" for c in candidates)
+        raise NotFound(f"“{ref}” trùng tên nhiều địa bàn: {names}. Hãy dùng mã địa bàn.")
+    ensure_can_read_unit(session, actor, candidates[0].id)
+    return _unit_info(session, candidates[0])

@@ -1,0 +1,48 @@
+"""The user-facing Vietnamese vocabulary: every label that names a code, in one place."""
+
+ROLES: dict[str, str] = {
+    "admin": "Quản trị hệ thống",
+    "officer": "Cán bộ địa bàn",
+    "volunteer": "Thành viên tổ",
+    "leader": "Lãnh đạo",
+}
+
+TIERS: dict[str, str] = {
+    "province": "Tỉnh / thành phố",
+    "district": "Huyện / quận / thị xã / thành phố",
+    "commune": "Xã / phường / thị trấn",
+    "village": "Thôn / khối phố / tổ dân phố / ấp / bản",
+}
+
+# Kinds a village may take; officers pick one when they add a village.
+VILLAGE_KINDS: list[str] = ["Thôn", "Khối phố", "Tổ dân phố", "Ấp", "Bản", "Làng", "Buôn", "Khu phố"]
+
+MEMBER_ROLES: dict[str, str] = {"leader": "Tổ trưởng", "deputy": "Tổ phó", "member": "Thành viên"}
+
+GENDERS: dict[str, str] = {"male": "Nam", "female": "Nữ"}
+
+ORGANISATIONS: dict[str, str] = {
+    "commune_staff": "UBND xã / công chức",
+    "youth_union": "Đoàn Thanh niên",
+    "women_union": "Hội Liên hiệp Phụ nữ",
+    "farmers_union": "Hội Nông dân",
+    "veterans": "Hội Cựu chiến binh",
+    "police": "Công an",
+    "village_head": "Trưởng thôn / Bí thư chi bộ",
+    "telecom_post": "Doanh nghiệp viễn thông – bưu chính",
+    "teacher": "Giáo viên",
+    "other": "Khác",
+}
+
+ACTIVITY_TYPES: dict[str, str] = {
+    "loudspeaker": "Tuyên truyền qua hệ thống truyền thanh cơ sở",
+    "public_service": "Hướng dẫn dịch vụ công trực tuyến",
+    "app_install": "Hướng dẫn cài đặt, sử dụng ứng dụng, nền tảng số",
+    "cashless": "Hỗ trợ thanh toán không dùng tiền mặt",
+    "ecommerce": "Hỗ trợ hộ kinh doanh, quảng bá sản phẩm lên sàn thương mại điện tử",
+    "door_to_door": "Đi từng ngõ, gõ từng nhà",
+    "training": "Tập huấn, bồi dưỡng kỹ năng số",
+    "other": "Khác",
+}
+
+TEAM_STATUS: dict[bool, str] = {True: "Đang hoạt động", False: "Ngừng hoạt động"}

@@ -1,0 +1,1 @@
+"""Seed data: the official administrative units, the demo dataset."""

@@ -1,0 +1,204 @@
+"""The demo dataset: Quảng Nam, Phú Ninh and Núi Thành with villages, teams, members and accounts.
+
+Facts from the programme's news: on 31/08/2022 four localities of Phú Ninh (Tam Phước, Tam Dân,
+Tam Thành, Thị trấn Phú Thịnh) had set up 19 teams with 102 members, the rest of the district followed
+later; Núi Thành covered 100% of its villages. Village and people names are made up.
+"""
+
+import random
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from db.auth import SYSTEM, create_user
+from db.models import Member, Team, Unit, User
+from db.services import bump_data_version, insert_unit
+from db.text import fold
+from seed.units import Progress, load_units
+
+DEADLINE = date(2022, 8, 31)
+DEMO_PASSWORD = "Demo@CNSCD2022"
+PROVINCE_CODE = "49"  # Tỉnh Quảng Nam
+PHU_NINH, NUI_THANH = "Huyện Phú Ninh", "Huyện Núi Thành"
+# The four pioneer localities and how many villages each has; together 19 villages, one team each.
+PIONEERS = {"Xã Tam Phước": 6, "Xã Tam Dân": 5, "Xã Tam Thành": 4, "Thị trấn Phú Thịnh": 4}
+PIONEER_MEMBERS = 102
+UNCOVERED = {"Xã Tam Lãnh": 1, "Xã Tam Lộc": 2, "Xã Tam Đại": 1}  # Phú Ninh villages still without a team
+
+VILLAGE_WORDS = [
+    "Phú Mỹ", "An Mỹ", "Trung Đàn", "Khánh Thọ", "Thạnh Mỹ", "Vĩnh Quý", "Đàn Thượng", "Cẩm Khê",
+    "Tiên Hà", "Phước Lộc", "Hòa Bình", "Thạch Tân", "Quý Phước", "Long Khánh", "Bình Quế", "Định Phước",
+    "Phú Xuân", "Xuân Trung", "Tú Mỹ", "Dương Lâm", "Mỹ Thạch", "Lạc Sơn", "Thuận An", "Đông An",
+]
+FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Huỳnh", "Võ", "Phan", "Trương", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô", "Dương"]
+MALE = [("Văn", "Hùng"), ("Văn", "Dũng"), ("Minh", "Tuấn"), ("Đức", "Thịnh"), ("Hữu", "Phước"), ("Văn", "Lộc"),
+        ("Quang", "Huy"), ("Công", "Danh"), ("Thanh", "Sơn"), ("Văn", "Tâm"), ("Đình", "Khoa"), ("Ngọc", "Bảo")]
+FEMALE = [("Thị", "Hoa"), ("Thị", "Lan"), ("Thị Thu", "Hà"), ("Ngọc", "Ánh"), ("Thị", "Mai"), ("Thị", "Hằng"),
+          ("Thanh", "Thảo"), ("Thị Kim", "Oanh"), ("Thị", "Nhung"), ("Phương", "Linh"), ("Thị", "Diệu")]
+SUPPORT_ORGS = ["youth_union", "women_union", "farmers_union", "veterans", "police", "telecom_post", "teacher",
+                "commune_staff", "other"]
+
+
+def _village_kind(commune: Unit) -> str:
+    return "Khối phố" if commune.kind in ("Thị trấn", "Phường") else "Thôn"
+
+
+def _add_villages(session: Session, commune: Unit, count: int, rng: random.Random) -> list[Unit]:
+    """Create `count` villages under a commune, names drawn without repeats."""
+    kind = _village_kind(commune)
+    if kind == "Khối phố":
+        names = [str(i) for i in range(1, count + 1)]
+    else:
+        names = rng.sample(VILLAGE_WORDS, count)
+    return [
+        insert_unit(session, Unit(parent_id=commune.id, structure=commune.structure, tier="village",
+                                  level=commune.level + 1, kind=kind, name=f"{kind} {n}", short_name=n,
+                                  search_name=fold(f"{kind} {n}")))
+        for n in names
+    ]
+
+
+def _person(rng: random.Random, role: str, organisation: str, joined: date, birth_low: int = 1965) -> Member:
+    female = rng.random() < 0.45
+    middle, given = rng.choice(FEMALE if female else MALE)
+    return Member(
+        full_name=f"{rng.choice(FAMILY)} {middle} {given}",
+        gender="female" if female else "male",
+        birth_year=rng.randint(birth_low, 2004),
+        phone="0" + rng.choice("3579") + "".join(rng.choice("0123456789") for _ in range(8)),
+        role=role,
+        organisation=organisation,
+        position={"leader": "Trưởng thôn", "deputy": "Bí thư Chi đoàn"}.get(role),
+        joined_on=joined,
+    )
+
+
+def _add_team(session: Session, unit: Unit, start: date, decision: str, size: int, rng: random.Random) -> Team:
+    """A team with a leader, a deputy and `size - 2` members, all joining on the founding day."""
+    prefix = "Tổ CNSCĐ" if unit.tier == "village" else "Tổ CNSCĐ cấp xã"
+    team = Team(unit_id=unit.id, name=f"{prefix} {unit.name}", established_on=start, decision_no=decision)
+    session.add(team)
+    session.flush()
+    roles = [("leader", "village_head" if unit.tier == "village" else "commune_staff"), ("deputy", "youth_union")]
+    roles += [("member", rng.choice(SUPPORT_ORGS)) for _ in range(size - 2)]
+    for role, org in roles:
+        member = _person(rng, role, org, start, birth_low=1965 if role == "leader" else 1975)
+        member.team_id = team.id
+        session.add(member)
+    return team
+
+
+def _day_between(rng: random.Random, start: date, end: date) -> date:
+    return start + timedelta(days=rng.randint(0, (end - start).days))
+
+
+def _unit(session: Session, **where: object) -> Unit:
+    return session.scalars(select(Unit).filter_by(**where)).one()
+
+
+def load_demo(session: Session, *, progress: Progress = print) -> None:
+    """Load the official units and the demo dataset; a second run adds nothing."""
+    load_units(session, structure="legacy", progress=progress)
+    province = _unit(session, structure="legacy", tier="province", code=PROVINCE_CODE)
+    phu_ninh = _unit(session, parent_id=province.id, name=PHU_NINH)
+    nui_thanh = _unit(session, parent_id=province.id, name=NUI_THANH)
+    demo_villages = session.scalar(
+        select(func.count()).select_from(Unit).where(Unit.tier == "village", Unit.parent_id.in_(
+            select(Unit.id).where(Unit.parent_id.in_((phu_ninh.id, nui_thanh.id)))))
+    )
+    if demo_villages:
+        progress("Dữ liệu mẫu đã có, không thêm gì.")
+    else:
+        rng = random.Random(42)
+        _load_phu_ninh(session, phu_ninh, rng)
+        _load_nui_thanh(session, nui_thanh, rng)
+        progress("Dữ liệu mẫu: đã thêm thôn, tổ CNSCĐ và thành viên của Phú Ninh và Núi Thành.")
+    _load_accounts(session, province, phu_ninh, nui_thanh, progress)
+    bump_data_version(session)
+
+
+def _communes(session: Session, district: Unit) -> list[Unit]:
+    return list(session.scalars(select(Unit).where(Unit.parent_id == district.id).order_by(Unit.code)))
+
+
+def _load_phu_ninh(session: Session, district: Unit, rng: random.Random) -> None:
+    """19 pioneer teams with 102 members by 31/08/2022; the rest of the district later, a few still open."""
+    pioneer_villages: list[tuple[Unit, str]] = []
+    later: list[Unit] = []
+    for commune in _communes(session, district):
+        count = PIONEERS.get(commune.name) or rng.randint(5, 7)
+        villages = _add_villages(session, commune, count, rng)
+        if commune.name in PIONEERS:
+            decision = f"{rng.randint(100, 180)}/QĐ-UBND"  # one decision establishes a commune's teams
+            pioneer_villages += [(v, decision) for v in villages]
+        else:
+            later += villages[UNCOVERED.get(commune.name, 0):]
+        # The commune team came after the deadline everywhere in Phú Ninh.
+        _add_team(session, commune, _day_between(rng, date(2022, 10, 1), date(2023, 3, 31)),
+                  f"{rng.randint(200, 260)}/QĐ-UBND", rng.randint(5, 7), rng)
+    sizes = [PIONEER_MEMBERS // len(pioneer_villages)] * len(pioneer_villages)
+    for i in range(PIONEER_MEMBERS - sum(sizes)):
+        sizes[i] += 1
+    for (village, decision), size in zip(pioneer_villages, sizes, strict=True):
+        _add_team(session, village, _day_between(rng, date(2022, 7, 15), DEADLINE), decision, size, rng)
+    for village in later:
+        _add_team(session, village, _day_between(rng, date(2022, 9, 10), date(2023, 9, 30)),
+                  f"{rng.randint(300, 400)}/QĐ-UBND", rng.randint(4, 7), rng)
+
+
+def _load_nui_thanh(session: Session, district: Unit, rng: random.Random) -> None:
+    """Every village and commune with a team; one team stopped and was replaced."""
+    villages: list[Unit] = []
+    for commune in _communes(session, district):
+        villages += _add_villages(session, commune, rng.randint(4, 7), rng)
+        _add_team(session, commune, _day_between(rng, date(2022, 6, 1), date(2022, 8, 15)),
+                  f"{rng.randint(50, 99)}/QĐ-UBND", rng.randint(5, 7), rng)
+    for village in villages:
+        _add_team(session, village, _day_between(rng, date(2022, 6, 15), date(2022, 8, 25)),
+                  f"{rng.randint(100, 199)}/QĐ-UBND", rng.randint(4, 7), rng)
+    replaced = session.scalars(select(Team).where(Team.unit_id == villages[0].id)).one()
+    replaced.closed_on = date(2023, 12, 31)
+    for member in session.scalars(select(Member).where(Member.team_id == replaced.id)):
+        member.left_on = replaced.closed_on
+    session.flush()
+    _add_team(session, villages[0], date(2024, 2, 15), "25/QĐ-UBND", 6, rng).name += " (kiện toàn)"
+
+
+DEMO_ACCOUNTS = [
+    # username, full name, role, unit (district name, commune name) or None for the whole country
+    ("admin", "Quản trị hệ thống", "admin", None),
+    ("lanhdao.quangnam", "Lãnh đạo UBND tỉnh Quảng Nam", "leader", ()),
+    ("canbo.quangnam", "Cán bộ Sở Thông tin và Truyền thông", "officer", ()),
+    ("canbo.phuninh", "Cán bộ Phòng VH-TT huyện Phú Ninh", "officer", (PHU_NINH,)),
+    ("lanhdao.phuninh", "Lãnh đạo UBND huyện Phú Ninh", "leader", (PHU_NINH,)),
+    ("canbo.nuithanh", "Cán bộ Phòng VH-TT huyện Núi Thành", "officer", (NUI_THANH,)),
+    ("canbo.tamphuoc", "Công chức VH-XH xã Tam Phước", "officer", (PHU_NINH, "Xã Tam Phước")),
+    ("tnv.tamphuoc", "Thành viên tổ CNSCĐ xã Tam Phước", "volunteer", (PHU_NINH, "Xã Tam Phước", "village")),
+]
+
+
+def _load_accounts(session: Session, province: Unit, phu_ninh: Unit, nui_thanh: Unit, progress: Progress) -> None:
+    """Create the demo accounts that are missing (they exist only with the demo dataset)."""
+    districts = {PHU_NINH: phu_ninh, NUI_THANH: nui_thanh}
+    added = 0
+    for username, full_name, role, where in DEMO_ACCOUNTS:
+        if session.scalar(select(User.id).where(User.username == username)) is not None:
+            continue
+        unit_id: int | None = None
+        team_id: int | None = None
+        if where is not None:
+            unit = districts[where[0]] if where else province
+            if len(where) > 1:
+                unit = _unit(session, parent_id=unit.id, name=where[1])
+            unit_id = unit.id
+            if len(where) > 2:
+                team_id = session.scalar(
+                    select(Team.id).join(Unit, Unit.id == Team.unit_id)
+                    .where(Unit.parent_id == unit.id, Team.closed_on.is_(None)).order_by(Unit.name).limit(1)
+                )
+        create_user(session, actor=SYSTEM, username=username, password=DEMO_PASSWORD, full_name=full_name,
+                    role=role, unit_id=unit_id, team_id=team_id)
+        added += 1
+    if added:
+        progress(f"Tài khoản mẫu: đã tạo {added} tài khoản (mật khẩu {DEMO_PASSWORD}).")
