@@ -1,0 +1,43 @@
+"""Độ phủ: coverage of any unit's children, down to the villages still without a team."""
+
+from datetime import date
+
+import streamlit as st
+
+from ui import charts, data, fmt, panels, tables, widgets
+from ui.session import require_actor, shown_errors
+
+actor = require_actor()
+st.title("Độ phủ Tổ CNSCĐ")
+unit = widgets.unit_picker(actor, key="coverage_unit", stop_tier="commune", search_tiers=("province", "district", "commune"))
+today = date.today()
+as_of = st.date_input(
+    "Tính đến ngày", value=today, max_value=today, min_value=date(2018, 1, 1),
+    format=fmt.DATE_FORMAT, key="coverage_as_of",
+    help="Chọn một ngày trong quá khứ để xem độ phủ khi đó: chỉ tính các tổ đang hoạt động vào ngày ấy.",
+)
+
+
+@st.fragment(run_every="30s")
+def live_coverage() -> None:
+    """Indicators, the children's coverage and the villages without a team, for the chosen unit."""
+    with shown_errors():
+        ind = data.read("fetch_indicators", actor, unit_id=unit.id, as_of=as_of)
+        st.subheader(f"{ind.unit} — đến {fmt.day(as_of)}")
+        panels.indicator_cards(ind)
+        children = data.read("fetch_coverage_by_child", actor, unit_id=unit.id, as_of=as_of)
+        if unit.tier != "commune" and children["villages"].sum() > 0:
+            st.altair_chart(charts.build_coverage_chart(children), width="stretch", key="coverage_chart")
+            st.dataframe(tables.coverage_table(children), hide_index=True, width="stretch")
+        missing = data.read("fetch_uncovered_villages", actor, unit_id=unit.id, as_of=as_of)
+        uncovered = ind.villages - ind.villages_covered
+        st.subheader(f"Thôn, khối phố chưa có tổ ({fmt.number(uncovered)})")
+        if missing.empty:
+            st.success("Tất cả thôn, khối phố trong địa bàn đã có Tổ CNSCĐ." if ind.villages else "Địa bàn chưa có thôn, khối phố nào.")
+        else:
+            if uncovered > len(missing):
+                st.caption(f"Hiển thị {fmt.number(len(missing))} thôn đầu tiên; hãy chọn địa bàn nhỏ hơn để xem hết.")
+            st.dataframe(tables.uncovered_table(missing), hide_index=True, width="stretch")
+
+
+live_coverage()

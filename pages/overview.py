@@ -1,0 +1,34 @@
+"""Tổng quan: the indicators of the user's scope and village coverage by the level below."""
+
+from datetime import date
+
+import streamlit as st
+
+from ui import charts, data, fmt, panels, tables
+from ui.session import require_actor, shown_errors
+
+actor = require_actor()
+st.title("Tổng quan")
+today = date.today()
+as_of = st.date_input(
+    "Số liệu tính đến ngày", value=today, max_value=today, min_value=date(2018, 1, 1),
+    format=fmt.DATE_FORMAT, key="overview_as_of",
+)
+
+
+@st.fragment(run_every="30s")  # open pages (a projector in a meeting) pick up new teams on their own
+def live_overview() -> None:
+    """Indicators and coverage chart, refreshed from the cache whenever the data version moves."""
+    with shown_errors():
+        ind = data.read("fetch_indicators", actor, unit_id=actor.unit_id, as_of=as_of)
+        st.subheader(f"{ind.unit} — số liệu đến {fmt.day(as_of)}")
+        panels.indicator_cards(ind)
+        children = data.read("fetch_coverage_by_child", actor, unit_id=actor.unit_id, as_of=as_of)
+        if children["villages"].sum() > 0:
+            st.altair_chart(charts.build_coverage_chart(children), width="stretch", key="overview_chart")
+            st.dataframe(tables.coverage_table(children), hide_index=True, width="stretch")
+        elif not children.empty:
+            st.info("Các địa bàn trực thuộc chưa có thôn, khối phố nào trong hệ thống.")
+
+
+live_overview()

@@ -1,0 +1,248 @@
+"""Tổ CNSCĐ: the team registry — list, register with members, edit, close, add members."""
+
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from db import services, vocab
+from db.errors import UserError
+from ui import data, fmt, tables, widgets
+from ui.session import require_actor, run_action, shown_errors
+
+actor = require_actor()
+today = date.today()
+st.title("Tổ công nghệ số cộng đồng")
+widgets.flash("teams_flash")
+can_write = actor.role in ("admin", "officer")
+
+ROLE_LABELS = list(vocab.MEMBER_ROLES.values())
+ORG_LABELS = list(vocab.ORGANISATIONS.values())
+GENDER_LABELS = list(vocab.GENDERS.values())
+_by_label = {label: code for mapping in (vocab.MEMBER_ROLES, vocab.ORGANISATIONS, vocab.GENDERS) for code, label in mapping.items()}
+
+
+def _text(value: object) -> str | None:
+    """A cell of the members editor as text, None when empty."""
+    return None if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+
+
+def members_from_editor(frame: pd.DataFrame) -> list[services.MemberInput]:
+    """Member rows typed in the editor; rows left entirely empty are ignored."""
+    rows = []
+    for rec in frame.to_dict("records"):
+        if all(_text(v) in (None, "") for v in rec.values()):
+            continue
+        year = rec.get("Năm sinh")
+        rows.append(
+            services.MemberInput(
+                full_name=_text(rec.get("Họ và tên")),
+                gender=_by_label.get(_text(rec.get("Giới tính")) or ""),
+                birth_year=None if year is None or pd.isna(year) else int(year),
+                phone=_text(rec.get("Điện thoại")),
+                role=_by_label.get(_text(rec.get("Vai trò")) or "", "member"),
+                organisation=_by_label.get(_text(rec.get("Tổ chức")) or "", "other"),
+                position=_text(rec.get("Chức vụ")),
+            )
+        )
+    return rows
+
+
+MEMBER_EDITOR_COLUMNS = {
+    "Họ và tên": st.column_config.TextColumn("Họ và tên", max_chars=120),
+    "Giới tính": st.column_config.SelectboxColumn("Giới tính", options=GENDER_LABELS),
+    "Năm sinh": st.column_config.NumberColumn("Năm sinh", min_value=1900, max_value=today.year, step=1, format="%d"),
+    "Điện thoại": st.column_config.TextColumn("Điện thoại", max_chars=20),
+    "Vai trò": st.column_config.SelectboxColumn("Vai trò", options=ROLE_LABELS, default="Thành viên"),
+    "Tổ chức": st.column_config.SelectboxColumn("Tổ chức", options=ORG_LABELS, default="Khác"),
+    "Chức vụ": st.column_config.TextColumn("Chức vụ", max_chars=120),
+}
+EMPTY_MEMBERS = pd.DataFrame(
+    {
+        "Họ và tên": pd.Series(dtype="str"),
+        "Giới tính": pd.Series(dtype="str"),
+        "Năm sinh": pd.Series(dtype="Int64"),
+        "Điện thoại": pd.Series(dtype="str"),
+        "Vai trò": pd.Series(dtype="str"),
+        "Tổ chức": pd.Series(dtype="str"),
+        "Chức vụ": pd.Series(dtype="str"),
+    }
+)
+
+
+def list_tab() -> None:
+    """Teams in scope, filtered by unit, status and a search text."""
+    unit = widgets.unit_picker(actor, key="teams_list_unit", stop_tier="commune", search_tiers=("province", "district", "commune"))
+    col1, col2 = st.columns(2)
+    status_labels = {"all": "Tất cả", "active": "Đang hoạt động", "closed": "Ngừng hoạt động"}
+    status = col1.radio("Trạng thái", list(status_labels), format_func=status_labels.get, horizontal=True, key="teams_list_status")
+    query = col2.text_input("Lọc theo tên tổ, thôn", key="teams_list_query")
+    teams = data.read("fetch_teams", actor, unit_id=unit.id, status=status, query=query)
+    st.caption(f"{fmt.number(len(teams))} tổ")
+    st.dataframe(tables.teams_table(teams), hide_index=True, width="stretch")
+
+
+def register_tab() -> None:
+    """Register a team for a village or commune, with its first members."""
+    st.markdown("Chọn **thôn** (tổ thôn) hoặc **xã** (tổ xã) chưa có tổ đang hoạt động.")
+    unit = widgets.unit_picker(actor, key="teams_new_unit", stop_tier="village", search_tiers=("village", "commune"),
+                               search_label="Tìm thôn hoặc xã (gõ có dấu hoặc không dấu)")
+    if unit.tier not in ("village", "commune"):
+        st.info("Hãy chọn đến thôn, khối phố (hoặc chọn một xã để lập tổ cấp xã).")
+        return
+    st.markdown(f"Địa bàn đã chọn: **{unit.name}**")
+    nonce = st.session_state.setdefault("teams_new_nonce", 0)  # a new nonce gives an empty form
+    errors = widgets.FieldErrors()
+    errors.slot("unit")
+    with st.form(f"teams_new_form_{nonce}"):
+        name = st.text_input("Tên tổ", value=f"Tổ CNSCĐ {unit.name}", key=f"teams_new_name_{unit.id}_{nonce}", max_chars=200)
+        errors.slot("name")
+        col1, col2 = st.columns(2)
+        established = col1.date_input("Ngày thành lập", value=today, max_value=today, min_value=date(2018, 1, 1),
+                                      format=fmt.DATE_FORMAT, key=f"teams_new_date_{nonce}")
+        with col1:
+            errors.slot("established_on")
+        decision = col2.text_input("Số quyết định thành lập", placeholder="vd. 125/QĐ-UBND", key=f"teams_new_decision_{nonce}", max_chars=60)
+        with col2:
+            errors.slot("decision_no")
+        note = st.text_area("Ghi chú", key=f"teams_new_note_{nonce}", max_chars=2000)
+        st.markdown("**Thành viên** (thêm dòng bằng dấu +; mỗi tổ một Tổ trưởng)")
+        members = st.data_editor(EMPTY_MEMBERS, num_rows="dynamic", column_config=MEMBER_EDITOR_COLUMNS,
+                                 hide_index=True, width="stretch", key=f"teams_new_members_{nonce}")
+        errors.slot("members")
+        submitted = st.form_submit_button("Đăng ký tổ", type="primary")
+    if not submitted:
+        return
+    try:
+        payload = services.TeamInput(unit_id=unit.id, name=name, established_on=established, decision_no=decision,
+                                     note=note, members=members_from_editor(members))
+        team = run_action(services.create_team, actor=actor, data=payload)
+    except UserError as err:
+        errors.show(err.message, err.field)
+        return
+    st.session_state["teams_flash"] = (
+        f"Đã đăng ký “{team.name}” với {len(payload.members)} thành viên. Độ phủ đã được cập nhật."
+    )
+    st.session_state["teams_new_nonce"] = nonce + 1
+    st.rerun()
+
+
+def edit_tab() -> None:
+    """Edit a team's details, or close it from a date."""
+    team_id = widgets.team_picker(actor, key="teams_edit")
+    if team_id is None:
+        return
+    with shown_errors():
+        team = data.read("fetch_team", actor, team_id=team_id)
+        status = "đang hoạt động" if team.closed_on is None else f"ngừng hoạt động từ {fmt.day(team.closed_on)}"
+        st.markdown(f"**{team.name}** — {team.unit_name}, thành lập {fmt.day(team.established_on)}, {status}.")
+        errors = widgets.FieldErrors()
+        with st.form(f"teams_edit_form_{team.id}"):
+            name = st.text_input("Tên tổ", value=team.name, key=f"teams_edit_name_{team.id}", max_chars=200)
+            errors.slot("name")
+            established = st.date_input("Ngày thành lập", value=team.established_on, max_value=today, min_value=date(2018, 1, 1),
+                                        format=fmt.DATE_FORMAT, key=f"teams_edit_date_{team.id}")
+            errors.slot("established_on")
+            decision = st.text_input("Số quyết định", value=team.decision_no or "", key=f"teams_edit_decision_{team.id}", max_chars=60)
+            errors.slot("decision_no")
+            note = st.text_area("Ghi chú", value=team.note or "", key=f"teams_edit_note_{team.id}", max_chars=2000)
+            saved = st.form_submit_button("Lưu thay đổi", type="primary")
+        errors.slot("unit")
+        if saved:
+            try:
+                payload = services.TeamInput(unit_id=team.unit_id, name=name, established_on=established,
+                                             decision_no=decision, note=note)
+                run_action(services.update_team, actor=actor, team_id=team.id, data=payload)
+            except UserError as err:
+                errors.show(err.message, err.field)
+            else:
+                st.session_state["teams_flash"] = f"Đã lưu thay đổi của “{name.strip()}”."
+                st.rerun()
+        if team.closed_on is not None:
+            return
+        st.markdown("**Ngừng hoạt động**")
+        close_errors = widgets.FieldErrors()
+        with st.form(f"teams_close_form_{team.id}"):
+            closed_on = st.date_input("Ngừng hoạt động từ ngày", value=today, max_value=today, min_value=date(2018, 1, 1),
+                                      format=fmt.DATE_FORMAT, key=f"teams_close_date_{team.id}")
+            close_errors.slot("closed_on")
+            confirm = st.checkbox("Tôi xác nhận tổ này ngừng hoạt động từ ngày trên", key=f"teams_close_confirm_{team.id}")
+            closed = st.form_submit_button("Ngừng hoạt động tổ")
+        if closed:
+            if not confirm:
+                close_errors.show("Hãy đánh dấu ô xác nhận trước khi ngừng hoạt động tổ.", "closed_on")
+                return
+            try:
+                run_action(services.close_team, actor=actor, team_id=team.id, closed_on=closed_on)
+            except UserError as err:
+                close_errors.show(err.message, err.field)
+            else:
+                st.session_state["teams_flash"] = f"“{team.name}” ngừng hoạt động từ {fmt.day(closed_on)}."
+                st.rerun()
+
+
+def members_tab() -> None:
+    """A team's members and the form to add one."""
+    team_id = widgets.team_picker(actor, key="teams_members")
+    if team_id is None:
+        return
+    with shown_errors():
+        members = data.read("fetch_members", actor, team_id=team_id)
+        st.caption(f"{fmt.number(int(members['left_on'].isna().sum()))} thành viên đang tham gia")
+        st.dataframe(tables.members_table(members), hide_index=True, width="stretch")
+    if not can_write:
+        return
+    st.markdown("**Thêm thành viên**")
+    nonce = st.session_state.setdefault("teams_member_nonce", 0)
+    errors = widgets.FieldErrors()
+    with st.form(f"teams_member_form_{team_id}_{nonce}"):
+        col1, col2 = st.columns(2)
+        full_name = col1.text_input("Họ và tên", key=f"teams_member_name_{nonce}", max_chars=120)
+        with col1:
+            errors.slot("full_name")
+        phone = col2.text_input("Điện thoại di động", key=f"teams_member_phone_{nonce}", placeholder="vd. 0905 123 456")
+        with col2:
+            errors.slot("phone")
+        col3, col4, col5 = st.columns(3)
+        gender = col3.selectbox("Giới tính", [None, *vocab.GENDERS], format_func=lambda g: "—" if g is None else vocab.GENDERS[g], key=f"teams_member_gender_{nonce}")
+        birth_year = col4.number_input("Năm sinh", min_value=1900, max_value=today.year, value=None, step=1, key=f"teams_member_year_{nonce}")
+        with col4:
+            errors.slot("birth_year")
+        role = col5.selectbox("Vai trò", list(vocab.MEMBER_ROLES), index=2, format_func=vocab.MEMBER_ROLES.get, key=f"teams_member_role_{nonce}")
+        with col5:
+            errors.slot("role")
+        organisation = st.selectbox("Tổ chức, đơn vị", list(vocab.ORGANISATIONS), format_func=vocab.ORGANISATIONS.get, key=f"teams_member_org_{nonce}")
+        position = st.text_input("Chức vụ", key=f"teams_member_position_{nonce}", placeholder="vd. Bí thư Chi đoàn", max_chars=120)
+        joined = st.date_input("Ngày tham gia", value=today, max_value=today, min_value=date(2018, 1, 1), format=fmt.DATE_FORMAT, key=f"teams_member_joined_{nonce}")
+        errors.slot("joined_on")
+        added = st.form_submit_button("Thêm thành viên", type="primary")
+    errors.slot("team")
+    if added:
+        payload = services.MemberInput(full_name=full_name, gender=gender, birth_year=birth_year, phone=phone,
+                                       role=role, organisation=organisation, position=position, joined_on=joined)
+        try:
+            run_action(services.create_member, actor=actor, team_id=team_id, data=payload)
+        except UserError as err:
+            errors.show(err.message, err.field)
+        else:
+            st.session_state["teams_flash"] = f"Đã thêm {full_name.strip()} vào tổ."
+            st.session_state["teams_member_nonce"] = nonce + 1
+            st.rerun()
+
+
+if can_write:
+    tabs = st.tabs(["Danh sách tổ", "Đăng ký tổ mới", "Sửa / ngừng hoạt động", "Thành viên"])
+    with tabs[0]:
+        list_tab()
+    with tabs[1]:
+        register_tab()
+    with tabs[2]:
+        edit_tab()
+    with tabs[3]:
+        members_tab()
+else:
+    tabs = st.tabs(["Danh sách tổ", "Thành viên"])
+    with tabs[0]:
+        list_tab()
+    with tabs[1]:
+        members_tab()

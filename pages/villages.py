@@ -1,0 +1,53 @@
+"""Địa bàn: the villages of a commune and the form to add one."""
+
+import streamlit as st
+
+from db import services, vocab
+from db.errors import UserError
+from ui import data, fmt, widgets
+from ui.session import require_actor, run_action, shown_errors
+
+actor = require_actor()
+st.title("Địa bàn: thôn, khối phố")
+widgets.flash("villages_flash")
+commune = widgets.unit_picker(actor, key="villages_unit", stop_tier="commune", search_tiers=("commune",),
+                              search_label="Tìm xã, phường, thị trấn (gõ có dấu hoặc không dấu)")
+if commune.tier != "commune":
+    st.info("Chọn một xã, phường hoặc thị trấn để xem và thêm thôn, khối phố.")
+    st.stop()
+
+with shown_errors():
+    villages = data.read("fetch_villages", actor, commune_id=commune.id)
+    st.subheader(f"{commune.name}: {fmt.number(len(villages))} thôn, khối phố")
+    if villages.empty:
+        st.info("Xã này chưa có thôn, khối phố nào. Thêm thôn đầu tiên ở biểu mẫu bên dưới.")
+    else:
+        st.dataframe(
+            {
+                "Thôn, khối phố": villages["name"],
+                "Tổ CNSCĐ đang hoạt động": villages["team_name"].fillna("Chưa có tổ"),
+                "Ngày thành lập": villages["established_on"].map(lambda d: fmt.day(d) if d is not None else ""),
+            },
+            hide_index=True,
+            width="stretch",
+        )
+
+if actor.role in ("admin", "officer"):
+    st.subheader("Thêm thôn, khối phố")
+    errors = widgets.FieldErrors()
+    nonce = st.session_state.setdefault("villages_nonce", 0)  # a new nonce gives an empty form
+    with st.form(f"villages_add_{commune.id}_{nonce}", clear_on_submit=False):
+        kind = st.selectbox("Loại", vocab.VILLAGE_KINDS, key="villages_kind")
+        errors.slot("kind")
+        name = st.text_input("Tên (không cần gõ chữ “Thôn”)", key=f"villages_name_{commune.id}_{nonce}", max_chars=120)
+        errors.slot("name")
+        submitted = st.form_submit_button("Thêm", type="primary")
+    if submitted:
+        try:
+            run_action(services.create_village, actor=actor, commune_id=commune.id, kind=kind, name=name)
+        except UserError as err:
+            errors.show(err.message, err.field)
+        else:
+            st.session_state["villages_flash"] = f"Đã thêm {kind} {name.strip()} vào {commune.name}."
+            st.session_state["villages_nonce"] = nonce + 1
+            st.rerun()

@@ -1,0 +1,64 @@
+"""Altair chart builders: pure functions of pre-aggregated DataFrames."""
+
+import altair as alt
+import pandas as pd
+
+from ui import fmt
+
+# Vega's number locale for Vietnamese: "1.234", "56,7%".
+VI_LOCALE = {
+    "number": {"decimal": ",", "thousands": ".", "grouping": [3], "currency": ["", " ₫"]},
+    "time": {
+        "dateTime": "%A, %e %B %Y, %X",
+        "date": "%d/%m/%Y",
+        "time": "%H:%M:%S",
+        "periods": ["SA", "CH"],
+        "days": ["Chủ nhật", "Thứ hai", "Thứ ba", "Thứ tư", "Thứ năm", "Thứ sáu", "Thứ bảy"],
+        "shortDays": ["CN", "T2", "T3", "T4", "T5", "T6", "T7"],
+        "months": [f"Tháng {i}" for i in range(1, 13)],
+        "shortMonths": [f"Th{i}" for i in range(1, 13)],
+    },
+}
+COVERAGE_COLORS = alt.Scale(domain=["Dưới 50%", "50% – dưới 80%", "80% – dưới 100%", "100%"],
+                            range=["#d73027", "#fc8d59", "#91bfdb", "#1a9850"])
+
+
+def coverage_band(ratio: float | None) -> str:
+    """The colour band a coverage ratio falls in."""
+    if ratio is None or pd.isna(ratio) or ratio < 0.5:
+        return "Dưới 50%"
+    if ratio < 0.8:
+        return "50% – dưới 80%"
+    if ratio < 1:
+        return "80% – dưới 100%"
+    return "100%"
+
+
+def build_coverage_chart(df: pd.DataFrame, *, title: str = "Tỷ lệ thôn có Tổ CNSCĐ") -> alt.Chart:
+    """Horizontal bars of village coverage per unit, sorted, coloured by band, labelled in Vietnamese."""
+    data = df.loc[df["villages"] > 0, ["unit_id", "name", "villages", "covered", "coverage"]].copy()
+    data["band"] = data["coverage"].map(coverage_band)
+    data["label"] = data["coverage"].map(fmt.percent)
+    data["detail"] = [f"{fmt.number(c)}/{fmt.number(v)} thôn" for c, v in zip(data["covered"], data["villages"], strict=True)]
+    height = max(120, 26 * len(data))
+    y = alt.Y("name:N", sort="-x", title=None, axis=alt.Axis(labelLimit=220))
+    bars = (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            x=alt.X("coverage:Q", title="Tỷ lệ thôn có tổ", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
+            y=y,
+            color=alt.Color("band:N", scale=COVERAGE_COLORS, title="Mức độ phủ", legend=alt.Legend(orient="bottom")),
+            tooltip=[
+                alt.Tooltip("name:N", title="Địa bàn"),
+                alt.Tooltip("label:N", title="Độ phủ"),
+                alt.Tooltip("detail:N", title="Thôn có tổ"),
+            ],
+        )
+    )
+    text = bars.mark_text(align="left", dx=4, color="#333").encode(text="label:N", color=alt.value("#333"))
+    return (
+        alt.layer(bars, text, data=data)
+        .properties(title=title, height=height)
+        .configure(locale=VI_LOCALE)
+    )

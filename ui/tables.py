@@ -1,0 +1,63 @@
+"""Tables prepared for display: Vietnamese headers and formatted numbers and dates."""
+
+import pandas as pd
+
+from db import vocab
+from ui import fmt
+
+
+def coverage_table(df: pd.DataFrame) -> pd.DataFrame:
+    """Coverage by unit with Vietnamese headers; numbers formatted with Vietnamese separators."""
+    return pd.DataFrame(
+        {
+            "Địa bàn": df["name"],
+            "Số thôn": df["villages"].map(fmt.number),
+            "Thôn có tổ": df["covered"].map(fmt.number),
+            "Độ phủ thôn": df["coverage"].map(fmt.percent),
+            "Số xã": df["communes"].map(fmt.number),
+            "Xã có tổ cấp xã": df["communes_with_team"].map(fmt.number),
+            "Tổ đang hoạt động": df["teams"].map(fmt.number),
+            "Thành viên": df["members"].map(fmt.number),
+        }
+    )
+
+
+def teams_table(df: pd.DataFrame) -> pd.DataFrame:
+    """Teams with their unit, dates, status and member count."""
+    return pd.DataFrame(
+        {
+            "Mã tổ": df["team_id"],
+            "Tên tổ": df["name"],
+            "Địa bàn": df["unit"],
+            "Thuộc": df["parent"],
+            "Ngày thành lập": df["established_on"].map(fmt.day),
+            "Số quyết định": df["decision_no"].fillna(""),
+            "Trạng thái": [
+                vocab.TEAM_STATUS[bool(a)] + ("" if a or pd.isna(c) else f" từ {fmt.day(c)}")
+                for a, c in zip(df["active"], df["closed_on"], strict=True)
+            ],
+            "Thành viên": df["members"].map(fmt.number),
+        }
+    )
+
+
+def members_table(df: pd.DataFrame) -> pd.DataFrame:
+    """Members with Vietnamese labels for their codes."""
+    return pd.DataFrame(
+        {
+            "Họ và tên": df["full_name"],
+            "Vai trò": df["role"].map(vocab.MEMBER_ROLES),
+            "Giới tính": df["gender"].map(lambda g: vocab.GENDERS.get(g, "")),
+            "Năm sinh": df["birth_year"].map(lambda y: "" if pd.isna(y) else str(int(y))),
+            "Điện thoại": df["phone"].fillna(""),
+            "Tổ chức": df["organisation"].map(vocab.ORGANISATIONS),
+            "Chức vụ": df["position"].fillna(""),
+            "Ngày tham gia": df["joined_on"].map(fmt.day),
+            "Ngày rời tổ": df["left_on"].map(lambda d: "" if d is None or pd.isna(d) else fmt.day(d)),
+        }
+    )
+
+
+def uncovered_table(df: pd.DataFrame) -> pd.DataFrame:
+    """Villages without a team, with their commune and district."""
+    return pd.DataFrame({"Thôn / khối phố": df["village"], "Xã / phường / thị trấn": df["commune"], "Huyện": df["district"]})

@@ -1,0 +1,117 @@
+"""Widgets shared by pages: the unit picker (cascade plus diacritics-blind search)."""
+
+from dataclasses import dataclass
+
+import pandas as pd
+import streamlit as st
+
+from db import vocab
+from db.access import Actor
+from db.queries import NATIONAL_NAME
+from ui import data
+
+TIER_PICK_LABELS = {
+    "province": "Tỉnh / thành phố",
+    "district": "Huyện / quận / thị xã",
+    "commune": "Xã / phường / thị trấn",
+    "village": "Thôn / khối phố",
+}
+
+
+@dataclass(frozen=True)
+class Picked:
+    """The unit a picker returns; `id` None means the whole country."""
+
+    id: int | None
+    name: str
+    tier: str | None
+
+
+def _root(actor: Actor) -> Picked:
+    if actor.unit_id is None:
+        return Picked(None, NATIONAL_NAME, None)
+    unit = data.read("fetch_unit", actor, unit_id=actor.unit_id)
+    return Picked(unit.id, unit.name, unit.tier)
+
+
+def unit_picker(
+    actor: Actor,
+    *,
+    key: str,
+    stop_tier: str = "village",
+    search_tiers: tuple[str, ...] | None = None,
+    search_label: str = "Tìm nhanh địa bàn (gõ có dấu hoặc không dấu)",
+) -> Picked:
+    """Pick a unit inside the actor's scope, level by level or by search; returns the deepest choice."""
+    query = st.text_input(search_label, key=f"{key}_q", placeholder="vd. tam phuoc, nui thanh")
+    if query.strip():
+        found: pd.DataFrame = data.read_fresh("search_units", actor, query=query, tiers=search_tiers, limit=50)
+        if found.empty:
+            st.info("Không tìm thấy địa bàn nào khớp trong phạm vi của bạn.")
+        else:
+            labels = dict(zip(found["id"], found["label"], strict=True))
+            choice = st.selectbox(f"Kết quả tìm ({len(found)})", list(labels), format_func=labels.get, key=f"{key}_hit")
+            if choice is not None:
+                row = found.loc[found["id"] == choice].iloc[0]
+                return Picked(int(choice), str(row["name"]), str(row["tier"]))
+    current = _root(actor)
+    if current.tier == stop_tier:
+        return current
+    cols = st.columns(4)
+    depth = 0
+    while True:
+        children: pd.DataFrame = data.read("fetch_children", actor, parent_id=current.id)
+        if children.empty:
+            return current
+        tier = str(children["tier"].iloc[0])
+        names = dict(zip(children["id"], children["name"], strict=True))
+        with cols[depth % 4]:
+            choice = st.selectbox(
+                TIER_PICK_LABELS.get(tier, vocab.TIERS.get(tier, "Địa bàn")),
+                [None, *names],
+                format_func=lambda i, n=names, c=current: f"— Toàn bộ {c.name} —" if i is None else n[i],
+                key=f"{key}_{depth}_{current.id}",  # a new parent gets a fresh widget
+            )
+        if choice is None:
+            return current
+        current = Picked(int(choice), names[choice], tier)
+        if tier == stop_tier:
+            return current
+        depth += 1
+
+
+def team_picker(actor: Actor, *, key: str, status: str = "all") -> int | None:
+    """Pick a team in scope by typing part of its name or its village (diacritics optional)."""
+    query = st.text_input("Tìm tổ theo tên tổ hoặc tên thôn, xã", key=f"{key}_q", placeholder="vd. phu my")
+    teams: pd.DataFrame = data.read("fetch_teams", actor, unit_id=actor.unit_id, status=status, query=query, limit=300)
+    if teams.empty:
+        st.info("Không có tổ nào khớp trong phạm vi của bạn.")
+        return None
+    labels = {
+        int(r.team_id): f"{r.name} — {r.unit}, {r.parent}" + ("" if r.active else " (ngừng hoạt động)")
+        for r in teams.itertuples()
+    }
+    return st.selectbox(f"Chọn tổ ({len(labels)})", list(labels), format_func=labels.get, key=f"{key}_pick")
+
+
+def flash(key: str) -> None:
+    """Show, once, the success message a page stored before its rerun."""
+    message = st.session_state.pop(key, None)
+    if message:
+        st.success(message)
+
+
+class FieldErrors:
+    """Placeholders under form fields, so a UserError is shown next to the field it names."""
+
+    def __init__(self) -> None:
+        self._slots: dict[str, object] = {}
+
+    def slot(self, field: str) -> None:
+        """Reserve the place for `field`'s message right under its widget."""
+        self._slots[field] = st.empty()
+
+    def show(self, message: str, field: str | None) -> None:
+        """Show the message under its field, or as a plain error when the field has no slot."""
+        target = self._slots.get(field or "")
+        (target if target is not None else st).error(message)  # type: ignore[attr-defined]
