@@ -1,5 +1,7 @@
 """The picture frame: page config, sign-in, and the role's page list for st.navigation."""
 
+from collections.abc import Callable
+
 import streamlit as st
 
 from db import vocab
@@ -7,15 +9,18 @@ from db.errors import UserError
 from ui import data
 from ui.session import current_actor, sign_out, try_sign_in
 
-st.set_page_config(page_title="Tổ công nghệ số cộng đồng", page_icon="📶", layout="wide")
+st.set_page_config(page_title="Tổ công nghệ số cộng đồng", page_icon=":material/hub:", layout="wide")
 
-PAGES = {
-    "overview": st.Page("pages/overview.py", title="Tổng quan", icon="📊", url_path="overview", default=True),
-    "coverage": st.Page("pages/coverage.py", title="Độ phủ", icon="🗺️", url_path="coverage"),
-    "teams": st.Page("pages/teams.py", title="Tổ CNSCĐ", icon="👥", url_path="teams"),
-    "villages": st.Page("pages/villages.py", title="Địa bàn", icon="🏘️", url_path="villages"),
+# url path → (file, title, icon); the order is the menu's order. File names differ from the url
+# paths on purpose: Streamlit's legacy `pages/` discovery maps a file's stem to a url, and a match
+# would let a first request (or AppTest) run the page file without this frame.
+PAGES: dict[str, tuple[str, str, str]] = {
+    "overview": ("pages/overview_page.py", "Tổng quan", ":material/dashboard:"),
+    "coverage": ("pages/coverage_page.py", "Độ phủ", ":material/map:"),
+    "teams": ("pages/teams_page.py", "Tổ CNSCĐ", ":material/groups:"),
+    "villages": ("pages/villages_page.py", "Địa bàn", ":material/holiday_village:"),
 }
-ROLE_PAGES = {
+ROLE_PAGES: dict[str, list[str]] = {
     "admin": ["overview", "coverage", "teams", "villages"],
     "officer": ["overview", "coverage", "teams", "villages"],
     "leader": ["overview", "coverage"],
@@ -24,7 +29,7 @@ ROLE_PAGES = {
 
 
 def login_page() -> None:
-    """The sign-in form."""
+    """The sign-in form; after signing in, the rerun lands on the address that was asked for."""
     st.title("Tổ công nghệ số cộng đồng")
     st.caption("Hệ thống theo dõi Tổ CNSCĐ: đăng ký tổ, thành viên, hoạt động và độ phủ theo địa bàn.")
     with st.form("login_form"):
@@ -40,15 +45,35 @@ def login_page() -> None:
             st.rerun()
 
 
+def not_found_page() -> None:
+    """What a page outside the user's role answers, also when its address is typed by hand."""
+    st.title("Không tìm thấy trang")
+    st.write("Trang bạn yêu cầu không tồn tại hoặc không dành cho tài khoản của bạn.")
+    st.page_link(_page("overview", PAGES["overview"][0]), label="Về trang Tổng quan", icon=":material/home:")
+
+
+def _page(path: str, target: str | Callable[[], None]) -> st.Page:
+    file, title, icon = PAGES[path]
+    return st.Page(target, title=title, icon=icon, url_path=path, default=path == "overview")
+
+
 actor = current_actor()
 if actor is None:
-    st.navigation([st.Page(login_page, title="Đăng nhập", url_path="login", default=True)], position="hidden").run()
+    # Every known address shows the sign-in form, so a bookmarked page opens after signing in.
+    pages = {path: _page(path, login_page) for path in PAGES}
+    st.navigation(list(pages.values()), position="hidden").run()
 else:
+    allowed = ROLE_PAGES[actor.role]
+    pages = {path: _page(path, PAGES[path][0] if path in allowed else not_found_page) for path in PAGES}
+    current = st.navigation(list(pages.values()), position="hidden")
     with st.sidebar:
+        for path in allowed:
+            st.page_link(pages[path])
+        st.divider()
         scope = data.read("fetch_unit", actor, unit_id=actor.unit_id).name if actor.unit_id else "Cả nước"
         st.markdown(f"**{actor.full_name}**")
         st.caption(f"{vocab.ROLES[actor.role]} · {scope}")
-        if st.button("Đăng xuất", key="app_sign_out"):
+        if st.button("Đăng xuất", key="app_sign_out", icon=":material/logout:"):
             sign_out()
             st.rerun()
-    st.navigation([PAGES[name] for name in ROLE_PAGES[actor.role]]).run()
+    current.run()

@@ -40,8 +40,9 @@ def build_coverage_chart(df: pd.DataFrame, *, title: str = "Tỷ lệ thôn có 
     data["band"] = data["coverage"].map(coverage_band)
     data["label"] = data["coverage"].map(fmt.percent)
     data["detail"] = [f"{fmt.number(c)}/{fmt.number(v)} thôn" for c, v in zip(data["covered"], data["villages"], strict=True)]
-    height = max(120, 26 * len(data))
-    y = alt.Y("name:N", sort="-x", title=None, axis=alt.Axis(labelLimit=220))
+    # Lowest coverage first: the units to follow up are the ones a meeting talks about.
+    y = alt.Y("name:N", sort=alt.EncodingSortField("coverage", order="ascending"), title=None,
+              axis=alt.Axis(labelLimit=220))
     bars = (
         alt.Chart(data)
         .mark_bar()
@@ -59,6 +60,6 @@ def build_coverage_chart(df: pd.DataFrame, *, title: str = "Tỷ lệ thôn có 
     text = bars.mark_text(align="left", dx=4, color="#333").encode(text="label:N", color=alt.value("#333"))
     return (
         alt.layer(bars, text, data=data)
-        .properties(title=title, height=height)
+        .properties(title=title, height=alt.Step(26))
         .configure(locale=VI_LOCALE)
     )

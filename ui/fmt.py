@@ -19,7 +19,10 @@ def percent(ratio: float | None, decimals: int = 1) -> str:
     """0.567 → "56,7%"; None (no villages) → "–"."""
     if ratio is None or pd.isna(ratio):
         return "–"
-    return number(ratio * 100, decimals) + "%"
+    text = number(ratio * 100, decimals)
+    if decimals and text.endswith("," + "0" * decimals):  # "100,0%" reads better as "100%"
+        text = text[: -decimals - 1]
+    return text + "%"
 
 
 def day(value: date | None) -> str:

@@ -69,7 +69,7 @@ def unit_picker(
             choice = st.selectbox(
                 TIER_PICK_LABELS.get(tier, vocab.TIERS.get(tier, "Địa bàn")),
                 [None, *names],
-                format_func=lambda i, n=names, c=current: f"— Toàn bộ {c.name} —" if i is None else n[i],
+                format_func=lambda i, n=names: "— Tất cả —" if i is None else n[i],
                 key=f"{key}_{depth}_{current.id}",  # a new parent gets a fresh widget
             )
         if choice is None:

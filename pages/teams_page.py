@@ -2,12 +2,11 @@
 
 from datetime import date
 
-import pandas as pd
 import streamlit as st
 
 from db import services, vocab
 from db.errors import UserError
-from ui import data, fmt, tables, widgets
+from ui import data, fmt, forms, tables, widgets
 from ui.session import require_actor, run_action, shown_errors
 
 actor = require_actor()
@@ -15,60 +14,6 @@ today = date.today()
 st.title("Tổ công nghệ số cộng đồng")
 widgets.flash("teams_flash")
 can_write = actor.role in ("admin", "officer")
-
-ROLE_LABELS = list(vocab.MEMBER_ROLES.values())
-ORG_LABELS = list(vocab.ORGANISATIONS.values())
-GENDER_LABELS = list(vocab.GENDERS.values())
-_by_label = {label: code for mapping in (vocab.MEMBER_ROLES, vocab.ORGANISATIONS, vocab.GENDERS) for code, label in mapping.items()}
-
-
-def _text(value: object) -> str | None:
-    """A cell of the members editor as text, None when empty."""
-    return None if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
-
-
-def members_from_editor(frame: pd.DataFrame) -> list[services.MemberInput]:
-    """Member rows typed in the editor; rows left entirely empty are ignored."""
-    rows = []
-    for rec in frame.to_dict("records"):
-        if all(_text(v) in (None, "") for v in rec.values()):
-            continue
-        year = rec.get("Năm sinh")
-        rows.append(
-            services.MemberInput(
-                full_name=_text(rec.get("Họ và tên")),
-                gender=_by_label.get(_text(rec.get("Giới tính")) or ""),
-                birth_year=None if year is None or pd.isna(year) else int(year),
-                phone=_text(rec.get("Điện thoại")),
-                role=_by_label.get(_text(rec.get("Vai trò")) or "", "member"),
-                organisation=_by_label.get(_text(rec.get("Tổ chức")) or "", "other"),
-                position=_text(rec.get("Chức vụ")),
-            )
-        )
-    return rows
-
-
-MEMBER_EDITOR_COLUMNS = {
-    "Họ và tên": st.column_config.TextColumn("Họ và tên", max_chars=120),
-    "Giới tính": st.column_config.SelectboxColumn("Giới tính", options=GENDER_LABELS),
-    "Năm sinh": st.column_config.NumberColumn("Năm sinh", min_value=1900, max_value=today.year, step=1, format="%d"),
-    "Điện thoại": st.column_config.TextColumn("Điện thoại", max_chars=20),
-    "Vai trò": st.column_config.SelectboxColumn("Vai trò", options=ROLE_LABELS, default="Thành viên"),
-    "Tổ chức": st.column_config.SelectboxColumn("Tổ chức", options=ORG_LABELS, default="Khác"),
-    "Chức vụ": st.column_config.TextColumn("Chức vụ", max_chars=120),
-}
-EMPTY_MEMBERS = pd.DataFrame(
-    {
-        "Họ và tên": pd.Series(dtype="str"),
-        "Giới tính": pd.Series(dtype="str"),
-        "Năm sinh": pd.Series(dtype="Int64"),
-        "Điện thoại": pd.Series(dtype="str"),
-        "Vai trò": pd.Series(dtype="str"),
-        "Tổ chức": pd.Series(dtype="str"),
-        "Chức vụ": pd.Series(dtype="str"),
-    }
-)
-
 
 def list_tab() -> None:
     """Teams in scope, filtered by unit, status and a search text."""
@@ -107,7 +52,7 @@ def register_tab() -> None:
             errors.slot("decision_no")
         note = st.text_area("Ghi chú", key=f"teams_new_note_{nonce}", max_chars=2000)
         st.markdown("**Thành viên** (thêm dòng bằng dấu +; mỗi tổ một Tổ trưởng)")
-        members = st.data_editor(EMPTY_MEMBERS, num_rows="dynamic", column_config=MEMBER_EDITOR_COLUMNS,
+        members = st.data_editor(forms.empty_members(), num_rows="dynamic", column_config=forms.MEMBER_EDITOR_COLUMNS,
                                  hide_index=True, width="stretch", key=f"teams_new_members_{nonce}")
         errors.slot("members")
         submitted = st.form_submit_button("Đăng ký tổ", type="primary")
@@ -115,7 +60,7 @@ def register_tab() -> None:
         return
     try:
         payload = services.TeamInput(unit_id=unit.id, name=name, established_on=established, decision_no=decision,
-                                     note=note, members=members_from_editor(members))
+                                     note=note, members=forms.members_from_editor(members))
         team = run_action(services.create_team, actor=actor, data=payload)
     except UserError as err:
         errors.show(err.message, err.field)
