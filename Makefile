@@ -28,7 +28,7 @@ ifeq ($(DEMO),0)
 else
 	$(PY) -m seed demo --first-start
 endif
-	$(PY) -m streamlit run app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
+	$(PY) -m ui.serve app.py --server.port $(PORT)
 
 ## The whole suite: SQLite, a PostgreSQL server the tests start, AppTest pages, Chromium journeys.
 ## STRICT=1 (used by CI) turns "component missing: skip" into a failure.

@@ -1,0 +1,60 @@
+"""AppTest helpers: run app.py in-process against the test's fresh database."""
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+from streamlit.util import calc_hash
+
+from db.access import Actor
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    """Cached reads are keyed on the data version, which restarts with every fresh database."""
+    st.cache_data.clear()
+
+
+@pytest.fixture
+def app(engine) -> Callable[[Actor | None], AppTest]:  # noqa: ANN001 - engine comes from tests/conftest.py
+    """Build an AppTest of the whole app, signed in as `actor` (or at the sign-in form for None)."""
+
+    def build(actor: Actor | None = None) -> AppTest:
+        at = AppTest.from_file(APP, default_timeout=60)
+        if actor is not None:
+            at.session_state["auth_actor"] = actor
+        return at
+
+    return build
+
+
+def open_page(at: AppTest, page: str) -> AppTest:
+    """Switch to one of the app's pages by file name ("teams_page") and run it."""
+    return at.switch_page(f"pages/{page}.py").run()
+
+
+def texts(at: AppTest) -> str:
+    """Everything the page wrote as markdown, captions, titles and headers, joined for searching."""
+    parts = [e.value for kind in ("markdown", "caption", "title", "header", "subheader") for e in getattr(at, kind)]
+    return "\n".join(str(p) for p in parts)
+
+
+def open_address(at: AppTest, url_path: str) -> AppTest:
+    """Open a page by its address, as a user typing /teams in the browser does.
+
+    AppTest's public switch_page() only reaches file pages the role was given; a typed address
+    is a page hash computed from the url path, which is what Streamlit's st.Page uses.
+    """
+    at._page_hash = calc_hash(url_path)  # noqa: SLF001 - the only way to type an address in AppTest
+    return at.run()
+
+
+def button(at: AppTest, label: str):  # noqa: ANN201 - AppTest's Button element
+    """The one button (form submit buttons included) with this label."""
+    matches = [b for b in at.button if b.label == label]
+    assert len(matches) == 1, f"expected one button {label!r}, found {len(matches)}"
+    return matches[0]

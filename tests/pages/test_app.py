@@ -1,0 +1,66 @@
+"""The frame: sign-in, the role's page list, typed addresses outside the role, sign-out."""
+
+from db.auth import actor_of
+from tests import factories
+from tests.pages.conftest import open_address, texts
+
+
+def _link_labels(at) -> list[str]:  # noqa: ANN001
+    """Labels of the sidebar page links (AppTest has no typed accessor for st.page_link)."""
+    return [node.proto.page_link.label for node in at.sidebar.children.values() if node.type == "page_link"]
+
+
+def test_wrong_password_is_refused_in_vietnamese(app, session):
+    tree = factories.create_tree(session)
+    factories.create_user(session, role="officer", unit=tree.district, username="canbo.a")
+    session.commit()
+    at = app().run()
+    at.text_input(key="login_username").input("canbo.a")
+    at.text_input(key="login_password").input("sai-mat-khau-roi")
+    at.button[0].click().run()
+    assert [e.value for e in at.error] == ["Tên đăng nhập hoặc mật khẩu không đúng."]
+    assert "auth_actor" not in at.session_state
+
+
+def test_sign_in_then_overview_then_sign_out(app, session):
+    tree = factories.create_tree(session)
+    factories.create_user(session, role="officer", unit=tree.district, username="canbo.b", password="Mat-khau-dai-2022")
+    session.commit()
+    at = app().run()
+    at.text_input(key="login_username").input("canbo.b")
+    at.text_input(key="login_password").input("Mat-khau-dai-2022")
+    at.button[0].click().run()
+    assert not at.exception
+    assert at.session_state["auth_actor"].username == "canbo.b"
+    at.run()
+    assert tree.district.name in texts(at)
+    at.button(key="app_sign_out").click().run()
+    assert "auth_actor" not in at.session_state
+    assert at.text_input(key="login_username") is not None
+
+
+def test_volunteer_sees_only_the_overview(app, session):
+    tree = factories.create_tree(session)
+    team = factories.create_team(session, unit=tree.villages[0], members=2)
+    user = factories.create_user(session, role="volunteer", team=team, username="tnv.a")
+    session.commit()
+    at = app(actor_of(user)).run()
+    assert not at.exception
+    assert _link_labels(at) == ["Tổng quan"]
+
+
+def test_officer_sees_the_registry_pages(app, session):
+    tree = factories.create_tree(session)
+    user = factories.create_user(session, role="officer", unit=tree.district, username="canbo.c")
+    session.commit()
+    at = app(actor_of(user)).run()
+    assert _link_labels(at) == ["Tổng quan", "Độ phủ", "Tổ CNSCĐ", "Địa bàn"]
+
+
+def test_typed_address_outside_the_role_answers_not_found(app, session):
+    tree = factories.create_tree(session)
+    user = factories.create_user(session, role="leader", unit=tree.province, username="lanhdao.a")
+    session.commit()
+    at = open_address(app(actor_of(user)).run(), "teams")
+    assert [t.value for t in at.title] == ["Không tìm thấy trang"]
+    assert not at.text_input  # nothing of the registry was rendered

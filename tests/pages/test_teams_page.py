@@ -1,0 +1,142 @@
+"""Tổ CNSCĐ: register a team for an uncovered village, members, edit and close; bad input."""
+
+from datetime import date
+
+from sqlalchemy import func, select
+
+from db import queries
+from db.auth import actor_of
+from db.models import Member, Team
+from tests import factories
+from tests.pages.conftest import button
+
+
+def _officer(session, unit, username="canbo.dk"):  # noqa: ANN001, ANN202
+    user = factories.create_user(session, role="officer", unit=unit, username=username)
+    session.commit()
+    return actor_of(user)
+
+
+def _teams_page(app, actor):  # noqa: ANN001, ANN202
+    at = app(actor).run()
+    return at.switch_page("pages/teams_page.py").run()
+
+
+def _pick_village_by_search(at, village):  # noqa: ANN001, ANN202
+    at.text_input(key="teams_new_unit_q").input(village.search_name).run()
+    at.selectbox(key="teams_new_unit_hit").select(village.id).run()
+    return at
+
+
+def _count(session, model) -> int:  # noqa: ANN001
+    return session.scalar(select(func.count()).select_from(model))
+
+
+def test_register_team_for_uncovered_village_updates_coverage(app, session):
+    tree = factories.create_tree(session)
+    actor = _officer(session, tree.district)
+    village = tree.villages[2]
+    before = queries.fetch_indicators(session, actor=actor, unit_id=tree.district.id)
+    at = _pick_village_by_search(_teams_page(app, actor), village)
+    at.text_input(key=f"teams_new_name_{village.id}_0").input("Tổ CNSCĐ thôn thử nghiệm")
+    at.text_input(key="teams_new_decision_0").input("125/QĐ-UBND")
+    button(at, "Đăng ký tổ").click().run()
+    assert not at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert any("Đã đăng ký “Tổ CNSCĐ thôn thử nghiệm”" in s.value for s in at.success)
+    session.expire_all()
+    team = session.scalars(select(Team).where(Team.unit_id == village.id)).one()
+    assert (team.name, team.decision_no, team.established_on) == ("Tổ CNSCĐ thôn thử nghiệm", "125/QĐ-UBND", date.today())
+    after = queries.fetch_indicators(session, actor=actor, unit_id=tree.district.id)
+    assert after.villages_covered == before.villages_covered + 1
+
+
+def test_empty_name_is_refused_next_to_the_field_and_nothing_is_written(app, session):
+    tree = factories.create_tree(session)
+    actor = _officer(session, tree.district)
+    village = tree.villages[1]
+    at = _pick_village_by_search(_teams_page(app, actor), village)
+    at.text_input(key=f"teams_new_name_{village.id}_0").input("   ")
+    button(at, "Đăng ký tổ").click().run()
+    assert [e.value for e in at.error] == ["Tên tổ không được để trống."]
+    assert _count(session, Team) == 0
+
+
+def test_second_active_team_on_a_village_is_refused(app, session):
+    tree = factories.create_tree(session)
+    existing = factories.create_team(session, unit=tree.villages[0], name="Tổ đang có")
+    actor = _officer(session, tree.district)
+    at = _pick_village_by_search(_teams_page(app, actor), tree.villages[0])
+    button(at, "Đăng ký tổ").click().run()
+    assert len(at.error) == 1 and existing.name in at.error[0].value
+    assert _count(session, Team) == 1
+
+
+def test_add_member_and_refuse_a_bad_phone(app, session):
+    tree = factories.create_tree(session)
+    team = factories.create_team(session, unit=tree.villages[0], name="Tổ thôn A")
+    actor = _officer(session, tree.district)
+    at = _teams_page(app, actor)
+    at.selectbox(key="teams_members_pick").select(team.id).run()
+    at.text_input(key="teams_member_name_0").input("Nguyễn Thị Hoa")
+    at.text_input(key="teams_member_phone_0").input("12345")
+    button(at, "Thêm thành viên").click().run()
+    assert len(at.error) == 1 and "Số điện thoại" in at.error[0].value
+    assert _count(session, Member) == 0
+
+    at.text_input(key="teams_member_phone_0").input("+84 905.123.456")
+    at.selectbox(key="teams_member_role_0").select("leader")
+    button(at, "Thêm thành viên").click().run()
+    assert not at.error
+    session.expire_all()
+    member = session.scalars(select(Member)).one()
+    assert (member.full_name, member.phone, member.role) == ("Nguyễn Thị Hoa", "0905123456", "leader")
+
+
+def test_close_team_needs_confirmation_then_stops_it(app, session):
+    tree = factories.create_tree(session)
+    team = factories.create_team(session, unit=tree.villages[0], established_on=date(2022, 7, 1), members=2)
+    actor = _officer(session, tree.district)
+    at = _teams_page(app, actor)
+    at.selectbox(key="teams_edit_pick").select(team.id).run()
+    at.date_input(key=f"teams_close_date_{team.id}").set_value(date(2024, 3, 31))
+    button(at, "Ngừng hoạt động tổ").click().run()
+    assert [e.value for e in at.error] == ["Hãy đánh dấu ô xác nhận trước khi ngừng hoạt động tổ."]
+    session.expire_all()
+    assert session.get(Team, team.id).closed_on is None
+
+    at.checkbox(key=f"teams_close_confirm_{team.id}").check()
+    button(at, "Ngừng hoạt động tổ").click().run()
+    assert not at.error
+    session.expire_all()
+    assert session.get(Team, team.id).closed_on == date(2024, 3, 31)
+    covered = queries.fetch_indicators(session, actor=actor, unit_id=tree.district.id, as_of=date(2024, 3, 30))
+    stopped = queries.fetch_indicators(session, actor=actor, unit_id=tree.district.id, as_of=date(2024, 3, 31))
+    assert covered.villages_covered == stopped.villages_covered + 1
+
+
+def test_edit_team_name(app, session):
+    tree = factories.create_tree(session)
+    team = factories.create_team(session, unit=tree.villages[0], name="Tên cũ")
+    actor = _officer(session, tree.district)
+    at = _teams_page(app, actor)
+    at.selectbox(key="teams_edit_pick").select(team.id).run()
+    at.text_input(key=f"teams_edit_name_{team.id}").input("Tên mới của tổ")
+    button(at, "Lưu thay đổi").click().run()
+    assert not at.error
+    session.expire_all()
+    assert session.get(Team, team.id).name == "Tên mới của tổ"
+
+
+def test_leader_cannot_reach_the_registry(app, session):
+    tree = factories.create_tree(session)
+    user = factories.create_user(session, role="leader", unit=tree.district, username="lanhdao.dk")
+    session.commit()
+    at = app(actor_of(user)).run()
+    # The registry file is not among a leader's pages, so AppTest cannot even switch to it.
+    try:
+        at.switch_page("pages/teams_page.py")
+    except ValueError:
+        pass
+    else:
+        raise AssertionError("a leader was given the registry page")
