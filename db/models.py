@@ -131,11 +131,16 @@ class Activity(Base):
     """One activity report of a team; `form_token` makes a resubmitted form count once."""
 
     __tablename__ = "activities"
-    __table_args__ = (Index("ix_activities_team_date", "team_id", "activity_date"),)
+    __table_args__ = (
+        Index("ix_activities_team_date", "team_id", "activity_date"),
+        Index("ix_activities_commune_date", "commune_id", "activity_date"),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="RESTRICT"))
-    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="RESTRICT"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="RESTRICT"))
+    # The commune the team works in (its own unit for a commune team): the rollups' key.
+    commune_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="RESTRICT"))
     activity_date: Mapped[date] = mapped_column(Date, index=True)
     activity_type: Mapped[str] = mapped_column(String(20))
     people_reached: Mapped[int] = mapped_column(Integer, default=0)
@@ -147,6 +152,25 @@ class Activity(Base):
     form_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now(), onupdate=func.now())
+
+
+class ActivityRollup(Base):
+    """Reports summed per commune, month and type, kept current in every write transaction.
+
+    Dashboards read these few rows instead of millions of reports; the current month's partial
+    sums up to a date come from the raw reports of that month only.
+    """
+
+    __tablename__ = "activity_rollups"
+    __table_args__ = (Index("ix_activity_rollups_month", "month"),)
+
+    commune_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)  # first day of the month
+    activity_type: Mapped[str] = mapped_column(String(20), primary_key=True)
+    reports: Mapped[int] = mapped_column(Integer, default=0)
+    people_reached: Mapped[int] = mapped_column(BigInteger, default=0)
+    households_reached: Mapped[int] = mapped_column(BigInteger, default=0)
+    results: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class User(Base):

@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session, aliased
 
 from db.access import Actor, ensure_can_read_team, ensure_can_read_unit
 from db.errors import NotFound
-from db.models import Activity, DataVersion, Member, Team, Unit, UnitPath
+from db.models import Activity, ActivityRollup, DataVersion, Member, Team, Unit, UnitPath
+from db.sqlfuncs import first_of_month
 from db.text import fold
 
 ACTIVE_WINDOW_DAYS = 30
@@ -255,14 +256,20 @@ def fetch_coverage_by_child(
 
 
 def _activity_totals(session: Session, *, unit_id: int | None, as_of: date) -> tuple[int, int]:
-    """Reports and people reached in the subtree up to the date."""
-    stmt = select(func.count(Activity.id), func.coalesce(func.sum(Activity.people_reached), 0)).where(
-        Activity.activity_date <= as_of
+    """Reports and people reached up to a date: whole months from the rollups, the rest from raw rows."""
+    month = first_of_month(as_of)
+    r = ActivityRollup
+    past = select(func.coalesce(func.sum(r.reports), 0), func.coalesce(func.sum(r.people_reached), 0)).where(r.month < month)
+    a = Activity
+    current = select(func.count(a.id), func.coalesce(func.sum(a.people_reached), 0)).where(
+        a.activity_date.between(month, as_of)
     )
     if unit_id is not None:
-        stmt = stmt.join(UnitPath, and_(UnitPath.descendant_id == Activity.unit_id, UnitPath.ancestor_id == unit_id))
-    n, people = session.execute(stmt).one()
-    return int(n), int(people)
+        past = past.join(UnitPath, and_(UnitPath.descendant_id == r.commune_id, UnitPath.ancestor_id == unit_id))
+        current = current.join(UnitPath, and_(UnitPath.descendant_id == a.commune_id, UnitPath.ancestor_id == unit_id))
+    n1, p1 = session.execute(past).one()
+    n2, p2 = session.execute(current).one()
+    return int(n1) + int(n2), int(p1) + int(p2)
 
 
 def _reporting_teams(session: Session, *, unit_id: int | None, as_of: date) -> tuple[int, int]:

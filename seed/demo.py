@@ -8,11 +8,12 @@ later; Núi Thành covered 100% of its villages. Village and people names are ma
 import random
 from datetime import date, timedelta
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, insert, or_, select
+from sqlalchemy.orm import Session, aliased
 
+from db.activities import rebuild_rollups
 from db.auth import SYSTEM, create_user
-from db.models import Member, Team, Unit, User
+from db.models import Activity, Member, Team, Unit, User
 from db.services import bump_data_version, insert_unit
 from db.text import fold
 from seed.units import Progress, load_units
@@ -113,7 +114,9 @@ def load_demo(session: Session, *, progress: Progress = print) -> None:
         rng = random.Random(42)
         _load_phu_ninh(session, phu_ninh, rng)
         _load_nui_thanh(session, nui_thanh, rng)
-        progress("Dữ liệu mẫu: đã thêm thôn, tổ CNSCĐ và thành viên của Phú Ninh và Núi Thành.")
+        reports = _load_activities(session, [phu_ninh, nui_thanh], rng, today=date.today())
+        count = f"{reports:,}".replace(",", ".")
+        progress(f"Dữ liệu mẫu: đã thêm thôn, tổ CNSCĐ, thành viên và {count} báo cáo hoạt động của Phú Ninh và Núi Thành.")
     _load_accounts(session, province, phu_ninh, nui_thanh, progress)
     bump_data_version(session)
 
@@ -163,6 +166,53 @@ def _load_nui_thanh(session: Session, district: Unit, rng: random.Random) -> Non
         member.left_on = replaced.closed_on
     session.flush()
     _add_team(session, villages[0], date(2024, 2, 15), "25/QĐ-UBND", 6, rng).name += " (kiện toàn)"
+
+
+# Per type: (people reached, households, results) ranges for one report.
+ACTIVITY_VOLUMES: dict[str, tuple[tuple[int, int], tuple[int, int], tuple[int, int]]] = {
+    "loudspeaker": ((150, 800), (80, 300), (1, 4)),
+    "public_service": ((3, 25), (3, 20), (2, 20)),
+    "app_install": ((5, 40), (4, 30), (5, 40)),
+    "cashless": ((3, 20), (3, 15), (2, 15)),
+    "ecommerce": ((1, 6), (1, 5), (1, 10)),
+    "door_to_door": ((10, 60), (8, 40), (8, 40)),
+    "training": ((15, 60), (10, 40), (1, 1)),
+    "other": ((5, 30), (3, 20), (0, 0)),
+}
+ACTIVITY_WEIGHTS = [3, 4, 5, 3, 1, 4, 1, 1]  # door-to-door and app installs dominate, e-commerce is rarer
+SILENT_SHARE = 0.12  # teams with no report in the last weeks: the list officers follow up
+
+
+def _load_activities(session: Session, districts: list[Unit], rng: random.Random, *, today: date) -> int:
+    """Reports from mid-2022 to today for every active demo team; some teams fall silent lately."""
+    first_day = date(2022, 7, 1)
+    village, commune = aliased(Unit), aliased(Unit)
+    teams = session.execute(
+        select(Team.id, Team.unit_id, Team.established_on, Team.closed_on, village.tier, village.parent_id)
+        .join(village, village.id == Team.unit_id)
+        .join(commune, commune.id == func.coalesce(village.parent_id, village.id))
+        .where(or_(commune.parent_id.in_([d.id for d in districts]), village.parent_id.in_([d.id for d in districts])))
+        .order_by(Team.id)
+    ).all()
+    types = list(ACTIVITY_VOLUMES)
+    rows: list[dict] = []
+    for team_id, unit_id, established, closed, tier, parent_id in teams:
+        commune_id = unit_id if tier == "commune" else parent_id
+        end = (closed - timedelta(days=1)) if closed else today
+        if rng.random() < SILENT_SHARE:
+            end = min(end, today - timedelta(days=rng.randint(45, 200)))
+        day = max(first_day, established) + timedelta(days=rng.randint(0, 10))
+        while day <= end:
+            kind = rng.choices(types, weights=ACTIVITY_WEIGHTS)[0]
+            people, households, results = (rng.randint(*span) for span in ACTIVITY_VOLUMES[kind])
+            rows.append(dict(team_id=team_id, unit_id=unit_id, commune_id=commune_id, activity_date=day,
+                             activity_type=kind, people_reached=people, households_reached=min(households, people),
+                             results=results, note=None))
+            day += timedelta(days=rng.randint(4, 16))
+    for i in range(0, len(rows), 5000):
+        session.execute(insert(Activity), rows[i : i + 5000])
+    rebuild_rollups(session)
+    return len(rows)
 
 
 DEMO_ACCOUNTS = [

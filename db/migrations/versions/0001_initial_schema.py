@@ -45,6 +45,20 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_units_search_name'), ['search_name'], unique=False)
         batch_op.create_index('ix_units_tier_structure', ['tier', 'structure'], unique=False)
 
+    op.create_table('activity_rollups',
+    sa.Column('commune_id', sa.Integer(), nullable=False),
+    sa.Column('month', sa.Date(), nullable=False),
+    sa.Column('activity_type', sa.String(length=20), nullable=False),
+    sa.Column('reports', sa.Integer(), nullable=False),
+    sa.Column('people_reached', sa.BigInteger(), nullable=False),
+    sa.Column('households_reached', sa.BigInteger(), nullable=False),
+    sa.Column('results', sa.BigInteger(), nullable=False),
+    sa.ForeignKeyConstraint(['commune_id'], ['units.id'], name=op.f('fk_activity_rollups_commune_id_units'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('commune_id', 'month', 'activity_type', name=op.f('pk_activity_rollups'))
+    )
+    with op.batch_alter_table('activity_rollups', schema=None) as batch_op:
+        batch_op.create_index('ix_activity_rollups_month', ['month'], unique=False)
+
     op.create_table('teams',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('unit_id', sa.Integer(), nullable=False),
@@ -116,6 +130,7 @@ def upgrade() -> None:
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('team_id', sa.Integer(), nullable=False),
     sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('commune_id', sa.Integer(), nullable=False),
     sa.Column('activity_date', sa.Date(), nullable=False),
     sa.Column('activity_type', sa.String(length=20), nullable=False),
     sa.Column('people_reached', sa.Integer(), nullable=False),
@@ -127,6 +142,7 @@ def upgrade() -> None:
     sa.Column('form_token', sa.String(length=64), nullable=True),
     sa.Column('created_at', sa.DateTime(), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
     sa.Column('updated_at', sa.DateTime(), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.ForeignKeyConstraint(['commune_id'], ['units.id'], name=op.f('fk_activities_commune_id_units'), ondelete='RESTRICT'),
     sa.ForeignKeyConstraint(['reported_by'], ['users.id'], name=op.f('fk_activities_reported_by_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['team_id'], ['teams.id'], name=op.f('fk_activities_team_id_teams'), ondelete='RESTRICT'),
     sa.ForeignKeyConstraint(['unit_id'], ['units.id'], name=op.f('fk_activities_unit_id_units'), ondelete='RESTRICT'),
@@ -135,8 +151,8 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('activities', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_activities_activity_date'), ['activity_date'], unique=False)
+        batch_op.create_index('ix_activities_commune_date', ['commune_id', 'activity_date'], unique=False)
         batch_op.create_index('ix_activities_team_date', ['team_id', 'activity_date'], unique=False)
-        batch_op.create_index(batch_op.f('ix_activities_unit_id'), ['unit_id'], unique=False)
 
     op.create_table('audit_log',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -161,8 +177,8 @@ def downgrade() -> None:
 
     op.drop_table('audit_log')
     with op.batch_alter_table('activities', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_activities_unit_id'))
         batch_op.drop_index('ix_activities_team_date')
+        batch_op.drop_index('ix_activities_commune_date')
         batch_op.drop_index(batch_op.f('ix_activities_activity_date'))
 
     op.drop_table('activities')
@@ -182,6 +198,10 @@ def downgrade() -> None:
         batch_op.drop_index('ix_teams_dates')
 
     op.drop_table('teams')
+    with op.batch_alter_table('activity_rollups', schema=None) as batch_op:
+        batch_op.drop_index('ix_activity_rollups_month')
+
+    op.drop_table('activity_rollups')
     with op.batch_alter_table('units', schema=None) as batch_op:
         batch_op.drop_index('ix_units_tier_structure')
         batch_op.drop_index(batch_op.f('ix_units_search_name'))

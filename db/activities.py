@@ -1,0 +1,415 @@
+"""Activity reports: the quick report, corrections, and the aggregates the charts read."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import pandas as pd
+from sqlalchemy import and_, delete, func, insert, select, update
+from sqlalchemy.orm import Session, aliased
+
+from db import vocab
+from db.access import Actor, ensure_can_read_team, ensure_can_read_unit
+from db.errors import NotFound, PermissionDenied, UserError
+from db.models import Activity, ActivityRollup, Team, Unit, UnitPath, User
+from db.photos import store_photo
+from db.queries import team_active_on
+from db.sqlfuncs import first_of_month, month_start
+from db.services import _snapshot, optional_text, record
+
+EDIT_DAYS = 7  # a reporter may correct or delete their own report for this many days
+LIMITS = {"people_reached": 10_000, "households_reached": 5_000, "results": 10_000}
+RESULT_LABELS = {
+    "loudspeaker": "Số buổi phát thanh",
+    "public_service": "Số hồ sơ trực tuyến đã nộp",
+    "app_install": "Số lượt cài đặt / tài khoản kích hoạt",
+    "cashless": "Số tài khoản thanh toán mở mới",
+    "ecommerce": "Số sản phẩm đưa lên sàn",
+    "door_to_door": "Số hộ đã đến",
+    "training": "Số buổi tập huấn",
+    "other": "Kết quả (nếu có)",
+}
+
+
+# ---- writes -------------------------------------------------------------------------------------
+
+
+@dataclass
+class ActivityInput:
+    """One report as typed in the quick form."""
+
+    team_id: int | None
+    activity_date: date | None
+    activity_type: str
+    people_reached: int | None = 0
+    households_reached: int | None = 0
+    results: int | None = 0
+    note: str | None = None
+    photo: bytes | None = None
+    form_token: str | None = None
+
+
+def _ensure_can_report(session: Session, actor: Actor, team_id: int) -> Team:
+    """Volunteers report for their own team; officers and admins for any team in their scope."""
+    team = session.get(Team, team_id)
+    if team is None:
+        raise NotFound("Không tìm thấy tổ.", field="team")
+    if actor.role == "volunteer":
+        if actor.team_id != team_id:
+            raise PermissionDenied("Bạn chỉ báo cáo được cho tổ của mình.")
+    elif actor.role in ("officer", "admin"):
+        ensure_can_read_unit(session, actor, team.unit_id)
+    else:
+        raise PermissionDenied("Tài khoản của bạn không gửi báo cáo hoạt động.")
+    return team
+
+
+def _count(value: int | None, *, field: str, label: str) -> int:
+    """A whole number between 0 and the field's limit."""
+    if value is None:
+        return 0
+    if isinstance(value, bool) or not float(value).is_integer():
+        raise UserError(f"{label} phải là số nguyên.", field=field)
+    number = int(value)
+    if number < 0:
+        raise UserError(f"{label} không được âm.", field=field)
+    if number > LIMITS[field]:
+        raise UserError(f"{label} quá lớn cho một báo cáo (tối đa {LIMITS[field]:,}).".replace(",", "."), field=field)
+    return number
+
+
+def _validated(session: Session, team: Team, data: ActivityInput, today: date) -> dict:
+    """Check a report's fields against the team's dates and the bounds; return column values."""
+    if data.activity_type not in vocab.ACTIVITY_TYPES:
+        raise UserError("Hãy chọn loại hoạt động.", field="activity_type")
+    day = data.activity_date
+    if day is None:
+        raise UserError("Hãy chọn ngày hoạt động.", field="activity_date")
+    if day > today:
+        raise UserError("Ngày hoạt động không được ở tương lai.", field="activity_date")
+    if day < team.established_on:
+        raise UserError(
+            f"Ngày hoạt động trước ngày thành lập tổ ({team.established_on:%d/%m/%Y}).", field="activity_date"
+        )
+    if team.closed_on is not None and day >= team.closed_on:
+        raise UserError(f"Tổ đã ngừng hoạt động từ {team.closed_on:%d/%m/%Y}.", field="activity_date")
+    values = {
+        "activity_date": day,
+        "activity_type": data.activity_type,
+        "people_reached": _count(data.people_reached, field="people_reached", label="Số người được hỗ trợ"),
+        "households_reached": _count(data.households_reached, field="households_reached", label="Số hộ"),
+        "results": _count(data.results, field="results", label=RESULT_LABELS[data.activity_type]),
+        "note": optional_text(data.note, field="note", label="Ghi chú", max_len=2000),
+    }
+    if data.photo:
+        values["photo"] = store_photo(data.photo)
+    return values
+
+
+def _commune_of(session: Session, unit_id: int) -> int:
+    """The commune a team works in: its unit when that is a commune, else the unit's parent."""
+    unit = session.get(Unit, unit_id)
+    assert unit is not None
+    return unit.id if unit.tier == "commune" or unit.parent_id is None else unit.parent_id
+
+
+def _apply_rollup(session: Session, activity: Activity, sign: int) -> None:
+    """Add (sign=1) or remove (sign=-1) one report's sums in its commune-month-type rollup row."""
+    key = {
+        "commune_id": activity.commune_id,
+        "month": first_of_month(activity.activity_date),
+        "activity_type": activity.activity_type,
+    }
+    deltas = {
+        "reports": sign,
+        "people_reached": sign * activity.people_reached,
+        "households_reached": sign * activity.households_reached,
+        "results": sign * activity.results,
+    }
+    cols = ActivityRollup.__table__.c
+    changed = session.execute(
+        update(ActivityRollup)
+        .where(*(cols[k] == v for k, v in key.items()))
+        .values({cols[k]: cols[k] + d for k, d in deltas.items()})
+    )
+    if changed.rowcount == 0:  # type: ignore[attr-defined]
+        # First report of that commune, month and type; two writers racing here collide on the
+        # primary key, roll back and are retried by the caller.
+        session.execute(insert(ActivityRollup).values(**key, **deltas))
+
+
+def create_activity(session: Session, *, actor: Actor, data: ActivityInput, today: date | None = None) -> Activity:
+    """Record one report; the same form token sent twice returns the first report, unchanged."""
+    today = today or date.today()
+    if data.form_token:
+        existing = session.scalar(select(Activity).where(Activity.form_token == data.form_token))
+        if existing is not None:
+            return existing
+    if data.team_id is None:
+        raise UserError("Hãy chọn tổ.", field="team")
+    team = _ensure_can_report(session, actor, data.team_id)
+    values = _validated(session, team, data, today)
+    activity = Activity(
+        team_id=team.id,
+        unit_id=team.unit_id,
+        commune_id=_commune_of(session, team.unit_id),
+        reported_by=actor.user_id,
+        form_token=data.form_token,
+        **values,
+    )
+    session.add(activity)
+    session.flush()
+    _apply_rollup(session, activity, +1)
+    record(session, actor, "create", activity, None)
+    return activity
+
+
+def _ensure_can_change(session: Session, actor: Actor, activity: Activity, today: date) -> None:
+    """The reporter for 7 days after reporting; an officer or admin of the scope at any time."""
+    if actor.role in ("officer", "admin"):
+        ensure_can_read_unit(session, actor, activity.unit_id)
+        return
+    if activity.reported_by != actor.user_id or actor.role != "volunteer":
+        raise PermissionDenied("Bạn chỉ sửa, xóa được báo cáo do chính mình gửi.")
+    if (today - activity.created_at.date()).days > EDIT_DAYS:
+        raise PermissionDenied(f"Đã quá {EDIT_DAYS} ngày kể từ khi gửi; hãy nhờ cán bộ xã sửa báo cáo này.")
+
+
+def _get_activity(session: Session, activity_id: int) -> Activity:
+    activity = session.get(Activity, activity_id)
+    if activity is None:
+        raise NotFound("Không tìm thấy báo cáo (có thể đã bị xóa).")
+    return activity
+
+
+def update_activity(
+    session: Session, *, actor: Actor, activity_id: int, data: ActivityInput, today: date | None = None
+) -> Activity:
+    """Correct a report (not its team); the rollups move with it."""
+    today = today or date.today()
+    activity = _get_activity(session, activity_id)
+    _ensure_can_change(session, actor, activity, today)
+    team = session.get(Team, activity.team_id)
+    assert team is not None
+    values = _validated(session, team, data, today)
+    before = _snapshot(activity)
+    _apply_rollup(session, activity, -1)
+    for key, value in values.items():
+        setattr(activity, key, value)
+    session.flush()
+    _apply_rollup(session, activity, +1)
+    record(session, actor, "update", activity, before)
+    return activity
+
+
+def delete_activity(session: Session, *, actor: Actor, activity_id: int, today: date | None = None) -> None:
+    """Delete a report; the audit row keeps its values."""
+    today = today or date.today()
+    activity = _get_activity(session, activity_id)
+    _ensure_can_change(session, actor, activity, today)
+    before = _snapshot(activity)
+    _apply_rollup(session, activity, -1)
+    record(session, actor, "delete", activity, before)
+    session.delete(activity)
+
+
+def rebuild_rollups(session: Session) -> None:
+    """Recompute every rollup row from the raw reports (bulk loads, repairs, and checks)."""
+    month = month_start(Activity.activity_date)
+    session.execute(delete(ActivityRollup))
+    session.execute(
+        insert(ActivityRollup).from_select(
+            ["commune_id", "month", "activity_type", "reports", "people_reached", "households_reached", "results"],
+            select(
+                Activity.commune_id,
+                month,
+                Activity.activity_type,
+                func.count(),
+                func.sum(Activity.people_reached),
+                func.sum(Activity.households_reached),
+                func.sum(Activity.results),
+            ).group_by(Activity.commune_id, month, Activity.activity_type),
+        )
+    )
+
+
+# ---- reads --------------------------------------------------------------------------------------
+
+MONTH_COLUMNS = ["month", "activity_type", "reports", "people_reached", "households_reached", "results"]
+
+
+def _scope_unit(session: Session, actor: Actor, unit_id: int | None) -> int | None:
+    """The unit to read, defaulting to the actor's own; checked against the actor's scope."""
+    if unit_id is None and not actor.is_national:
+        unit_id = actor.unit_id
+    if unit_id is not None:
+        ensure_can_read_unit(session, actor, unit_id)
+    return unit_id
+
+
+def _labelled(df: pd.DataFrame) -> pd.DataFrame:
+    """Add the Vietnamese type label and make the month a real date."""
+    df["month"] = pd.to_datetime(df["month"]).dt.date
+    df["type_label"] = df["activity_type"].map(vocab.ACTIVITY_TYPES)
+    for col in ("reports", "people_reached", "households_reached", "results"):
+        df[col] = df[col].astype("int64")
+    return df
+
+
+def fetch_unit_activity_by_month(
+    session: Session, *, actor: Actor, unit_id: int | None, start: date, end: date
+) -> pd.DataFrame:
+    """Reports, people, households and results per month and type in a unit's subtree (from the rollups)."""
+    unit_id = _scope_unit(session, actor, unit_id)
+    r = ActivityRollup
+    stmt = (
+        select(
+            r.month, r.activity_type, func.sum(r.reports), func.sum(r.people_reached),
+            func.sum(r.households_reached), func.sum(r.results),
+        )
+        .where(r.month.between(first_of_month(start), end))
+        .group_by(r.month, r.activity_type)
+        .order_by(r.month)
+    )
+    if unit_id is not None:
+        stmt = stmt.join(UnitPath, and_(UnitPath.descendant_id == r.commune_id, UnitPath.ancestor_id == unit_id))
+    return _labelled(pd.DataFrame(session.execute(stmt).all(), columns=MONTH_COLUMNS))
+
+
+def fetch_team_activity_by_month(
+    session: Session, *, actor: Actor, team_id: int, start: date, end: date
+) -> pd.DataFrame:
+    """The same sums for one team, from its own reports (one team's reports are few)."""
+    ensure_can_read_team(session, actor, team_id)
+    a = Activity
+    month = month_start(a.activity_date)
+    stmt = (
+        select(month, a.activity_type, func.count(), func.sum(a.people_reached), func.sum(a.households_reached), func.sum(a.results))
+        .where(a.team_id == team_id, a.activity_date.between(start, end))
+        .group_by(month, a.activity_type)
+        .order_by(month)
+    )
+    return _labelled(pd.DataFrame(session.execute(stmt).all(), columns=MONTH_COLUMNS))
+
+
+def fetch_recent_activities(
+    session: Session, *, actor: Actor, team_id: int | None = None, unit_id: int | None = None, limit: int = 20,
+    today: date | None = None,
+) -> pd.DataFrame:
+    """The latest reports of a team, or of a unit's subtree, with whether the actor may change each."""
+    today = today or date.today()
+    a = Activity
+    village = aliased(Unit)
+    stmt = (
+        select(
+            a.id, a.activity_date, a.activity_type, a.people_reached, a.households_reached, a.results, a.note,
+            a.photo, Team.name, village.name, User.full_name, a.reported_by, a.created_at,
+        )
+        .join(Team, Team.id == a.team_id)
+        .join(village, village.id == a.unit_id)
+        .outerjoin(User, User.id == a.reported_by)
+        .order_by(a.activity_date.desc(), a.id.desc())
+        .limit(limit)
+    )
+    if team_id is not None:
+        ensure_can_read_team(session, actor, team_id)
+        stmt = stmt.where(a.team_id == team_id)
+    else:
+        unit_id = _scope_unit(session, actor, unit_id)
+        if unit_id is not None:
+            stmt = stmt.join(UnitPath, and_(UnitPath.descendant_id == a.commune_id, UnitPath.ancestor_id == unit_id))
+    cols = ["activity_id", "activity_date", "activity_type", "people_reached", "households_reached", "results",
+            "note", "photo", "team", "unit", "reporter", "reported_by", "created_at"]
+    df = pd.DataFrame(session.execute(stmt).all(), columns=cols)
+    officer = actor.role in ("officer", "admin")
+    df["can_change"] = [
+        officer or (actor.role == "volunteer" and rb == actor.user_id and (today - ca.date()).days <= EDIT_DAYS)
+        for rb, ca in zip(df["reported_by"], df["created_at"], strict=True)
+    ]
+    df["type_label"] = df["activity_type"].map(vocab.ACTIVITY_TYPES)
+    return df
+
+
+@dataclass(frozen=True)
+class ActivityRecord:
+    """One report, for the correction form."""
+
+    id: int
+    team_id: int
+    activity_date: date
+    activity_type: str
+    people_reached: int
+    households_reached: int
+    results: int
+    note: str | None
+    photo: str | None
+
+
+def fetch_activity(session: Session, *, actor: Actor, activity_id: int) -> ActivityRecord:
+    """One report inside the actor's scope."""
+    activity = _get_activity(session, activity_id)
+    ensure_can_read_team(session, actor, activity.team_id)
+    return ActivityRecord(
+        id=activity.id, team_id=activity.team_id, activity_date=activity.activity_date,
+        activity_type=activity.activity_type, people_reached=activity.people_reached,
+        households_reached=activity.households_reached, results=activity.results, note=activity.note,
+        photo=activity.photo,
+    )
+
+
+def _reported_teams(start: date, end: date):  # type: ignore[no-untyped-def]
+    """Teams with at least one report in the period."""
+    return select(Activity.team_id).where(Activity.activity_date.between(start, end)).distinct().subquery("reported")
+
+
+def fetch_reporting_by_child(
+    session: Session, *, actor: Actor, unit_id: int | None, start: date, end: date
+) -> pd.DataFrame:
+    """Per child unit: teams active at the period's end, those that reported in it, the rate, the silent."""
+    unit_id = _scope_unit(session, actor, unit_id)
+    grp = aliased(Unit)
+    reported = _reported_teams(start, end)
+    cond = grp.parent_id == unit_id if unit_id is not None else grp.parent_id.is_(None)
+    stmt = (
+        select(grp.id, grp.name, func.count(Team.id), func.count(reported.c.team_id))
+        .select_from(grp)
+        .join(UnitPath, UnitPath.ancestor_id == grp.id)
+        .join(Team, and_(Team.unit_id == UnitPath.descendant_id, team_active_on(end)))
+        .outerjoin(reported, reported.c.team_id == Team.id)
+        .where(cond)
+        .group_by(grp.id, grp.name)
+        .order_by(grp.name)
+    )
+    df = pd.DataFrame(session.execute(stmt).all(), columns=["unit_id", "name", "teams", "reporting"])
+    df["silent"] = df["teams"] - df["reporting"]
+    df["rate"] = (df["reporting"] / df["teams"].where(df["teams"] > 0)).astype("float64")
+    return df
+
+
+def fetch_silent_teams(
+    session: Session, *, actor: Actor, unit_id: int | None, start: date, end: date, limit: int = 2000
+) -> pd.DataFrame:
+    """Teams active at the period's end with no report in it, with their last report date."""
+    unit_id = _scope_unit(session, actor, unit_id)
+    reported = _reported_teams(start, end)
+    last = select(Activity.team_id, func.max(Activity.activity_date).label("last")).group_by(Activity.team_id).subquery("last")
+    village, commune = aliased(Unit), aliased(Unit)
+    stmt = (
+        select(Team.id, Team.name, village.name, commune.name, Team.established_on, last.c.last)
+        .join(village, village.id == Team.unit_id)
+        .outerjoin(commune, commune.id == village.parent_id)
+        .outerjoin(reported, reported.c.team_id == Team.id)
+        .outerjoin(last, last.c.team_id == Team.id)
+        .where(team_active_on(end), reported.c.team_id.is_(None))
+        .order_by(commune.name, village.name)
+        .limit(limit)
+    )
+    if unit_id is not None:
+        stmt = stmt.join(UnitPath, and_(UnitPath.descendant_id == Team.unit_id, UnitPath.ancestor_id == unit_id))
+    cols = ["team_id", "name", "unit", "parent", "established_on", "last_report"]
+    return pd.DataFrame(session.execute(stmt).all(), columns=cols)
+
+
+def period_of(end: date, days: int = 30) -> tuple[date, date]:
+    """The `days`-day period that ends on `end`."""
+    return end - timedelta(days=days - 1), end
+
