@@ -4,7 +4,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from db import vocab
+from db import queries, vocab
 from db.errors import UserError
 from ui import data
 from ui.session import current_actor, sign_out, try_sign_in
@@ -19,12 +19,13 @@ PAGES: dict[str, tuple[str, str, str]] = {
     "coverage": ("pages/coverage_page.py", "Độ phủ", ":material/map:"),
     "teams": ("pages/teams_page.py", "Tổ CNSCĐ", ":material/groups:"),
     "villages": ("pages/villages_page.py", "Địa bàn", ":material/holiday_village:"),
+    "activities": ("pages/activities_page.py", "Hoạt động", ":material/volunteer_activism:"),
 }
 ROLE_PAGES: dict[str, list[str]] = {
-    "admin": ["overview", "coverage", "teams", "villages"],
-    "officer": ["overview", "coverage", "teams", "villages"],
-    "leader": ["overview", "coverage"],
-    "volunteer": ["overview"],
+    "admin": ["overview", "coverage", "teams", "activities", "villages"],
+    "officer": ["overview", "coverage", "teams", "activities", "villages"],
+    "leader": ["overview", "coverage", "activities"],
+    "volunteer": ["overview", "activities"],
 }
 
 
@@ -70,7 +71,7 @@ else:
         for path in allowed:
             st.page_link(pages[path])
         st.divider()
-        scope = data.read("fetch_unit", actor, unit_id=actor.unit_id).name if actor.unit_id else "Cả nước"
+        scope = data.read(queries.fetch_unit, actor, unit_id=actor.unit_id).name if actor.unit_id else "Cả nước"
         st.markdown(f"**{actor.full_name}**")
         st.caption(f"{vocab.ROLES[actor.role]} · {scope}")
         if st.button("Đăng xuất", key="app_sign_out", icon=":material/logout:"):

@@ -91,7 +91,9 @@ def create_user(
         team = session.get(Team, team_id) if team_id is not None else None
         if team is None:
             raise UserError("Tài khoản thành viên tổ phải gắn với một tổ.", field="team")
-        unit_id = team.unit_id
+        # A volunteer sees their commune's charts, so the account is bound to the team's commune.
+        unit = session.get(Unit, team.unit_id)
+        unit_id = unit.id if unit is None or unit.tier == "commune" or unit.parent_id is None else unit.parent_id
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise UserError(f"Tên đăng nhập “{username}” đã được dùng.", field="username")
     user = User(

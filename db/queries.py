@@ -448,6 +448,7 @@ class TeamInfo:
     decision_no: str | None
     closed_on: date | None
     note: str | None
+    commune_id: int | None  # the commune the team works in (its own unit for a commune team)
 
 
 def fetch_team(session: Session, *, actor: Actor, team_id: int) -> TeamInfo:
@@ -465,6 +466,7 @@ def fetch_team(session: Session, *, actor: Actor, team_id: int) -> TeamInfo:
         decision_no=team.decision_no,
         closed_on=team.closed_on,
         note=team.note,
+        commune_id=(unit.id if unit.tier == "commune" else unit.parent_id) if unit else None,
     )
 
 

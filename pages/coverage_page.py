@@ -4,6 +4,8 @@ from datetime import date
 
 import streamlit as st
 
+from db import queries
+
 from ui import charts, data, fmt, panels, tables, widgets
 from ui.session import require_actor, shown_errors
 
@@ -22,14 +24,14 @@ as_of = st.date_input(
 def live_coverage() -> None:
     """Indicators, the children's coverage and the villages without a team, for the chosen unit."""
     with shown_errors():
-        ind = data.read("fetch_indicators", actor, unit_id=unit.id, as_of=as_of)
+        ind = data.read(queries.fetch_indicators, actor, unit_id=unit.id, as_of=as_of)
         st.subheader(f"{ind.unit} — đến {fmt.day(as_of)}")
         panels.indicator_cards(ind)
-        children = data.read("fetch_coverage_by_child", actor, unit_id=unit.id, as_of=as_of)
+        children = data.read(queries.fetch_coverage_by_child, actor, unit_id=unit.id, as_of=as_of)
         if unit.tier != "commune" and children["villages"].sum() > 0:
             st.altair_chart(charts.build_coverage_chart(children), width="stretch", key="coverage_chart")
             st.dataframe(tables.coverage_table(children), hide_index=True, width="stretch")
-        missing = data.read("fetch_uncovered_villages", actor, unit_id=unit.id, as_of=as_of)
+        missing = data.read(queries.fetch_uncovered_villages, actor, unit_id=unit.id, as_of=as_of)
         uncovered = ind.villages - ind.villages_covered
         st.subheader(f"Thôn, khối phố chưa có tổ ({fmt.number(uncovered)})")
         if missing.empty:

@@ -4,11 +4,15 @@ from datetime import date
 
 import streamlit as st
 
+from db import queries
+
 from ui import charts, data, fmt, panels, tables
 from ui.session import require_actor, shown_errors
 
 actor = require_actor()
 st.title("Tổng quan")
+if actor.role == "volunteer":
+    st.page_link("pages/activities_page.py", label="Báo cáo hoạt động của tổ", icon=":material/edit_note:")
 today = date.today()
 as_of = st.date_input(
     "Số liệu tính đến ngày", value=today, max_value=today, min_value=date(2018, 1, 1),
@@ -20,10 +24,10 @@ as_of = st.date_input(
 def live_overview() -> None:
     """Indicators and coverage chart, refreshed from the cache whenever the data version moves."""
     with shown_errors():
-        ind = data.read("fetch_indicators", actor, unit_id=actor.unit_id, as_of=as_of)
+        ind = data.read(queries.fetch_indicators, actor, unit_id=actor.unit_id, as_of=as_of)
         st.subheader(f"{ind.unit} — số liệu đến {fmt.day(as_of)}")
         panels.indicator_cards(ind)
-        children = data.read("fetch_coverage_by_child", actor, unit_id=actor.unit_id, as_of=as_of)
+        children = data.read(queries.fetch_coverage_by_child, actor, unit_id=actor.unit_id, as_of=as_of)
         if children["villages"].sum() > 0:
             st.altair_chart(charts.build_coverage_chart(children), width="stretch", key="overview_chart")
             st.dataframe(tables.coverage_table(children), hide_index=True, width="stretch")

@@ -4,7 +4,7 @@ from datetime import date
 
 import streamlit as st
 
-from db import services, vocab
+from db import queries, services, vocab
 from db.errors import UserError
 from ui import data, fmt, forms, tables, widgets
 from ui.session import require_actor, run_action, shown_errors
@@ -22,7 +22,7 @@ def list_tab() -> None:
     status_labels = {"all": "Tất cả", "active": "Đang hoạt động", "closed": "Ngừng hoạt động"}
     status = col1.radio("Trạng thái", list(status_labels), format_func=status_labels.get, horizontal=True, key="teams_list_status")
     query = col2.text_input("Lọc theo tên tổ, thôn", key="teams_list_query")
-    teams = data.read("fetch_teams", actor, unit_id=unit.id, status=status, query=query)
+    teams = data.read(queries.fetch_teams, actor, unit_id=unit.id, status=status, query=query)
     st.caption(f"{fmt.number(len(teams))} tổ")
     st.dataframe(tables.teams_table(teams), hide_index=True, width="stretch")
 
@@ -78,7 +78,7 @@ def edit_tab() -> None:
     if team_id is None:
         return
     with shown_errors():
-        team = data.read("fetch_team", actor, team_id=team_id)
+        team = data.read(queries.fetch_team, actor, team_id=team_id)
         status = "đang hoạt động" if team.closed_on is None else f"ngừng hoạt động từ {fmt.day(team.closed_on)}"
         st.markdown(f"**{team.name}** — {team.unit_name}, thành lập {fmt.day(team.established_on)}, {status}.")
         errors = widgets.FieldErrors()
@@ -132,7 +132,7 @@ def members_tab() -> None:
     if team_id is None:
         return
     with shown_errors():
-        members = data.read("fetch_members", actor, team_id=team_id)
+        members = data.read(queries.fetch_members, actor, team_id=team_id)
         st.caption(f"{fmt.number(int(members['left_on'].isna().sum()))} thành viên đang tham gia")
         st.dataframe(tables.members_table(members), hide_index=True, width="stretch")
     if not can_write:

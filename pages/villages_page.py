@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from db import services, vocab
+from db import queries, services, vocab
 from db.errors import UserError
 from ui import data, fmt, widgets
 from ui.session import require_actor, run_action, shown_errors
@@ -17,7 +17,7 @@ if commune.tier != "commune":
     st.stop()
 
 with shown_errors():
-    villages = data.read("fetch_villages", actor, commune_id=commune.id)
+    villages = data.read(queries.fetch_villages, actor, commune_id=commune.id)
     st.subheader(f"{commune.name}: {fmt.number(len(villages))} thôn, khối phố")
     if villages.empty:
         st.info("Xã này chưa có thôn, khối phố nào. Thêm thôn đầu tiên ở biểu mẫu bên dưới.")

@@ -63,3 +63,63 @@ def build_coverage_chart(df: pd.DataFrame, *, title: str = "Tỷ lệ thôn có 
         .properties(title=title, height=alt.Step(26))
         .configure(locale=VI_LOCALE)
     )
+
+
+MEASURES = {
+    "reports": "Số báo cáo",
+    "people_reached": "Lượt người được hỗ trợ",
+    "households_reached": "Số hộ",
+    "results": "Kết quả",
+}
+
+
+def build_activity_by_month_chart(df: pd.DataFrame, *, measure: str = "reports", title: str = "") -> alt.Chart:
+    """Stacked monthly bars of one measure, coloured by activity type (rows are already monthly sums)."""
+    data = df[["month", "type_label", measure]].copy()
+    data["month"] = pd.to_datetime(data["month"])
+    data["value_text"] = data[measure].map(fmt.number)
+    return (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            x=alt.X("yearmonth(month):T", title=None, axis=alt.Axis(format="%m/%Y", labelAngle=-45)),
+            y=alt.Y(f"sum({measure}):Q", title=MEASURES[measure]),
+            color=alt.Color("type_label:N", title="Loại hoạt động", legend=alt.Legend(orient="bottom", columns=2, labelLimit=320)),
+            tooltip=[
+                alt.Tooltip("yearmonth(month):T", title="Tháng", format="%m/%Y"),
+                alt.Tooltip("type_label:N", title="Loại"),
+                alt.Tooltip("value_text:N", title=MEASURES[measure]),
+            ],
+        )
+        .properties(title=title, height=260)
+        .configure(locale=VI_LOCALE)
+    )
+
+
+def build_reporting_chart(df: pd.DataFrame, *, title: str = "Tỷ lệ tổ có báo cáo trong kỳ") -> alt.Chart:
+    """Bars of the share of active teams that reported in the period, per unit, lowest first."""
+    data = df.loc[df["teams"] > 0, ["name", "teams", "reporting", "silent", "rate"]].copy()
+    data["label"] = data["rate"].map(fmt.percent)
+    data["detail"] = [f"{fmt.number(r)}/{fmt.number(t)} tổ" for r, t in zip(data["reporting"], data["teams"], strict=True)]
+    y = alt.Y("name:N", sort=alt.EncodingSortField("rate", order="ascending"), title=None, axis=alt.Axis(labelLimit=220))
+    bars = alt.Chart(data).mark_bar(color="#4575b4").encode(
+        x=alt.X("rate:Q", title="Tỷ lệ tổ có báo cáo", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
+        y=y,
+        tooltip=[alt.Tooltip("name:N", title="Địa bàn"), alt.Tooltip("label:N", title="Tỷ lệ"),
+                 alt.Tooltip("detail:N", title="Tổ có báo cáo")],
+    )
+    text = bars.mark_text(align="left", dx=4, color="#333").encode(text="label:N")
+    return alt.layer(bars, text, data=data).properties(title=title, height=alt.Step(24)).configure(locale=VI_LOCALE)
+
+
+def build_organisation_chart(df: pd.DataFrame, *, title: str = "Thành viên theo tổ chức") -> alt.Chart:
+    """Horizontal bars of active members per organisation."""
+    data = df[["label", "members"]].copy()
+    data["text"] = data["members"].map(fmt.number)
+    bars = alt.Chart(data).mark_bar(color="#1a9850").encode(
+        x=alt.X("members:Q", title="Số thành viên"),
+        y=alt.Y("label:N", sort="-x", title=None, axis=alt.Axis(labelLimit=240)),
+        tooltip=[alt.Tooltip("label:N", title="Tổ chức"), alt.Tooltip("text:N", title="Thành viên")],
+    )
+    text = bars.mark_text(align="left", dx=4, color="#333").encode(text="text:N")
+    return alt.layer(bars, text, data=data).properties(title=title, height=alt.Step(24)).configure(locale=VI_LOCALE)

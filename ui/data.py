@@ -5,6 +5,7 @@ session or replica, misses the cache and reads fresh aggregates; an unchanged pa
 cheap version lookup.
 """
 
+import importlib
 from collections.abc import Callable
 from typing import Any
 
@@ -21,21 +22,24 @@ def data_version() -> int:
         return queries.fetch_data_version(session)
 
 
-@st.cache_data(max_entries=1000, show_spinner=False)
-def _cached(name: str, actor: Actor, version: int, kwargs: tuple[tuple[str, Any], ...]) -> Any:
-    """Run `db.queries.<name>` once per key; the scope check runs inside it on every miss."""
-    fn: Callable[..., Any] = getattr(queries, name)
+def _resolve(path: str) -> Callable[..., Any]:
+    module, _, name = path.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+@st.cache_data(max_entries=2000, show_spinner=False)
+def _cached(path: str, actor: Actor, version: int, kwargs: tuple[tuple[str, Any], ...]) -> Any:
+    """Run the read function once per key; its scope check runs inside it on every miss."""
     with SessionLocal() as session:
-        return fn(session, actor=actor, **dict(kwargs))
+        return _resolve(path)(session, actor=actor, **dict(kwargs))
 
 
-def read(name: str, actor: Actor, **kwargs: Any) -> Any:
-    """Call a `db.queries.fetch_*` function through the cache, keyed on the data version."""
-    return _cached(name, actor, data_version(), tuple(sorted(kwargs.items())))
+def read(fn: Callable[..., Any], actor: Actor, **kwargs: Any) -> Any:
+    """Call a `db` read function (`fetch_*`) through the cache, keyed on the data version."""
+    return _cached(f"{fn.__module__}:{fn.__qualname__}", actor, data_version(), tuple(sorted(kwargs.items())))
 
 
-def read_fresh(name: str, actor: Actor, **kwargs: Any) -> Any:
-    """Call a read function without the cache (search-as-you-type, small lookups)."""
-    fn: Callable[..., Any] = getattr(queries, name)
+def read_fresh(fn: Callable[..., Any], actor: Actor, **kwargs: Any) -> Any:
+    """Call a read function without the cache (search-as-you-type, one-off lookups)."""
     with SessionLocal() as session:
         return fn(session, actor=actor, **kwargs)

@@ -1,5 +1,6 @@
 """The signed-in user in Streamlit's session state, and running one user action safely."""
 
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -13,6 +14,7 @@ from db.engine import SessionLocal
 from db.errors import UserError
 
 ACTOR_KEY = "auth_actor"
+RETRIES = 2
 T = TypeVar("T")
 
 
@@ -55,20 +57,27 @@ def try_sign_in(username: str, password: str) -> Actor:
 def run_action(action: Callable[..., T], /, **kwargs: Any) -> T:
     """Run one write in its own transaction: commit on success, roll back and re-raise on any error.
 
-    Database failures are turned into a UserError with a Vietnamese message, so no traceback
-    reaches the user and nothing half-written stays behind.
+    A unique-key collision or a busy database is retried on a fresh transaction, whose checks then
+    see the other writer's row (a resubmitted form finds its report; a taken name gets its message).
+    Database failures that remain are turned into a UserError with a Vietnamese message, so no
+    traceback reaches the user and nothing half-written stays behind.
     """
-    try:
-        with SessionLocal.begin() as session:
-            return action(session, **kwargs)
-    except UserError:
-        raise
-    except IntegrityError as err:
-        raise UserError("Dữ liệu vừa nhập trùng hoặc mâu thuẫn với dữ liệu đã có; chưa có gì được lưu.") from err
-    except OperationalError as err:
-        raise UserError("Cơ sở dữ liệu đang bận hoặc tạm thời không truy cập được; chưa có gì được lưu, hãy thử lại.") from err
-    except SQLAlchemyError as err:
-        raise UserError("Không lưu được dữ liệu do lỗi cơ sở dữ liệu; chưa có gì được lưu.") from err
+    for attempt in range(RETRIES + 1):
+        try:
+            with SessionLocal.begin() as session:
+                return action(session, **kwargs)
+        except UserError:
+            raise
+        except (IntegrityError, OperationalError) as err:
+            if attempt < RETRIES:
+                time.sleep(0.05 * (attempt + 1))
+                continue
+            if isinstance(err, IntegrityError):
+                raise UserError("Dữ liệu vừa nhập trùng hoặc mâu thuẫn với dữ liệu đã có; chưa có gì được lưu.") from err
+            raise UserError("Cơ sở dữ liệu đang bận hoặc tạm thời không truy cập được; chưa có gì được lưu, hãy thử lại.") from err
+        except SQLAlchemyError as err:
+            raise UserError("Không lưu được dữ liệu do lỗi cơ sở dữ liệu; chưa có gì được lưu.") from err
+    raise AssertionError("unreachable")
 
 
 @contextmanager

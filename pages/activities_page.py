@@ -1,0 +1,233 @@
+"""Hoạt động: the volunteer's quick report beside live charts of the team's and commune's activity."""
+
+import uuid
+from datetime import date, timedelta
+
+import streamlit as st
+
+from db import activities, queries, vocab
+from db.activities import RESULT_LABELS, ActivityInput
+from db.errors import UserError
+from db.photos import photo_path
+from ui import charts, data, fmt, widgets
+from ui.session import require_actor, run_action, shown_errors
+
+actor = require_actor()
+today = date.today()
+st.title("Hoạt động của Tổ CNSCĐ")
+widgets.flash("activities_flash")
+
+TYPES = list(vocab.ACTIVITY_TYPES)
+CAN_REPORT = actor.role in ("volunteer", "officer", "admin")
+
+
+def report_form(team: queries.TeamInfo) -> None:
+    """The quick report; one token per form so a double tap or a resend makes one report."""
+    st.subheader("Báo cáo nhanh")
+    token = st.session_state.setdefault("activities_token", uuid.uuid4().hex)
+    kind = st.selectbox("Loại hoạt động", TYPES, format_func=vocab.ACTIVITY_TYPES.get, key="activities_type")
+    errors = widgets.FieldErrors()
+    with st.form(f"activities_form_{token}"):
+        day = st.date_input("Ngày", value=today, max_value=today, min_value=team.established_on,
+                            format=fmt.DATE_FORMAT, key=f"activities_date_{token}")
+        errors.slot("activity_date")
+        c1, c2 = st.columns(2)
+        people = c1.number_input("Số người được hỗ trợ", min_value=0, max_value=10_000, step=1, value=0, key=f"activities_people_{token}")
+        households = c2.number_input("Số hộ", min_value=0, max_value=5_000, step=1, value=0, key=f"activities_households_{token}")
+        errors.slot("people_reached")
+        errors.slot("households_reached")
+        results = st.number_input(RESULT_LABELS[kind], min_value=0, max_value=10_000, step=1, value=0, key=f"activities_results_{token}")
+        errors.slot("results")
+        note = st.text_area("Ghi chú", key=f"activities_note_{token}", max_chars=2000, height=80)
+        photo = st.file_uploader("Ảnh (JPEG hoặc PNG, tối đa 5 MB)", type=["jpg", "jpeg", "png"], key=f"activities_photo_{token}")
+        errors.slot("photo")
+        sent = st.form_submit_button("Gửi báo cáo", type="primary", width="stretch")
+    errors.slot("team")
+    if not sent:
+        return
+    payload = ActivityInput(
+        team_id=team.id, activity_date=day, activity_type=kind, people_reached=people, households_reached=households,
+        results=results, note=note, photo=photo.getvalue() if photo is not None else None, form_token=token,
+    )
+    try:
+        run_action(activities.create_activity, actor=actor, data=payload)
+    except UserError as err:
+        errors.show(err.message, err.field)
+        return
+    st.session_state["activities_token"] = uuid.uuid4().hex  # the next report is a new form
+    st.session_state["activities_flash"] = f"Đã ghi nhận báo cáo ngày {fmt.day(day)}: {vocab.ACTIVITY_TYPES[kind]}."
+    st.rerun()
+
+
+def recent_reports(team: queries.TeamInfo) -> None:
+    """The team's latest reports, with thumbnails and, where allowed, correction and deletion."""
+    recent = data.read(activities.fetch_recent_activities, actor, team_id=team.id, limit=15)
+    st.subheader("Báo cáo gần đây")
+    if recent.empty:
+        st.info("Tổ chưa có báo cáo nào.")
+        return
+    st.dataframe(
+        {
+            "Ngày": recent["activity_date"].map(fmt.day),
+            "Loại": recent["type_label"],
+            "Người": recent["people_reached"].map(fmt.number),
+            "Hộ": recent["households_reached"].map(fmt.number),
+            "Kết quả": recent["results"].map(fmt.number),
+            "Người báo cáo": recent["reporter"].fillna("—"),
+            "Ghi chú": recent["note"].fillna(""),
+        },
+        hide_index=True,
+        width="stretch",
+    )
+    with_photos = recent[recent["photo"].notna()].head(6)
+    if not with_photos.empty:
+        cols = st.columns(3)
+        for i, row in enumerate(with_photos.itertuples()):
+            path = photo_path(row.photo)
+            with cols[i % 3]:
+                caption = f"{fmt.day(row.activity_date)} · {row.type_label}"
+                if path is None:
+                    st.caption(f":material/hide_image: Ảnh không còn — {caption}")
+                else:
+                    st.image(str(path), caption=caption, width=160)
+    changeable = recent[recent["can_change"]]
+    if changeable.empty:
+        return
+    with st.expander("Sửa hoặc xóa báo cáo"):
+        labels = {
+            int(r.activity_id): f"{fmt.day(r.activity_date)} · {r.type_label} · {fmt.number(r.people_reached)} người"
+            for r in changeable.itertuples()
+        }
+        chosen = st.selectbox("Báo cáo", list(labels), format_func=labels.get, key="activities_edit_pick")
+        if chosen is not None:
+            correction_form(team, chosen)
+
+
+def correction_form(team: queries.TeamInfo, activity_id: int) -> None:
+    """Correct or delete one report (the reporter for 7 days, an officer at any time)."""
+    with shown_errors():
+        rec = data.read(activities.fetch_activity, actor, activity_id=activity_id)
+        errors = widgets.FieldErrors()
+        with st.form(f"activities_edit_{rec.id}"):
+            kind = st.selectbox("Loại hoạt động", TYPES, index=TYPES.index(rec.activity_type),
+                                format_func=vocab.ACTIVITY_TYPES.get, key=f"activities_edit_type_{rec.id}")
+            day = st.date_input("Ngày", value=rec.activity_date, max_value=today, min_value=team.established_on,
+                                format=fmt.DATE_FORMAT, key=f"activities_edit_date_{rec.id}")
+            errors.slot("activity_date")
+            people = st.number_input("Số người được hỗ trợ", 0, 10_000, rec.people_reached, key=f"activities_edit_people_{rec.id}")
+            households = st.number_input("Số hộ", 0, 5_000, rec.households_reached, key=f"activities_edit_households_{rec.id}")
+            results = st.number_input("Kết quả", 0, 10_000, rec.results, key=f"activities_edit_results_{rec.id}")
+            errors.slot("results")
+            note = st.text_area("Ghi chú", rec.note or "", key=f"activities_edit_note_{rec.id}", max_chars=2000)
+            c1, c2 = st.columns(2)
+            save = c1.form_submit_button("Lưu sửa đổi", type="primary")
+            remove = c2.form_submit_button("Xóa báo cáo")
+        errors.slot("other")
+        if not (save or remove):
+            return
+        try:
+            if remove:
+                run_action(activities.delete_activity, actor=actor, activity_id=rec.id)
+                message = "Đã xóa báo cáo."
+            else:
+                payload = ActivityInput(team_id=rec.team_id, activity_date=day, activity_type=kind, people_reached=people,
+                                        households_reached=households, results=results, note=note)
+                run_action(activities.update_activity, actor=actor, activity_id=rec.id, data=payload)
+                message = "Đã lưu sửa đổi báo cáo."
+        except UserError as err:
+            errors.show(err.message, err.field or "other")
+            return
+        st.session_state["activities_flash"] = message
+        st.rerun()
+
+
+def live_charts(team: queries.TeamInfo) -> None:
+    """The team's and the commune's activity by month, read from aggregates."""
+    start = (today.replace(day=1) - timedelta(days=365)).replace(day=1)
+    team_months = data.read(activities.fetch_team_activity_by_month, actor, team_id=team.id, start=start, end=today)
+    if team_months.empty:
+        st.info("Chưa có báo cáo nào trong 12 tháng qua.")
+    else:
+        st.altair_chart(charts.build_activity_by_month_chart(team_months, title="Báo cáo của tổ theo tháng"),
+                        width="stretch", key="activities_team_chart")
+        total = int(team_months["reports"].sum())
+        people = int(team_months["people_reached"].sum())
+        st.caption(f"12 tháng qua: {fmt.number(total)} báo cáo, {fmt.number(people)} lượt người được hỗ trợ.")
+    commune_id = team.commune_id
+    if commune_id is not None:
+        commune_months = data.read(activities.fetch_unit_activity_by_month, actor, unit_id=commune_id, start=start, end=today)
+        if not commune_months.empty:
+            st.altair_chart(
+                charts.build_activity_by_month_chart(commune_months, measure="people_reached",
+                                                     title="Lượt người được hỗ trợ trong xã theo tháng"),
+                width="stretch", key="activities_commune_chart",
+            )
+
+
+def team_section() -> None:
+    """The chosen team (the volunteer's own): the report form beside its live charts."""
+    if actor.role == "volunteer":
+        team_id = actor.team_id
+        if team_id is None:
+            st.error("Tài khoản của bạn chưa được gắn với tổ nào; hãy liên hệ cán bộ xã.")
+            return
+    else:
+        team_id = widgets.team_picker(actor, key="activities_team", status="active")
+        if team_id is None:
+            return
+    with shown_errors():
+        team = data.read(queries.fetch_team, actor, team_id=team_id)
+        st.caption(f"{team.name} — {team.unit_name}")
+        form_col, chart_col = st.columns([1, 1.4], gap="large")  # stacked on a phone: the form first
+        if CAN_REPORT:
+            with form_col:
+                report_form(team)
+        with chart_col if CAN_REPORT else form_col:
+            live_charts(team)
+            recent_reports(team)
+
+
+def reporting_section() -> None:
+    """Which teams reported in a period, by unit, and the silent teams to follow up."""
+    unit = widgets.unit_picker(actor, key="activities_scope", stop_tier="commune",
+                               search_tiers=("province", "district", "commune"))
+    period = st.date_input("Kỳ báo cáo (từ ngày – đến ngày)", value=(today - timedelta(days=29), today), max_value=today,
+                           format=fmt.DATE_FORMAT, key="activities_period")
+    if not isinstance(period, tuple) or len(period) != 2:
+        st.info("Hãy chọn cả ngày bắt đầu và ngày kết thúc của kỳ.")
+        return
+    start, end = period
+    with shown_errors():
+        by_child = data.read(activities.fetch_reporting_by_child, actor, unit_id=unit.id, start=start, end=end)
+        teams, reporting = int(by_child["teams"].sum()), int(by_child["reporting"].sum())
+        c1, c2, c3 = st.columns(3)
+        c1.metric("Tổ đang hoạt động", fmt.number(teams), border=True)
+        c2.metric("Tỷ lệ tổ có báo cáo", fmt.percent(reporting / teams) if teams else "–", border=True)
+        c3.metric("Tổ chưa báo cáo", fmt.number(teams - reporting), border=True)
+        if teams and unit.tier != "commune":
+            st.altair_chart(charts.build_reporting_chart(by_child), width="stretch", key="activities_reporting_chart")
+        silent = data.read(activities.fetch_silent_teams, actor, unit_id=unit.id, start=start, end=end)
+        st.subheader(f"Tổ chưa báo cáo từ {fmt.day(start)} đến {fmt.day(end)} ({fmt.number(len(silent))})")
+        if silent.empty:
+            st.success("Tất cả các tổ đều đã có báo cáo trong kỳ.")
+        else:
+            st.dataframe(
+                {
+                    "Tổ": silent["name"],
+                    "Địa bàn": silent["unit"],
+                    "Thuộc": silent["parent"].fillna(""),
+                    "Báo cáo gần nhất": silent["last_report"].map(lambda d: fmt.day(d) if d is not None else "Chưa có"),
+                },
+                hide_index=True,
+                width="stretch",
+            )
+
+
+if actor.role == "volunteer":
+    team_section()
+else:
+    team_tab, rate_tab = st.tabs(["Báo cáo của tổ", "Tình hình báo cáo"])
+    with team_tab:
+        team_section()
+    with rate_tab:
+        reporting_section()
