@@ -8,8 +8,7 @@ import streamlit as st
 from db import activities, queries, vocab
 from db.activities import RESULT_LABELS, ActivityInput
 from db.errors import UserError
-from db.photos import photo_path
-from ui import charts, data, fmt, widgets
+from ui import charts, data, fmt, panels, widgets
 from ui.session import require_actor, run_action, shown_errors
 
 actor = require_actor()
@@ -66,30 +65,8 @@ def recent_reports(team: queries.TeamInfo) -> None:
     if recent.empty:
         st.info("Tổ chưa có báo cáo nào.")
         return
-    st.dataframe(
-        {
-            "Ngày": recent["activity_date"].map(fmt.day),
-            "Loại": recent["type_label"],
-            "Người": recent["people_reached"].map(fmt.number),
-            "Hộ": recent["households_reached"].map(fmt.number),
-            "Kết quả": recent["results"].map(fmt.number),
-            "Người báo cáo": recent["reporter"].fillna("—"),
-            "Ghi chú": recent["note"].fillna(""),
-        },
-        hide_index=True,
-        width="stretch",
-    )
-    with_photos = recent[recent["photo"].notna()].head(6)
-    if not with_photos.empty:
-        cols = st.columns(3)
-        for i, row in enumerate(with_photos.itertuples()):
-            path = photo_path(row.photo)
-            with cols[i % 3]:
-                caption = f"{fmt.day(row.activity_date)} · {row.type_label}"
-                if path is None:
-                    st.caption(f":material/hide_image: Ảnh không còn — {caption}")
-                else:
-                    st.image(str(path), caption=caption, width=160)
+    panels.reports_table(recent)
+    panels.photo_grid(recent)
     changeable = recent[recent["can_change"]]
     if changeable.empty:
         return

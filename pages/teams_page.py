@@ -2,11 +2,12 @@
 
 from datetime import date
 
+import pandas as pd
 import streamlit as st
 
-from db import queries, services, vocab
+from db import activities, members, queries, services, vocab
 from db.errors import UserError
-from ui import data, fmt, forms, tables, widgets
+from ui import charts, data, fmt, forms, panels, tables, widgets
 from ui.session import require_actor, run_action, shown_errors
 
 actor = require_actor()
@@ -25,6 +26,8 @@ def list_tab() -> None:
     teams = data.read(queries.fetch_teams, actor, unit_id=unit.id, status=status, query=query)
     st.caption(f"{fmt.number(len(teams))} tổ")
     st.dataframe(tables.teams_table(teams), hide_index=True, width="stretch")
+    st.subheader(f"Thành phần thành viên — {unit.name}")
+    panels.composition(data.read(members.fetch_member_composition, actor, unit_id=unit.id))
 
 
 def register_tab() -> None:
@@ -131,10 +134,11 @@ def members_tab() -> None:
     team_id = widgets.team_picker(actor, key="teams_members")
     if team_id is None:
         return
+    roster = None
     with shown_errors():
-        members = data.read(queries.fetch_members, actor, team_id=team_id)
-        st.caption(f"{fmt.number(int(members['left_on'].isna().sum()))} thành viên đang tham gia")
-        st.dataframe(tables.members_table(members), hide_index=True, width="stretch")
+        roster = data.read(queries.fetch_members, actor, team_id=team_id)
+        st.caption(f"{fmt.number(int(roster['left_on'].isna().sum()))} thành viên đang tham gia")
+        st.dataframe(tables.members_table(roster), hide_index=True, width="stretch")
     if not can_write:
         return
     st.markdown("**Thêm thành viên**")
@@ -173,21 +177,108 @@ def members_tab() -> None:
             st.session_state["teams_flash"] = f"Đã thêm {full_name.strip()} vào tổ."
             st.session_state["teams_member_nonce"] = nonce + 1
             st.rerun()
+    if roster is not None and not roster.empty:
+        with st.expander("Sửa thông tin hoặc cho thôi tham gia"):
+            member_edit(roster)
 
 
+def member_edit(roster: pd.DataFrame) -> None:
+    """Correct one member, or record the day they left the team."""
+    labels = {
+        int(r.member_id): f"{r.full_name} — {vocab.MEMBER_ROLES[r.role]}" + ("" if pd.isna(r.left_on) else " (đã rời tổ)")
+        for r in roster.itertuples()
+    }
+    member_id = st.selectbox("Thành viên", list(labels), format_func=labels.get, key="teams_member_edit_pick")
+    if member_id is None:
+        return
+    row = roster.loc[roster["member_id"] == member_id].iloc[0]
+    errors = widgets.FieldErrors()
+    with st.form(f"teams_member_edit_{member_id}"):
+        col1, col2 = st.columns(2)
+        full_name = col1.text_input("Họ và tên", value=row["full_name"], key=f"teams_me_name_{member_id}", max_chars=120)
+        phone = col2.text_input("Điện thoại di động", value=row["phone"] if isinstance(row["phone"], str) else "", key=f"teams_me_phone_{member_id}")
+        with col1:
+            errors.slot("full_name")
+        with col2:
+            errors.slot("phone")
+        col3, col4, col5 = st.columns(3)
+        genders = [None, *vocab.GENDERS]
+        gender = col3.selectbox("Giới tính", genders, index=genders.index(row["gender"]) if row["gender"] in genders else 0,
+                                format_func=lambda g: "—" if g is None else vocab.GENDERS[g], key=f"teams_me_gender_{member_id}")
+        year = None if pd.isna(row["birth_year"]) else int(row["birth_year"])
+        birth_year = col4.number_input("Năm sinh", min_value=1900, max_value=today.year, value=year, step=1, key=f"teams_me_year_{member_id}")
+        roles = list(vocab.MEMBER_ROLES)
+        role = col5.selectbox("Vai trò", roles, index=roles.index(row["role"]), format_func=vocab.MEMBER_ROLES.get, key=f"teams_me_role_{member_id}")
+        with col4:
+            errors.slot("birth_year")
+        with col5:
+            errors.slot("role")
+        orgs = list(vocab.ORGANISATIONS)
+        organisation = st.selectbox("Tổ chức, đơn vị", orgs, index=orgs.index(row["organisation"]), format_func=vocab.ORGANISATIONS.get, key=f"teams_me_org_{member_id}")
+        position = st.text_input("Chức vụ", value=row["position"] if isinstance(row["position"], str) else "", key=f"teams_me_position_{member_id}", max_chars=120)
+        joined = st.date_input("Ngày tham gia", value=row["joined_on"], max_value=today, min_value=date(2018, 1, 1), format=fmt.DATE_FORMAT, key=f"teams_me_joined_{member_id}")
+        errors.slot("joined_on")
+        saved = st.form_submit_button("Lưu thông tin thành viên", type="primary")
+    errors.slot("other")
+    if saved:
+        payload = services.MemberInput(full_name=full_name, gender=gender, birth_year=birth_year, phone=phone, role=role,
+                                       organisation=organisation, position=position, joined_on=joined)
+        try:
+            run_action(members.update_member, actor=actor, member_id=member_id, data=payload)
+        except UserError as err:
+            errors.show(err.message, err.field or "other")
+        else:
+            st.session_state["teams_flash"] = f"Đã lưu thông tin của {full_name.strip()}."
+            st.rerun()
+    if not pd.isna(row["left_on"]):
+        return
+    leave_errors = widgets.FieldErrors()
+    with st.form(f"teams_member_leave_{member_id}"):
+        left_on = st.date_input("Thôi tham gia từ ngày", value=today, max_value=today, min_value=date(2018, 1, 1), format=fmt.DATE_FORMAT, key=f"teams_me_left_{member_id}")
+        leave_errors.slot("left_on")
+        left = st.form_submit_button("Cho thôi tham gia tổ")
+    if left:
+        try:
+            run_action(members.end_membership, actor=actor, member_id=member_id, left_on=left_on)
+        except UserError as err:
+            leave_errors.show(err.message, "left_on")
+        else:
+            st.session_state["teams_flash"] = f"{row['full_name']} thôi tham gia tổ từ {fmt.day(left_on)}."
+            st.rerun()
+
+
+def profile_tab() -> None:
+    """A team's page: details, members, activity by month, latest reports and photos."""
+    team_id = widgets.team_picker(actor, key="teams_profile")
+    if team_id is None:
+        return
+    with shown_errors():
+        team = data.read(queries.fetch_team, actor, team_id=team_id)
+        status = "Đang hoạt động" if team.closed_on is None else f"Ngừng hoạt động từ {fmt.day(team.closed_on)}"
+        st.subheader(team.name)
+        st.markdown(
+            f"**Địa bàn:** {team.unit_name}  \n**Thành lập:** {fmt.day(team.established_on)}"
+            f" — quyết định số {team.decision_no or 'chưa ghi'}  \n**Trạng thái:** {status}"
+        )
+        roster = data.read(queries.fetch_members, actor, team_id=team.id)
+        st.dataframe(tables.members_table(roster), hide_index=True, width="stretch")
+        start = date(today.year - 1, today.month, 1)
+        months = data.read(activities.fetch_team_activity_by_month, actor, team_id=team.id, start=start, end=today)
+        if not months.empty:
+            st.altair_chart(charts.build_activity_by_month_chart(months, title="Báo cáo theo tháng (12 tháng qua)"),
+                            width="stretch", key="teams_profile_chart")
+        recent = data.read(activities.fetch_recent_activities, actor, team_id=team.id, limit=10)
+        if recent.empty:
+            st.info("Tổ chưa có báo cáo hoạt động nào.")
+        else:
+            panels.reports_table(recent)
+            panels.photo_grid(recent)
+
+
+SECTIONS = {"Danh sách tổ": list_tab, "Hồ sơ tổ": profile_tab}
 if can_write:
-    tabs = st.tabs(["Danh sách tổ", "Đăng ký tổ mới", "Sửa / ngừng hoạt động", "Thành viên"])
-    with tabs[0]:
-        list_tab()
-    with tabs[1]:
-        register_tab()
-    with tabs[2]:
-        edit_tab()
-    with tabs[3]:
-        members_tab()
-else:
-    tabs = st.tabs(["Danh sách tổ", "Thành viên"])
-    with tabs[0]:
-        list_tab()
-    with tabs[1]:
-        members_tab()
+    SECTIONS |= {"Đăng ký tổ mới": register_tab, "Sửa / ngừng hoạt động": edit_tab}
+SECTIONS["Thành viên"] = members_tab
+for tab, render in zip(st.tabs(list(SECTIONS)), SECTIONS.values(), strict=True):
+    with tab:
+        render()

@@ -1,9 +1,11 @@
-"""Page sections shared by several pages: the indicator cards and the coverage block."""
+"""Page sections shared by several pages: indicator cards, report tables, photos, composition."""
 
+import pandas as pd
 import streamlit as st
 
+from db.photos import photo_path
 from db.queries import Indicators
-from ui import fmt
+from ui import charts, fmt
 
 
 def indicator_cards(ind: Indicators) -> None:
@@ -29,3 +31,47 @@ def indicator_cards(ind: Indicators) -> None:
     row2[0].caption(f"{fmt.number(ind.people_reached)} lượt người dân được hỗ trợ")
     row2[1].metric("Tỷ lệ tổ có báo cáo (30 ngày)", fmt.percent(ind.active_team_rate), border=True)
     row2[2].metric("Tổ chưa báo cáo (30 ngày)", fmt.number(ind.silent_teams), border=True)
+
+
+def reports_table(recent: pd.DataFrame) -> None:
+    """The latest reports as a table with Vietnamese headers."""
+    st.dataframe(
+        {
+            "Ngày": recent["activity_date"].map(fmt.day),
+            "Loại": recent["type_label"],
+            "Người": recent["people_reached"].map(fmt.number),
+            "Hộ": recent["households_reached"].map(fmt.number),
+            "Kết quả": recent["results"].map(fmt.number),
+            "Người báo cáo": recent["reporter"].fillna("—"),
+            "Ghi chú": recent["note"].fillna(""),
+        },
+        hide_index=True,
+        width="stretch",
+    )
+
+
+def photo_grid(recent: pd.DataFrame, *, limit: int = 6) -> None:
+    """Thumbnails of the reports' photos; a photo whose file is gone shows a placeholder."""
+    with_photos = recent[recent["photo"].notna()].head(limit)
+    if with_photos.empty:
+        return
+    cols = st.columns(3)
+    for i, row in enumerate(with_photos.itertuples()):
+        path = photo_path(row.photo)
+        caption = f"{fmt.day(row.activity_date)} · {row.type_label}"
+        with cols[i % 3]:
+            if path is None:
+                st.caption(f":material/hide_image: Ảnh không còn — {caption}")
+            else:
+                st.image(str(path), caption=caption, width=160)
+
+
+def composition(comp: dict) -> None:
+    """Members per team, youth and women shares, and members by organisation."""
+    cols = st.columns(4)
+    cols[0].metric("Thành viên đang tham gia", fmt.number(comp["members"]), border=True)
+    cols[1].metric("Bình quân mỗi tổ", fmt.number(comp["members_per_team"], 1), border=True)
+    cols[2].metric("Tỷ lệ thanh niên (16–30 tuổi)", fmt.percent(comp["youth_share"]), border=True)
+    cols[3].metric("Tỷ lệ nữ", fmt.percent(comp["women_share"]), border=True)
+    if not comp["by_organisation"].empty:
+        st.altair_chart(charts.build_organisation_chart(comp["by_organisation"]), width="stretch")
