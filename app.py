@@ -3,11 +3,14 @@
 from collections.abc import Callable
 
 import streamlit as st
+from streamlit.errors import StreamlitSecretNotFoundError
 
 from db import queries, vocab
 from db.errors import UserError
 from ui import data
-from ui.session import current_actor, sign_out, try_sign_in
+from db.auth import find_by_email
+from db.engine import SessionLocal
+from ui.session import current_actor, pop_notice, sign_in, sign_out, try_sign_in, write_pending_cookie
 
 st.set_page_config(page_title="Tổ công nghệ số cộng đồng", page_icon=":material/hub:", layout="wide")
 
@@ -29,10 +32,41 @@ ROLE_PAGES: dict[str, list[str]] = {
 }
 
 
+def sso_configured() -> bool:
+    """True when .streamlit/secrets.toml configures an OpenID Connect provider for st.login."""
+    try:
+        return "auth" in st.secrets
+    except (FileNotFoundError, KeyError, StreamlitSecretNotFoundError):
+        return False
+
+
+def sso_sign_in() -> None:
+    """Single sign-on: map the provider's e-mail to an account row carrying role and unit."""
+    if not st.user.is_logged_in:
+        if st.button("Đăng nhập bằng tài khoản của cơ quan (SSO)", key="login_sso", icon=":material/badge:"):
+            st.login()
+        return
+    with SessionLocal() as session:
+        actor = find_by_email(session, email=str(st.user.get("email") or ""))
+    if actor is None:
+        st.error(f"Thư điện tử {st.user.get('email')} chưa được gắn với tài khoản nào; hãy liên hệ quản trị hệ thống.")
+        if st.button("Đăng xuất khỏi SSO", key="login_sso_out"):
+            st.logout()
+        return
+    sign_in(actor)
+    st.rerun()
+
+
 def login_page() -> None:
     """The sign-in form; after signing in, the rerun lands on the address that was asked for."""
     st.title("Tổ công nghệ số cộng đồng")
     st.caption("Hệ thống theo dõi Tổ CNSCĐ: đăng ký tổ, thành viên, hoạt động và độ phủ theo địa bàn.")
+    notice = pop_notice()
+    if notice:
+        st.warning(notice)
+    if sso_configured():
+        sso_sign_in()
+        st.caption("Hoặc đăng nhập bằng tên và mật khẩu:")
     with st.form("login_form"):
         username = st.text_input("Tên đăng nhập", key="login_username")
         password = st.text_input("Mật khẩu", type="password", key="login_password")
@@ -59,6 +93,7 @@ def _page(path: str, target: str | Callable[[], None]) -> st.Page:
 
 
 actor = current_actor()
+write_pending_cookie()
 if actor is None:
     # Every known address shows the sign-in form, so a bookmarked page opens after signing in.
     pages = {path: _page(path, login_page) for path in PAGES}

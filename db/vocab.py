@@ -45,4 +45,16 @@ ACTIVITY_TYPES: dict[str, str] = {
     "other": "Khác",
 }
 
+# Short names for chart legends, where the full names do not fit on a phone.
+ACTIVITY_SHORT: dict[str, str] = {
+    "loudspeaker": "Truyền thanh",
+    "public_service": "Dịch vụ công trực tuyến",
+    "app_install": "Ứng dụng, nền tảng số",
+    "cashless": "Thanh toán không tiền mặt",
+    "ecommerce": "Thương mại điện tử",
+    "door_to_door": "Đến từng nhà",
+    "training": "Tập huấn kỹ năng số",
+    "other": "Khác",
+}
+
 TEAM_STATUS: dict[bool, str] = {True: "Đang hoạt động", False: "Ngừng hoạt động"}

@@ -126,7 +126,7 @@ def live_charts(team: queries.TeamInfo) -> None:
         st.info("Chưa có báo cáo nào trong 12 tháng qua.")
     else:
         st.altair_chart(charts.build_activity_by_month_chart(team_months, title="Báo cáo của tổ theo tháng"),
-                        width="stretch", key="activities_team_chart")
+                        width="stretch", height=charts.MONTHLY_HEIGHT, key="activities_team_chart")
         total = int(team_months["reports"].sum())
         people = int(team_months["people_reached"].sum())
         st.caption(f"12 tháng qua: {fmt.number(total)} báo cáo, {fmt.number(people)} lượt người được hỗ trợ.")
@@ -137,7 +137,7 @@ def live_charts(team: queries.TeamInfo) -> None:
             st.altair_chart(
                 charts.build_activity_by_month_chart(commune_months, measure="people_reached",
                                                      title="Lượt người được hỗ trợ trong xã theo tháng"),
-                width="stretch", key="activities_commune_chart",
+                width="stretch", height=charts.MONTHLY_HEIGHT, key="activities_commune_chart",
             )
 
 

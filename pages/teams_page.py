@@ -266,7 +266,7 @@ def profile_tab() -> None:
         months = data.read(activities.fetch_team_activity_by_month, actor, team_id=team.id, start=start, end=today)
         if not months.empty:
             st.altair_chart(charts.build_activity_by_month_chart(months, title="Báo cáo theo tháng (12 tháng qua)"),
-                            width="stretch", key="teams_profile_chart")
+                            width="stretch", height=charts.MONTHLY_HEIGHT, key="teams_profile_chart")
         recent = data.read(activities.fetch_recent_activities, actor, team_id=team.id, limit=10)
         if recent.empty:
             st.info("Tổ chưa có báo cáo hoạt động nào.")

@@ -3,6 +3,7 @@
 import altair as alt
 import pandas as pd
 
+from db import vocab
 from ui import fmt
 
 # Vega's number locale for Vietnamese: "1.234", "56,7%".
@@ -65,6 +66,10 @@ def build_coverage_chart(df: pd.DataFrame, *, title: str = "Tỷ lệ thôn có 
     )
 
 
+# Streamlit fits a fixed-height chart into its container, legend and labels included: give the
+# monthly charts room for a 2-column legend of eight types under a ~240 px plot.
+MONTHLY_HEIGHT = 460
+
 MEASURES = {
     "reports": "Số báo cáo",
     "people_reached": "Lượt người được hỗ trợ",
@@ -75,23 +80,27 @@ MEASURES = {
 
 def build_activity_by_month_chart(df: pd.DataFrame, *, measure: str = "reports", title: str = "") -> alt.Chart:
     """Stacked monthly bars of one measure, coloured by activity type (rows are already monthly sums)."""
-    data = df[["month", "type_label", measure]].copy()
-    data["month"] = pd.to_datetime(data["month"])
+    data = df[["month", "activity_type", measure]].copy()
+    data["type"] = data["activity_type"].map(vocab.ACTIVITY_SHORT)
+    # Months as "mm/yyyy" labels in calendar order: no date parsing or time zone in the browser.
+    data["label"] = [m.strftime("%m/%Y") for m in data["month"]]
+    order = [m.strftime("%m/%Y") for m in sorted(set(data["month"]))]
     data["value_text"] = data[measure].map(fmt.number)
     return (
         alt.Chart(data)
         .mark_bar()
         .encode(
-            x=alt.X("yearmonth(month):T", title=None, axis=alt.Axis(format="%m/%Y", labelAngle=-45)),
-            y=alt.Y(f"sum({measure}):Q", title=MEASURES[measure]),
-            color=alt.Color("type_label:N", title="Loại hoạt động", legend=alt.Legend(orient="bottom", columns=2, labelLimit=320)),
+            x=alt.X("label:O", sort=order, title=None, axis=alt.Axis(labelAngle=-45)),
+            y=alt.Y(f"sum({measure}):Q", title=MEASURES[measure], axis=alt.Axis(format=",d", tickMinStep=1)),
+            color=alt.Color("type:N", title="Loại hoạt động", scale=alt.Scale(domain=list(vocab.ACTIVITY_SHORT.values())),
+                            legend=alt.Legend(orient="bottom", columns=2)),
             tooltip=[
-                alt.Tooltip("yearmonth(month):T", title="Tháng", format="%m/%Y"),
-                alt.Tooltip("type_label:N", title="Loại"),
+                alt.Tooltip("label:O", title="Tháng"),
+                alt.Tooltip("type:N", title="Loại"),
                 alt.Tooltip("value_text:N", title=MEASURES[measure]),
             ],
         )
-        .properties(title=title, height=260)
+        .properties(title=title)
         .configure(locale=VI_LOCALE)
     )
 

@@ -111,6 +111,7 @@ def upgrade() -> None:
     op.create_table('users',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('username', sa.String(length=60), nullable=False),
+    sa.Column('email', sa.String(length=200), nullable=True),
     sa.Column('password_hash', sa.String(length=200), nullable=False),
     sa.Column('full_name', sa.String(length=120), nullable=False),
     sa.Column('role', sa.String(length=10), nullable=False),
@@ -124,6 +125,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['team_id'], ['teams.id'], name=op.f('fk_users_team_id_teams'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['unit_id'], ['units.id'], name=op.f('fk_users_unit_id_units'), ondelete='RESTRICT'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
+    sa.UniqueConstraint('email', name=op.f('uq_users_email')),
     sa.UniqueConstraint('username', name=op.f('uq_users_username'))
     )
     op.create_table('activities',
@@ -169,9 +171,26 @@ def upgrade() -> None:
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.create_index('ix_audit_log_entity', ['entity', 'entity_id'], unique=False)
 
+    op.create_table('auth_sessions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('last_seen_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_auth_sessions_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_auth_sessions')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_auth_sessions_token_hash'))
+    )
+    with op.batch_alter_table('auth_sessions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_auth_sessions_user_id'), ['user_id'], unique=False)
+
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('auth_sessions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_auth_sessions_user_id'))
+
+    op.drop_table('auth_sessions')
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.drop_index('ix_audit_log_entity')
 
