@@ -7,7 +7,7 @@ from streamlit.errors import StreamlitSecretNotFoundError
 
 from db import queries, vocab
 from db.errors import UserError
-from ui import data
+from ui import data, widgets
 from db.auth import find_by_email
 from db.engine import SessionLocal
 from ui.session import current_actor, pop_notice, sign_in, sign_out, try_sign_in, write_pending_cookie
@@ -23,12 +23,14 @@ PAGES: dict[str, tuple[str, str, str]] = {
     "teams": ("pages/teams_page.py", "Tổ CNSCĐ", ":material/groups:"),
     "villages": ("pages/villages_page.py", "Địa bàn", ":material/holiday_village:"),
     "activities": ("pages/activities_page.py", "Hoạt động", ":material/volunteer_activism:"),
+    "users": ("pages/users_page.py", "Người dùng", ":material/manage_accounts:"),
+    "account": ("pages/account_page.py", "Tài khoản", ":material/person:"),
 }
 ROLE_PAGES: dict[str, list[str]] = {
-    "admin": ["overview", "coverage", "teams", "activities", "villages"],
-    "officer": ["overview", "coverage", "teams", "activities", "villages"],
-    "leader": ["overview", "coverage", "activities"],
-    "volunteer": ["overview", "activities"],
+    "admin": ["overview", "coverage", "teams", "activities", "villages", "users", "account"],
+    "officer": ["overview", "coverage", "teams", "activities", "villages", "users", "account"],
+    "leader": ["overview", "coverage", "activities", "account"],
+    "volunteer": ["overview", "activities", "account"],
 }
 
 
@@ -107,7 +109,7 @@ else:
             st.page_link(pages[path])
         st.divider()
         scope = data.read(queries.fetch_unit, actor, unit_id=actor.unit_id).name if actor.unit_id else "Cả nước"
-        st.markdown(f"**{actor.full_name}**")
+        st.markdown(f"**{widgets.md(actor.full_name)}**")
         st.caption(f"{vocab.ROLES[actor.role]} · {scope}")
         if st.button("Đăng xuất", key="app_sign_out", icon=":material/logout:"):
             sign_out()

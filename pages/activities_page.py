@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 import streamlit as st
 
-from db import activities, queries, vocab
+from db import activities, audit, queries, vocab
 from db.activities import RESULT_LABELS, ActivityInput
 from db.errors import UserError
 from ui import charts, data, fmt, panels, widgets
@@ -116,6 +116,11 @@ def correction_form(team: queries.TeamInfo, activity_id: int) -> None:
             return
         st.session_state["activities_flash"] = message
         st.rerun()
+    if actor.role in ("officer", "admin"):
+        history = data.read(audit.fetch_activity_history, actor, activity_id=activity_id)
+        if not history.empty:
+            st.caption("Lịch sử của báo cáo này")
+            panels.history_table(history)
 
 
 def live_charts(team: queries.TeamInfo) -> None:
@@ -154,7 +159,7 @@ def team_section() -> None:
             return
     with shown_errors():
         team = data.read(queries.fetch_team, actor, team_id=team_id)
-        st.caption(f"{team.name} — {team.unit_name}")
+        st.caption(widgets.md(f"{team.name} — {team.unit_name}"))
         form_col, chart_col = st.columns([1, 1.4], gap="large")  # stacked on a phone: the form first
         if CAN_REPORT:
             with form_col:

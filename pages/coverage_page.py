@@ -25,7 +25,7 @@ def live_coverage() -> None:
     """Indicators, the children's coverage and the villages without a team, for the chosen unit."""
     with shown_errors():
         ind = data.read(queries.fetch_indicators, actor, unit_id=unit.id, as_of=as_of)
-        st.subheader(f"{ind.unit} — đến {fmt.day(as_of)}")
+        st.subheader(widgets.md(f"{ind.unit} — đến {fmt.day(as_of)}"))
         panels.indicator_cards(ind)
         children = data.read(queries.fetch_coverage_by_child, actor, unit_id=unit.id, as_of=as_of)
         if unit.tier != "commune" and children["villages"].sum() > 0:

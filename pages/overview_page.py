@@ -6,7 +6,7 @@ import streamlit as st
 
 from db import queries
 
-from ui import charts, data, fmt, panels, tables
+from ui import charts, data, fmt, panels, tables, widgets
 from ui.session import require_actor, shown_errors
 
 actor = require_actor()
@@ -25,7 +25,7 @@ def live_overview() -> None:
     """Indicators and coverage chart, refreshed from the cache whenever the data version moves."""
     with shown_errors():
         ind = data.read(queries.fetch_indicators, actor, unit_id=actor.unit_id, as_of=as_of)
-        st.subheader(f"{ind.unit} — số liệu đến {fmt.day(as_of)}")
+        st.subheader(widgets.md(f"{ind.unit} — số liệu đến {fmt.day(as_of)}"))
         panels.indicator_cards(ind)
         children = data.read(queries.fetch_coverage_by_child, actor, unit_id=actor.unit_id, as_of=as_of)
         if children["villages"].sum() > 0:

@@ -5,7 +5,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from db import activities, members, queries, services, vocab
+from db import activities, audit, members, queries, services, vocab
 from db.errors import UserError
 from ui import charts, data, fmt, forms, panels, tables, widgets
 from ui.session import require_actor, run_action, shown_errors
@@ -26,7 +26,7 @@ def list_tab() -> None:
     teams = data.read(queries.fetch_teams, actor, unit_id=unit.id, status=status, query=query)
     st.caption(f"{fmt.number(len(teams))} tổ")
     st.dataframe(tables.teams_table(teams), hide_index=True, width="stretch")
-    st.subheader(f"Thành phần thành viên — {unit.name}")
+    st.subheader(widgets.md(f"Thành phần thành viên — {unit.name}"))
     panels.composition(data.read(members.fetch_member_composition, actor, unit_id=unit.id))
 
 
@@ -38,7 +38,7 @@ def register_tab() -> None:
     if unit.tier not in ("village", "commune"):
         st.info("Hãy chọn đến thôn, khối phố (hoặc chọn một xã để lập tổ cấp xã).")
         return
-    st.markdown(f"Địa bàn đã chọn: **{unit.name}**")
+    st.markdown(f"Địa bàn đã chọn: **{widgets.md(unit.name)}**")
     nonce = st.session_state.setdefault("teams_new_nonce", 0)  # a new nonce gives an empty form
     errors = widgets.FieldErrors()
     errors.slot("unit")
@@ -83,7 +83,7 @@ def edit_tab() -> None:
     with shown_errors():
         team = data.read(queries.fetch_team, actor, team_id=team_id)
         status = "đang hoạt động" if team.closed_on is None else f"ngừng hoạt động từ {fmt.day(team.closed_on)}"
-        st.markdown(f"**{team.name}** — {team.unit_name}, thành lập {fmt.day(team.established_on)}, {status}.")
+        st.markdown(f"**{widgets.md(team.name)}** — {widgets.md(team.unit_name)}, thành lập {fmt.day(team.established_on)}, {status}.")
         errors = widgets.FieldErrors()
         with st.form(f"teams_edit_form_{team.id}"):
             name = st.text_input("Tên tổ", value=team.name, key=f"teams_edit_name_{team.id}", max_chars=200)
@@ -255,10 +255,10 @@ def profile_tab() -> None:
     with shown_errors():
         team = data.read(queries.fetch_team, actor, team_id=team_id)
         status = "Đang hoạt động" if team.closed_on is None else f"Ngừng hoạt động từ {fmt.day(team.closed_on)}"
-        st.subheader(team.name)
+        st.subheader(widgets.md(team.name))
         st.markdown(
-            f"**Địa bàn:** {team.unit_name}  \n**Thành lập:** {fmt.day(team.established_on)}"
-            f" — quyết định số {team.decision_no or 'chưa ghi'}  \n**Trạng thái:** {status}"
+            f"**Địa bàn:** {widgets.md(team.unit_name)}  \n**Thành lập:** {fmt.day(team.established_on)}"
+            f" — quyết định số {widgets.md(team.decision_no or 'chưa ghi')}  \n**Trạng thái:** {status}"
         )
         roster = data.read(queries.fetch_members, actor, team_id=team.id)
         st.dataframe(tables.members_table(roster), hide_index=True, width="stretch")
@@ -273,6 +273,13 @@ def profile_tab() -> None:
         else:
             panels.reports_table(recent)
             panels.photo_grid(recent)
+        if can_write:
+            with st.expander("Lịch sử thay đổi"):
+                history = data.read(audit.fetch_team_history, actor, team_id=team.id)
+                if history.empty:
+                    st.caption("Chưa có thay đổi nào được ghi từ khi tổ được nhập vào hệ thống.")
+                else:
+                    panels.history_table(history)
 
 
 SECTIONS = {"Danh sách tổ": list_tab, "Hồ sơ tổ": profile_tab}

@@ -18,7 +18,7 @@ if commune.tier != "commune":
 
 with shown_errors():
     villages = data.read(queries.fetch_villages, actor, commune_id=commune.id)
-    st.subheader(f"{commune.name}: {fmt.number(len(villages))} thôn, khối phố")
+    st.subheader(widgets.md(f"{commune.name}: {fmt.number(len(villages))} thôn, khối phố"))
     if villages.empty:
         st.info("Xã này chưa có thôn, khối phố nào. Thêm thôn đầu tiên ở biểu mẫu bên dưới.")
     else:

@@ -75,3 +75,12 @@ def composition(comp: dict) -> None:
     cols[3].metric("Tỷ lệ nữ", fmt.percent(comp["women_share"]), border=True)
     if not comp["by_organisation"].empty:
         st.altair_chart(charts.build_organisation_chart(comp["by_organisation"]), width="stretch")
+
+
+def history_table(history: pd.DataFrame) -> None:
+    """Audit rows: when, who, what, and the fields that changed."""
+    table = {"Thời điểm": history["at"].map(lambda t: t.strftime("%d/%m/%Y %H:%M")), "Người thực hiện": history["who"]}
+    if "entity" in history:
+        table["Đối tượng"] = history["entity"]
+    table |= {"Thao tác": history["action"], "Nội dung thay đổi": history["changes"]}
+    st.dataframe(table, hide_index=True, width="stretch")

@@ -1,5 +1,6 @@
 """Widgets shared by pages: the unit picker (cascade plus diacritics-blind search)."""
 
+import re
 from dataclasses import dataclass
 
 import pandas as pd
@@ -94,11 +95,19 @@ def team_picker(actor: Actor, *, key: str, status: str = "all") -> int | None:
     return st.selectbox(f"Chọn tổ ({len(labels)})", list(labels), format_func=labels.get, key=f"{key}_pick")
 
 
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
+
+
+def md(text: object) -> str:
+    """Escape user-typed text for st.markdown, so a name is shown as typed, never as markup."""
+    return _MD_SPECIAL.sub(r"\\\1", str(text))
+
+
 def flash(key: str) -> None:
     """Show, once, the success message a page stored before its rerun."""
     message = st.session_state.pop(key, None)
     if message:
-        st.success(message)
+        st.success(md(message))
 
 
 class FieldErrors:

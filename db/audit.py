@@ -1,0 +1,82 @@
+"""The audit trail, read-only: who changed a team or a report, when, from what to what."""
+
+import pandas as pd
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
+
+from db.access import Actor, ensure_can_read_team
+from db.errors import NotFound, PermissionDenied
+from db.models import Activity, AuditEntry, Member, User
+
+FIELD_LABELS = {
+    "name": "Tên", "established_on": "Ngày thành lập", "decision_no": "Số quyết định", "closed_on": "Ngày ngừng hoạt động",
+    "note": "Ghi chú", "full_name": "Họ và tên", "gender": "Giới tính", "birth_year": "Năm sinh", "phone": "Điện thoại",
+    "role": "Vai trò", "organisation": "Tổ chức", "position": "Chức vụ", "joined_on": "Ngày tham gia", "left_on": "Ngày rời tổ",
+    "activity_date": "Ngày hoạt động", "activity_type": "Loại hoạt động", "people_reached": "Số người",
+    "households_reached": "Số hộ", "results": "Kết quả", "photo": "Ảnh",
+}
+ACTIONS = {"create": "Tạo mới", "update": "Sửa", "close": "Ngừng hoạt động", "delete": "Xóa"}
+ENTITIES = {"teams": "Tổ", "members": "Thành viên", "activities": "Báo cáo"}
+_SKIP = {"id", "created_at", "updated_at", "team_id", "unit_id", "commune_id", "reported_by", "form_token"}
+
+
+def _changes(before: dict | None, after: dict | None) -> str:
+    """A readable list of the fields that changed ("Tên: A → B")."""
+    before, after = before or {}, after or {}
+    parts = []
+    for key in sorted(set(before) | set(after)):
+        if key in _SKIP or before.get(key) == after.get(key):
+            continue
+        label = FIELD_LABELS.get(key, key)
+        if not before:
+            parts.append(f"{label}: {after.get(key)}")
+        else:
+            parts.append(f"{label}: {before.get(key) if before.get(key) is not None else '—'} → {after.get(key) if after.get(key) is not None else '—'}")
+    return "; ".join(parts)
+
+
+def fetch_team_history(session: Session, *, actor: Actor, team_id: int, limit: int = 200) -> pd.DataFrame:
+    """The audit rows of a team, its members and its reports, newest first (officers and admins)."""
+    if actor.role not in ("officer", "admin"):
+        raise PermissionDenied("Chỉ cán bộ mới xem được lịch sử thay đổi.")
+    ensure_can_read_team(session, actor, team_id)
+    member_ids = select(Member.id).where(Member.team_id == team_id)
+    activity_ids = select(Activity.id).where(Activity.team_id == team_id)
+    # Deleted reports are gone from `activities`; their audit rows still name the team in `before`.
+    stmt = (
+        select(AuditEntry, User.full_name)
+        .outerjoin(User, User.id == AuditEntry.user_id)
+        .where(
+            or_(
+                and_(AuditEntry.entity == "teams", AuditEntry.entity_id == team_id),
+                and_(AuditEntry.entity == "members", AuditEntry.entity_id.in_(member_ids)),
+                and_(AuditEntry.entity == "activities", AuditEntry.entity_id.in_(activity_ids)),
+                and_(AuditEntry.entity == "activities", AuditEntry.action == "delete",
+                     AuditEntry.before["team_id"].as_integer() == team_id),
+            )
+        )
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+        .limit(limit)
+    )
+    rows = [
+        (e.at, who or "Hệ thống", ENTITIES.get(e.entity, e.entity), ACTIONS.get(e.action, e.action), _changes(e.before, e.after))
+        for e, who in session.execute(stmt).all()
+    ]
+    return pd.DataFrame(rows, columns=["at", "who", "entity", "action", "changes"])
+
+
+def fetch_activity_history(session: Session, *, actor: Actor, activity_id: int) -> pd.DataFrame:
+    """The audit rows of one report."""
+    activity = session.get(Activity, activity_id)
+    if activity is None:
+        raise NotFound("Không tìm thấy báo cáo.")
+    ensure_can_read_team(session, actor, activity.team_id)
+    stmt = (
+        select(AuditEntry, User.full_name)
+        .outerjoin(User, User.id == AuditEntry.user_id)
+        .where(AuditEntry.entity == "activities", AuditEntry.entity_id == activity_id)
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+    )
+    rows = [(e.at, who or "Hệ thống", ACTIONS.get(e.action, e.action), _changes(e.before, e.after))
+            for e, who in session.execute(stmt).all()]
+    return pd.DataFrame(rows, columns=["at", "who", "action", "changes"])

@@ -1,0 +1,36 @@
+"""Tài khoản: the signed-in user's own account and password."""
+
+import streamlit as st
+
+from db import auth, vocab
+from db.errors import UserError
+from ui import widgets
+from ui.session import require_actor, run_action
+
+actor = require_actor()
+st.title("Tài khoản của tôi")
+widgets.flash("account_flash")
+st.markdown(f"**Tên đăng nhập:** {widgets.md(actor.username)}  \n**Họ và tên:** {widgets.md(actor.full_name)}  \n"
+            f"**Vai trò:** {vocab.ROLES[actor.role]}")
+st.subheader("Đổi mật khẩu")
+nonce = st.session_state.setdefault("account_nonce", 0)
+errors = widgets.FieldErrors()
+with st.form(f"account_password_{nonce}"):
+    current = st.text_input("Mật khẩu hiện tại", type="password", key=f"account_current_{nonce}")
+    errors.slot("current")
+    new = st.text_input("Mật khẩu mới (ít nhất 10 ký tự, khác tên đăng nhập)", type="password", key=f"account_new_{nonce}")
+    again = st.text_input("Nhập lại mật khẩu mới", type="password", key=f"account_again_{nonce}")
+    errors.slot("password")
+    changed = st.form_submit_button("Đổi mật khẩu", type="primary")
+if changed:
+    if new != again:
+        errors.show("Hai lần nhập mật khẩu mới không khớp.", "password")
+    else:
+        try:
+            run_action(auth.change_password, actor=actor, current=current, new_password=new)
+        except UserError as err:
+            errors.show(err.message, err.field)
+        else:
+            st.session_state["account_flash"] = "Đã đổi mật khẩu."
+            st.session_state["account_nonce"] = nonce + 1
+            st.rerun()

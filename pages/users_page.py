@@ -1,0 +1,95 @@
+"""Người dùng: accounts — the admin manages all, an officer the volunteer and leader accounts of their area."""
+
+import streamlit as st
+
+from db import auth, vocab
+from db.errors import UserError
+from ui import data, fmt, widgets
+from ui.session import require_actor, run_action, shown_errors
+
+actor = require_actor()
+st.title("Người dùng")
+widgets.flash("users_flash")
+ROLES = list(vocab.ROLES) if actor.role == "admin" else ["volunteer", "leader"]
+
+with shown_errors():
+    users = data.read(auth.fetch_users, actor)
+    st.dataframe(
+        {
+            "Tên đăng nhập": users["username"],
+            "Họ và tên": users["full_name"],
+            "Vai trò": users["role"].map(vocab.ROLES),
+            "Địa bàn": users["unit"].fillna("Cả nước"),
+            "Trạng thái": users["is_active"].map({True: "Đang dùng", False: "Đã khóa"}),
+            "Đăng nhập gần nhất": users["last_login_at"].map(lambda d: fmt.day(d) if d is not None and d == d else "Chưa"),
+        },
+        hide_index=True,
+        width="stretch",
+    )
+
+create_tab, manage_tab = st.tabs(["Tạo tài khoản", "Khóa, mở khóa, đặt lại mật khẩu"])
+with create_tab:
+    role = st.selectbox("Vai trò", ROLES, format_func=vocab.ROLES.get, key="users_new_role")
+    unit_id = team_id = None
+    if role == "volunteer":
+        st.caption("Tài khoản thành viên tổ gắn với một tổ (và xem được số liệu của xã có tổ đó).")
+        team_id = widgets.team_picker(actor, key="users_new_team", status="active")
+    elif role != "admin" or actor.role != "admin":
+        unit_id = widgets.unit_picker(actor, key="users_new_unit", stop_tier="commune",
+                                      search_tiers=("province", "district", "commune")).id
+    nonce = st.session_state.setdefault("users_nonce", 0)
+    errors = widgets.FieldErrors()
+    errors.slot("unit")
+    errors.slot("team")
+    with st.form(f"users_new_form_{nonce}"):
+        username = st.text_input("Tên đăng nhập", key=f"users_new_username_{nonce}", max_chars=60)
+        errors.slot("username")
+        full_name = st.text_input("Họ và tên", key=f"users_new_name_{nonce}", max_chars=120)
+        email = st.text_input("Thư điện tử (cho đăng nhập một lần, nếu có)", key=f"users_new_email_{nonce}", max_chars=200)
+        errors.slot("email")
+        password = st.text_input("Mật khẩu ban đầu (ít nhất 10 ký tự)", type="password", key=f"users_new_password_{nonce}")
+        errors.slot("password")
+        created = st.form_submit_button("Tạo tài khoản", type="primary")
+    if created:
+        try:
+            run_action(auth.create_user, actor=actor, username=username, password=password, full_name=full_name,
+                       role=role, unit_id=unit_id, team_id=team_id, email=email)
+        except UserError as err:
+            errors.show(err.message, err.field)
+        else:
+            st.session_state["users_flash"] = f"Đã tạo tài khoản “{username.strip().lower()}”."
+            st.session_state["users_nonce"] = nonce + 1
+            st.rerun()
+
+with manage_tab:
+    manageable = users[users["user_id"] != actor.user_id]
+    if actor.role != "admin":
+        manageable = manageable[manageable["role"].isin(["volunteer", "leader"])]
+    if manageable.empty:
+        st.info("Chưa có tài khoản nào bạn quản lý được.")
+    else:
+        labels = {int(r.user_id): f"{r.username} — {r.full_name} ({vocab.ROLES[r.role]})" for r in manageable.itertuples()}
+        chosen = st.selectbox("Tài khoản", list(labels), format_func=labels.get, key="users_manage_pick")
+        row = manageable.loc[manageable["user_id"] == chosen].iloc[0]
+        active = bool(row["is_active"])
+        if st.button("Khóa tài khoản" if active else "Mở khóa tài khoản", key=f"users_toggle_{chosen}"):
+            try:
+                run_action(auth.set_user_active, actor=actor, user_id=chosen, active=not active)
+            except UserError as err:
+                st.error(err.message)
+            else:
+                st.session_state["users_flash"] = f"Đã {'khóa' if active else 'mở khóa'} tài khoản “{row['username']}”."
+                st.rerun()
+        reset_errors = widgets.FieldErrors()
+        with st.form(f"users_reset_{chosen}"):
+            new_password = st.text_input("Mật khẩu mới", type="password", key=f"users_reset_password_{chosen}")
+            reset_errors.slot("password")
+            reset = st.form_submit_button("Đặt lại mật khẩu")
+        if reset:
+            try:
+                run_action(auth.reset_password, actor=actor, user_id=chosen, new_password=new_password)
+            except UserError as err:
+                reset_errors.show(err.message, "password")
+            else:
+                st.session_state["users_flash"] = f"Đã đặt lại mật khẩu cho “{row['username']}”."
+                st.rerun()
