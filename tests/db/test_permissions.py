@@ -1,0 +1,166 @@
+"""The permission matrix: every role × every read and write function × inside and outside its scope.
+
+One table of rules drives it: for each function, which roles may call it on a target inside their
+scope. Outside their scope nobody may (an administrator has no outside). Each cell runs in its own
+transaction, rolled back afterwards, so one cell's write never changes the next cell's answer.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import pytest
+
+from db import activities, audit, auth, members, queries, services
+from db.access import Actor
+from db.activities import ActivityInput
+from db.auth import actor_of
+from db.errors import PermissionDenied
+from db.models import Member
+from db.services import MemberInput, TeamInput
+from tests import factories
+
+TODAY = date.today()
+READERS = {"admin", "officer", "leader", "volunteer"}
+WRITERS = {"admin", "officer"}
+
+
+@dataclass
+class Side:
+    """The records on one side of the scope line."""
+
+    district: object
+    commune: object
+    village: object
+    team: object
+    member: object
+    activity: object
+    user: object
+
+
+def _side(session, *, district, commune, village, reporter: Actor, tag: str) -> Side:  # noqa: ANN001
+    team = factories.create_team(session, unit=village, established_on=date(2022, 7, 1), members=1)
+    session.flush()
+    member = session.query(Member).filter_by(team_id=team.id).first()
+    activity = activities.create_activity(
+        session, actor=reporter if reporter.team_id in (None, team.id) else auth.SYSTEM,
+        data=ActivityInput(team_id=team.id, activity_date=TODAY - timedelta(days=1), activity_type="training", people_reached=5),
+    )
+    user = factories.create_user(session, role="leader", unit=commune, username=f"lanhdao.{tag}")
+    return Side(district, commune, village, team, member, activity, user)
+
+
+@pytest.fixture
+def world(session):  # noqa: ANN001, ANN201
+    """A district inside every non-admin actor's scope and another district outside it."""
+    tree = factories.create_tree(session)
+    volunteer_team = factories.create_team(session, unit=tree.villages[1], established_on=date(2022, 7, 1), members=1)
+    session.flush()
+    actors = {
+        "admin": auth.SYSTEM,
+        "officer": actor_of(factories.create_user(session, role="officer", unit=tree.district, username="canbo.pm")),
+        "leader": actor_of(factories.create_user(session, role="leader", unit=tree.district, username="lanhdao.pm")),
+        "volunteer": actor_of(factories.create_user(session, role="volunteer", team=volunteer_team, username="tnv.pm")),
+    }
+    inside = _side(session, district=tree.district, commune=tree.commune, village=tree.villages[0],
+                   reporter=actors["officer"], tag="in")
+    # The volunteer's own team and report: what "inside" means for a volunteer's writes.
+    own_report = activities.create_activity(
+        session, actor=actors["volunteer"],
+        data=ActivityInput(team_id=volunteer_team.id, activity_date=TODAY - timedelta(days=1), activity_type="cashless"),
+    )
+    outside = _side(session, district=tree.district2, commune=tree.commune2, village=tree.village_other,
+                    reporter=auth.SYSTEM, tag="out")
+    session.commit()
+    return dict(actors=actors, inside=inside, outside=outside, own_team=volunteer_team, own_report=own_report)
+
+
+def _member_input() -> MemberInput:
+    return MemberInput(full_name="Ngô Thị Mai", joined_on=date(2023, 3, 1))
+
+
+def _report(team_id: int) -> ActivityInput:
+    return ActivityInput(team_id=team_id, activity_date=TODAY - timedelta(days=2), activity_type="door_to_door", people_reached=4)
+
+
+# function name → (roles allowed inside their scope, call(session, actor, side, world))
+Call = Callable[..., object]
+RULES: dict[str, tuple[set[str], Call]] = {
+    # reads
+    "fetch_unit": (READERS, lambda s, a, x, w: queries.fetch_unit(s, actor=a, unit_id=x.commune.id)),
+    "fetch_children": (READERS, lambda s, a, x, w: queries.fetch_children(s, actor=a, parent_id=x.commune.id)),
+    "fetch_ancestors": (READERS, lambda s, a, x, w: queries.fetch_ancestors(s, actor=a, unit_id=x.village.id)),
+    "fetch_coverage_by_child": (READERS, lambda s, a, x, w: queries.fetch_coverage_by_child(s, actor=a, unit_id=x.commune.id)),
+    "fetch_indicators": (READERS, lambda s, a, x, w: queries.fetch_indicators(s, actor=a, unit_id=x.commune.id)),
+    "fetch_uncovered_villages": (READERS, lambda s, a, x, w: queries.fetch_uncovered_villages(s, actor=a, unit_id=x.commune.id)),
+    "fetch_villages": (READERS, lambda s, a, x, w: queries.fetch_villages(s, actor=a, commune_id=x.commune.id)),
+    "fetch_teams": (READERS, lambda s, a, x, w: queries.fetch_teams(s, actor=a, unit_id=x.commune.id)),
+    "fetch_team": (READERS, lambda s, a, x, w: queries.fetch_team(s, actor=a, team_id=x.team.id)),
+    "fetch_members": (READERS, lambda s, a, x, w: queries.fetch_members(s, actor=a, team_id=x.team.id)),
+    "fetch_member_composition": (READERS, lambda s, a, x, w: members.fetch_member_composition(s, actor=a, unit_id=x.commune.id)),
+    "fetch_unit_activity_by_month": (READERS, lambda s, a, x, w: activities.fetch_unit_activity_by_month(
+        s, actor=a, unit_id=x.commune.id, start=date(2022, 1, 1), end=TODAY)),
+    "fetch_team_activity_by_month": (READERS, lambda s, a, x, w: activities.fetch_team_activity_by_month(
+        s, actor=a, team_id=x.team.id, start=date(2022, 1, 1), end=TODAY)),
+    "fetch_recent_activities": (READERS, lambda s, a, x, w: activities.fetch_recent_activities(s, actor=a, team_id=x.team.id)),
+    "fetch_activity": (READERS, lambda s, a, x, w: activities.fetch_activity(s, actor=a, activity_id=x.activity.id)),
+    "fetch_reporting_by_child": (READERS, lambda s, a, x, w: activities.fetch_reporting_by_child(
+        s, actor=a, unit_id=x.commune.id, start=TODAY - timedelta(days=29), end=TODAY)),
+    "fetch_silent_teams": (READERS, lambda s, a, x, w: activities.fetch_silent_teams(
+        s, actor=a, unit_id=x.commune.id, start=TODAY - timedelta(days=29), end=TODAY)),
+    "fetch_team_history": (WRITERS, lambda s, a, x, w: audit.fetch_team_history(s, actor=a, team_id=x.team.id)),
+    "fetch_activity_history": (READERS, lambda s, a, x, w: audit.fetch_activity_history(s, actor=a, activity_id=x.activity.id)),
+    # writes
+    "create_village": (WRITERS, lambda s, a, x, w: services.create_village(s, actor=a, commune_id=x.commune.id, kind="Thôn", name="Mới Lập")),
+    "create_team": (WRITERS, lambda s, a, x, w: services.create_team(s, actor=a, data=TeamInput(
+        unit_id=x.commune.id, name="Tổ cấp xã", established_on=date(2023, 1, 1)))),
+    "update_team": (WRITERS, lambda s, a, x, w: services.update_team(s, actor=a, team_id=x.team.id, data=TeamInput(
+        unit_id=x.village.id, name="Tên mới", established_on=date(2022, 7, 1)))),
+    "close_team": (WRITERS, lambda s, a, x, w: services.close_team(s, actor=a, team_id=x.team.id, closed_on=TODAY)),
+    "create_member": (WRITERS, lambda s, a, x, w: services.create_member(s, actor=a, team_id=x.team.id, data=_member_input())),
+    "update_member": (WRITERS, lambda s, a, x, w: members.update_member(s, actor=a, member_id=x.member.id, data=_member_input())),
+    "end_membership": (WRITERS, lambda s, a, x, w: members.end_membership(s, actor=a, member_id=x.member.id, left_on=TODAY)),
+    "create_activity": ({"admin", "officer", "volunteer"}, lambda s, a, x, w: activities.create_activity(
+        s, actor=a, data=_report(w["own_team"].id if a.role == "volunteer" and x is w["inside"] else x.team.id))),
+    "update_activity": ({"admin", "officer", "volunteer"}, lambda s, a, x, w: activities.update_activity(
+        s, actor=a, activity_id=(w["own_report"].id if a.role == "volunteer" and x is w["inside"] else x.activity.id),
+        data=_report(w["own_team"].id if a.role == "volunteer" and x is w["inside"] else x.team.id))),
+    "delete_activity": ({"admin", "officer", "volunteer"}, lambda s, a, x, w: activities.delete_activity(
+        s, actor=a, activity_id=(w["own_report"].id if a.role == "volunteer" and x is w["inside"] else x.activity.id))),
+    "fetch_users": (WRITERS, lambda s, a, x, w: auth.fetch_users(s, actor=a) if x is w["inside"] else _users_outside(s, a, x)),
+    "create_user": (WRITERS, lambda s, a, x, w: auth.create_user(
+        s, actor=a, username="moi.taikhoan", password="Mat-khau-rat-dai-9", full_name="Mới", role="leader", unit_id=x.commune.id)),
+    "set_user_active": (WRITERS, lambda s, a, x, w: auth.set_user_active(s, actor=a, user_id=x.user.id, active=False)),
+    "reset_password": (WRITERS, lambda s, a, x, w: auth.reset_password(s, actor=a, user_id=x.user.id, new_password="Mat-khau-moi-2026")),
+}
+
+
+def _users_outside(session, actor: Actor, side: Side) -> None:  # noqa: ANN001
+    """fetch_users has no target: "outside" means the list must not show the other district's accounts."""
+    listed = set(auth.fetch_users(session, actor=actor)["user_id"])
+    if side.user.id in listed and actor.role != "admin":
+        raise AssertionError("an account outside the scope was listed")
+    if actor.role not in WRITERS:
+        raise PermissionDenied()
+    if actor.role != "admin":
+        raise PermissionDenied()  # nothing outside was shown: the same as being refused
+
+
+@pytest.mark.parametrize("name", sorted(RULES))
+def test_permission_matrix(session, world, name):
+    allowed_inside, call = RULES[name]
+    outcomes = {}
+    for role, actor in world["actors"].items():
+        for where in ("inside", "outside"):
+            expected = role in allowed_inside and (where == "inside" or role == "admin")
+            try:
+                call(session, actor, world[where], world)
+                session.flush()
+                got = True
+            except PermissionDenied:
+                got = False
+            finally:
+                session.rollback()
+            outcomes[(role, where)] = got
+            assert got == expected, f"{name}: {role} {where} → {'allowed' if got else 'refused'}"
+    assert len(outcomes) == 8

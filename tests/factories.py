@@ -1,0 +1,103 @@
+"""Test factories with fixed, readable defaults: a small unit tree, teams, users."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from db.access import Actor
+from db.auth import SYSTEM, actor_of, create_user as _create_user
+from db.models import Member, Team, Unit, User
+from db.services import insert_unit
+from db.text import fold
+
+DEFAULT_PASSWORD = "Mat-khau-dai-2022"
+__all__ = ["Member", "Tree", "actor_of", "admin", "create_team", "create_tree", "create_user", "officer_of"]
+
+
+@dataclass
+class Tree:
+    """Province → two districts → communes → villages, with Vietnamese names."""
+
+    province: Unit
+    district: Unit
+    district2: Unit
+    commune: Unit
+    commune2: Unit
+    villages: list[Unit]
+    village_other: Unit
+
+
+def _unit(session: Session, *, parent: Unit | None, tier: str, kind: str, short: str, code: str | None = None) -> Unit:
+    name = f"{kind} {short}"
+    return insert_unit(
+        session,
+        Unit(parent_id=parent.id if parent else None, structure="legacy", tier=tier,
+             level=(parent.level + 1) if parent else 1, kind=kind, name=name, short_name=short,
+             search_name=fold(name), code=code),
+    )
+
+
+def create_tree(session: Session) -> Tree:
+    """Tỉnh Quảng Nam → Huyện Phú Ninh (Xã Tam Phước: 3 thôn) and Huyện Núi Thành (Xã Tam Xuân: 1 thôn)."""
+    province = _unit(session, parent=None, tier="province", kind="Tỉnh", short="Quảng Nam", code="49")
+    district = _unit(session, parent=province, tier="district", kind="Huyện", short="Phú Ninh", code="512")
+    district2 = _unit(session, parent=province, tier="district", kind="Huyện", short="Núi Thành", code="513")
+    commune = _unit(session, parent=district, tier="commune", kind="Xã", short="Tam Phước", code="20380")
+    commune2 = _unit(session, parent=district2, tier="commune", kind="Xã", short="Tam Xuân", code="20968")
+    villages = [
+        _unit(session, parent=commune, tier="village", kind="Thôn", short=short)
+        for short in ("Phú Mỹ", "Khánh Thọ", "Đàn Thượng")
+    ]
+    village_other = _unit(session, parent=commune2, tier="village", kind="Thôn", short="Long Khánh")
+    session.flush()
+    return Tree(province, district, district2, commune, commune2, villages, village_other)
+
+
+def create_team(
+    session: Session,
+    *,
+    unit: Unit,
+    established_on: date = date(2022, 7, 1),
+    name: str | None = None,
+    members: int = 0,
+    closed_on: date | None = None,
+) -> Team:
+    """A team of a unit with `members` members (the first one its leader)."""
+    team = Team(unit_id=unit.id, name=name or f"Tổ CNSCĐ {unit.name}", established_on=established_on, closed_on=closed_on)
+    session.add(team)
+    session.flush()
+    for i in range(members):
+        session.add(Member(team_id=team.id, full_name=f"Thành viên {i + 1}", role="leader" if i == 0 else "member",
+                           organisation="youth_union", gender="female" if i % 2 else "male", birth_year=1990 + i,
+                           joined_on=established_on, left_on=closed_on))
+    session.flush()
+    return team
+
+
+def create_user(
+    session: Session,
+    *,
+    role: str,
+    unit: Unit | None = None,
+    team: Team | None = None,
+    username: str | None = None,
+    password: str = DEFAULT_PASSWORD,
+) -> User:
+    """An account made through the real service (argon2 hash, audit row)."""
+    user = _create_user(
+        session, actor=SYSTEM, username=username or f"{role}.{unit.id if unit else 'all'}", password=password,
+        full_name=f"Người dùng {role}", role=role, unit_id=unit.id if unit else None, team_id=team.id if team else None,
+    )
+    session.flush()
+    return user
+
+
+def officer_of(session: Session, unit: Unit, username: str | None = None) -> Actor:
+    """An officer account bound to `unit`, as an actor."""
+    return actor_of(create_user(session, role="officer", unit=unit, username=username or f"canbo.{unit.id}"))
+
+
+def admin() -> Actor:
+    """The all-country administrator actor used by command-line set-up."""
+    return SYSTEM
