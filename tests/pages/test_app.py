@@ -7,7 +7,7 @@ from tests.pages.conftest import open_address, texts
 
 def _link_labels(at) -> list[str]:  # noqa: ANN001
     """Labels of the sidebar page links (AppTest has no typed accessor for st.page_link)."""
-    return [node.proto.page_link.label for node in at.sidebar.children.values() if node.type == "page_link"]
+    return [node.proto.label for node in at.sidebar.children.values() if node.type == "page_link"]
 
 
 def test_wrong_password_is_refused_in_vietnamese(app, session):
@@ -39,14 +39,14 @@ def test_sign_in_then_overview_then_sign_out(app, session):
     assert at.text_input(key="login_username") is not None
 
 
-def test_volunteer_sees_only_the_overview(app, session):
+def test_volunteer_sees_overview_activities_and_account(app, session):
     tree = factories.create_tree(session)
     team = factories.create_team(session, unit=tree.villages[0], members=2)
     user = factories.create_user(session, role="volunteer", team=team, username="tnv.a")
     session.commit()
     at = app(actor_of(user)).run()
     assert not at.exception
-    assert _link_labels(at) == ["Tổng quan"]
+    assert _link_labels(at) == ["Tổng quan", "Hoạt động", "Tài khoản"]
 
 
 def test_officer_sees_the_registry_pages(app, session):
@@ -54,7 +54,7 @@ def test_officer_sees_the_registry_pages(app, session):
     user = factories.create_user(session, role="officer", unit=tree.district, username="canbo.c")
     session.commit()
     at = app(actor_of(user)).run()
-    assert _link_labels(at) == ["Tổng quan", "Độ phủ", "Tổ CNSCĐ", "Địa bàn"]
+    assert _link_labels(at) == ["Tổng quan", "Độ phủ", "Tổ CNSCĐ", "Hoạt động", "Địa bàn", "Người dùng", "Tài khoản"]
 
 
 def test_typed_address_outside_the_role_answers_not_found(app, session):

@@ -47,7 +47,7 @@ def test_table_lists_the_children_of_the_scope(app, session):
     children = queries.fetch_coverage_by_child(session, actor=actor, unit_id=tree.province.id)
     shown = at.dataframe[0].value
     assert list(shown["Địa bàn"]) == list(children["name"])
-    assert at.get("arrow_vega_lite_chart"), "the coverage chart is drawn"
+    assert at.get("vega_lite_chart"), "the coverage chart is drawn"
 
 
 def test_past_date_counts_only_teams_active_then(app, session):
