@@ -63,7 +63,8 @@ def test_volunteer_reports_with_a_photo_and_a_double_tap_counts_once(demo_server
     assert (after, photos_after) == (before + 1, photos_before + 1)
     shot(page, "volunteer-2-after-report")
 
-    page.get_by_label("Số người được hỗ trợ").fill("3")
+    # The correction form below now holds the first report's fields too: the quick form comes first.
+    page.get_by_label("Số người được hỗ trợ").first.fill("3")
     page.get_by_role("button", name="Gửi báo cáo").dblclick()
     page.get_by_text(re.compile("Đã ghi nhận báo cáo")).wait_for(timeout=30_000)
     page.wait_for_timeout(3000)  # let a second submission, if any, land before counting
