@@ -7,7 +7,7 @@ from streamlit.errors import StreamlitSecretNotFoundError
 
 from db import queries, vocab
 from db.errors import UserError
-from ui import data, widgets
+from ui import data, style, widgets
 from db.auth import find_by_email
 from db.engine import SessionLocal
 from ui.session import current_actor, pop_notice, sign_in, sign_out, try_sign_in, write_pending_cookie
@@ -94,6 +94,7 @@ def _page(path: str, target: str | Callable[[], None]) -> st.Page:
     return st.Page(target, title=title, icon=icon, url_path=path, default=path == "overview")
 
 
+style.apply()
 actor = current_actor()
 write_pending_cookie()
 if actor is None:
