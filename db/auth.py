@@ -179,7 +179,7 @@ def reset_password(session: Session, *, actor: Actor, user_id: int, new_password
     user.password_hash = hash_password(new_password)
     user.failed_logins, user.locked_until = 0, None
     session.execute(delete(AuthSession).where(AuthSession.user_id == user.id))
-    record(session, actor, "update", user, before)
+    record(session, actor, "update", user, before, extra={"password": "đặt lại"})
     return user
 
 
@@ -197,7 +197,7 @@ def change_password(session: Session, *, actor: Actor, current: str, new_passwor
     validate_password(new_password, username=user.username)
     before = _snapshot(user)
     user.password_hash = hash_password(new_password)
-    record(session, actor, "update", user, before)
+    record(session, actor, "update", user, before, extra={"password": "đổi"})
 
 
 def fetch_users(session: Session, *, actor: Actor) -> pd.DataFrame:

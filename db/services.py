@@ -37,8 +37,11 @@ def _snapshot(obj: Any) -> dict:
     return out
 
 
-def record(session: Session, actor: Actor, action: str, obj: Any, before: dict | None) -> None:
-    """Stage the audit row for a write and bump the data version, in the same transaction."""
+def record(session: Session, actor: Actor, action: str, obj: Any, before: dict | None, *, extra: dict | None = None) -> None:
+    """Stage the audit row for a write and bump the data version, in the same transaction.
+
+    `extra` adds facts the columns do not show, such as a password change (never the password).
+    """
     session.flush()
     session.add(
         AuditEntry(
@@ -47,7 +50,7 @@ def record(session: Session, actor: Actor, action: str, obj: Any, before: dict |
             entity=obj.__tablename__,
             entity_id=obj.id,
             before=before,
-            after=_snapshot(obj),
+            after=None if action == "delete" else _snapshot(obj) | (extra or {}),
         )
     )
     bump_data_version(session)

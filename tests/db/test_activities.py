@@ -167,7 +167,7 @@ def test_delete_moves_rollups_and_keeps_an_audit_row(session, world):
     assert _count(session, Activity) == 1
     _assert_rollups_match(session)
     audit = session.scalars(select(AuditEntry).where(AuditEntry.entity == "activities", AuditEntry.action == "delete")).one()
-    assert audit.before["people_reached"] == 12 and audit.after is not None
+    assert audit.before["people_reached"] == 12 and audit.after is None
 
 
 def test_rebuild_rollups_equals_incremental_rollups(session, world):

@@ -1,0 +1,153 @@
+"""Signed-in browsers (idle time-out with an injected clock) and the audit row of every kind of write."""
+
+from datetime import date, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from db import activities, auth, members, services
+from db.activities import ActivityInput
+from db.auth import actor_of
+from db.errors import UserError
+from db.models import Activity, AuditEntry, AuthSession, Member, Team, User
+from db.services import MemberInput, TeamInput
+from tests import factories
+
+T0 = datetime(2026, 11, 20, 8, 0)
+
+
+def test_session_resumes_within_the_idle_limit_and_not_after(session):
+    tree = factories.create_tree(session)
+    user = factories.create_user(session, role="officer", unit=tree.district, username="canbo.s")
+    session.commit()
+    token = auth.start_session(session, actor=actor_of(user), now=T0)
+    session.commit()
+    idle = timedelta(hours=8)
+    resumed = auth.resume_session(session, token=token, now=T0 + timedelta(hours=7, minutes=59), idle=idle)
+    session.commit()
+    assert resumed is not None and resumed.username == "canbo.s"
+    # Using it moved the clock of its idleness: 7h59 later it is still alive.
+    assert auth.resume_session(session, token=token, now=T0 + timedelta(hours=15, minutes=58), idle=idle) is not None
+    session.commit()
+    assert auth.resume_session(session, token=token, now=T0 + timedelta(hours=24), idle=idle) is None
+    session.commit()
+    assert session.scalar(select(func.count()).select_from(AuthSession)) == 0  # the stale row is gone
+
+
+def test_unknown_token_ended_session_and_disabled_account_do_not_resume(session):
+    tree = factories.create_tree(session)
+    user = factories.create_user(session, role="leader", unit=tree.district, username="lanhdao.s")
+    session.commit()
+    actor = actor_of(user)
+    assert auth.resume_session(session, token="not-a-token", now=T0) is None
+    token = auth.start_session(session, actor=actor, now=T0)
+    auth.end_session(session, token=token)
+    session.commit()
+    assert auth.resume_session(session, token=token, now=T0) is None
+    token = auth.start_session(session, actor=actor, now=T0)
+    session.commit()
+    auth.set_user_active(session, actor=auth.SYSTEM, user_id=user.id, active=False)
+    session.commit()
+    assert auth.resume_session(session, token=token, now=T0) is None
+
+
+def test_only_the_token_hash_is_stored(session):
+    tree = factories.create_tree(session)
+    user = factories.create_user(session, role="leader", unit=tree.district, username="lanhdao.h")
+    token = auth.start_session(session, actor=actor_of(user), now=T0)
+    session.commit()
+    stored = session.scalars(select(AuthSession.token_hash)).one()
+    assert token not in stored and len(stored) == 64
+
+
+@pytest.mark.parametrize("password", ["ngan", "lanhdao.p1", "1234567890", "matkhau123", "aaaaaaaaaaaa"])
+def test_weak_passwords_are_refused(session, password):
+    tree = factories.create_tree(session)
+    with pytest.raises(UserError) as err:
+        auth.create_user(session, actor=auth.SYSTEM, username="lanhdao.p1", password=password, full_name="A",
+                         role="leader", unit_id=tree.district.id)
+    assert err.value.field == "password"
+
+
+def test_change_password_needs_the_current_one(session):
+    tree = factories.create_tree(session)
+    user = factories.create_user(session, role="leader", unit=tree.district, username="lanhdao.c", password="Mat-khau-cu-2022")
+    session.commit()
+    actor = actor_of(user)
+    with pytest.raises(UserError):
+        auth.change_password(session, actor=actor, current="sai-roi-nhe-1", new_password="Mat-khau-moi-2026")
+    auth.change_password(session, actor=actor, current="Mat-khau-cu-2022", new_password="Mat-khau-moi-2026")
+    session.commit()
+    assert auth.authenticate(session, username="lanhdao.c", password="Mat-khau-moi-2026").user_id == user.id
+
+
+def _audit_rows(session) -> list[tuple[str, str]]:  # noqa: ANN001
+    return [(e, a) for e, a in session.execute(select(AuditEntry.entity, AuditEntry.action).order_by(AuditEntry.id))]
+
+
+def test_every_kind_of_write_leaves_its_audit_row_in_the_same_transaction(session):
+    tree = factories.create_tree(session)
+    session.commit()
+    admin = auth.SYSTEM
+    today = date.today()
+    writes = [
+        ("units", "create", lambda: services.create_village(session, actor=admin, commune_id=tree.commune.id, kind="Thôn", name="Mới")),
+        ("teams", "create", lambda: services.create_team(session, actor=admin, data=TeamInput(
+            unit_id=tree.villages[0].id, name="Tổ A", established_on=date(2023, 1, 1)))),
+    ]
+    for entity, action, write in writes:
+        before = len(_audit_rows(session))
+        write()
+        session.commit()
+        assert _audit_rows(session)[before:][0] == (entity, action)
+    team = session.scalars(select(Team)).one()
+    cases = [
+        ("teams", "update", lambda: services.update_team(session, actor=admin, team_id=team.id, data=TeamInput(
+            unit_id=team.unit_id, name="Tổ A mới", established_on=date(2023, 1, 1)))),
+        ("members", "create", lambda: services.create_member(session, actor=admin, team_id=team.id,
+                                                               data=MemberInput(full_name="Hồ Thị Lan", joined_on=date(2023, 2, 1)))),
+        ("activities", "create", lambda: activities.create_activity(session, actor=admin, data=ActivityInput(
+            team_id=team.id, activity_date=today, activity_type="cashless", people_reached=3))),
+        ("users", "create", lambda: auth.create_user(session, actor=admin, username="lanhdao.au", password="Mat-khau-dai-2026",
+                                                     full_name="A", role="leader", unit_id=tree.district.id)),
+    ]
+    for entity, action, write in cases:
+        before = len(_audit_rows(session))
+        obj = write()
+        session.commit()
+        new = _audit_rows(session)[before:]
+        assert new == [(entity, action)], (entity, action, new)
+        row = session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(1)).one()
+        assert row.entity_id == obj.id and row.after is not None and "password_hash" not in row.after
+    member = session.scalars(select(Member)).one()
+    activity = session.scalars(select(Activity)).one()
+    user = session.scalars(select(User).where(User.username == "lanhdao.au")).one()
+    later = [
+        ("members", "update", lambda: members.update_member(session, actor=admin, member_id=member.id,
+                                                             data=MemberInput(full_name="Hồ Thị Lan", role="deputy", joined_on=date(2023, 2, 1)))),
+        ("members", "update", lambda: members.end_membership(session, actor=admin, member_id=member.id, left_on=today)),
+        ("activities", "update", lambda: activities.update_activity(session, actor=admin, activity_id=activity.id, data=ActivityInput(
+            team_id=team.id, activity_date=today, activity_type="cashless", people_reached=4))),
+        ("activities", "delete", lambda: activities.delete_activity(session, actor=admin, activity_id=activity.id)),
+        ("users", "update", lambda: auth.set_user_active(session, actor=admin, user_id=user.id, active=False)),
+        ("users", "update", lambda: auth.reset_password(session, actor=admin, user_id=user.id, new_password="Mat-khau-khac-2026")),
+        ("teams", "close", lambda: services.close_team(session, actor=admin, team_id=team.id, closed_on=today)),
+    ]
+    for entity, action, write in later:
+        before = len(_audit_rows(session))
+        write()
+        session.commit()
+        new = _audit_rows(session)[before:]
+        assert new and new[0] == (entity, action), (entity, action, new)
+        row = session.scalars(select(AuditEntry).where(AuditEntry.entity == entity).order_by(AuditEntry.id.desc()).limit(1)).one()
+        assert row.before is not None and row.before != row.after
+
+
+def test_a_failed_write_leaves_no_audit_row(session):
+    tree = factories.create_tree(session)
+    session.commit()
+    before = len(_audit_rows(session))
+    with pytest.raises(UserError):
+        services.create_team(session, actor=auth.SYSTEM, data=TeamInput(unit_id=tree.villages[0].id, name=" ", established_on=date(2023, 1, 1)))
+    session.rollback()
+    assert len(_audit_rows(session)) == before
