@@ -173,6 +173,20 @@ class ActivityRollup(Base):
     results: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
+class Target(Base):
+    """A target set for a unit: village coverage by a deadline, or people reached in a quarter."""
+
+    __tablename__ = "targets"
+    __table_args__ = (UniqueConstraint("unit_id", "kind", "due_on", name="uq_targets_unit_kind_due"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # village_coverage | people_quarter
+    value: Mapped[float] = mapped_column(Float)  # a ratio 0–1 for coverage, a count for people
+    due_on: Mapped[date] = mapped_column(Date)  # the deadline, or the last day of the quarter
+    created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+
+
 class User(Base):
     """An account bound to a unit (and, for a volunteer, a team); no unit means the whole country."""
 

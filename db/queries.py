@@ -508,3 +508,31 @@ def resolve_unit(session: Session, *, actor: Actor, ref: str) -> UnitInfo:
         raise NotFound(f"“{ref}” trùng tên nhiều địa bàn: {names}. Hãy dùng mã địa bàn.")
     ensure_can_read_unit(session, actor, candidates[0].id)
     return _unit_info(session, candidates[0])
+
+
+def fetch_commune_points(session: Session, *, actor: Actor, unit_id: int | None, as_of: date | None = None) -> pd.DataFrame:
+    """Communes in the subtree with coordinates, villages and covered villages (for the map)."""
+    as_of = as_of or date.today()
+    if unit_id is None and not actor.is_national:
+        unit_id = actor.unit_id
+    if unit_id is not None:
+        ensure_can_read_unit(session, actor, unit_id)
+    commune, parent, village = aliased(Unit), aliased(Unit), aliased(Unit)
+    covered = _active_team_units(as_of)
+    stmt = (
+        select(
+            commune.id, commune.name, parent.name, commune.lat, commune.lon,
+            func.count(village.id), func.count(covered.c.unit_id),
+        )
+        .select_from(commune)
+        .outerjoin(parent, parent.id == commune.parent_id)
+        .outerjoin(village, and_(village.parent_id == commune.id, village.tier == "village"))
+        .outerjoin(covered, covered.c.unit_id == village.id)
+        .where(commune.tier == "commune")
+        .group_by(commune.id, commune.name, parent.name, commune.lat, commune.lon)
+    )
+    if unit_id is not None:
+        stmt = stmt.join(UnitPath, and_(UnitPath.descendant_id == commune.id, UnitPath.ancestor_id == unit_id))
+    df = pd.DataFrame(session.execute(stmt).all(), columns=["unit_id", "name", "parent", "lat", "lon", "villages", "covered"])
+    df["coverage"] = (df["covered"] / df["villages"].where(df["villages"] > 0)).astype("float64")
+    return df

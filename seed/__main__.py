@@ -1,4 +1,4 @@
-"""Command line: python -m seed units [--structure legacy|2025] | demo [--first-start]."""
+"""Command line: python -m seed units [--structure legacy|2025] | demo [--first-start] | national …"""
 
 import argparse
 import sys
@@ -6,11 +6,20 @@ import time
 
 from sqlalchemy import func, select
 
-from db.engine import SessionLocal
+from db.engine import SessionLocal, get_engine
 from db.migrate import upgrade
 from db.models import Unit
 from seed.demo import load_demo
+from seed.national import _fmt, load_national
 from seed.units import load_units
+
+
+def _count(value: str) -> int:
+    """A whole number ≥ 0 (underscores allowed: 10_000_000)."""
+    number = int(value.replace("_", ""))
+    if number < 0:
+        raise argparse.ArgumentTypeError("phải là số không âm")
+    return number
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -21,10 +30,20 @@ def main(argv: list[str] | None = None) -> int:
     units.add_argument("--structure", choices=["legacy", "2025"], default="legacy")
     demo = sub.add_parser("demo", help="Nạp đơn vị chính thức và bộ dữ liệu mẫu (chạy lại không nhân đôi)")
     demo.add_argument("--first-start", action="store_true", help="Chỉ nạp khi cơ sở dữ liệu còn trống")
+    national = sub.add_parser("national", help="Bộ dữ liệu tổng hợp quy mô cả nước để đo hiệu năng (cơ sở dữ liệu mới)")
+    national.add_argument("--villages", type=_count, default=100_000, help="Số thôn, khối phố (mặc định 100000)")
+    national.add_argument("--activities", type=_count, default=10_000_000, help="Số báo cáo hoạt động (mặc định 10000000)")
+    national.add_argument("--seed", type=int, default=42, help="Hạt giống ngẫu nhiên (mặc định 42)")
     args = parser.parse_args(argv)
 
     upgrade()
     started = time.perf_counter()
+    if args.command == "national":
+        print(f"Đang tạo bộ dữ liệu cả nước: {_fmt(args.villages)} thôn, {_fmt(args.activities)} báo cáo…", flush=True)
+        load_national(get_engine(), villages=args.villages, activities=args.activities, seed=args.seed,
+                      progress=lambda m: print(m, flush=True))
+        print(f"Xong sau {time.perf_counter() - started:.1f} giây.".replace(".", ",", 1))
+        return 0
     with SessionLocal.begin() as session:
         if args.command == "units":
             load_units(session, structure=args.structure)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, aliased
 
 from db.activities import rebuild_rollups
 from db.auth import SYSTEM, create_user
-from db.models import Activity, Member, Team, Unit, User
+from db.models import Activity, Member, Target, Team, Unit, User
 from db.services import bump_data_version, insert_unit
 from db.text import fold
 from seed.units import Progress, load_units
@@ -115,6 +115,9 @@ def load_demo(session: Session, *, progress: Progress = print) -> None:
         _load_phu_ninh(session, phu_ninh, rng)
         _load_nui_thanh(session, nui_thanh, rng)
         reports = _load_activities(session, [phu_ninh, nui_thanh], rng, today=date.today())
+        # "100% of villages with a team before 31/08/2022" for each district; the province a year on.
+        for unit, due in ((phu_ninh, DEADLINE), (nui_thanh, DEADLINE), (province, date(2023, 8, 31))):
+            session.add(Target(unit_id=unit.id, kind="village_coverage", value=1.0, due_on=due))
         count = f"{reports:,}".replace(",", ".")
         progress(f"Dữ liệu mẫu: đã thêm thôn, tổ CNSCĐ, thành viên và {count} báo cáo hoạt động của Phú Ninh và Núi Thành.")
     _load_accounts(session, province, phu_ninh, nui_thanh, progress)

@@ -20,13 +20,16 @@ VI_LOCALE = {
         "shortMonths": [f"Th{i}" for i in range(1, 13)],
     },
 }
-COVERAGE_COLORS = alt.Scale(domain=["Dưới 50%", "50% – dưới 80%", "80% – dưới 100%", "100%"],
-                            range=["#d73027", "#fc8d59", "#91bfdb", "#1a9850"])
+NO_VILLAGES = "Chưa có thôn trong hệ thống"
+COVERAGE_COLORS = alt.Scale(domain=["Dưới 50%", "50% – dưới 80%", "80% – dưới 100%", "100%", NO_VILLAGES],
+                            range=["#d73027", "#fc8d59", "#91bfdb", "#1a9850", "#bdbdbd"])
 
 
 def coverage_band(ratio: float | None) -> str:
     """The colour band a coverage ratio falls in."""
-    if ratio is None or pd.isna(ratio) or ratio < 0.5:
+    if ratio is None or pd.isna(ratio):
+        return NO_VILLAGES
+    if ratio < 0.5:
         return "Dưới 50%"
     if ratio < 0.8:
         return "50% – dưới 80%"
@@ -86,6 +89,7 @@ def build_activity_by_month_chart(df: pd.DataFrame, *, measure: str = "reports",
     data["label"] = [m.strftime("%m/%Y") for m in data["month"]]
     order = [m.strftime("%m/%Y") for m in sorted(set(data["month"]))]
     data["value_text"] = data[measure].map(fmt.number)
+    data = data.drop(columns=["month"])  # only the labels travel to the browser
     return (
         alt.Chart(data)
         .mark_bar()
@@ -132,3 +136,58 @@ def build_organisation_chart(df: pd.DataFrame, *, title: str = "Thành viên the
     )
     text = bars.mark_text(align="left", dx=4, color="#333").encode(text="text:N")
     return alt.layer(bars, text, data=data).properties(title=title, height=alt.Step(24)).configure(locale=VI_LOCALE)
+
+
+def build_timeline_chart(
+    timeline: pd.DataFrame, *, goal: float | None, deadline, projected, title: str = "Độ phủ theo thời gian"  # noqa: ANN001
+) -> alt.LayerChart:
+    """Coverage at each month's end, the target line up to its deadline, and the projected path to it."""
+    data = timeline[["day", "coverage", "covered", "villages"]].copy()
+    data["when"] = [d.strftime("%d/%m/%Y") for d in data["day"]]
+    data["label"] = data["coverage"].map(fmt.percent)
+    data["day"] = pd.to_datetime(data["day"])
+    x = alt.X("day:T", title=None, axis=alt.Axis(format="%m/%Y", labelAngle=-45))
+    y = alt.Y("coverage:Q", title="Tỷ lệ thôn có tổ", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%"))
+    layers = [
+        alt.Chart(data).mark_line(point=True, color="#1a9850").encode(
+            x=x, y=y,
+            tooltip=[alt.Tooltip("when:N", title="Ngày"), alt.Tooltip("label:N", title="Độ phủ"),
+                     alt.Tooltip("covered:Q", title="Thôn có tổ", format=",d")],
+        )
+    ]
+    if goal is not None and deadline is not None:
+        target = pd.DataFrame({"day": [pd.Timestamp(deadline)], "coverage": [goal],
+                               "text": [f"Chỉ tiêu {fmt.percent(goal)} trước {fmt.day(deadline)}"]})
+        layers.append(alt.Chart(pd.DataFrame({"coverage": [goal]})).mark_rule(color="#d73027", strokeDash=[6, 4]).encode(y="coverage:Q"))
+        layers.append(alt.Chart(target).mark_point(shape="diamond", size=160, color="#d73027", filled=True).encode(
+            x="day:T", y="coverage:Q", tooltip=[alt.Tooltip("text:N", title="Chỉ tiêu")]))
+    if projected is not None and not data.empty:
+        last = data.iloc[-1]
+        path = pd.DataFrame({"day": [last["day"], pd.Timestamp(projected)], "coverage": [last["coverage"], goal or 1.0],
+                             "text": ["", f"Dự kiến đạt {fmt.percent(goal or 1.0)} ngày {fmt.day(projected)}"]})
+        layers.append(alt.Chart(path).mark_line(strokeDash=[3, 3], color="#4575b4", point=True).encode(
+            x="day:T", y="coverage:Q", tooltip=[alt.Tooltip("text:N", title="Dự kiến")]))
+    return alt.layer(*layers).properties(title=title, height=280).configure(locale=VI_LOCALE)
+
+
+def build_map_chart(points: pd.DataFrame, *, title: str = "Bản đồ độ phủ theo xã") -> alt.Chart:
+    """Communes at their coordinates, coloured by coverage band, sized by their number of villages."""
+    data = points.dropna(subset=["lat", "lon"]).copy()
+    data["band"] = data["coverage"].map(coverage_band)
+    data["label"] = data["coverage"].map(fmt.percent)
+    data["detail"] = [f"{fmt.number(c)}/{fmt.number(v)} thôn" for c, v in zip(data["covered"], data["villages"], strict=True)]
+    return (
+        alt.Chart(data)
+        .mark_circle(opacity=0.85, stroke="#333", strokeWidth=0.5)
+        .encode(
+            longitude="lon:Q",
+            latitude="lat:Q",
+            color=alt.Color("band:N", scale=COVERAGE_COLORS, title="Mức độ phủ", legend=alt.Legend(orient="bottom")),
+            size=alt.Size("villages:Q", title="Số thôn", scale=alt.Scale(range=[30, 600]), legend=None),
+            tooltip=[alt.Tooltip("name:N", title="Xã"), alt.Tooltip("parent:N", title="Thuộc"),
+                     alt.Tooltip("label:N", title="Độ phủ"), alt.Tooltip("detail:N", title="Thôn có tổ")],
+        )
+        .project(type="mercator")
+        .properties(title=title, height=420)
+        .configure(locale=VI_LOCALE)
+    )

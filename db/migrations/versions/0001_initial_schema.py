@@ -59,6 +59,20 @@ def upgrade() -> None:
     with op.batch_alter_table('activity_rollups', schema=None) as batch_op:
         batch_op.create_index('ix_activity_rollups_month', ['month'], unique=False)
 
+    op.create_table('targets',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('value', sa.Float(), nullable=False),
+    sa.Column('due_on', sa.Date(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.ForeignKeyConstraint(['unit_id'], ['units.id'], name=op.f('fk_targets_unit_id_units'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_targets')),
+    sa.UniqueConstraint('unit_id', 'kind', 'due_on', name='uq_targets_unit_kind_due')
+    )
+    with op.batch_alter_table('targets', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_targets_unit_id'), ['unit_id'], unique=False)
+
     op.create_table('teams',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('unit_id', sa.Integer(), nullable=False),
@@ -217,6 +231,10 @@ def downgrade() -> None:
         batch_op.drop_index('ix_teams_dates')
 
     op.drop_table('teams')
+    with op.batch_alter_table('targets', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_targets_unit_id'))
+
+    op.drop_table('targets')
     with op.batch_alter_table('activity_rollups', schema=None) as batch_op:
         batch_op.drop_index('ix_activity_rollups_month')
 

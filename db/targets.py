@@ -1,0 +1,198 @@
+"""Targets and deadlines: coverage over time, the projected date of 100%, on-track status."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import pandas as pd
+from sqlalchemy import Date, and_, func, literal, or_, select, union_all
+from sqlalchemy.orm import Session
+
+from db.access import Actor, ensure_can_read_unit, ensure_can_write_unit
+from db.errors import NotFound, UserError
+from db.models import Target, Team, Unit, UnitPath
+from db.queries import fetch_coverage_by_child
+from db.services import _snapshot, record
+
+KINDS = {"village_coverage": "Tỷ lệ thôn có tổ", "people_quarter": "Lượt người được hỗ trợ trong quý"}
+PACE_WINDOW_DAYS = 90  # the "current pace" is the coverage gained over the last 90 days
+AT_RISK_DAYS = 90  # projected this much after the deadline: at risk; later: behind
+STATUS = {
+    "reached": "Đã đạt",
+    "on_track": "Đúng tiến độ",
+    "at_risk": "Có nguy cơ chậm",
+    "behind": "Chậm tiến độ",
+    "no_target": "Chưa đặt chỉ tiêu",
+}
+
+
+@dataclass(frozen=True)
+class TargetInfo:
+    """A coverage target in force for a unit, possibly inherited from an ancestor."""
+
+    unit_id: int
+    unit_name: str
+    value: float
+    due_on: date
+    inherited: bool
+
+
+def set_target(session: Session, *, actor: Actor, unit_id: int, kind: str, value: float | None, due_on: date | None) -> Target:
+    """Set (or change) a unit's target for a deadline or quarter; officers of the scope only."""
+    unit = session.get(Unit, unit_id)
+    if unit is None:
+        raise NotFound("Không tìm thấy địa bàn.", field="unit")
+    ensure_can_write_unit(session, actor, unit_id)
+    if kind not in KINDS:
+        raise UserError("Loại chỉ tiêu không hợp lệ.", field="kind")
+    if due_on is None:
+        raise UserError("Hãy chọn hạn hoàn thành.", field="due_on")
+    if value is None:
+        raise UserError("Hãy nhập giá trị chỉ tiêu.", field="value")
+    if kind == "village_coverage" and not 0 < value <= 1:
+        raise UserError("Tỷ lệ chỉ tiêu phải lớn hơn 0% và không quá 100%.", field="value")
+    if kind == "people_quarter" and (value <= 0 or value != int(value) or value > 100_000_000):
+        raise UserError("Chỉ tiêu lượt người phải là số nguyên dương.", field="value")
+    target = session.scalar(select(Target).where(Target.unit_id == unit_id, Target.kind == kind, Target.due_on == due_on))
+    before = _snapshot(target) if target else None
+    if target is None:
+        target = Target(unit_id=unit_id, kind=kind, value=value, due_on=due_on)
+        session.add(target)
+    target.value = value
+    record(session, actor, "update" if before else "create", target, before)
+    return target
+
+
+def fetch_targets(session: Session, *, actor: Actor, unit_id: int) -> pd.DataFrame:
+    """The targets set on a unit itself, latest deadline first."""
+    ensure_can_read_unit(session, actor, unit_id)
+    rows = session.execute(
+        select(Target.id, Target.kind, Target.value, Target.due_on).where(Target.unit_id == unit_id).order_by(Target.due_on.desc())
+    ).all()
+    return pd.DataFrame(rows, columns=["target_id", "kind", "value", "due_on"])
+
+
+def fetch_coverage_target(session: Session, *, actor: Actor, unit_id: int) -> TargetInfo | None:
+    """The coverage target in force for a unit: its own, else its nearest ancestor's (latest deadline)."""
+    ensure_can_read_unit(session, actor, unit_id)
+    row = session.execute(
+        select(Target.value, Target.due_on, Unit.id, Unit.name, UnitPath.depth)
+        .join(UnitPath, UnitPath.ancestor_id == Target.unit_id)
+        .join(Unit, Unit.id == Target.unit_id)
+        .where(UnitPath.descendant_id == unit_id, Target.kind == "village_coverage")
+        .order_by(UnitPath.depth, Target.due_on.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return None
+    return TargetInfo(unit_id=row[2], unit_name=row[3], value=float(row[0]), due_on=row[1], inherited=row[4] > 0)
+
+
+def month_ends(start: date, end: date) -> list[date]:
+    """The last day of every month from `start`'s month to `end`, then `end` itself."""
+    days = []
+    cursor = start.replace(day=1)
+    while True:
+        nxt = (cursor.replace(day=28) + timedelta(days=4)).replace(day=1)
+        last = nxt - timedelta(days=1)
+        if last >= end:
+            break
+        days.append(last)
+        cursor = nxt
+    days.append(end)
+    return days
+
+
+def fetch_coverage_timeline(
+    session: Session, *, actor: Actor, unit_id: int | None, start: date, end: date
+) -> pd.DataFrame:
+    """Covered villages at each month's end, rebuilt from the teams' established and closed dates.
+
+    The denominator is today's village count (villages carry no founding date).
+    """
+    if unit_id is None and not actor.is_national:
+        unit_id = actor.unit_id
+    if unit_id is not None:
+        ensure_can_read_unit(session, actor, unit_id)
+    days = month_ends(start, end)
+    # A UNION of one-row SELECTs: the portable way to join a list of dates (SQLite lacks VALUES aliases).
+    points = union_all(*(select(literal(d, Date).label("day")) for d in days)).subquery("days")
+    village = Unit
+    covered = (
+        select(points.c.day, func.count(func.distinct(Team.unit_id)))
+        .select_from(points)
+        .join(Team, and_(Team.established_on <= points.c.day, or_(Team.closed_on.is_(None), Team.closed_on > points.c.day)))
+        .join(village, and_(village.id == Team.unit_id, village.tier == "village"))
+        .group_by(points.c.day)
+    )
+    total = select(func.count()).select_from(village).where(village.tier == "village")
+    if unit_id is not None:
+        covered = covered.join(UnitPath, and_(UnitPath.descendant_id == Team.unit_id, UnitPath.ancestor_id == unit_id))
+        total = total.join(UnitPath, and_(UnitPath.descendant_id == village.id, UnitPath.ancestor_id == unit_id))
+    counts = {pd.Timestamp(d).date(): int(n) for d, n in session.execute(covered).all()}
+    villages = int(session.scalar(total) or 0)
+    df = pd.DataFrame({"day": days})
+    df["covered"] = [counts.get(d, 0) for d in days]
+    df["villages"] = villages
+    df["coverage"] = df["covered"] / villages if villages else 0.0
+    return df
+
+
+def project_completion(timeline: pd.DataFrame, *, today: date, goal: float = 1.0) -> date | None:
+    """The date coverage reaches `goal` at the pace of the last 90 days; None when it is not rising.
+
+    Returns `today` (or the first day it was reached) when the goal is already met.
+    """
+    if timeline.empty:
+        return None
+    past = timeline[timeline["day"] <= today]
+    if past.empty:
+        return None
+    now = float(past["coverage"].iloc[-1])
+    if now >= goal:
+        reached = past[past["coverage"] >= goal]
+        return reached["day"].iloc[0]
+    window_start = today - timedelta(days=PACE_WINDOW_DAYS)
+    earlier = past[past["day"] <= window_start]
+    then, then_day = (float(earlier["coverage"].iloc[-1]), earlier["day"].iloc[-1]) if not earlier.empty else (
+        float(past["coverage"].iloc[0]), past["day"].iloc[0])
+    days = (today - then_day).days
+    if days <= 0 or now <= then:
+        return None
+    pace = (now - then) / days  # coverage gained per day
+    return today + timedelta(days=int(-(-(goal - now) // pace)))
+
+
+def progress_status(*, coverage: float, goal: float | None, deadline: date | None, projected: date | None, today: date) -> str:
+    """reached | on_track | at_risk | behind | no_target, by the rules the Báo cáo page explains."""
+    if goal is None or deadline is None:
+        return "no_target"
+    if coverage >= goal:
+        return "reached"
+    if today > deadline or projected is None:
+        return "behind"
+    if projected <= deadline:
+        return "on_track"
+    if projected <= deadline + timedelta(days=AT_RISK_DAYS):
+        return "at_risk"
+    return "behind"
+
+
+def fetch_child_progress(session: Session, *, actor: Actor, unit_id: int | None, today: date | None = None) -> pd.DataFrame:
+    """Each child unit's coverage, the target in force, the projected date and its status."""
+    today = today or date.today()
+    children = fetch_coverage_by_child(session, actor=actor, unit_id=unit_id, as_of=today)
+    rows = []
+    for child in children.itertuples():
+        if child.villages == 0:
+            continue
+        target = fetch_coverage_target(session, actor=actor, unit_id=int(child.unit_id))
+        timeline = fetch_coverage_timeline(session, actor=actor, unit_id=int(child.unit_id),
+                                           start=today - timedelta(days=PACE_WINDOW_DAYS + 31), end=today)
+        goal = target.value if target else None
+        reached = child.coverage >= (goal or 1.0)
+        projected = None if reached else project_completion(timeline, today=today, goal=goal or 1.0)
+        status = progress_status(coverage=float(child.coverage), goal=goal, deadline=target.due_on if target else None,
+                                 projected=projected, today=today)
+        rows.append((int(child.unit_id), child.name, int(child.villages), int(child.covered), float(child.coverage),
+                     goal, target.due_on if target else None, projected, status))
+    return pd.DataFrame(rows, columns=["unit_id", "name", "villages", "covered", "coverage", "goal", "deadline", "projected", "status"])

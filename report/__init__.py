@@ -1,0 +1,1 @@
+"""Exports for meetings: chart images, the PDF meeting report, Excel tables."""
