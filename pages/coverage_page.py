@@ -1,17 +1,16 @@
-"""Độ phủ: coverage of any unit's children, down to the villages still without a team."""
+"""Độ phủ: coverage of any unit's children with drill-down, the map, and the villages without a team."""
 
 from datetime import date
 
 import streamlit as st
 
 from db import queries
-
-from ui import charts, data, fmt, panels, tables, widgets
+from ui import charts, data, fmt, navigation, panels, tables, widgets
 from ui.session import require_actor, shown_errors
 
 actor = require_actor()
 st.title("Độ phủ Tổ CNSCĐ")
-unit = widgets.unit_picker(actor, key="coverage_unit", stop_tier="commune", search_tiers=("province", "district", "commune"))
+unit = navigation.unit_in_view(actor, key="coverage_nav")
 today = date.today()
 as_of = st.date_input(
     "Tính đến ngày", value=today, max_value=today, min_value=date(2018, 1, 1),
@@ -22,15 +21,25 @@ as_of = st.date_input(
 
 @st.fragment(run_every="30s")
 def live_coverage() -> None:
-    """Indicators, the children's coverage and the villages without a team, for the chosen unit."""
+    """Indicators, the children's coverage (click to drill down), the map and the villages without a team."""
     with shown_errors():
         ind = data.read(queries.fetch_indicators, actor, unit_id=unit.id, as_of=as_of)
         st.subheader(widgets.md(f"{ind.unit} — đến {fmt.day(as_of)}"))
         panels.indicator_cards(ind)
         children = data.read(queries.fetch_coverage_by_child, actor, unit_id=unit.id, as_of=as_of)
-        if unit.tier != "commune" and children["villages"].sum() > 0:
-            st.altair_chart(charts.build_coverage_chart(children), width="stretch", key="coverage_chart")
-            st.dataframe(tables.coverage_table(children), hide_index=True, width="stretch")
+        chart_tab, map_tab = st.tabs(["Theo địa bàn trực thuộc", "Bản đồ"])
+        with chart_tab:
+            if unit.tier != "commune" and children["villages"].sum() > 0:
+                navigation.drillable_coverage_chart(children, key="coverage_chart")
+                st.dataframe(tables.coverage_table(children), hide_index=True, width="stretch")
+            elif unit.tier != "commune":
+                st.info("Các địa bàn trực thuộc chưa có thôn, khối phố nào trong hệ thống.")
+        with map_tab:
+            points = data.read(queries.fetch_commune_points, actor, unit_id=unit.id, as_of=as_of)
+            if points.dropna(subset=["lat", "lon"]).empty:
+                st.info("Chưa có tọa độ của các xã trong địa bàn này.")
+            else:
+                st.altair_chart(charts.build_map_chart(points), width="stretch", height=520, key="coverage_map")
         missing = data.read(queries.fetch_uncovered_villages, actor, unit_id=unit.id, as_of=as_of)
         uncovered = ind.villages - ind.villages_covered
         st.subheader(f"Thôn, khối phố chưa có tổ ({fmt.number(uncovered)})")

@@ -38,7 +38,10 @@ def coverage_band(ratio: float | None) -> str:
     return "100%"
 
 
-def build_coverage_chart(df: pd.DataFrame, *, title: str = "Tỷ lệ thôn có Tổ CNSCĐ") -> alt.Chart:
+PICK = "pick"
+
+
+def build_coverage_chart(df: pd.DataFrame, *, title: str = "Tỷ lệ thôn có Tổ CNSCĐ", selectable: bool = False) -> alt.Chart:
     """Horizontal bars of village coverage per unit, sorted, coloured by band, labelled in Vietnamese."""
     data = df.loc[df["villages"] > 0, ["unit_id", "name", "villages", "covered", "coverage"]].copy()
     data["band"] = data["coverage"].map(coverage_band)
@@ -62,6 +65,9 @@ def build_coverage_chart(df: pd.DataFrame, *, title: str = "Tỷ lệ thôn có 
         )
     )
     text = bars.mark_text(align="left", dx=4, color="#333").encode(text="label:N", color=alt.value("#333"))
+    if selectable:
+        # Clicking a bar selects its unit: pages drill down with st.altair_chart(on_select=...).
+        bars = bars.add_params(alt.selection_point(name=PICK, fields=["unit_id"], on="click"))
     return (
         alt.layer(bars, text, data=data)
         .properties(title=title, height=alt.Step(26))
