@@ -8,7 +8,7 @@ import streamlit as st
 from db import activities, audit, queries, vocab
 from db.activities import RESULT_LABELS, ActivityInput
 from db.errors import UserError
-from ui import charts, data, fmt, panels, widgets
+from ui import charts, data, fmt, panels, tables, widgets
 from ui.session import require_actor, run_action, shown_errors
 
 actor = require_actor()
@@ -193,16 +193,7 @@ def reporting_section() -> None:
         if silent.empty:
             st.success("Tất cả các tổ đều đã có báo cáo trong kỳ.")
         else:
-            st.dataframe(
-                {
-                    "Tổ": silent["name"],
-                    "Địa bàn": silent["unit"],
-                    "Thuộc": silent["parent"].fillna(""),
-                    "Báo cáo gần nhất": silent["last_report"].map(lambda d: fmt.day(d) if d is not None else "Chưa có"),
-                },
-                hide_index=True,
-                width="stretch",
-            )
+            st.dataframe(tables.silent_table(silent), hide_index=True, width="stretch")
 
 
 if actor.role == "volunteer":

@@ -61,3 +61,32 @@ def members_table(df: pd.DataFrame) -> pd.DataFrame:
 def uncovered_table(df: pd.DataFrame) -> pd.DataFrame:
     """Villages without a team, with their commune and district."""
     return pd.DataFrame({"Thôn / khối phố": df["village"], "Xã / phường / thị trấn": df["commune"], "Huyện": df["district"]})
+
+
+def progress_table(df: pd.DataFrame) -> pd.DataFrame:
+    """Child units against their target: coverage, deadline, projected date, status."""
+    from db.targets import STATUS
+
+    return pd.DataFrame(
+        {
+            "Địa bàn": df["name"],
+            "Thôn có tổ": [f"{fmt.number(c)}/{fmt.number(v)}" for c, v in zip(df["covered"], df["villages"], strict=True)],
+            "Độ phủ": df["coverage"].map(fmt.percent),
+            "Chỉ tiêu": df["goal"].map(lambda g: fmt.percent(g) if g is not None and not pd.isna(g) else "—"),
+            "Hạn": df["deadline"].map(lambda d: fmt.day(d) if d is not None else "—"),
+            "Dự kiến đạt": df["projected"].map(lambda d: fmt.day(d) if d is not None else "—"),
+            "Tiến độ": df["status"].map(STATUS),
+        }
+    )
+
+
+def silent_table(df: pd.DataFrame) -> pd.DataFrame:
+    """Silent teams with their place and last report."""
+    return pd.DataFrame(
+        {
+            "Tổ": df["name"],
+            "Địa bàn": df["unit"],
+            "Thuộc": df["parent"].fillna(""),
+            "Báo cáo gần nhất": df["last_report"].map(lambda d: fmt.day(d) if d is not None and not pd.isna(d) else "Chưa có"),
+        }
+    )

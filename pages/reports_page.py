@@ -1,0 +1,146 @@
+"""Báo cáo: targets and progress, downloads (PDF, Excel, PNG, SVG), and presentation mode for meetings."""
+
+from datetime import date
+
+import streamlit as st
+
+from db import activities, queries, targets
+from db.errors import UserError
+from report.pdf import build_meeting_report
+from ui import charts, data, downloads, fmt, navigation, period, slides, tables, widgets
+from ui.session import require_actor, run_action, shown_errors
+
+actor = require_actor()
+today = date.today()
+
+if st.query_params.get("trinhchieu") == "1":
+    slides.present(actor)
+    st.stop()
+
+st.title("Báo cáo")
+widgets.flash("reports_flash")
+unit = navigation.unit_in_view(actor, key="reports_nav")
+start, end = period.period_picker(key="reports_period")
+if st.button("Trình chiếu", type="primary", icon=":material/slideshow:", key="reports_present"):
+    st.query_params.update({"trinhchieu": "1", "trang": "1"})
+    st.rerun()
+
+scope = unit.id
+
+
+def progress_section() -> None:
+    """Coverage over time against the target, the projected date, each child unit's status."""
+    target = data.read(targets.fetch_coverage_target, actor, unit_id=scope) if scope is not None else None
+    first_year = min(start.year, target.due_on.year if target else end.year - 2)
+    timeline = data.read(targets.fetch_coverage_timeline, actor, unit_id=scope, start=date(first_year, 1, 1), end=end)
+    projected = targets.project_completion(timeline, today=end, goal=target.value if target else 1.0)
+    now = float(timeline["coverage"].iloc[-1]) if not timeline.empty else 0.0
+    if target:
+        owner = f" (chỉ tiêu của {target.unit_name})" if target.inherited else ""
+        st.markdown(widgets.md(f"Chỉ tiêu: {fmt.percent(target.value)} thôn có tổ trước ngày {fmt.day(target.due_on)}{owner}."))
+    else:
+        st.info("Địa bàn này chưa có chỉ tiêu độ phủ; đường dự kiến tính tới mốc 100%.")
+    goal = target.value if target else 1.0
+    if now >= goal:
+        st.success(f"Đã đạt {fmt.percent(goal)} thôn có tổ.")
+    elif projected:
+        st.markdown(f"Theo tốc độ {targets.PACE_WINDOW_DAYS} ngày gần nhất, dự kiến đạt {fmt.percent(goal)} vào ngày **{fmt.day(projected)}**.")
+    else:
+        st.warning(f"Độ phủ không tăng trong {targets.PACE_WINDOW_DAYS} ngày gần nhất: chưa thể dự kiến ngày đạt chỉ tiêu.")
+    chart = charts.build_timeline_chart(timeline, goal=target.value if target else None,
+                                        deadline=target.due_on if target else None, projected=projected)
+    st.altair_chart(chart, width="stretch", height=380, key="reports_timeline")
+    downloads.chart_buttons(chart, name="do-phu-theo-thoi-gian", key="reports_timeline_dl")
+    progress = data.read(targets.fetch_child_progress, actor, unit_id=scope, today=end)
+    if not progress.empty:
+        st.subheader("Tiến độ của các địa bàn trực thuộc")
+        st.caption(f"Đúng tiến độ: dự kiến đạt trước hạn; có nguy cơ chậm: dự kiến trễ dưới {targets.AT_RISK_DAYS} ngày; "
+                   "chậm tiến độ: trễ hơn, đã quá hạn, hoặc độ phủ không tăng.")
+        st.dataframe(tables.progress_table(progress), hide_index=True, width="stretch")
+
+
+def activity_section() -> None:
+    """Reports in the period by month and type, and the silent teams."""
+    months = data.read(activities.fetch_unit_activity_by_month, actor, unit_id=scope, start=start, end=end)
+    if months.empty:
+        st.info("Không có báo cáo hoạt động nào trong kỳ.")
+    else:
+        chart = charts.build_activity_by_month_chart(months, title="Báo cáo theo tháng và loại hoạt động")
+        st.altair_chart(chart, width="stretch", height=charts.MONTHLY_HEIGHT, key="reports_months")
+        downloads.chart_buttons(chart, name="hoat-dong-theo-thang", key="reports_months_dl")
+    silent = data.read(activities.fetch_silent_teams, actor, unit_id=scope, start=start, end=end)
+    st.subheader(f"Tổ chưa báo cáo trong kỳ ({fmt.number(len(silent))})")
+    if not silent.empty:
+        st.dataframe(tables.silent_table(silent), hide_index=True, width="stretch")
+
+
+def downloads_section() -> None:
+    """The meeting report as PDF, the tables as Excel, the coverage chart as images."""
+    st.markdown(f"Báo cáo họp của **{widgets.md(unit.name)}**, từ {fmt.day(start)} đến {fmt.day(end)}.")
+
+    def pdf() -> bytes:
+        return data.read_fresh(build_meeting_report, actor, unit_id=scope, start=start, end=end)
+
+    st.download_button("Tải báo cáo PDF", data=pdf, file_name=f"bao-cao-to-cnscd-{start:%Y%m%d}-{end:%Y%m%d}.pdf",
+                       mime="application/pdf", type="primary", icon=":material/picture_as_pdf:", key="reports_pdf")
+    children = data.read(queries.fetch_coverage_by_child, actor, unit_id=scope, as_of=end)
+    silent = data.read(activities.fetch_silent_teams, actor, unit_id=scope, start=start, end=end)
+    progress = data.read(targets.fetch_child_progress, actor, unit_id=scope, today=end)
+    downloads.excel_button(
+        {"Độ phủ": tables.coverage_table(children), "Tiến độ": tables.progress_table(progress),
+         "Tổ chưa báo cáo": tables.silent_table(silent)},
+        name=f"bang-so-lieu-{end:%Y%m%d}", key="reports_xlsx",
+    )
+    if children["villages"].sum() > 0:
+        chart = charts.build_coverage_chart(children)
+        st.altair_chart(chart, width="stretch", key="reports_coverage")
+        downloads.chart_buttons(chart, name="do-phu-theo-dia-ban", key="reports_coverage_dl")
+
+
+def targets_section() -> None:
+    """Officers set the unit's coverage target and a quarterly people-reached target."""
+    if scope is None:
+        st.info("Chọn một tỉnh, huyện hoặc xã để đặt chỉ tiêu.")
+        return
+    current = data.read(targets.fetch_targets, actor, unit_id=scope)
+    if not current.empty:
+        st.dataframe(
+            {"Loại chỉ tiêu": current["kind"].map(targets.KINDS),
+             "Giá trị": [fmt.percent(v) if k == "village_coverage" else fmt.number(v) for k, v in zip(current["kind"], current["value"], strict=True)],
+             "Hạn": current["due_on"].map(fmt.day)},
+            hide_index=True, width="stretch",
+        )
+    if actor.role not in ("officer", "admin"):
+        return
+    errors = widgets.FieldErrors()
+    with st.form("reports_target_form"):
+        kind = st.radio("Loại chỉ tiêu", list(targets.KINDS), format_func=targets.KINDS.get, horizontal=True, key="reports_target_kind")
+        value = st.number_input("Giá trị (% thôn có tổ, hoặc số lượt người trong quý)", min_value=0.0, value=100.0, step=1.0,
+                                key="reports_target_value")
+        errors.slot("value")
+        due = st.date_input("Hạn hoàn thành (với chỉ tiêu quý: ngày cuối quý)", value=period.quarter_bounds(today)[1],
+                            format=fmt.DATE_FORMAT, key="reports_target_due")
+        errors.slot("due_on")
+        saved = st.form_submit_button("Lưu chỉ tiêu", type="primary")
+    errors.slot("other")
+    if saved:
+        amount = value / 100 if kind == "village_coverage" else value
+        try:
+            run_action(targets.set_target, actor=actor, unit_id=scope, kind=kind, value=amount, due_on=due)
+        except UserError as err:
+            errors.show(err.message, err.field or "other")
+        else:
+            st.session_state["reports_flash"] = f"Đã lưu chỉ tiêu cho {unit.name}."
+            st.rerun()
+
+
+with shown_errors():
+    tabs = st.tabs(["Tiến độ", "Hoạt động", "Tải về", "Chỉ tiêu"])
+    with tabs[0]:
+        progress_section()
+    with tabs[1]:
+        activity_section()
+    with tabs[2]:
+        downloads_section()
+    with tabs[3]:
+        targets_section()

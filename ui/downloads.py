@@ -1,0 +1,24 @@
+"""Download buttons for charts (PNG, SVG) and tables (Excel); files are made only when clicked."""
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from report.excel import to_xlsx
+from report.images import chart_png, chart_svg
+
+
+def chart_buttons(chart: alt.TopLevelMixin, *, name: str, key: str) -> None:
+    """PNG and SVG of a chart, rendered by vl-convert on click."""
+    c1, c2 = st.columns(2)
+    c1.download_button("Tải ảnh PNG", data=lambda: chart_png(chart), file_name=f"{name}.png", mime="image/png",
+                       key=f"{key}_png", icon=":material/image:")
+    c2.download_button("Tải ảnh SVG", data=lambda: chart_svg(chart), file_name=f"{name}.svg", mime="image/svg+xml",
+                       key=f"{key}_svg", icon=":material/draw:")
+
+
+def excel_button(sheets: dict[str, pd.DataFrame], *, name: str, key: str, label: str = "Tải bảng Excel") -> None:
+    """The tables as one .xlsx workbook (formula-safe)."""
+    st.download_button(label, data=lambda: to_xlsx(sheets), file_name=f"{name}.xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=key,
+                       icon=":material/table_view:")

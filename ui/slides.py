@@ -1,0 +1,149 @@
+"""Presentation mode: full-width slides with large type for a 1920 × 1080 projector."""
+
+import time
+from datetime import date
+
+import streamlit as st
+
+from db import activities, queries, targets
+from db.access import Actor
+from ui import charts, data, fmt, period, tables, widgets
+
+# Hide the sidebar and Streamlit's header; large type for the back of the meeting room.
+CSS = """
+<style>
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"] { display: none; }
+.block-container, [data-testid="stMainBlockContainer"] { max-width: 100% !important; padding: 1.5rem 3rem 1rem 3rem !important; }
+h1 { font-size: 3.2rem !important; }
+h2, h3 { font-size: 2.2rem !important; }
+[data-testid="stMarkdownContainer"] p, [data-testid="stCaptionContainer"] p { font-size: 1.4rem !important; }
+[data-testid="stMetricValue"], [data-testid="stMetricValue"] * { font-size: 4.5rem !important; line-height: 1.2 !important; }
+[data-testid="stMetricLabel"], [data-testid="stMetricLabel"] * { font-size: 1.7rem !important; }
+[data-testid="stMetric"] { padding: 1.5rem 2rem !important; }
+</style>
+"""
+AUTO_SECONDS = 15
+
+
+def _slide_number(count: int) -> int:
+    raw = st.query_params.get("trang", "1")
+    number = int(raw) if raw.isdigit() else 1
+    return min(max(number, 1), count)
+
+
+def _go(number: int) -> None:
+    st.query_params["trang"] = str(number)
+    st.rerun()
+
+
+def present(actor: Actor) -> None:
+    """Render the slide named in ?trang= for the unit and period in the address, with its controls."""
+    st.html(CSS)
+    today = date.today()
+    raw_unit = st.query_params.get("unit", "")
+    unit_id = int(raw_unit) if raw_unit.isdigit() else actor.unit_id
+    try:
+        start, end = date.fromisoformat(st.query_params.get("tu", "")), date.fromisoformat(st.query_params.get("den", ""))
+    except ValueError:
+        start, end = period.quarter_bounds(today)
+        end = min(end, today)
+    ind = data.read(queries.fetch_indicators, actor, unit_id=unit_id, as_of=end)
+    subtitle = f"{ind.unit} · từ {fmt.day(start)} đến {fmt.day(end)}"
+    slides = [
+        ("Kết quả chính", lambda: _kpis(ind)),
+        ("Độ phủ theo địa bàn", lambda: _coverage(actor, unit_id, end)),
+        ("Tiến độ so với chỉ tiêu", lambda: _progress(actor, unit_id, end)),
+        ("Hoạt động theo tháng và loại", lambda: _months(actor, unit_id, start, end)),
+        ("Tổ chưa báo cáo trong kỳ", lambda: _silent(actor, unit_id, start, end)),
+    ]
+    number = _slide_number(len(slides))
+    title, render = slides[number - 1]
+    st.title(title)
+    st.caption(widgets.md(subtitle))
+    render()
+    _controls(number, len(slides))
+
+
+def _controls(number: int, count: int) -> None:
+    st.divider()
+    c1, c2, c3, c4, c5 = st.columns([1, 1, 2, 2, 1])
+    if c1.button("◀ Trước", key="slides_prev", disabled=number == 1, width="stretch"):
+        _go(number - 1)
+    if c2.button("Sau ▶", key="slides_next", disabled=number == count, width="stretch"):
+        _go(number + 1)
+    c3.markdown(f"Trang {number}/{count}")
+    auto = c4.toggle(f"Tự chuyển trang sau {AUTO_SECONDS} giây", key="slides_auto")
+    if c5.button("Thoát", key="slides_exit", width="stretch"):
+        for key in ("trinhchieu", "trang"):
+            st.query_params.pop(key, None)
+        st.rerun()
+    if auto:
+        _ticker(number, count)
+
+
+@st.fragment(run_every=AUTO_SECONDS)
+def _ticker(number: int, count: int) -> None:
+    """Advance to the next slide (wrapping round) every few seconds while auto-advance is on."""
+    started = st.session_state.setdefault("slides_tick_since", time.monotonic())
+    if time.monotonic() - started >= AUTO_SECONDS - 0.5:
+        st.session_state["slides_tick_since"] = time.monotonic()
+        st.query_params["trang"] = str(number % count + 1)
+        st.rerun(scope="app")
+
+
+def _kpis(ind: queries.Indicators) -> None:
+    row = st.columns(3)
+    row[0].metric("Thôn có Tổ CNSCĐ", fmt.percent(ind.village_coverage), border=True)
+    row[0].caption(f"{fmt.number(ind.villages_covered)}/{fmt.number(ind.villages)} thôn, khối phố")
+    row[1].metric("Tổ đang hoạt động", fmt.number(ind.teams), border=True)
+    row[1].caption(f"{fmt.number(ind.members)} thành viên")
+    row[2].metric("Xã có tổ cấp xã", fmt.percent(ind.commune_coverage), border=True)
+    row[2].caption(f"{fmt.number(ind.communes_with_team)}/{fmt.number(ind.communes)} xã, phường, thị trấn")
+    row = st.columns(3)
+    row[0].metric("Báo cáo hoạt động", fmt.number(ind.activities), border=True)
+    row[1].metric("Lượt người được hỗ trợ", fmt.number(ind.people_reached), border=True)
+    row[2].metric("Tổ có báo cáo trong 30 ngày", fmt.percent(ind.active_team_rate), border=True)
+
+
+def _coverage(actor: Actor, unit_id: int | None, end: date) -> None:
+    children = data.read(queries.fetch_coverage_by_child, actor, unit_id=unit_id, as_of=end)
+    if children["villages"].sum() == 0:
+        st.info("Các địa bàn trực thuộc chưa có thôn trong hệ thống.")
+        return
+    chart = charts.build_coverage_chart(children, title="").configure_axis(labelFontSize=18, titleFontSize=18)
+    st.altair_chart(chart.configure_legend(labelFontSize=16, titleFontSize=16), width="stretch", key="slides_coverage")
+
+
+def _progress(actor: Actor, unit_id: int | None, end: date) -> None:
+    if unit_id is None:
+        st.info("Chọn một tỉnh hoặc huyện để xem tiến độ so với chỉ tiêu.")
+        return
+    target = data.read(targets.fetch_coverage_target, actor, unit_id=unit_id)
+    first_year = min(end.year - 2, target.due_on.year if target else end.year - 2)
+    timeline = data.read(targets.fetch_coverage_timeline, actor, unit_id=unit_id, start=date(first_year, 1, 1), end=end)
+    projected = targets.project_completion(timeline, today=end, goal=target.value if target else 1.0)
+    if target:
+        st.markdown(widgets.md(f"Chỉ tiêu {fmt.percent(target.value)} trước {fmt.day(target.due_on)}"
+                               + (f"; dự kiến đạt {fmt.day(projected)}" if projected else "")))
+    chart = charts.build_timeline_chart(timeline, goal=target.value if target else None,
+                                        deadline=target.due_on if target else None, projected=projected, title="")
+    st.altair_chart(chart.configure_axis(labelFontSize=16, titleFontSize=18), width="stretch", height=560, key="slides_timeline")
+
+
+def _months(actor: Actor, unit_id: int | None, start: date, end: date) -> None:
+    months = data.read(activities.fetch_unit_activity_by_month, actor, unit_id=unit_id, start=start, end=end)
+    if months.empty:
+        st.info("Không có báo cáo hoạt động nào trong kỳ.")
+        return
+    chart = charts.build_activity_by_month_chart(months, title="")
+    st.altair_chart(chart.configure_axis(labelFontSize=16, titleFontSize=18).configure_legend(labelFontSize=16, titleFontSize=16),
+                    width="stretch", height=640, key="slides_months")
+
+
+def _silent(actor: Actor, unit_id: int | None, start: date, end: date) -> None:
+    silent = data.read(activities.fetch_silent_teams, actor, unit_id=unit_id, start=start, end=end)
+    if silent.empty:
+        st.success("Tất cả các tổ đều có báo cáo trong kỳ.")
+        return
+    st.markdown(f"**{fmt.number(len(silent))}** tổ đang hoạt động chưa gửi báo cáo nào trong kỳ.")
+    st.dataframe(tables.silent_table(silent.head(15)), hide_index=True, width="stretch", height=600)
