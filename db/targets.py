@@ -1,5 +1,6 @@
 """Targets and deadlines: coverage over time, the projected date of 100%, on-track status."""
 
+import math
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -159,7 +160,8 @@ def project_completion(timeline: pd.DataFrame, *, today: date, goal: float = 1.0
     if days <= 0 or now <= then:
         return None
     pace = (now - then) / days  # coverage gained per day
-    return today + timedelta(days=int(-(-(goal - now) // pace)))
+    remaining = (goal - now) / pace
+    return today + timedelta(days=math.ceil(remaining - 1e-9))  # tolerate float noise such as 120.0000001
 
 
 def progress_status(*, coverage: float, goal: float | None, deadline: date | None, projected: date | None, today: date) -> str:

@@ -17,8 +17,9 @@ CSS = """
 h1 { font-size: 3.2rem !important; }
 h2, h3 { font-size: 2.2rem !important; }
 [data-testid="stMarkdownContainer"] p, [data-testid="stCaptionContainer"] p { font-size: 1.4rem !important; }
-[data-testid="stMetricValue"], [data-testid="stMetricValue"] * { font-size: 4.5rem !important; line-height: 1.2 !important; }
-[data-testid="stMetricLabel"], [data-testid="stMetricLabel"] * { font-size: 1.7rem !important; }
+div[data-testid="stMetric"] [data-testid="stMetricValue"],
+div[data-testid="stMetric"] [data-testid="stMetricValue"] p { font-size: 4.5rem !important; line-height: 1.2 !important; }
+div[data-testid="stMetric"] [data-testid="stMetricLabel"] p { font-size: 1.7rem !important; }
 [data-testid="stMetric"] { padding: 1.5rem 2rem !important; }
 </style>
 """

@@ -1,0 +1,116 @@
+"""Targets: the projection and on-track rules on fixed data, the timeline from team dates, inheritance."""
+
+from datetime import date, timedelta
+
+import pandas as pd
+import pytest
+
+from db import targets
+from db.auth import actor_of
+from db.errors import PermissionDenied, UserError
+from tests import factories
+
+TODAY = date(2023, 3, 31)
+
+
+def _timeline(points: dict[date, float]) -> pd.DataFrame:
+    return pd.DataFrame({"day": list(points), "coverage": list(points.values())})
+
+
+@pytest.mark.parametrize(
+    ("points", "expected"),
+    [
+        # +30 points in the last 90 days: 60% → 100% needs 40 / (30/90) = 120 more days.
+        ({TODAY - timedelta(days=90): 0.30, TODAY: 0.60}, TODAY + timedelta(days=120)),
+        # Flat for 90 days: no projection.
+        ({TODAY - timedelta(days=90): 0.60, TODAY: 0.60}, None),
+        # Falling: no projection.
+        ({TODAY - timedelta(days=90): 0.70, TODAY: 0.60}, None),
+        # Already reached: the first day it was.
+        ({TODAY - timedelta(days=120): 0.9, TODAY - timedelta(days=60): 1.0, TODAY: 1.0}, TODAY - timedelta(days=60)),
+    ],
+)
+def test_project_completion(points, expected):
+    assert targets.project_completion(_timeline(points), today=TODAY) == expected
+
+
+def test_projection_uses_the_point_at_the_window_start():
+    timeline = _timeline({TODAY - timedelta(days=200): 0.0, TODAY - timedelta(days=100): 0.5, TODAY: 0.8})
+    # The pace is measured from the last point at least 90 days back: 0.3 over 100 days.
+    expected = TODAY + timedelta(days=67)  # 0.2 left at 0.3 per 100 days: 66.7 days, rounded up
+    assert targets.project_completion(timeline, today=TODAY) == expected
+
+
+DEADLINE = date(2023, 8, 31)
+
+
+@pytest.mark.parametrize(
+    ("coverage", "goal", "deadline", "projected", "today", "status"),
+    [
+        (1.0, 1.0, DEADLINE, None, TODAY, "reached"),
+        (0.6, 0.5, DEADLINE, None, TODAY, "reached"),
+        (0.6, 1.0, DEADLINE, DEADLINE, TODAY, "on_track"),
+        (0.6, 1.0, DEADLINE, DEADLINE + timedelta(days=targets.AT_RISK_DAYS), TODAY, "at_risk"),
+        (0.6, 1.0, DEADLINE, DEADLINE + timedelta(days=targets.AT_RISK_DAYS + 1), TODAY, "behind"),
+        (0.6, 1.0, DEADLINE, None, TODAY, "behind"),
+        (0.6, 1.0, DEADLINE, DEADLINE, DEADLINE + timedelta(days=1), "behind"),  # past the deadline
+        (0.6, None, None, None, TODAY, "no_target"),
+    ],
+)
+def test_progress_status(coverage, goal, deadline, projected, today, status):
+    assert targets.progress_status(coverage=coverage, goal=goal, deadline=deadline, projected=projected, today=today) == status
+
+
+def test_month_ends():
+    assert targets.month_ends(date(2022, 11, 15), date(2023, 2, 10)) == [
+        date(2022, 11, 30), date(2022, 12, 31), date(2023, 1, 31), date(2023, 2, 10)]
+
+
+def test_timeline_follows_team_dates(session):
+    tree = factories.create_tree(session)
+    factories.create_team(session, unit=tree.villages[0], established_on=date(2022, 7, 10))
+    factories.create_team(session, unit=tree.villages[1], established_on=date(2022, 9, 5), closed_on=date(2022, 11, 20))
+    factories.create_team(session, unit=tree.commune, established_on=date(2022, 6, 1))  # a commune team covers no village
+    session.commit()
+    timeline = targets.fetch_coverage_timeline(session, actor=targets_admin(), unit_id=tree.district.id,
+                                               start=date(2022, 6, 1), end=date(2022, 12, 15))
+    by_day = dict(zip(timeline["day"], timeline["covered"], strict=True))
+    assert by_day == {date(2022, 6, 30): 0, date(2022, 7, 31): 1, date(2022, 8, 31): 1, date(2022, 9, 30): 2,
+                      date(2022, 10, 31): 2, date(2022, 11, 30): 1, date(2022, 12, 15): 1}
+    assert set(timeline["villages"]) == {len(tree.villages)}
+
+
+def targets_admin():  # noqa: ANN201
+    return factories.admin()
+
+
+def test_targets_are_inherited_and_scoped(session):
+    tree = factories.create_tree(session)
+    officer = actor_of(factories.create_user(session, role="officer", unit=tree.district, username="canbo.t"))
+    session.commit()
+    targets.set_target(session, actor=targets_admin(), unit_id=tree.province.id, kind="village_coverage", value=1.0, due_on=DEADLINE)
+    session.commit()
+    inherited = targets.fetch_coverage_target(session, actor=officer, unit_id=tree.commune.id)
+    assert (inherited.unit_id, inherited.inherited) == (tree.province.id, True)
+    targets.set_target(session, actor=officer, unit_id=tree.district.id, kind="village_coverage", value=0.9, due_on=date(2023, 6, 30))
+    session.commit()
+    own = targets.fetch_coverage_target(session, actor=officer, unit_id=tree.commune.id)
+    assert (own.unit_id, own.value) == (tree.district.id, 0.9)
+    with pytest.raises(PermissionDenied):
+        targets.set_target(session, actor=officer, unit_id=tree.district2.id, kind="village_coverage", value=1.0, due_on=DEADLINE)
+    with pytest.raises(UserError) as err:
+        targets.set_target(session, actor=officer, unit_id=tree.district.id, kind="village_coverage", value=1.5, due_on=DEADLINE)
+    assert err.value.field == "value"
+
+
+def test_child_progress_marks_each_child(session):
+    tree = factories.create_tree(session)
+    for village in tree.villages:
+        factories.create_team(session, unit=village, established_on=date(2022, 7, 1))
+    session.commit()
+    targets.set_target(session, actor=targets_admin(), unit_id=tree.province.id, kind="village_coverage", value=1.0, due_on=DEADLINE)
+    session.commit()
+    progress = targets.fetch_child_progress(session, actor=targets_admin(), unit_id=tree.province.id, today=TODAY)
+    status = dict(zip(progress["name"], progress["status"], strict=True))
+    assert status[tree.district.name] == "reached"  # all of its villages have a team
+    assert status[tree.district2.name] == "behind"  # none, and no rise to project from
