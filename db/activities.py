@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import pandas as pd
-from sqlalchemy import and_, delete, func, insert, select, update
+from sqlalchemy import and_, case, delete, func, insert, select, update
 from sqlalchemy.orm import Session, aliased
 
 from db import vocab
@@ -12,7 +12,7 @@ from db.access import Actor, ensure_can_read_team, ensure_can_read_unit
 from db.errors import NotFound, PermissionDenied, UserError
 from db.models import Activity, ActivityRollup, Team, Unit, UnitPath, User
 from db.photos import store_photo
-from db.queries import team_active_on
+from db.queries import reported_between, team_active_on
 from db.sqlfuncs import first_of_month, month_start
 from db.services import _snapshot, optional_text, record
 
@@ -356,25 +356,20 @@ def fetch_activity(session: Session, *, actor: Actor, activity_id: int) -> Activ
     )
 
 
-def _reported_teams(start: date, end: date):  # type: ignore[no-untyped-def]
-    """Teams with at least one report in the period."""
-    return select(Activity.team_id).where(Activity.activity_date.between(start, end)).distinct().subquery("reported")
-
-
 def fetch_reporting_by_child(
     session: Session, *, actor: Actor, unit_id: int | None, start: date, end: date
 ) -> pd.DataFrame:
     """Per child unit: teams active at the period's end, those that reported in it, the rate, the silent."""
     unit_id = _scope_unit(session, actor, unit_id)
     grp = aliased(Unit)
-    reported = _reported_teams(start, end)
     cond = grp.parent_id == unit_id if unit_id is not None else grp.parent_id.is_(None)
+    # One seek per team in the (team, date) index, instead of every report of the period in the country.
+    reported = func.count(case((reported_between(Team, start, end), 1)))
     stmt = (
-        select(grp.id, grp.name, func.count(Team.id), func.count(reported.c.team_id))
+        select(grp.id, grp.name, func.count(Team.id), reported)
         .select_from(grp)
         .join(UnitPath, UnitPath.ancestor_id == grp.id)
         .join(Team, and_(Team.unit_id == UnitPath.descendant_id, team_active_on(end)))
-        .outerjoin(reported, reported.c.team_id == Team.id)
         .where(cond)
         .group_by(grp.id, grp.name)
         .order_by(grp.name)
@@ -390,23 +385,23 @@ def fetch_silent_teams(
 ) -> pd.DataFrame:
     """Teams active at the period's end with no report in it, with their last report date."""
     unit_id = _scope_unit(session, actor, unit_id)
-    reported = _reported_teams(start, end)
-    last = select(Activity.team_id, func.max(Activity.activity_date).label("last")).group_by(Activity.team_id).subquery("last")
+    # The last report of each listed team is one backwards seek in the (team, date) index.
+    last = select(func.max(Activity.activity_date)).where(Activity.team_id == Team.id).scalar_subquery()
     village, commune = aliased(Unit), aliased(Unit)
     stmt = (
-        select(Team.id, Team.name, village.name, commune.name, Team.established_on, last.c.last)
+        select(Team.id, Team.name, village.name, commune.name, Team.established_on, last)
         .join(village, village.id == Team.unit_id)
         .outerjoin(commune, commune.id == village.parent_id)
-        .outerjoin(reported, reported.c.team_id == Team.id)
-        .outerjoin(last, last.c.team_id == Team.id)
-        .where(team_active_on(end), reported.c.team_id.is_(None))
+        .where(team_active_on(end), ~reported_between(Team, start, end))
         .order_by(commune.name, village.name)
         .limit(limit)
     )
     if unit_id is not None:
         stmt = stmt.join(UnitPath, and_(UnitPath.descendant_id == Team.unit_id, UnitPath.ancestor_id == unit_id))
     cols = ["team_id", "name", "unit", "parent", "established_on", "last_report"]
-    return pd.DataFrame(session.execute(stmt).all(), columns=cols)
+    df = pd.DataFrame(session.execute(stmt).all(), columns=cols)
+    df["last_report"] = [date.fromisoformat(d) if isinstance(d, str) else d for d in df["last_report"]]
+    return df
 
 
 def period_of(end: date, days: int = 30) -> tuple[date, date]:

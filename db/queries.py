@@ -163,9 +163,14 @@ def search_units(
     return df
 
 
-def _active_team_units(as_of: date):  # type: ignore[no-untyped-def]
-    """Subquery of unit ids that have an active team on the date."""
-    return select(Team.unit_id).where(team_active_on(as_of)).distinct().subquery("covered")
+def has_active_team(unit_id: ColumnElement[int], as_of: date) -> ColumnElement[bool]:
+    """EXISTS an active team of the unit on the date: one probe of the teams index per unit.
+
+    Probing per unit keeps a district's query proportional to the district, where a subquery of
+    every active team in the country would be scanned for each read.
+    """
+    team = aliased(Team)
+    return select(team.id).where(team.unit_id == unit_id, team_active_on(as_of, team)).exists()
 
 
 def _group_cond(grp: type[Unit], *, parent_id: int | None, unit_id: int | None) -> ColumnElement[bool]:
@@ -177,31 +182,30 @@ def _group_cond(grp: type[Unit], *, parent_id: int | None, unit_id: int | None) 
     return grp.parent_id.is_(None)
 
 
+def _count_if(cond: ColumnElement[bool]) -> ColumnElement[int]:
+    """How many rows of the group meet the condition (0 for none)."""
+    return func.count(case((cond, 1)))
+
+
 def coverage_stmt(*, as_of: date, parent_id: int | None = None, unit_id: int | None = None) -> Select:
     """Villages, covered villages, communes and communes with a team, per grouped unit."""
     grp, desc = aliased(Unit), aliased(Unit)
-    covered = _active_team_units(as_of)
     is_village = desc.tier == "village"
     is_commune = desc.tier == "commune"
-    has_team = covered.c.unit_id.is_not(None)
-
-    def count_if(cond: ColumnElement[bool]) -> ColumnElement[int]:
-        return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
-
+    has_team = has_active_team(desc.id, as_of)
     return (
         select(
             grp.id,
             grp.name,
             grp.tier,
-            count_if(is_village).label("villages"),
-            count_if(and_(is_village, has_team)).label("covered"),
-            count_if(is_commune).label("communes"),
-            count_if(and_(is_commune, has_team)).label("communes_with_team"),
+            _count_if(is_village).label("villages"),
+            _count_if(and_(is_village, has_team)).label("covered"),
+            _count_if(is_commune).label("communes"),
+            _count_if(and_(is_commune, has_team)).label("communes_with_team"),
         )
         .select_from(grp)
         .outerjoin(UnitPath, UnitPath.ancestor_id == grp.id)
         .outerjoin(desc, and_(desc.id == UnitPath.descendant_id, desc.tier.in_(("village", "commune"))))
-        .outerjoin(covered, covered.c.unit_id == desc.id)
         .where(_group_cond(grp, parent_id=parent_id, unit_id=unit_id))
         .group_by(grp.id, grp.name, grp.tier)
         .order_by(grp.name)
@@ -211,20 +215,38 @@ def coverage_stmt(*, as_of: date, parent_id: int | None = None, unit_id: int | N
 def team_counts_stmt(*, as_of: date, parent_id: int | None = None, unit_id: int | None = None) -> Select:
     """Active teams and their active members, per grouped unit."""
     grp = aliased(Unit)
-    members = (
-        select(Member.team_id, func.count().label("n"))
-        .where(member_active_on(as_of))
-        .group_by(Member.team_id)
-        .subquery("m")
-    )
     return (
-        select(grp.id, func.count(Team.id).label("teams"), func.coalesce(func.sum(members.c.n), 0).label("members"))
+        select(grp.id, func.count(func.distinct(Team.id)).label("teams"), func.count(Member.id).label("members"))
         .select_from(grp)
         .join(UnitPath, UnitPath.ancestor_id == grp.id)
         .join(Team, and_(Team.unit_id == UnitPath.descendant_id, team_active_on(as_of)))
-        .outerjoin(members, members.c.team_id == Team.id)
+        .outerjoin(Member, and_(Member.team_id == Team.id, member_active_on(as_of)))
         .where(_group_cond(grp, parent_id=parent_id, unit_id=unit_id))
         .group_by(grp.id)
+    )
+
+
+def national_counts_stmt(*, as_of: date) -> Select:
+    """The country's villages, covered villages, communes and communes with a team, without the closure.
+
+    Every unit lies under exactly one root, so these equal the sums over the provinces.
+    """
+    is_village = Unit.tier == "village"
+    is_commune = Unit.tier == "commune"
+    has_team = has_active_team(Unit.id, as_of)
+    return select(
+        _count_if(is_village), _count_if(and_(is_village, has_team)),
+        _count_if(is_commune), _count_if(and_(is_commune, has_team)),
+    ).where(Unit.tier.in_(("village", "commune")))
+
+
+def national_team_counts_stmt(*, as_of: date) -> Select:
+    """The country's active teams and their active members."""
+    return (
+        select(func.count(func.distinct(Team.id)), func.count(Member.id))
+        .select_from(Team)
+        .outerjoin(Member, and_(Member.team_id == Team.id, member_active_on(as_of)))
+        .where(team_active_on(as_of))
     )
 
 
@@ -272,19 +294,21 @@ def _activity_totals(session: Session, *, unit_id: int | None, as_of: date) -> t
     return int(n1) + int(n2), int(p1) + int(p2)
 
 
+def reported_between(team: type[Team] | Team, start: date, end: date) -> ColumnElement[bool]:
+    """EXISTS a report of the team in the period: one seek in the (team, date) index per team."""
+    return (
+        select(Activity.id)
+        .where(Activity.team_id == team.id, Activity.activity_date.between(start, end))
+        .exists()
+    )
+
+
 def _reporting_teams(session: Session, *, unit_id: int | None, as_of: date) -> tuple[int, int]:
     """Active teams, and those with a report in the 30 days up to the date."""
     since = as_of - timedelta(days=ACTIVE_WINDOW_DAYS - 1)
-    reported = (
-        select(Activity.team_id)
-        .where(Activity.activity_date.between(since, as_of))
-        .distinct()
-        .subquery("reported")
-    )
     stmt = (
-        select(func.count(Team.id), func.count(reported.c.team_id))
+        select(func.count(Team.id), _count_if(reported_between(Team, since, as_of)))
         .select_from(Team)
-        .outerjoin(reported, reported.c.team_id == Team.id)
         .where(team_active_on(as_of))
     )
     if unit_id is not None:
@@ -303,7 +327,12 @@ def fetch_indicators(session: Session, *, actor: Actor, unit_id: int | None, as_
     if unit_id is None and not actor.is_national:
         unit_id = actor.unit_id
     if unit_id is None:
-        df = _coverage_frame(session, as_of=as_of, parent_id=None, unit_id=None)
+        # The whole country: straight counts, no grouping through the closure table.
+        villages, covered, communes, with_team = session.execute(national_counts_stmt(as_of=as_of)).one()
+        teams, members = session.execute(national_team_counts_stmt(as_of=as_of)).one()
+        sums = dict(villages=villages, covered=covered, communes=communes, communes_with_team=with_team,
+                    teams=teams, members=members)
+        sums = {col: int(sums[col] or 0) for col in COUNT_COLUMNS}
         name = NATIONAL_NAME
     else:
         ensure_can_read_unit(session, actor, unit_id)
@@ -311,7 +340,7 @@ def fetch_indicators(session: Session, *, actor: Actor, unit_id: int | None, as_
         if df.empty:
             raise NotFound("Không tìm thấy địa bàn.")
         name = str(df["name"].iloc[0])
-    sums = {col: int(df[col].sum()) for col in COUNT_COLUMNS}
+        sums = {col: int(df[col].sum()) for col in COUNT_COLUMNS}
     activities, people = _activity_totals(session, unit_id=unit_id, as_of=as_of)
     active, reporting = _reporting_teams(session, unit_id=unit_id, as_of=as_of)
     return Indicators(
@@ -342,14 +371,12 @@ def fetch_uncovered_villages(
         unit_id = actor.unit_id
     if unit_id is not None:
         ensure_can_read_unit(session, actor, unit_id)
-    covered = _active_team_units(as_of)
     commune, district = aliased(Unit), aliased(Unit)
     stmt = (
         select(Unit.id, Unit.name, commune.name, district.name)
-        .outerjoin(covered, covered.c.unit_id == Unit.id)
         .outerjoin(commune, commune.id == Unit.parent_id)
         .outerjoin(district, district.id == commune.parent_id)
-        .where(Unit.tier == "village", covered.c.unit_id.is_(None))
+        .where(Unit.tier == "village", ~has_active_team(Unit.id, as_of))
         .order_by(district.name, commune.name, Unit.name)
         .limit(limit)
     )
@@ -518,16 +545,14 @@ def fetch_commune_points(session: Session, *, actor: Actor, unit_id: int | None,
     if unit_id is not None:
         ensure_can_read_unit(session, actor, unit_id)
     commune, parent, village = aliased(Unit), aliased(Unit), aliased(Unit)
-    covered = _active_team_units(as_of)
     stmt = (
         select(
             commune.id, commune.name, parent.name, commune.lat, commune.lon,
-            func.count(village.id), func.count(covered.c.unit_id),
+            func.count(village.id), _count_if(has_active_team(village.id, as_of)),
         )
         .select_from(commune)
         .outerjoin(parent, parent.id == commune.parent_id)
         .outerjoin(village, and_(village.parent_id == commune.id, village.tier == "village"))
-        .outerjoin(covered, covered.c.unit_id == village.id)
         .where(commune.tier == "commune")
         .group_by(commune.id, commune.name, parent.name, commune.lat, commune.lon)
     )
