@@ -23,15 +23,16 @@ PAGES: dict[str, tuple[str, str, str]] = {
     "teams": ("pages/teams_page.py", "Tổ CNSCĐ", ":material/groups:"),
     "villages": ("pages/villages_page.py", "Địa bàn", ":material/holiday_village:"),
     "activities": ("pages/activities_page.py", "Hoạt động", ":material/volunteer_activism:"),
+    "feedback": ("pages/feedback_page.py", "Kiến nghị", ":material/forum:"),
     "reports": ("pages/reports_page.py", "Báo cáo", ":material/summarize:"),
     "users": ("pages/users_page.py", "Người dùng", ":material/manage_accounts:"),
     "account": ("pages/account_page.py", "Tài khoản", ":material/person:"),
 }
 ROLE_PAGES: dict[str, list[str]] = {
-    "admin": ["overview", "coverage", "teams", "activities", "reports", "villages", "users", "account"],
-    "officer": ["overview", "coverage", "teams", "activities", "reports", "villages", "users", "account"],
-    "leader": ["overview", "coverage", "activities", "reports", "account"],
-    "volunteer": ["overview", "activities", "account"],
+    "admin": ["overview", "coverage", "teams", "activities", "feedback", "reports", "villages", "users", "account"],
+    "officer": ["overview", "coverage", "teams", "activities", "feedback", "reports", "villages", "users", "account"],
+    "leader": ["overview", "coverage", "activities", "feedback", "reports", "account"],
+    "volunteer": ["overview", "activities", "feedback", "account"],
 }
 
 

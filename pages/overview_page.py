@@ -4,7 +4,7 @@ from datetime import date
 
 import streamlit as st
 
-from db import queries
+from db import queries, recommendations
 
 from ui import charts, data, fmt, panels, tables, widgets
 from ui.session import require_actor, shown_errors
@@ -36,3 +36,15 @@ def live_overview() -> None:
 
 
 live_overview()
+
+if actor.role in ("officer", "admin"):
+    with shown_errors():
+        waiting = data.read(recommendations.fetch_open_to_answer, actor)
+        if not waiting.empty:
+            st.subheader(f"Kiến nghị đang chờ bạn trả lời ({fmt.number(len(waiting))})")
+            st.dataframe(
+                {"Ngày gửi": waiting["raised_at"].map(fmt.day), "Địa bàn": waiting["unit"], "Nội dung": waiting["text"],
+                 "Trạng thái": waiting["status"].map(recommendations.STATUSES)},
+                hide_index=True, width="stretch",
+            )
+            st.page_link("pages/feedback_page.py", label="Trả lời kiến nghị", icon=":material/forum:")

@@ -6,7 +6,7 @@ later; Núi Thành covered 100% of its villages. Village and people names are ma
 """
 
 import random
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, insert, or_, select
 from sqlalchemy.orm import Session, aliased
@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, aliased
 from db.activities import rebuild_rollups
 from db.auth import SYSTEM, create_user
 from db.models import Activity, Member, Target, Team, Unit, User
+from db.recommendations import Recommendation
 from db.services import bump_data_version, insert_unit
 from db.text import fold
 from seed.units import Progress, load_units
@@ -108,7 +109,8 @@ def load_demo(session: Session, *, progress: Progress = print) -> None:
         select(func.count()).select_from(Unit).where(Unit.tier == "village", Unit.parent_id.in_(
             select(Unit.id).where(Unit.parent_id.in_((phu_ninh.id, nui_thanh.id)))))
     )
-    if demo_villages:
+    fresh = not demo_villages
+    if not fresh:
         progress("Dữ liệu mẫu đã có, không thêm gì.")
     else:
         rng = random.Random(42)
@@ -121,7 +123,41 @@ def load_demo(session: Session, *, progress: Progress = print) -> None:
         count = f"{reports:,}".replace(",", ".")
         progress(f"Dữ liệu mẫu: đã thêm thôn, tổ CNSCĐ, thành viên và {count} báo cáo hoạt động của Phú Ninh và Núi Thành.")
     _load_accounts(session, province, phu_ninh, nui_thanh, progress)
+    if fresh:
+        _load_recommendations(session, phu_ninh, nui_thanh)
     bump_data_version(session)
+
+
+# (district, commune, category, text, status, answer, days ago raised, days to answer)
+DEMO_RECOMMENDATIONS = [
+    (PHU_NINH, "Xã Tam Lãnh", "difficulty", "Một số thôn chưa có sóng 4G ổn định, khó hướng dẫn người dân cài đặt VNeID tại nhà.",
+     "open", None, 12, None),
+    (PHU_NINH, "Xã Tam Lộc", "recommendation", "Đề nghị huyện hỗ trợ kinh phí in tài liệu hướng dẫn nộp hồ sơ dịch vụ công trực tuyến.",
+     "in_progress", "Phòng VH-TT đang tổng hợp nhu cầu các xã, dự kiến cấp tài liệu trong quý tới.", 40, 6),
+    (PHU_NINH, "Thị trấn Phú Thịnh", "proposal", "Đề xuất tổ chức tập huấn kỹ năng bán hàng trên sàn thương mại điện tử cho hộ kinh doanh.",
+     "resolved", "Đã phối hợp Bưu điện huyện tổ chức 02 lớp tập huấn cho 65 hộ kinh doanh.", 120, 35),
+    (PHU_NINH, "Xã Tam Đại", "difficulty", "Thành viên tổ chủ yếu là đoàn viên đi làm xa, khó duy trì hoạt động thường xuyên.",
+     "open", None, 25, None),
+    (NUI_THANH, "Xã Tam Xuân I", "recommendation", "Đề nghị cấp thẻ nhận diện cho thành viên tổ khi đến từng hộ gia đình.",
+     "open", None, 8, None),
+    (NUI_THANH, "Xã Tam Hòa", "difficulty", "Nhiều người cao tuổi chưa có điện thoại thông minh để sử dụng dịch vụ số.",
+     "resolved", "Đã phối hợp doanh nghiệp viễn thông hỗ trợ máy cho hộ khó khăn và hướng dẫn người thân đăng ký thay.", 200, 21),
+]
+
+
+def _load_recommendations(session: Session, phu_ninh: Unit, nui_thanh: Unit) -> None:
+    """A few recommendations, open, in progress and resolved, answered by the district officer."""
+    districts = {PHU_NINH: phu_ninh, NUI_THANH: nui_thanh}
+    officers = {PHU_NINH: "canbo.phuninh", NUI_THANH: "canbo.nuithanh"}
+    now = datetime.now().replace(microsecond=0)
+    for district, commune_name, category, text, status, answer, ago, took in DEMO_RECOMMENDATIONS:
+        commune = _unit(session, parent_id=districts[district].id, name=commune_name)
+        officer_id = session.scalar(select(User.id).where(User.username == officers[district]))
+        raised = now - timedelta(days=ago)
+        answered = raised + timedelta(days=took) if took is not None else None
+        session.add(Recommendation(unit_id=commune.id, category=category, text=text, status=status, raised_at=raised,
+                                   answer=answer, answered_by=officer_id if answer else None, answered_at=answered,
+                                   resolved_at=answered if status == "resolved" else None))
 
 
 def _communes(session: Session, district: Unit) -> list[Unit]:

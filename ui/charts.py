@@ -197,3 +197,37 @@ def build_map_chart(points: pd.DataFrame, *, title: str = "Bản đồ độ ph�
         .properties(title=title, height=420)
         .configure(locale=VI_LOCALE)
     )
+
+
+STATUS_COLORS = alt.Scale(domain=["Chưa xử lý", "Đang xử lý", "Đã giải quyết"], range=["#d73027", "#fdae61", "#1a9850"])
+
+
+def build_recommendation_chart(df: pd.DataFrame, *, title: str = "Kiến nghị theo địa bàn và trạng thái") -> alt.Chart:
+    """Stacked bars of recommendations per unit, coloured by status."""
+    data = df[["name", "status_label", "count"]].copy()
+    return (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            x=alt.X("sum(count):Q", title="Số kiến nghị", axis=alt.Axis(format=",d", tickMinStep=1)),
+            y=alt.Y("name:N", title=None, sort="-x", axis=alt.Axis(labelLimit=220)),
+            color=alt.Color("status_label:N", scale=STATUS_COLORS, title="Trạng thái", legend=alt.Legend(orient="bottom")),
+            tooltip=[alt.Tooltip("name:N", title="Địa bàn"), alt.Tooltip("status_label:N", title="Trạng thái"),
+                     alt.Tooltip("count:Q", title="Số kiến nghị", format=",d")],
+        )
+        .properties(title=title, height=alt.Step(26))
+        .configure(locale=VI_LOCALE)
+    )
+
+
+def build_resolution_chart(df: pd.DataFrame, *, title: str = "Số ngày trung bình để giải quyết") -> alt.Chart:
+    """Bars of the mean days from raising to resolving, per unit (resolved recommendations only)."""
+    data = df.loc[df["status"] == "resolved", ["name", "days_to_resolve"]].dropna().copy()
+    data["text"] = data["days_to_resolve"].map(lambda d: fmt.number(d, 1))
+    bars = alt.Chart(data).mark_bar(color="#4575b4").encode(
+        x=alt.X("days_to_resolve:Q", title="Ngày"),
+        y=alt.Y("name:N", title=None, sort="-x", axis=alt.Axis(labelLimit=220)),
+        tooltip=[alt.Tooltip("name:N", title="Địa bàn"), alt.Tooltip("text:N", title="Số ngày trung bình")],
+    )
+    return (alt.layer(bars, bars.mark_text(align="left", dx=4, color="#333").encode(text="text:N"), data=data)
+            .properties(title=title, height=alt.Step(26)).configure(locale=VI_LOCALE))

@@ -3,9 +3,10 @@
 import time
 from datetime import date
 
+import pandas as pd
 import streamlit as st
 
-from db import activities, queries, targets
+from db import activities, queries, recommendations, targets
 from db.access import Actor
 from ui import charts, data, fmt, period, tables, widgets
 
@@ -56,6 +57,7 @@ def present(actor: Actor) -> None:
         ("Tiến độ so với chỉ tiêu", lambda: _progress(actor, unit_id, end)),
         ("Hoạt động theo tháng và loại", lambda: _months(actor, unit_id, start, end)),
         ("Tổ chưa báo cáo trong kỳ", lambda: _silent(actor, unit_id, start, end)),
+        ("Kiến nghị chưa giải quyết", lambda: _open_recommendations(actor, unit_id)),
     ]
     number = _slide_number(len(slides))
     title, render = slides[number - 1]
@@ -148,3 +150,19 @@ def _silent(actor: Actor, unit_id: int | None, start: date, end: date) -> None:
         return
     st.markdown(f"**{fmt.number(len(silent))}** tổ đang hoạt động chưa gửi báo cáo nào trong kỳ.")
     st.dataframe(tables.silent_table(silent.head(15)), hide_index=True, width="stretch", height=600)
+
+
+def _open_recommendations(actor: Actor, unit_id: int | None) -> None:
+    items = pd.concat([
+        data.read(recommendations.fetch_recommendations, actor, unit_id=unit_id, status=status)
+        for status in ("open", "in_progress")
+    ])
+    if items.empty:
+        st.success("Không có kiến nghị nào đang chờ giải quyết.")
+        return
+    st.markdown(f"**{fmt.number(len(items))}** kiến nghị, đề xuất đang chờ giải quyết.")
+    st.dataframe(
+        {"Ngày gửi": items["raised_at"].map(fmt.day), "Địa bàn": items["unit"], "Loại": items["category"].map(recommendations.CATEGORIES),
+         "Nội dung": items["text"], "Trạng thái": items["status"].map(recommendations.STATUSES)},
+        hide_index=True, width="stretch", height=600,
+    )

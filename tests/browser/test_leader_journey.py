@@ -38,7 +38,7 @@ def test_leader_presents_and_downloads_the_pdf(demo_server, browser):
     assert teams_card.locator("[data-testid=stMetricValue]").inner_text().strip() == fmt.number(ind.teams)
     assert page.locator("[data-testid=stSidebar]").is_hidden()
     shot(page, "leader-1-presentation-kpis")
-    for name in ("leader-2-coverage", "leader-3-progress"):
+    for name in ("leader-2-coverage", "leader-3-progress"):  # of six slides
         page.get_by_role("button", name="Sau ▶").click()
         page.wait_for_timeout(2500)
         shot(page, name)

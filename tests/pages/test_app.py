@@ -39,14 +39,14 @@ def test_sign_in_then_overview_then_sign_out(app, session):
     assert at.text_input(key="login_username") is not None
 
 
-def test_volunteer_sees_overview_activities_and_account(app, session):
+def test_volunteer_sees_their_pages_only(app, session):
     tree = factories.create_tree(session)
     team = factories.create_team(session, unit=tree.villages[0], members=2)
     user = factories.create_user(session, role="volunteer", team=team, username="tnv.a")
     session.commit()
     at = app(actor_of(user)).run()
     assert not at.exception
-    assert _link_labels(at) == ["Tổng quan", "Hoạt động", "Tài khoản"]
+    assert _link_labels(at) == ["Tổng quan", "Hoạt động", "Kiến nghị", "Tài khoản"]
 
 
 def test_officer_sees_the_registry_pages(app, session):
@@ -54,7 +54,8 @@ def test_officer_sees_the_registry_pages(app, session):
     user = factories.create_user(session, role="officer", unit=tree.district, username="canbo.c")
     session.commit()
     at = app(actor_of(user)).run()
-    assert _link_labels(at) == ["Tổng quan", "Độ phủ", "Tổ CNSCĐ", "Hoạt động", "Địa bàn", "Người dùng", "Tài khoản"]
+    assert _link_labels(at) == ["Tổng quan", "Độ phủ", "Tổ CNSCĐ", "Hoạt động", "Kiến nghị", "Báo cáo", "Địa bàn",
+                                "Người dùng", "Tài khoản"]
 
 
 def test_typed_address_outside_the_role_answers_not_found(app, session):

@@ -1,0 +1,184 @@
+"""Recommendations (kiến nghị, đề xuất, khó khăn vướng mắc): raised by teams or officers, answered above."""
+
+from datetime import datetime
+
+import pandas as pd
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, and_, case, func, select
+from sqlalchemy.orm import Mapped, Session, aliased, mapped_column
+
+from db.access import Actor, ensure_can_read_unit
+from db.errors import NotFound, PermissionDenied, UserError
+from db.models import Base, Team, Unit, UnitPath, User
+from db.services import _snapshot, record, require_text
+
+CATEGORIES = {"difficulty": "Khó khăn, vướng mắc", "recommendation": "Kiến nghị", "proposal": "Đề xuất"}
+STATUSES = {"open": "Chưa xử lý", "in_progress": "Đang xử lý", "resolved": "Đã giải quyết"}
+NEXT_STATUSES = {"open": ("in_progress", "resolved"), "in_progress": ("resolved",), "resolved": ()}
+
+
+class Recommendation(Base):
+    """One difficulty, recommendation or proposal, with the answer and the dates it moved."""
+
+    __tablename__ = "recommendations"
+    __table_args__ = (Index("ix_recommendations_unit_status", "unit_id", "status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="RESTRICT"))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"))
+    category: Mapped[str] = mapped_column(String(20))
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(12), default="open")
+    raised_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    raised_at: Mapped[datetime] = mapped_column(DateTime)
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+def create_recommendation(
+    session: Session, *, actor: Actor, unit_id: int | None, category: str, text: str, team_id: int | None = None,
+    now: datetime | None = None,
+) -> Recommendation:
+    """Raise one: a volunteer for their own team, anyone else for a unit in their scope."""
+    if category not in CATEGORIES:
+        raise UserError("Hãy chọn loại: khó khăn vướng mắc, kiến nghị hay đề xuất.", field="category")
+    body = require_text(text, field="text", label="Nội dung", max_len=4000)
+    if actor.role == "volunteer":
+        if actor.team_id is None:
+            raise PermissionDenied("Tài khoản của bạn chưa gắn với tổ nào.")
+        team_id = actor.team_id
+        team = session.get(Team, team_id)
+        assert team is not None
+        unit_id = team.unit_id
+    if unit_id is None:
+        raise UserError("Hãy chọn địa bàn của kiến nghị.", field="unit")
+    if session.get(Unit, unit_id) is None:
+        raise NotFound("Không tìm thấy địa bàn.", field="unit")
+    ensure_can_read_unit(session, actor, unit_id)
+    rec = Recommendation(unit_id=unit_id, team_id=team_id, category=category, text=body, status="open",
+                         raised_by=actor.user_id, raised_at=now or datetime.now())
+    session.add(rec)
+    record(session, actor, "create", rec, None)
+    return rec
+
+
+def answer_recommendation(
+    session: Session, *, actor: Actor, recommendation_id: int, answer: str, status: str, now: datetime | None = None
+) -> Recommendation:
+    """An officer above the unit answers and moves it open → in progress → resolved."""
+    rec = session.get(Recommendation, recommendation_id)
+    if rec is None:
+        raise NotFound("Không tìm thấy kiến nghị.")
+    if actor.role not in ("officer", "admin"):
+        raise PermissionDenied("Chỉ cán bộ được trả lời kiến nghị.")
+    ensure_can_read_unit(session, actor, rec.unit_id)
+    if rec.raised_by is not None and rec.raised_by == actor.user_id:
+        raise PermissionDenied("Kiến nghị do bạn gửi cần cán bộ cấp trên trả lời.")
+    if status not in NEXT_STATUSES.get(rec.status, ()):
+        raise UserError(f"Không thể chuyển từ “{STATUSES[rec.status]}” sang “{STATUSES.get(status, status)}”.", field="status")
+    body = require_text(answer, field="answer", label="Nội dung trả lời", max_len=4000)
+    before = _snapshot(rec)
+    now = now or datetime.now()
+    rec.answer, rec.answered_by, rec.answered_at, rec.status = body, actor.user_id, now, status
+    if status == "resolved":
+        rec.resolved_at = now
+    record(session, actor, "update", rec, before)
+    return rec
+
+
+def _scoped(stmt, actor: Actor, unit_id: int | None):  # type: ignore[no-untyped-def]
+    """Restrict a statement on Recommendation to a unit's subtree (the actor's own by default)."""
+    if unit_id is None and not actor.is_national:
+        unit_id = actor.unit_id
+    if unit_id is not None:
+        stmt = stmt.join(UnitPath, and_(UnitPath.descendant_id == Recommendation.unit_id, UnitPath.ancestor_id == unit_id))
+    return stmt, unit_id
+
+
+def fetch_recommendations(
+    session: Session, *, actor: Actor, unit_id: int | None = None, status: str | None = None, category: str | None = None,
+    limit: int = 500,
+) -> pd.DataFrame:
+    """Recommendations in a subtree, newest first, with who raised and who answered them."""
+    if unit_id is not None:
+        ensure_can_read_unit(session, actor, unit_id)
+    raiser, answerer, parent = aliased(User), aliased(User), aliased(Unit)
+    r = Recommendation
+    stmt = (
+        select(r.id, r.category, r.status, r.text, Unit.name, parent.name, Team.name, raiser.full_name, r.raised_by,
+               r.raised_at, r.answer, answerer.full_name, r.answered_at, r.resolved_at)
+        .join(Unit, Unit.id == r.unit_id)
+        .outerjoin(parent, parent.id == Unit.parent_id)
+        .outerjoin(Team, Team.id == r.team_id)
+        .outerjoin(raiser, raiser.id == r.raised_by)
+        .outerjoin(answerer, answerer.id == r.answered_by)
+        .order_by(r.raised_at.desc(), r.id.desc())
+        .limit(limit)
+    )
+    stmt, _ = _scoped(stmt, actor, unit_id)
+    if status:
+        stmt = stmt.where(r.status == status)
+    if category:
+        stmt = stmt.where(r.category == category)
+    cols = ["recommendation_id", "category", "status", "text", "unit", "parent", "team", "raised_by_name", "raised_by",
+            "raised_at", "answer", "answered_by_name", "answered_at", "resolved_at"]
+    df = pd.DataFrame(session.execute(stmt).all(), columns=cols)
+    df["can_answer"] = [actor.role in ("officer", "admin") and rb != actor.user_id and s != "resolved"
+                        for rb, s in zip(df["raised_by"], df["status"], strict=True)]
+    return df
+
+
+def fetch_recommendation_counts(session: Session, *, actor: Actor, unit_id: int | None) -> pd.DataFrame:
+    """Per child unit and status: how many, and the mean days to resolve the resolved ones."""
+    if unit_id is None and not actor.is_national:
+        unit_id = actor.unit_id
+    if unit_id is not None:
+        ensure_can_read_unit(session, actor, unit_id)
+    grp = aliased(Unit)
+    r = Recommendation
+    cond = grp.parent_id == unit_id if unit_id is not None else grp.parent_id.is_(None)
+    days = func.julianday(r.resolved_at) - func.julianday(r.raised_at)
+    if session.get_bind().dialect.name == "postgresql":
+        days = func.extract("epoch", r.resolved_at - r.raised_at) / 86400.0
+    stmt = (
+        select(grp.id, grp.name, r.status, func.count(r.id), func.avg(case((r.status == "resolved", days))))
+        .select_from(grp)
+        .join(UnitPath, UnitPath.ancestor_id == grp.id)
+        .join(r, r.unit_id == UnitPath.descendant_id)
+        .where(cond)
+        .group_by(grp.id, grp.name, r.status)
+        .order_by(grp.name)
+    )
+    df = pd.DataFrame(session.execute(stmt).all(), columns=["unit_id", "name", "status", "count", "days_to_resolve"])
+    df["status_label"] = df["status"].map(STATUSES)
+    df["count"] = df["count"].astype("int64")
+    return df
+
+
+def fetch_open_to_answer(session: Session, *, actor: Actor, limit: int = 10) -> pd.DataFrame:
+    """Open or in-progress recommendations this officer must answer (in scope, not raised by them)."""
+    if actor.role not in ("officer", "admin"):
+        return pd.DataFrame(columns=["recommendation_id", "category", "status", "text", "unit", "raised_at"])
+    r = Recommendation
+    stmt = (
+        select(r.id, r.category, r.status, r.text, Unit.name, r.raised_at)
+        .join(Unit, Unit.id == r.unit_id)
+        .where(r.status != "resolved", func.coalesce(r.raised_by, -1) != (actor.user_id or 0))
+        .order_by(r.raised_at)
+        .limit(limit)
+    )
+    stmt, _ = _scoped(stmt, actor, None)
+    return pd.DataFrame(session.execute(stmt).all(), columns=["recommendation_id", "category", "status", "text", "unit", "raised_at"])
+
+
+def count_open(session: Session, *, actor: Actor, unit_id: int | None) -> int:
+    """How many recommendations of a subtree are not resolved yet."""
+    stmt = select(func.count(Recommendation.id)).where(Recommendation.status != "resolved")
+    if unit_id is not None:
+        ensure_can_read_unit(session, actor, unit_id)
+    stmt, _ = _scoped(stmt, actor, unit_id)
+    return int(session.scalar(stmt) or 0)
+
+
+
