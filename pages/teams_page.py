@@ -7,6 +7,7 @@ import streamlit as st
 
 from db import activities, audit, members, queries, services, vocab
 from db.errors import UserError
+from db.text import fold
 from ui import charts, data, fmt, forms, panels, tables, widgets
 from ui.session import require_actor, run_action, shown_errors
 
@@ -184,10 +185,15 @@ def members_tab() -> None:
 
 def member_edit(roster: pd.DataFrame) -> None:
     """Correct one member, or record the day they left the team."""
+    needle = fold(st.text_input("Tìm thành viên theo tên (có dấu hoặc không dấu)", key="teams_member_find"))
     labels = {
         int(r.member_id): f"{r.full_name} — {vocab.MEMBER_ROLES[r.role]}" + ("" if pd.isna(r.left_on) else " (đã rời tổ)")
         for r in roster.itertuples()
+        if needle in fold(r.full_name)
     }
+    if not labels:
+        st.info("Không có thành viên nào khớp.")
+        return
     member_id = st.selectbox("Thành viên", list(labels), format_func=labels.get, key="teams_member_edit_pick")
     if member_id is None:
         return
