@@ -7,12 +7,12 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import streamlit as st
-from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
 from db.access import Actor
 from db.auth import authenticate, end_session, idle_limit, resume_session, start_session
 from db.engine import SessionLocal
 from db.errors import UserError
+from db.transactions import run_write
 
 ACTOR_KEY = "auth_actor"
 SEEN_KEY = "auth_last_seen"
@@ -21,7 +21,6 @@ COOKIE_KEY = "auth_cookie_pending"  # the cookie to write on the next run: a tok
 NOTICE_KEY = "auth_notice"
 COOKIE = "tocnscd_session"
 TOUCH_EVERY = timedelta(minutes=5)
-RETRIES = 2
 FAILURE_DELAY = 1.0  # seconds
 T = TypeVar("T")
 
@@ -144,29 +143,8 @@ def try_sign_in(username: str, password: str) -> Actor:
 
 
 def run_action(action: Callable[..., T], /, **kwargs: Any) -> T:
-    """Run one write in its own transaction: commit on success, roll back and re-raise on any error.
-
-    A unique-key collision or a busy database is retried on a fresh transaction, whose checks then
-    see the other writer's row (a resubmitted form finds its report; a taken name gets its message).
-    Database failures that remain are turned into a UserError with a Vietnamese message, so no
-    traceback reaches the user and nothing half-written stays behind.
-    """
-    for attempt in range(RETRIES + 1):
-        try:
-            with SessionLocal.begin() as session:
-                return action(session, **kwargs)
-        except UserError:
-            raise
-        except (IntegrityError, OperationalError) as err:
-            if attempt < RETRIES:
-                time.sleep(0.05 * (attempt + 1))
-                continue
-            if isinstance(err, IntegrityError):
-                raise UserError("Dữ liệu vừa nhập trùng hoặc mâu thuẫn với dữ liệu đã có; chưa có gì được lưu.") from err
-            raise UserError("Cơ sở dữ liệu đang bận hoặc tạm thời không truy cập được; chưa có gì được lưu, hãy thử lại.") from err
-        except SQLAlchemyError as err:
-            raise UserError("Không lưu được dữ liệu do lỗi cơ sở dữ liệu; chưa có gì được lưu.") from err
-    raise AssertionError("unreachable")
+    """Run one write as one transaction (db.transactions.run_write: retries, Vietnamese errors)."""
+    return run_write(action, **kwargs)
 
 
 @contextmanager

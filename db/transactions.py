@@ -1,0 +1,40 @@
+"""One user action, one transaction: commit on success, roll back on error, retry when the database is busy."""
+
+import random
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+
+from db.engine import SessionLocal
+from db.errors import UserError
+
+T = TypeVar("T")
+RETRIES = 5
+
+
+def run_write(action: Callable[..., T], /, **kwargs: Any) -> T:
+    """Run `action(session, **kwargs)` in its own transaction.
+
+    A unique-key collision or a busy/locked database is retried on a fresh transaction (with a
+    short random back-off), whose checks then see the other writer's row: a resubmitted form finds
+    its report, a taken name gets its message. What still fails becomes a UserError with a
+    Vietnamese message; nothing half-written stays behind.
+    """
+    for attempt in range(RETRIES + 1):
+        try:
+            with SessionLocal.begin() as session:
+                return action(session, **kwargs)
+        except UserError:
+            raise
+        except (IntegrityError, OperationalError) as err:
+            if attempt < RETRIES:
+                time.sleep(random.uniform(0.02, 0.1) * (attempt + 1))  # noqa: S311 - jitter, not security
+                continue
+            if isinstance(err, IntegrityError):
+                raise UserError("Dữ liệu vừa nhập trùng hoặc mâu thuẫn với dữ liệu đã có; chưa có gì được lưu.") from err
+            raise UserError("Cơ sở dữ liệu đang bận hoặc tạm thời không truy cập được; chưa có gì được lưu, hãy thử lại.") from err
+        except SQLAlchemyError as err:
+            raise UserError("Không lưu được dữ liệu do lỗi cơ sở dữ liệu; chưa có gì được lưu.") from err
+    raise AssertionError("unreachable")
