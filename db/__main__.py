@@ -15,7 +15,11 @@ from db.queries import fetch_indicators, resolve_unit
 
 
 def _stats(args: argparse.Namespace) -> int:
-    as_of = date.fromisoformat(args.as_of) if args.as_of else date.today()
+    try:
+        as_of = date.fromisoformat(args.as_of) if args.as_of else date.today()
+    except ValueError:
+        print("Ngày phải có dạng YYYY-MM-DD.", file=sys.stderr)
+        return 2
     with SessionLocal() as session:
         unit = resolve_unit(session, actor=SYSTEM, ref=args.unit)
         ind = fetch_indicators(session, actor=SYSTEM, unit_id=unit.id, as_of=as_of)
@@ -39,6 +43,29 @@ def _create_user(args: argparse.Namespace) -> int:
     return 0
 
 
+def _backup(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from db.backup import backup_file
+    from db.engine import get_engine
+
+    with get_engine().connect() as conn:
+        counts = backup_file(conn, Path(args.file))
+    print(f"Đã sao lưu {sum(counts.values()):,} dòng của {len(counts)} bảng vào {args.file}.".replace(",", "."))
+    return 0
+
+
+def _restore(args: argparse.Namespace) -> int:
+    from db.backup import restore
+    from db.engine import get_engine
+
+    upgrade()
+    with get_engine().begin() as conn, open(args.file, "rb") as fh:
+        counts = restore(conn, fh)
+    print(f"Đã phục hồi {sum(counts.values()):,} dòng từ {args.file}.".replace(",", "."))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Parse the command and run it; a user error prints its Vietnamese message and exits 2."""
     parser = argparse.ArgumentParser(prog="python -m db", description="Quản trị cơ sở dữ liệu Tổ CNSCĐ.")
@@ -54,6 +81,8 @@ def main(argv: list[str] | None = None) -> int:
     user.add_argument("--unit", help="Mã hoặc đúng tên địa bàn (bỏ trống với quản trị toàn quốc)")
     user.add_argument("--team", type=int, help="Mã tổ (với thành viên tổ)")
     user.add_argument("--full-name")
+    sub.add_parser("backup", help="Sao lưu toàn bộ dữ liệu ra một tệp").add_argument("file")
+    sub.add_parser("restore", help="Phục hồi từ tệp sao lưu vào cơ sở dữ liệu trống").add_argument("file")
     args = parser.parse_args(argv)
     try:
         if args.command == "upgrade":
@@ -62,12 +91,19 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "stats":
             return _stats(args)
+        if args.command == "backup":
+            return _backup(args)
+        if args.command == "restore":
+            return _restore(args)
         return _create_user(args)
     except UserError as err:
         print(err.message, file=sys.stderr)
         return 2
     except ValueError as err:
-        print(f"Giá trị không hợp lệ: {err}", file=sys.stderr)
+        print(str(err), file=sys.stderr)
+        return 2
+    except OSError as err:
+        print(f"Không đọc/ghi được tệp: {err.strerror or err}", file=sys.stderr)
         return 2
 
 

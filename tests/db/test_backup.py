@@ -1,0 +1,102 @@
+"""Backup then restore into an empty database gives the same rows, on both backends, and across them."""
+
+import io
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, select
+
+import db.engine
+import db.recommendations  # noqa: F401 - include its table
+from db import activities, recommendations
+from db.activities import ActivityInput
+from db.auth import SYSTEM
+from db.backup import backup, restore
+from db.engine import make_engine
+from db.migrate import upgrade
+from db.models import Base
+from tests import factories
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _snapshot(conn) -> dict[str, list[tuple]]:  # noqa: ANN001
+    return {t.name: sorted(tuple(r) for r in conn.execute(select(t)).all()) for t in Base.metadata.sorted_tables}
+
+
+def _fill(session) -> None:  # noqa: ANN001
+    tree = factories.create_tree(session)
+    team = factories.create_team(session, unit=tree.villages[0], established_on=date(2022, 7, 1), members=3)
+    factories.create_user(session, role="officer", unit=tree.district, username="canbo.b")
+    activities.create_activity(session, actor=SYSTEM, data=ActivityInput(team_id=team.id, activity_date=date(2024, 5, 2),
+                                                                          activity_type="training", people_reached=30,
+                                                                          note="Tập huấn “VNeID” — mức 2"))
+    recommendations.create_recommendation(session, actor=SYSTEM, unit_id=tree.commune.id, category="proposal", text="Đề xuất")
+    session.commit()
+
+
+def test_backup_then_restore_gives_the_same_rows(engine, session, tmp_path):
+    _fill(session)
+    buf = io.BytesIO()
+    with engine.connect() as conn:
+        counts = backup(conn, buf)
+        before = _snapshot(conn)
+    assert counts["activities"] == 1 and counts["members"] == 3
+    target = make_engine(f"sqlite:///{tmp_path / 'restored.sqlite3'}")
+    upgrade(target)
+    with target.begin() as conn:
+        restore(conn, io.BytesIO(buf.getvalue()))
+    with target.connect() as conn:
+        assert _snapshot(conn) == before
+    with target.begin() as conn, pytest.raises(ValueError):
+        restore(conn, io.BytesIO(buf.getvalue()))  # the target is no longer empty
+    target.dispose()
+
+
+def test_a_sqlite_backup_restores_into_postgresql_and_new_rows_still_get_ids(sqlite_template, pg_server, tmp_path):
+    source_path = tmp_path / "source.sqlite3"
+    source_path.write_bytes(sqlite_template.read_bytes())
+    source = db.engine.configure(f"sqlite:///{source_path}")
+    with db.engine.SessionLocal() as session:
+        _fill(session)
+    buf = io.BytesIO()
+    with source.connect() as conn:
+        backup(conn, buf)
+        before = _snapshot(conn)
+    server = pg_server
+    admin = create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql("CREATE DATABASE restored")
+    target = create_engine(f"{server}/restored")
+    try:
+        upgrade(target)
+        with target.begin() as conn:
+            restore(conn, io.BytesIO(buf.getvalue()))
+        with target.connect() as conn:
+            assert _snapshot(conn) == before
+        with target.begin() as conn:  # the id sequences moved past the restored rows
+            from db.models import Unit
+
+            conn.execute(Unit.__table__.insert().values(structure="legacy", tier="village", level=4, kind="Thôn", name="Thôn Mới",
+                                                        short_name="Mới", search_name="thon moi"))
+    finally:
+        target.dispose()
+        with admin.connect() as conn:
+            conn.exec_driver_sql("DROP DATABASE restored WITH (FORCE)")
+        admin.dispose()
+
+
+def test_backup_and_restore_commands(engine, session, tmp_path, backend):
+    _fill(session)
+    file = tmp_path / "sao-luu.jsonl.gz"
+    env = {**__import__("os").environ}
+    done = subprocess.run([sys.executable, "-m", "db", "backup", str(file)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+    done = subprocess.run([sys.executable, "-m", "db", "restore", str(file)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    again = subprocess.run([sys.executable, "-m", "db", "restore", str(file)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert again.returncode == 2 and "đã có dữ liệu" in again.stderr
