@@ -3,6 +3,15 @@
 The PostgreSQL server is started by the test session itself (Debian's `postgresql` binaries,
 run as the unprivileged `postgres` user when the tests run as root, since initdb refuses root).
 `--strict-components` turns "component missing: skip" into a failure; CI passes it.
+
+Fixtures for test modules:
+- `backend`: "sqlite" | "postgresql"; every test using `db_url` (or `engine`, `session`) runs on both.
+- `db_url`: the URL of a fresh, migrated, empty database for this test.
+- `engine`: `db.engine.configure(db_url)`, with DATABASE_URL and DATA_DIR set for the test.
+- `session`: a Session from `db.engine.SessionLocal` on that engine; tests may commit.
+- `fresh_database(backend, request, tmp_dir, migrated=True)`: the same, as a context manager, for
+  module-scoped fixtures (a demo dataset loaded once per module and backend).
+- `chromium_path`, `require_component(request_or_config, available, what)`.
 """
 
 import glob
@@ -11,18 +20,24 @@ import shutil
 import socket
 import subprocess
 import tempfile
-import time
 from collections.abc import Iterator
+from contextlib import contextmanager
+from itertools import count
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session
 
+import db.auth
 import db.engine
 from db.migrate import upgrade
 
 CHROMIUM = "/usr/bin/chromium"
+BACKENDS = ["sqlite", "postgresql"]
+# What the application hashes with; tests swap in cheap parameters (see _cheap_password_hashing).
+PRODUCTION_HASHER = db.auth._hasher  # noqa: SLF001
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -35,10 +50,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
-def require_component(config: pytest.Config, available: bool, what: str) -> None:
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that runs on PostgreSQL `pg`, so `-m "not pg"` gives a SQLite-only run."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and "postgresql" in callspec.params.values():
+            item.add_marker(pytest.mark.pg)
+
+
+def require_component(request_or_config: pytest.FixtureRequest | pytest.Config, available: bool, what: str) -> None:
     """Skip (or, with --strict-components, fail) when a component the test needs is missing."""
     if available:
         return
+    config = getattr(request_or_config, "config", request_or_config)
     message = f"component missing: {what}"
     if config.getoption("--strict-components"):
         pytest.fail(message, pytrace=False)
@@ -52,14 +76,32 @@ def chromium_path(pytestconfig: pytest.Config) -> str:
     return CHROMIUM
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashing() -> Iterator[None]:
+    """Hash passwords with argon2id at minimal cost: the real cost (~0.2 s a hash) dominated the suite.
+
+    The algorithm and code path stay the same; tests/db/test_auth.py checks PRODUCTION_HASHER's
+    parameters on their own.
+    """
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(db.auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+        yield
+
+
 # ---- PostgreSQL ---------------------------------------------------------------------------------
 
 
 def _pg_bindir() -> str | None:
-    """The newest installed PostgreSQL server's bin directory."""
-    dirs = sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda d: int(Path(d).parent.name))
-    dirs = [d for d in dirs if os.access(f"{d}/initdb", os.X_OK)]
-    return dirs[-1] if dirs else None
+    """The newest installed PostgreSQL server's bin directory (or pg_config's, as a fallback)."""
+    dirs = [d for d in glob.glob("/usr/lib/postgresql/*/bin") if os.access(f"{d}/initdb", os.X_OK)]
+    dirs.sort(key=lambda d: int(Path(d).parent.name) if Path(d).parent.name.isdigit() else 0)
+    if dirs:
+        return dirs[-1]
+    if shutil.which("pg_config"):
+        found = subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True).stdout.strip()
+        if found and os.access(f"{found}/initdb", os.X_OK):
+            return found
+    return None
 
 
 def _free_port() -> int:
@@ -83,12 +125,22 @@ def pg_server(pytestconfig: pytest.Config) -> Iterator[str]:
     if os.geteuid() == 0:
         shutil.chown(root, user="postgres")
     port = _free_port()
-    subprocess.run(_as_postgres([f"{bindir}/initdb", "-D", str(data), "-U", "postgres", "-A", "trust", "-E", "UTF8",
-                                 "--locale=C.UTF-8", "--no-sync"]), check=True, capture_output=True)
+    initdb = subprocess.run(
+        _as_postgres([f"{bindir}/initdb", "-D", str(data), "-U", "postgres", "-A", "trust", "-E", "UTF8",
+                      "--locale=C.UTF-8", "--no-sync"]), capture_output=True, text=True)
+    if initdb.returncode != 0:
+        shutil.rmtree(root, ignore_errors=True)
+        pytest.fail(f"initdb failed: {initdb.stderr}", pytrace=False)
     # Durability is not under test here; these settings make per-test databases cheap.
-    options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-    subprocess.run(_as_postgres([f"{bindir}/pg_ctl", "-D", str(data), "-o", options, "-l", str(root / "log"), "-w", "start"]),
-                   check=True, capture_output=True)
+    options = (f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off "
+               "-c full_page_writes=off")
+    started = subprocess.run(
+        _as_postgres([f"{bindir}/pg_ctl", "-D", str(data), "-o", options, "-l", str(root / "log"), "-w", "start"]),
+        capture_output=True, text=True)
+    if started.returncode != 0:
+        log = (root / "log").read_text(errors="replace") if (root / "log").exists() else ""
+        shutil.rmtree(root, ignore_errors=True)
+        pytest.fail(f"PostgreSQL did not start: {started.stderr}\n{log}", pytrace=False)
     try:
         yield f"postgresql+psycopg://postgres@127.0.0.1:{port}"
     finally:
@@ -97,12 +149,18 @@ def pg_server(pytestconfig: pytest.Config) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def pg_template(pg_server: str) -> str:
-    """A migrated template database; each test clones it (CREATE DATABASE … TEMPLATE is fast)."""
+def pg_admin(pg_server: str) -> Iterator[Engine]:
+    """An autocommit engine on the server's `postgres` database, for CREATE / DROP DATABASE."""
     admin = create_engine(f"{pg_server}/postgres", isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text("CREATE DATABASE tmpl"))
+    yield admin
     admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_server: str, pg_admin: Engine) -> str:
+    """A migrated template database; each test clones it (CREATE DATABASE … TEMPLATE is fast)."""
+    with pg_admin.connect() as conn:
+        conn.execute(text("CREATE DATABASE tmpl"))
     engine = create_engine(f"{pg_server}/tmpl")
     upgrade(engine)
     engine.dispose()
@@ -115,14 +173,45 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "template.sqlite3"
     engine = db.engine.make_engine(f"sqlite:///{path}")
     upgrade(engine)
+    # Fold the WAL back into the file, so a plain copy of the one file is the whole database.
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     engine.dispose()
     return path
 
 
-_counter = iter(range(1, 1_000_000))
+_db_numbers = count(1)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@contextmanager
+def fresh_database(backend: str, request: pytest.FixtureRequest, tmp_dir: Path, *, migrated: bool = True) -> Iterator[str]:
+    """A new database on `backend`: migrated to head and empty, or (migrated=False) without any table."""
+    number = next(_db_numbers)
+    if backend == "sqlite":
+        target = tmp_dir / f"test{number}.sqlite3"
+        if migrated:
+            shutil.copy(request.getfixturevalue("sqlite_template"), target)
+        yield f"sqlite:///{target}"
+        return
+    server = request.getfixturevalue("pg_server")
+    admin: Engine = request.getfixturevalue("pg_admin")
+    name = f"test{os.getpid()}_{number}"
+    with admin.connect() as conn:
+        if migrated:
+            template = request.getfixturevalue("pg_template")
+            # FILE_COPY copies the few files of a small database, about twice as fast as WAL_LOG here.
+            strategy = " STRATEGY FILE_COPY" if conn.dialect.server_version_info >= (15,) else ""
+            conn.execute(text(f"CREATE DATABASE {name} TEMPLATE {template}{strategy}"))
+        else:
+            conn.execute(text(f"CREATE DATABASE {name} TEMPLATE template0"))
+    try:
+        yield f"{server}/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+
+
+@pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
     """Every database test runs on both backends."""
     return request.param
@@ -131,23 +220,8 @@ def backend(request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 def db_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A fresh, migrated, empty database for this test on the chosen backend."""
-    if backend == "sqlite":
-        target = tmp_path / "test.sqlite3"
-        shutil.copy(request.getfixturevalue("sqlite_template"), target)
-        yield f"sqlite:///{target}"
-        return
-    server = request.getfixturevalue("pg_server")
-    template = request.getfixturevalue("pg_template")
-    name = f"t{next(_counter)}"
-    admin = create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE {name} TEMPLATE {template}"))
-    try:
-        yield f"{server}/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        admin.dispose()
+    with fresh_database(backend, request, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture

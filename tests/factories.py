@@ -12,7 +12,7 @@ from db.services import insert_unit
 from db.text import fold
 
 DEFAULT_PASSWORD = "Mat-khau-dai-2022"
-__all__ = ["Member", "Tree", "actor_of", "admin", "create_team", "create_tree", "create_user", "officer_of"]
+__all__ = ["Member", "Tree", "actor_for", "actor_of", "admin", "create_team", "create_tree", "create_user", "officer_of"]
 
 
 @dataclass
@@ -91,6 +91,11 @@ def create_user(
     )
     session.flush()
     return user
+
+
+def actor_for(user: User) -> Actor:
+    """The data layer's view of an account, as the pages get it after sign-in."""
+    return actor_of(user)
 
 
 def officer_of(session: Session, unit: Unit, username: str | None = None) -> Actor:
