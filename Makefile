@@ -6,7 +6,7 @@ PORT ?= 8501
 DEMO ?= 1
 PYTEST_ARGS ?=
 
-.PHONY: run test serve venv venv-dev clean
+.PHONY: run test bench serve venv venv-dev clean
 
 $(VENV)/.runtime: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,11 @@ endif
 ## STRICT=1 (used by CI) turns "component missing: skip" into a failure.
 test: $(VENV)/.dev
 	$(PY) -m pytest $(if $(filter 1,$(STRICT)),--strict-components,) $(PYTEST_ARGS)
+
+## The national-scale benchmark (bench/README.md): builds bench/data/national.sqlite3 once, prints the
+## figures and writes bench/results.json. Sizes: BENCH_VILLAGES, BENCH_ACTIVITIES (100000 / 10000000).
+bench: $(VENV)/.dev
+	$(PY) -m bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts

@@ -30,7 +30,7 @@ from seed.units import Progress, load_units
 MONTHS = 36  # reports cover the 36 months up to today, the current month included
 BATCH = 250_000  # rows per executemany / COPY chunk
 VILLAGES_PER_TEAM_GOAL = 0.9  # about 0.9 teams per village, commune teams included
-COMMUNE_TEAM_SHARE = 0.05  # commune teams, as a share of the villages asked for
+COMMUNE_TEAM_SHARE = 0.03  # commune teams, as a share of the villages asked for
 SILENT_SHARE = 0.12  # teams whose last report is more than 30 days old
 NEVER_REPORTED_SHARE = 0.03  # teams with no report at all
 CLOSED_SHARE = 0.02  # village teams that stopped; half of them were replaced (kiện toàn)

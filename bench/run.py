@@ -1,0 +1,504 @@
+"""`make bench`: build the national dataset once, measure the figures of issue 7, print and save them.
+
+Figures (bench/README.md explains each):
+1. the Tổng quan, Độ phủ and Hoạt động pages through AppTest at national, province and district scope:
+   the first run after a write, and warm runs (median of 5);
+2. logging one report (p50, p95) on SQLite (national dataset) and PostgreSQL (1% scale dataset);
+3. the dashboard's aggregations against DuckDB on the raw rows and against naive pandas;
+4. the peak memory of one Streamlit server serving 10 sessions of the overview page;
+5. importing 10,000 members from Excel (not measured: the import does not exist yet).
+"""
+
+import argparse
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select, text
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "bench" / "data"
+RESULTS = ROOT / "bench" / "results.json"
+APP = str(ROOT / "app.py")
+PASSWORD = "Bench@CNSCD2026"
+REPEATS = 5
+WRITES = 200
+PG_SCALE = 0.01  # the PostgreSQL dataset is 1% of the national one
+
+
+@dataclass
+class Figure:
+    """One measured figure; `value` None means not measured, `met` None means no target."""
+
+    name: str
+    value: float | None
+    unit: str
+    target: str | None
+    met: bool | None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON shape of issue 7."""
+        return {"name": self.name, "value": self.value, "unit": self.unit, "target": self.target, "met": self.met}
+
+
+def say(message: str) -> None:
+    """Progress on stderr, so the table on stdout stays clean."""
+    print(message, file=sys.stderr, flush=True)
+
+
+def _within(value: float | None, limit: float) -> bool | None:
+    return None if value is None else value <= limit
+
+
+def _at_least(value: float | None, limit: float) -> bool | None:
+    return None if value is None else value >= limit
+
+
+def _r(seconds: float, digits: int = 4) -> float:
+    return round(seconds, digits)
+
+
+# ---- the dataset --------------------------------------------------------------------------------
+
+
+def ensure_dataset(villages: int, activities: int, seed: int = 42) -> tuple[Path, dict[str, Any]]:
+    """Build bench/data/national.sqlite3 with `python -m seed national`, unless it exists for these sizes."""
+    DATA.mkdir(parents=True, exist_ok=True)
+    path = DATA / "national.sqlite3"
+    meta_path = DATA / "national.json"
+    wanted = {"villages": villages, "activities": activities, "seed": seed}
+    if path.exists() and meta_path.exists():
+        meta = json.loads(meta_path.read_text())
+        if {k: meta.get(k) for k in wanted} == wanted:
+            say(f"Dùng lại bộ dữ liệu {path.relative_to(ROOT)} (tạo mất {meta.get('build_seconds')} giây).")
+            return path, meta
+        say("Bộ dữ liệu có sẵn khác kích thước yêu cầu: tạo lại.")
+    for stale in DATA.glob("national.sqlite3*"):
+        stale.unlink()
+    meta_path.unlink(missing_ok=True)
+    part = DATA / "national.part.sqlite3"
+    for stale in DATA.glob("national.part.sqlite3*"):
+        stale.unlink()
+    say(f"Tạo bộ dữ liệu cả nước: {villages} thôn, {activities} báo cáo (một lần)…")
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{part}", "DATA_DIR": str(DATA / "files")}
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "seed", "national", "--villages", str(villages), "--activities",
+                    str(activities), "--seed", str(seed)], cwd=ROOT, env=env, check=True, stdout=sys.stderr)
+    build = round(time.perf_counter() - started, 1)
+    for suffix in ("-wal", "-shm"):
+        side = Path(f"{part}{suffix}")
+        if side.exists():
+            side.replace(f"{path}{suffix}")
+    part.replace(path)
+    meta = {**wanted, "build_seconds": build}
+    meta_path.write_text(json.dumps(meta))
+    return path, meta
+
+
+def scale_counts(session) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    """Row counts of the dataset."""
+    def count(sql: str) -> int:
+        return int(session.scalar(text(sql)) or 0)
+
+    return {
+        "provinces": count("SELECT count(*) FROM units WHERE tier = 'province'"),
+        "districts": count("SELECT count(*) FROM units WHERE tier = 'district'"),
+        "communes": count("SELECT count(*) FROM units WHERE tier = 'commune'"),
+        "villages": count("SELECT count(*) FROM units WHERE tier = 'village'"),
+        "teams": count("SELECT count(*) FROM teams"),
+        "members": count("SELECT count(*) FROM members"),
+        "activities": count("SELECT count(*) FROM activities"),
+        "activity_rollup_rows": count("SELECT count(*) FROM activity_rollups"),
+    }
+
+
+# ---- accounts and scopes ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scope:
+    """A scope to measure: its label, the account's actor, and a team inside it to write reports for."""
+
+    label: str
+    actor: Any
+    unit_id: int | None
+    team_id: int
+
+
+def bench_scopes(session) -> tuple[list[Scope], int, int]:  # type: ignore[no-untyped-def]
+    """Accounts for the whole country, the largest province and its largest district (created if missing)."""
+    from db.auth import SYSTEM, actor_of, create_user
+    from db.models import User
+
+    province = session.execute(text(
+        "SELECT p.ancestor_id FROM unit_paths p JOIN units a ON a.id = p.ancestor_id JOIN units v ON v.id = p.descendant_id "
+        "WHERE a.tier = 'province' AND v.tier = 'village' GROUP BY p.ancestor_id ORDER BY count(*) DESC, p.ancestor_id LIMIT 1"
+    )).scalar_one()
+    district = session.execute(text(
+        "SELECT p.ancestor_id FROM unit_paths p JOIN units a ON a.id = p.ancestor_id JOIN units v ON v.id = p.descendant_id "
+        "WHERE a.tier = 'district' AND a.parent_id = :p AND v.tier = 'village' GROUP BY p.ancestor_id "
+        "ORDER BY count(*) DESC, p.ancestor_id LIMIT 1"), {"p": province}).scalar_one()
+    team = session.execute(text(
+        "SELECT t.id FROM teams t JOIN unit_paths p ON p.descendant_id = t.unit_id "
+        "WHERE p.ancestor_id = :d AND t.closed_on IS NULL AND t.established_on <= :day ORDER BY t.id LIMIT 1"),
+        {"d": district, "day": (date.today() - timedelta(days=30)).isoformat()}).scalar_one()
+    accounts = [("cả nước", "bench.admin", "admin", None), ("tỉnh", "bench.tinh", "officer", province),
+                ("huyện", "bench.huyen", "officer", district)]
+    scopes = []
+    for label, username, role, unit_id in accounts:
+        user = session.scalar(select(User).where(User.username == username))
+        if user is None:
+            user = create_user(session, actor=SYSTEM, username=username, password=PASSWORD,
+                               full_name=f"Tài khoản đo hiệu năng ({label})", role=role, unit_id=unit_id)
+            session.flush()
+        scopes.append(Scope(label, actor_of(user), unit_id, team))
+    session.commit()
+    return scopes, province, district
+
+
+def write_report(team_id: int, day: date, *, note: str = "bench") -> int:
+    """Log one report in its own transaction (the quick form's path); return its id."""
+    from db.activities import ActivityInput, create_activity
+    from db.auth import SYSTEM
+    from db.engine import SessionLocal
+
+    with SessionLocal.begin() as session:
+        activity = create_activity(session, actor=SYSTEM, today=date.today(), data=ActivityInput(
+            team_id=team_id, activity_date=day, activity_type="app_install", people_reached=12,
+            households_reached=8, results=10, note=note))
+        return int(activity.id)
+
+
+def delete_reports(ids: list[int]) -> None:
+    """Remove the benchmark's own reports (rollups follow), so the dataset stays the same run after run."""
+    from db.activities import delete_activity
+    from db.auth import SYSTEM
+    from db.engine import SessionLocal
+
+    with SessionLocal.begin() as session:
+        for activity_id in ids:
+            delete_activity(session, actor=SYSTEM, activity_id=activity_id)
+
+
+# ---- 1. pages through AppTest -------------------------------------------------------------------
+
+PAGES = [("Tổng quan", "pages/overview_page.py"), ("Độ phủ", "pages/coverage_page.py"),
+         ("Hoạt động", "pages/activities_page.py")]
+
+
+def _run(at) -> float:  # type: ignore[no-untyped-def]
+    started = time.perf_counter()
+    at.run()
+    elapsed = time.perf_counter() - started
+    if at.exception:
+        raise RuntimeError(f"the page raised: {at.exception[0].value}")
+    return elapsed
+
+
+def measure_pages(scopes: list[Scope], written: list[int]) -> list[Figure]:
+    """Median of 5 first runs after a write, and of 5 warm runs, for each page and scope."""
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    figures = []
+    for scope in scopes:
+        st.cache_data.clear()
+        at = AppTest.from_file(APP, default_timeout=600)
+        at.session_state["auth_actor"] = scope.actor
+        _run(at)  # the frame and the default page once: imports and first-use costs are not the page's
+        for title, page in PAGES:
+            at.switch_page(page)
+            _run(at)
+            cold, warm = [], []
+            for i in range(REPEATS):
+                written.append(write_report(scope.team_id, date.today() - timedelta(days=i % 3)))
+                cold.append(_run(at))
+            for _ in range(REPEATS):
+                warm.append(_run(at))
+            c, w = statistics.median(cold), statistics.median(warm)
+            say(f"  {title}, {scope.label}: lần đầu sau khi ghi {c:.3f} giây, đã có bộ nhớ đệm {w:.3f} giây")
+            district = scope.label == "huyện"
+            overview = page.endswith("overview_page.py")
+            cold_target = "≤ 0.3 s" if district else "≤ 1.5 s" if overview else None
+            warm_target = "≤ 0.3 s" if district else "≤ 0.5 s" if overview else None
+            limit_c = 0.3 if district else 1.5
+            limit_w = 0.3 if district else 0.5
+            figures.append(Figure(f"page {title} ({scope.label}), first run after a write, median of {REPEATS}",
+                                  _r(c), "s", cold_target, _within(c, limit_c) if cold_target else None))
+            figures.append(Figure(f"page {title} ({scope.label}), warm run, median of {REPEATS}",
+                                  _r(w), "s", warm_target, _within(w, limit_w) if warm_target else None))
+    return figures
+
+
+# ---- 2. logging one report ----------------------------------------------------------------------
+
+
+def _team_sample(session, n: int, rng: random.Random) -> list[int]:  # type: ignore[no-untyped-def]
+    since = (date.today() - timedelta(days=30)).isoformat()
+    ids = session.execute(text("SELECT id FROM teams WHERE closed_on IS NULL AND established_on <= :d ORDER BY id"),
+                          {"d": since}).scalars().all()
+    return [rng.choice(ids) for _ in range(n)]
+
+
+def measure_writes(backend: str, written: list[int] | None) -> tuple[float, float, int]:
+    """p50 and p95 (seconds) of logging one report in its own transaction, over WRITES reports."""
+    from db.engine import SessionLocal
+
+    rng = random.Random(7)
+    with SessionLocal() as session:
+        teams = _team_sample(session, WRITES, rng)
+    times, ids = [], []
+    for i, team_id in enumerate(teams):
+        day = date.today() - timedelta(days=rng.randint(0, 20))
+        started = time.perf_counter()
+        ids.append(write_report(team_id, day, note=f"bench {backend} {i}"))
+        times.append(time.perf_counter() - started)
+    if written is not None:
+        written.extend(ids)
+    times.sort()
+    return statistics.median(times), times[int(0.95 * (len(times) - 1))], len(times)
+
+
+def measure_postgres(villages: int, activities: int) -> tuple[list[Figure], dict[str, int]]:
+    """Load a 1% national dataset into a throwaway PostgreSQL and measure logging reports there."""
+    import db.engine
+    from db.migrate import upgrade
+    from seed.national import load_national
+
+    from bench.pg import throwaway_postgres
+
+    v, a = max(1, round(villages * PG_SCALE)), max(1, round(activities * PG_SCALE))
+    with throwaway_postgres() as url:
+        engine = db.engine.configure(url)
+        upgrade(engine)
+        say(f"PostgreSQL: nạp bộ dữ liệu 1% ({v} thôn, {a} báo cáo)…")
+        counts = load_national(engine, villages=v, activities=a, progress=lambda m: say("  " + m))
+        p50, p95, n = measure_writes("postgresql", None)
+        engine.dispose()
+    label = f"PostgreSQL, 1% scale dataset: {v:,} villages, {a:,} reports".replace(",", ".")
+    figures = [
+        Figure(f"log one report, p50 ({label}; {n} reports)", _r(p50 * 1000, 2), "ms", None, None),
+        Figure(f"log one report, p95 ({label}; {n} reports)", _r(p95 * 1000, 2), "ms", "≤ 50 ms", _within(p95, 0.050)),
+    ]
+    return figures, {"villages": counts.villages, "teams": counts.teams, "members": counts.members,
+                     "activities": counts.activities}
+
+
+# ---- 3. aggregations against DuckDB and pandas --------------------------------------------------
+
+
+def measure_aggregations(engine, province_id: int) -> list[Figure]:  # type: ignore[no-untyped-def]
+    """Equal answers three ways; the dashboard's time against DuckDB's and naive pandas'."""
+    from db.engine import SessionLocal
+
+    from bench import reference as ref
+
+    as_of = date.today()
+    say("Sao chép dữ liệu thô vào DuckDB trong bộ nhớ (không tính giờ)…")
+    con = ref.copy_to_duckdb(engine)
+    say("Đọc dữ liệu thô bằng pandas (cách làm ngây thơ, có tính giờ)…")
+    load_times: dict[str, float] = {}
+    frames = {}
+    for table in ref.RAW_TABLES:
+        started = time.perf_counter()
+        frames.update(ref.load_frames(engine, [table]))
+        load_times[table] = time.perf_counter() - started
+    figures = []
+    total_dash = total_duck = 0.0
+    with SessionLocal() as session:
+        for case in ref.cases(province_id=province_id, as_of=as_of):
+            dash, t_dash = ref.timed(lambda c=case: ref.dashboard_answer(session, c))
+            duck, t_duck = ref.timed(lambda c=case: ref.duckdb_answer(con, c))
+            naive, t_group = ref.timed(lambda c=case: ref.pandas_answer(frames, c), repeat=1)
+            t_naive = t_group + sum(load_times[t] for t in ref.TABLES_NEEDED[case.name])
+            if not (dash == duck == naive):
+                raise AssertionError(f"{case.label}: the answers differ\n dashboard {dash!r:.800}\n duckdb {duck!r:.800}\n"
+                                     f" pandas {naive!r:.800}")
+            total_dash += t_dash
+            total_duck += t_duck
+            say(f"  {case.label}: bảng điều khiển {t_dash:.4f} giây, DuckDB {t_duck:.4f} giây, pandas {t_naive:.2f} giây"
+                " — kết quả trùng khớp")
+            figures += [
+                Figure(f"{case.label}: dashboard time (answers equal DuckDB and pandas)", _r(t_dash), "s", None, None),
+                Figure(f"{case.label}: dashboard ÷ DuckDB on raw rows", _r(t_dash / t_duck, 2), "ratio", "≤ 1",
+                       _within(t_dash / t_duck, 1.0)),
+                Figure(f"{case.label}: naive pandas (load + group) ÷ dashboard", _r(t_naive / t_dash, 1), "ratio", "≥ 100",
+                       _at_least(t_naive / t_dash, 100.0)),
+            ]
+    figures.append(Figure("all six aggregations: dashboard ÷ DuckDB on raw rows", _r(total_dash / total_duck, 2),
+                          "ratio", "≤ 1", _within(total_dash / total_duck, 1.0)))
+    con.close()
+    return figures
+
+
+# ---- 4. server memory ---------------------------------------------------------------------------
+
+
+def measure_memory(database_url: str, username: str, sessions: int = 10) -> Figure:
+    """Peak RSS of one Streamlit server (process tree) while 10 Chromium sessions show the overview."""
+    import socket
+    import threading
+    import urllib.request
+
+    import psutil
+    from playwright.sync_api import sync_playwright
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**os.environ, "DATABASE_URL": database_url, "DATA_DIR": str(DATA / "files")}
+    log = open(DATA / "server.log", "w")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen([sys.executable, "-m", "ui.serve", "app.py", "--server.port", str(port),
+                             "--server.address", "127.0.0.1", "--server.headless", "true",
+                             "--browser.gatherUsageStats", "false"], cwd=ROOT, env=env, stdout=log,
+                            stderr=subprocess.STDOUT)
+    peak = 0
+    stop = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        root = psutil.Process(proc.pid)
+        while not stop.is_set():
+            try:
+                tree = [root, *root.children(recursive=True)]
+                peak = max(peak, sum(p.memory_info().rss for p in tree))
+            except psutil.Error:
+                pass
+            time.sleep(0.05)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
+                    if resp.status == 200:
+                        break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("the server did not start; see bench/data/server.log") from None
+                time.sleep(0.3)
+        args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--no-first-run", "--disable-quic"]
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=args)
+            pages = []
+            for i in range(sessions):
+                context = browser.new_context(viewport={"width": 1366, "height": 768})
+                page = context.new_page()
+                page.goto(url)
+                page.get_by_label("Tên đăng nhập").fill(username)
+                page.get_by_label("Mật khẩu").fill(PASSWORD)
+                page.get_by_role("button", name="Đăng nhập").click()
+                page.get_by_text("Cả nước — số liệu đến").wait_for(timeout=180_000)
+                pages.append(page)
+                say(f"  phiên {i + 1}/{sessions} đã hiện trang Tổng quan")
+            for page in pages:  # all ten at once: each reloads and resumes its sign-in from the cookie
+                page.reload(wait_until="commit")
+            for page in pages:
+                page.get_by_text("Cả nước — số liệu đến").wait_for(timeout=180_000)
+            time.sleep(2)
+            browser.close()
+    finally:
+        stop.set()
+        sampler.join()
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+    mb = peak / 1024 / 1024
+    return Figure(f"Streamlit server peak RSS, {sessions} sessions of the overview (national account)", _r(mb, 1), "MB",
+                  "≤ 500 MB", _within(mb, 500))
+
+
+# ---- the run --------------------------------------------------------------------------------------
+
+
+def print_table(scale: dict[str, Any], figures: list[Figure]) -> None:
+    """The figures as an aligned text table."""
+    print("Scale: " + ", ".join(f"{k} {v}" for k, v in scale.items() if not isinstance(v, dict)))
+    rows = [("figure", "value", "target", "met")]
+    for f in figures:
+        value = "not measured" if f.value is None else f"{f.value:g} {f.unit}"
+        met = "–" if f.met is None else ("yes" if f.met else "NO")
+        rows.append((f.name, value, f.target or "–", met))
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    for i, r in enumerate(rows):
+        print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
+        if i == 0:
+            print("  ".join("-" * w for w in widths))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Build (or reuse) the dataset, measure everything, print the table, write bench/results.json."""
+    parser = argparse.ArgumentParser(prog="python -m bench", description="Đo hiệu năng ở quy mô cả nước (issue 7).")
+    parser.add_argument("--villages", type=int, default=int(os.environ.get("BENCH_VILLAGES", 100_000)))
+    parser.add_argument("--activities", type=int, default=int(os.environ.get("BENCH_ACTIVITIES", 10_000_000)))
+    parser.add_argument("--skip", default="", help="comma-separated parts to skip: pages,writes,postgres,aggregations,memory")
+    args = parser.parse_args(argv)
+    skip = set(filter(None, args.skip.split(",")))
+
+    path, meta = ensure_dataset(args.villages, args.activities)
+    url = f"sqlite:///{path}"
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DATA_DIR", str(DATA / "files"))
+    import db.engine
+    from db.migrate import upgrade
+
+    engine = db.engine.configure(url)
+    upgrade(engine)  # a dataset built by an older checkout gets the newer indexes
+    with db.engine.SessionLocal() as session:
+        scale = scale_counts(session)
+        scopes, province_id, _district_id = bench_scopes(session)
+    scale["dataset_build_seconds"] = meta.get("build_seconds")
+    scale["database_mb"] = round(path.stat().st_size / 1024 / 1024)
+    figures: list[Figure] = [Figure(
+        f"build the national dataset (python -m seed national --villages {args.villages} --activities {args.activities})",
+        meta.get("build_seconds"), "s", "≤ 300 s", _within(meta.get("build_seconds"), 300))]
+    written: list[int] = []
+    try:
+        if "pages" not in skip:
+            say("1. Trang qua AppTest…")
+            figures += measure_pages(scopes, written)
+        if "writes" not in skip:
+            say("2. Ghi một báo cáo (SQLite, bộ dữ liệu cả nước)…")
+            p50, p95, n = measure_writes("sqlite", written)
+            figures += [
+                Figure(f"log one report, p50 (SQLite, national dataset; {n} reports)", _r(p50 * 1000, 2), "ms", None, None),
+                Figure(f"log one report, p95 (SQLite, national dataset; {n} reports)", _r(p95 * 1000, 2), "ms",
+                       "≤ 30 ms", _within(p95, 0.030)),
+            ]
+        if "aggregations" not in skip:
+            say("3. Phép tổng hợp: bảng điều khiển, DuckDB, pandas…")
+            figures += measure_aggregations(engine, province_id)
+    finally:
+        if written:
+            delete_reports(written)
+    if "memory" not in skip:
+        say("4. Bộ nhớ của máy chủ Streamlit với 10 phiên…")
+        figures.append(measure_memory(url, scopes[0].actor.username))
+    if "postgres" not in skip and "writes" not in skip:
+        say("2b. Ghi một báo cáo trên PostgreSQL…")
+        pg_figures, pg_scale = measure_postgres(args.villages, args.activities)
+        figures += pg_figures
+        scale["postgresql_dataset"] = pg_scale
+        db.engine.configure(url)
+    figures.append(Figure("import 10,000 members from Excel — not measured: the Excel import (issue 6) does not "
+                          "exist yet", None, "s", "≤ 10 s", None))
+    RESULTS.write_text(json.dumps({"scale": scale, "figures": [f.as_dict() for f in figures]}, ensure_ascii=False,
+                                  indent=2) + "\n")
+    print_table(scale, figures)
+    print(f"\nWritten to {RESULTS.relative_to(ROOT)}")
+    return 0
