@@ -12,7 +12,7 @@ from db.services import insert_unit
 from db.text import fold
 
 DEFAULT_PASSWORD = "Mat-khau-dai-2022"
-__all__ = ["Member", "Tree", "actor_for", "actor_of", "admin", "create_team", "create_tree", "create_user", "officer_of"]
+__all__ = ["Member", "Tree", "actor_for", "actor_of", "admin", "create_team", "create_tree", "create_unit", "create_user", "officer_of"]
 
 
 @dataclass
@@ -28,7 +28,8 @@ class Tree:
     village_other: Unit
 
 
-def _unit(session: Session, *, parent: Unit | None, tier: str, kind: str, short: str, code: str | None = None) -> Unit:
+def create_unit(session: Session, *, parent: Unit | None, tier: str, kind: str, short: str, code: str | None = None) -> Unit:
+    """A unit named "{kind} {short}" under `parent`, inserted with its closure rows."""
     name = f"{kind} {short}"
     return insert_unit(
         session,
@@ -40,16 +41,16 @@ def _unit(session: Session, *, parent: Unit | None, tier: str, kind: str, short:
 
 def create_tree(session: Session) -> Tree:
     """Tỉnh Quảng Nam → Huyện Phú Ninh (Xã Tam Phước: 3 thôn) and Huyện Núi Thành (Xã Tam Xuân: 1 thôn)."""
-    province = _unit(session, parent=None, tier="province", kind="Tỉnh", short="Quảng Nam", code="49")
-    district = _unit(session, parent=province, tier="district", kind="Huyện", short="Phú Ninh", code="512")
-    district2 = _unit(session, parent=province, tier="district", kind="Huyện", short="Núi Thành", code="513")
-    commune = _unit(session, parent=district, tier="commune", kind="Xã", short="Tam Phước", code="20380")
-    commune2 = _unit(session, parent=district2, tier="commune", kind="Xã", short="Tam Xuân", code="20968")
+    province = create_unit(session, parent=None, tier="province", kind="Tỉnh", short="Quảng Nam", code="49")
+    district = create_unit(session, parent=province, tier="district", kind="Huyện", short="Phú Ninh", code="512")
+    district2 = create_unit(session, parent=province, tier="district", kind="Huyện", short="Núi Thành", code="513")
+    commune = create_unit(session, parent=district, tier="commune", kind="Xã", short="Tam Phước", code="20380")
+    commune2 = create_unit(session, parent=district2, tier="commune", kind="Xã", short="Tam Xuân", code="20968")
     villages = [
-        _unit(session, parent=commune, tier="village", kind="Thôn", short=short)
+        create_unit(session, parent=commune, tier="village", kind="Thôn", short=short)
         for short in ("Phú Mỹ", "Khánh Thọ", "Đàn Thượng")
     ]
-    village_other = _unit(session, parent=commune2, tier="village", kind="Thôn", short="Long Khánh")
+    village_other = create_unit(session, parent=commune2, tier="village", kind="Thôn", short="Long Khánh")
     session.flush()
     return Tree(province, district, district2, commune, commune2, villages, village_other)
 
