@@ -1,46 +1,55 @@
-"""Độ phủ: any unit's children, down to the villages still without a team."""
+"""Độ phủ: the unit in the address, search that ignores diacritics, the villages still without a team."""
 
 from db import queries
 from db.auth import actor_of
 from tests import factories
 
 
-def test_cascade_to_a_commune_lists_its_uncovered_villages(app, session):
+def _coverage(app, actor, unit_id=None):  # noqa: ANN001, ANN202
+    at = app(actor)
+    if unit_id is not None:
+        at.query_params["unit"] = str(unit_id)
+    at.run()
+    return at.switch_page("pages/coverage_page.py").run()
+
+
+def test_a_commune_in_the_address_lists_its_uncovered_villages(app, session):
     tree = factories.create_tree(session)
     factories.create_team(session, unit=tree.villages[0])
     user = factories.create_user(session, role="officer", unit=tree.province, username="canbo.tinh2")
     session.commit()
     actor = actor_of(user)
-    at = app(actor).run()
-    at.switch_page("pages/coverage_page.py").run()
-    at.selectbox(key=f"coverage_unit_0_{tree.province.id}").select(tree.district.id).run()
-    at.selectbox(key=f"coverage_unit_1_{tree.district.id}").select(tree.commune.id).run()
+    at = _coverage(app, actor, tree.commune.id)
     assert not at.exception
     expected = queries.fetch_uncovered_villages(session, actor=actor, unit_id=tree.commune.id)
     table = at.dataframe[-1].value
     assert sorted(table["Thôn / khối phố"]) == sorted(expected["village"])
     assert tree.villages[0].name not in set(table["Thôn / khối phố"])
+    # The breadcrumb leads back up to the account's own unit.
+    crumbs = [b.label for b in at.button if b.key and b.key.startswith("coverage_nav_crumb_")]
+    assert crumbs == [tree.province.name, tree.district.name, tree.commune.name]
 
 
-def test_search_without_diacritics_picks_the_unit(app, session):
+def test_search_without_diacritics_jumps_to_the_unit(app, session):
     tree = factories.create_tree(session)
     user = factories.create_user(session, role="officer", unit=tree.province, username="canbo.tinh3")
     session.commit()
-    at = app(actor_of(user)).run()
-    at.switch_page("pages/coverage_page.py").run()
+    at = _coverage(app, actor_of(user))
     folded = tree.commune.search_name.split(" ", 1)[1]  # "tam phuoc" for "Xã Tam Phước"
-    at.text_input(key="coverage_unit_q").input(folded).run()
-    hit = at.selectbox(key="coverage_unit_hit")
-    assert hit.value == tree.commune.id
+    at.text_input(key="coverage_nav_q_0").input(folded).run()
+    assert at.selectbox(key="coverage_nav_hit").value == tree.commune.id
+    at.button(key="coverage_nav_go").click().run()
+    assert at.query_params["unit"] == str(tree.commune.id)
     assert f"{tree.commune.name} — đến" in " ".join(s.value for s in at.subheader)
 
 
-def test_leader_cannot_pick_outside_their_scope(app, session):
+def test_an_address_outside_the_scope_falls_back_to_the_own_unit(app, session):
     tree = factories.create_tree(session)
     user = factories.create_user(session, role="leader", unit=tree.district, username="lanhdao.huyen")
     session.commit()
-    at = app(actor_of(user)).run()
-    at.switch_page("pages/coverage_page.py").run()
+    at = _coverage(app, actor_of(user), tree.commune2.id)
+    assert any("ngoài phạm vi" in w.value for w in at.warning)
+    assert f"{tree.district.name} — đến" in " ".join(s.value for s in at.subheader)
     other = tree.commune2.search_name.split(" ", 1)[1]
-    at.text_input(key="coverage_unit_q").input(other).run()
+    at.text_input(key="coverage_nav_q_0").input(other).run()
     assert "Không tìm thấy địa bàn nào khớp trong phạm vi của bạn." in [i.value for i in at.info]
