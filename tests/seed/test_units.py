@@ -1,0 +1,159 @@
+"""The official units from `vietnamadminunits`: every province, district and commune once, a consistent closure.
+
+Loading ten thousand communes takes seconds, so each backend loads once per module (legacy, then the
+2025 structure beside it) and the tests read that database; the few that write roll back.
+"""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session, aliased
+from vietnamadminunits.database import get_data
+
+from db import services
+from db.auth import SYSTEM
+from db.engine import make_engine
+from db.models import Unit, UnitPath
+from db.text import fold
+from seed.units import TABLES, load_units
+from tests.conftest import BACKENDS, fresh_database
+
+
+@dataclass
+class Loaded:
+    """The module's database and what each load_units call returned."""
+
+    engine: Engine
+    added: dict[str, int]
+    added_again: dict[str, int]
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def loaded(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Loaded]:
+    """A fresh database with both structures loaded, each twice."""
+    tmp: Path = tmp_path_factory.mktemp("units")
+    with fresh_database(request.param, request, tmp) as url:
+        engine = make_engine(url)
+        added, again = {}, {}
+        with Session(engine) as session:
+            for structure in ("legacy", "2025"):
+                added[structure] = load_units(session, structure=structure, progress=lambda _: None)
+                session.commit()
+            for structure in ("legacy", "2025"):
+                again[structure] = load_units(session, structure=structure, progress=lambda _: None)
+                session.commit()
+        yield Loaded(engine, added, again)
+        engine.dispose()
+
+
+def _package(structure: str) -> list[dict]:
+    return get_data(table=TABLES[structure])
+
+
+def _tier_counts(session: Session, structure: str) -> dict[str, int]:
+    rows = session.execute(select(Unit.tier, func.count()).where(Unit.structure == structure).group_by(Unit.tier)).all()
+    return dict(rows)
+
+
+def test_legacy_structure_has_every_official_unit_once(loaded):
+    rows = _package("legacy")
+    expected = {
+        "province": len({r["provinceCode"] for r in rows}),
+        "district": len({r["districtCode"] for r in rows}),
+        "commune": len({r["wardCode"] for r in rows if r["wardCode"]}),
+    }
+    with Session(loaded.engine) as session:
+        assert _tier_counts(session, "legacy") == expected
+        assert loaded.added["legacy"] == sum(expected.values())
+        # Each commune under its district, each district under its province, names as published.
+        commune, district = aliased(Unit), aliased(Unit)
+        got = set(session.execute(
+            select(commune.code, commune.name, district.code)
+            .join(district, district.id == commune.parent_id)
+            .where(commune.structure == "legacy", commune.tier == "commune")).all())
+        assert got == {(r["wardCode"], r["ward"], r["districtCode"]) for r in rows if r["wardCode"]}
+        got = set(session.execute(
+            select(district.code, district.name, Unit.code)
+            .join(Unit, Unit.id == district.parent_id)
+            .where(district.structure == "legacy", district.tier == "district")).all())
+        assert got == {(r["districtCode"], r["district"], r["provinceCode"]) for r in rows}
+        levels = dict(session.execute(
+            select(Unit.tier, func.max(Unit.level)).where(Unit.structure == "legacy").group_by(Unit.tier)).all())
+        assert levels == {"province": 1, "district": 2, "commune": 3}
+
+
+def test_search_names_are_the_folded_names(loaded):
+    with Session(loaded.engine) as session:
+        pairs = session.execute(select(Unit.name, Unit.search_name)).all()
+    assert pairs and all(search == fold(name) for name, search in pairs)
+
+
+def test_legacy_closure_table_is_consistent(loaded):
+    with Session(loaded.engine) as session:
+        counts = _tier_counts(session, "legacy")
+        # One row per (ancestor, descendant) pair: a commune has itself, its district and its province.
+        paths = session.scalar(
+            select(func.count()).select_from(UnitPath).join(Unit, Unit.id == UnitPath.descendant_id)
+            .where(Unit.structure == "legacy"))
+        assert paths == counts["province"] + 2 * counts["district"] + 3 * counts["commune"]
+        by_depth = dict(session.execute(
+            select(UnitPath.depth, func.count())
+            .join(Unit, Unit.id == UnitPath.descendant_id)
+            .where(Unit.structure == "legacy", Unit.tier == "commune")
+            .group_by(UnitPath.depth)).all())
+        assert by_depth == {0: counts["commune"], 1: counts["commune"], 2: counts["commune"]}
+        # Depth 0 is the unit itself, depth 1 its parent, depth 2 its grandparent.
+        parent = aliased(Unit)
+        wrong = session.scalar(
+            select(func.count()).select_from(UnitPath)
+            .join(Unit, Unit.id == UnitPath.descendant_id)
+            .outerjoin(parent, parent.id == Unit.parent_id)
+            .where(Unit.structure == "legacy")
+            .where(
+                ((UnitPath.depth == 0) & (UnitPath.ancestor_id != Unit.id))
+                | ((UnitPath.depth == 1) & (UnitPath.ancestor_id != Unit.parent_id))
+                | ((UnitPath.depth == 2) & (UnitPath.ancestor_id != parent.parent_id))
+                | (UnitPath.depth > 2)
+            ))
+        assert wrong == 0
+
+
+def test_a_second_load_adds_nothing(loaded):
+    assert loaded.added_again == {"legacy": 0, "2025": 0}
+    with Session(loaded.engine) as session:
+        assert session.scalar(select(func.count()).select_from(Unit)) == sum(loaded.added.values())
+
+
+def test_2025_structure_has_provinces_and_communes_only(loaded):
+    rows = _package("2025")
+    with Session(loaded.engine) as session:
+        assert _tier_counts(session, "2025") == {
+            "province": len({r["provinceCode"] for r in rows}),
+            "commune": len({r["wardCode"] for r in rows if r["wardCode"]}),
+        }
+        commune, province = aliased(Unit), aliased(Unit)
+        got = set(session.execute(
+            select(commune.code, commune.level, province.code, province.tier, province.structure)
+            .join(province, province.id == commune.parent_id)
+            .where(commune.structure == "2025", commune.tier == "commune")).all())
+        assert got == {(r["wardCode"], 2, r["provinceCode"], "province", "2025") for r in rows if r["wardCode"]}
+        paths = session.scalar(
+            select(func.count()).select_from(UnitPath).join(Unit, Unit.id == UnitPath.descendant_id)
+            .where(Unit.structure == "2025", Unit.tier == "commune"))
+        assert paths == 2 * len({r["wardCode"] for r in rows if r["wardCode"]})
+
+
+def test_villages_can_be_added_after_a_load(loaded):
+    """load_units assigns ids itself; on PostgreSQL the id sequence must have moved past them."""
+    with Session(loaded.engine) as session:
+        commune = session.scalars(
+            select(Unit).where(Unit.structure == "legacy", Unit.tier == "commune").order_by(Unit.id.desc()).limit(1)).one()
+        village = services.create_village(session, actor=SYSTEM, commune_id=commune.id, kind="Thôn", name="Thử Nghiệm")
+        session.flush()
+        assert village.id > commune.id
+        ancestors = session.scalar(select(func.count()).select_from(UnitPath).where(UnitPath.descendant_id == village.id))
+        assert ancestors == 4
+        session.rollback()
