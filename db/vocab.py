@@ -57,4 +57,3 @@ ACTIVITY_SHORT: dict[str, str] = {
     "other": "Khác",
 }
 
-TEAM_STATUS: dict[bool, str] = {True: "Đang hoạt động", False: "Ngừng hoạt động"}

@@ -83,8 +83,8 @@ def edit_tab() -> None:
         return
     with shown_errors():
         team = data.read(queries.fetch_team, actor, team_id=team_id)
-        status = "đang hoạt động" if team.closed_on is None else f"ngừng hoạt động từ {fmt.day(team.closed_on)}"
-        st.markdown(f"**{widgets.md(team.name)}** — {widgets.md(team.unit_name)}, thành lập {fmt.day(team.established_on)}, {status}.")
+        st.markdown(f"**{widgets.md(team.name)}** — {widgets.md(team.unit_name)}, thành lập {fmt.day(team.established_on)}, "
+                    f"{fmt.team_status(team.closed_on).lower()}.")
         errors = widgets.FieldErrors()
         with st.form(f"teams_edit_form_{team.id}"):
             name = st.text_input("Tên tổ", value=team.name, key=f"teams_edit_name_{team.id}", max_chars=200)
@@ -260,7 +260,7 @@ def profile_tab() -> None:
         return
     with shown_errors():
         team = data.read(queries.fetch_team, actor, team_id=team_id)
-        status = "Đang hoạt động" if team.closed_on is None else f"Ngừng hoạt động từ {fmt.day(team.closed_on)}"
+        status = fmt.team_status(team.closed_on)
         st.subheader(widgets.md(team.name))
         st.markdown(
             f"**Địa bàn:** {widgets.md(team.unit_name)}  \n**Thành lập:** {fmt.day(team.established_on)}"

@@ -30,3 +30,8 @@ def day(value: date | None) -> str:
     if value is None or pd.isna(value):
         return "–"
     return value.strftime("%d/%m/%Y")
+
+
+def team_status(closed_on: date | None) -> str:
+    """"Đang hoạt động", or "Ngừng hoạt động từ dd/mm/yyyy"."""
+    return "Đang hoạt động" if closed_on is None or pd.isna(closed_on) else f"Ngừng hoạt động từ {day(closed_on)}"

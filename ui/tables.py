@@ -32,10 +32,7 @@ def teams_table(df: pd.DataFrame) -> pd.DataFrame:
             "Thuộc": df["parent"],
             "Ngày thành lập": df["established_on"].map(fmt.day),
             "Số quyết định": df["decision_no"].fillna(""),
-            "Trạng thái": [
-                vocab.TEAM_STATUS[bool(a)] + ("" if a or pd.isna(c) else f" từ {fmt.day(c)}")
-                for a, c in zip(df["active"], df["closed_on"], strict=True)
-            ],
+            "Trạng thái": [fmt.team_status(None if a else c) for a, c in zip(df["active"], df["closed_on"], strict=True)],
             "Thành viên": df["members"].map(fmt.number),
         }
     )
