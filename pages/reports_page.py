@@ -59,8 +59,25 @@ def progress_section() -> None:
         st.dataframe(tables.progress_table(progress), hide_index=True, width="stretch")
 
 
+def people_target() -> None:
+    """People reached in the quarter of the period's end against that quarter's target, if one is set."""
+    if scope is None:
+        return
+    q_start, q_end = period.quarter_bounds(end)
+    own = data.read(targets.fetch_targets, actor, unit_id=scope)
+    goal = own[(own["kind"] == "people_quarter") & (own["due_on"] == q_end)]
+    if goal.empty:
+        return
+    quarter = data.read(activities.fetch_unit_activity_by_month, actor, unit_id=scope, start=q_start, end=min(q_end, today))
+    reached, wanted = int(quarter["people_reached"].sum()), float(goal["value"].iloc[0])
+    label = f"Lượt người được hỗ trợ, quý {(q_start.month - 1) // 3 + 1}/{q_start.year}"
+    st.metric(label, f"{fmt.number(reached)} / {fmt.number(wanted)}", border=True)
+    st.progress(min(reached / wanted, 1.0), text=f"Đạt {fmt.percent(reached / wanted)} chỉ tiêu quý")
+
+
 def activity_section() -> None:
     """Reports in the period by month and type, and the silent teams."""
+    people_target()
     months = data.read(activities.fetch_unit_activity_by_month, actor, unit_id=scope, start=start, end=end)
     if months.empty:
         st.info("Không có báo cáo hoạt động nào trong kỳ.")

@@ -65,3 +65,25 @@ def test_two_level_2025_structure_groups_a_province_by_its_communes(app, session
     assert not at.exception
     names = set(at.dataframe[0].value["Địa bàn"])
     assert names == {c.name for c in communes}
+
+
+def test_quarterly_people_target_shows_its_progress(app, session):
+    from db import activities
+    from db.activities import ActivityInput
+    from db.auth import SYSTEM
+    from ui import period
+
+    tree = factories.create_tree(session)
+    team = factories.create_team(session, unit=tree.villages[0], established_on=date(2022, 7, 1))
+    officer = factories.create_user(session, role="officer", unit=tree.district, username="canbo.q")
+    session.commit()
+    today = date.today()
+    q_start, q_end = period.quarter_bounds(today)
+    targets.set_target(session, actor=SYSTEM, unit_id=tree.district.id, kind="people_quarter", value=200, due_on=q_end)
+    activities.create_activity(session, actor=SYSTEM, data=ActivityInput(team_id=team.id, activity_date=q_start,
+                                                                          activity_type="training", people_reached=50))
+    session.commit()
+    at = app(actor_of(officer)).run()
+    at.switch_page("pages/reports_page.py").run()
+    metric = next(m for m in at.metric if m.label.startswith("Lượt người được hỗ trợ, quý"))
+    assert metric.value == "50 / 200"
