@@ -19,8 +19,15 @@ def database_url() -> str:
     return os.environ.get("DATABASE_URL") or DEFAULT_URL
 
 
+def _unicode_lower(value: object) -> object:
+    """Python's lower(): Vietnamese capitals ("Đ", "Ổ") fold too, as in PostgreSQL."""
+    return value.lower() if isinstance(value, str) else value
+
+
 def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
     """WAL lets readers go on during a write; the busy timeout waits instead of failing."""
+    # SQLite's built-in lower() folds ASCII only, so "tổ cnscđ" missed "Tổ CNSCĐ" in searches.
+    dbapi_conn.create_function("lower", 1, _unicode_lower, deterministic=True)
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA busy_timeout=10000")

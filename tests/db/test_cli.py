@@ -108,6 +108,7 @@ def test_stats_by_code_defaults_to_today(cli):
         (["Huyện Không Có Thật"], "Không tìm thấy"),
         ([PHU_NINH, "--as-of", "31/08/2022"], "YYYY-MM-DD"),
     ],
+    ids=["unknown-unit", "date-not-iso"],
 )
 def test_stats_refuses_in_vietnamese_without_a_traceback(cli, args, message):
     done = cli.run("db", "stats", *args, "--json")

@@ -254,6 +254,8 @@ def team_list(session):  # noqa: ANN001, ANN201
         ("all", "phu my", {"open"}),  # the unit's name, without diacritics
         ("all", "PHÚ MỸ", {"open"}),
         ("all", "số hai", {"other"}),  # the team's own name
+        ("all", "tổ cnscđ", {"open", "closed"}),  # its capitals "Đ", "Ổ" fold on both backends
+        ("all", "TỔ CNSCĐ THÔN", {"open", "closed"}),
         ("active", "dan thuong", set()),  # a match that is not active
     ],
 )
