@@ -22,6 +22,7 @@ import subprocess
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from itertools import count
 from pathlib import Path
 
@@ -54,7 +55,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark every test that runs on PostgreSQL `pg`, so `-m "not pg"` gives a SQLite-only run."""
     for item in items:
         callspec = getattr(item, "callspec", None)
-        if callspec is not None and "postgresql" in callspec.params.values():
+        on_pg = callspec is not None and "postgresql" in callspec.params.values()
+        if on_pg or "pg_server" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.pg)
 
 
@@ -115,9 +117,26 @@ def _as_postgres(cmd: list[str]) -> list[str]:
     return ["runuser", "-u", "postgres", "--", *cmd] if os.geteuid() == 0 else cmd
 
 
+@dataclass
+class PgCluster:
+    """Where the session's PostgreSQL server lives, for tests that restart it (tests/faults)."""
+
+    bindir: str = ""
+    data: Path | None = None
+    url: str = ""
+
+    def ctl(self, *args: str) -> subprocess.CompletedProcess:
+        """Run pg_ctl on the session's server (as `postgres` when we are root)."""
+        return subprocess.run(_as_postgres([f"{self.bindir}/pg_ctl", "-D", str(self.data), *args]),
+                              capture_output=True, text=True)
+
+
+PG_CLUSTER = PgCluster()
+
+
 @pytest.fixture(scope="session")
 def pg_server(pytestconfig: pytest.Config) -> Iterator[str]:
-    """Start a throwaway PostgreSQL server; yield its base URL (no database name)."""
+    """Start a throwaway PostgreSQL server; yield its base URL (no database name); PG_CLUSTER records it."""
     bindir = _pg_bindir()
     require_component(pytestconfig, bindir is not None, "PostgreSQL server (apt-get install postgresql)")
     root = Path(tempfile.mkdtemp(prefix="tocnscd-pg-"))
@@ -141,8 +160,10 @@ def pg_server(pytestconfig: pytest.Config) -> Iterator[str]:
         log = (root / "log").read_text(errors="replace") if (root / "log").exists() else ""
         shutil.rmtree(root, ignore_errors=True)
         pytest.fail(f"PostgreSQL did not start: {started.stderr}\n{log}", pytrace=False)
+    PG_CLUSTER.bindir, PG_CLUSTER.data = bindir, data
+    PG_CLUSTER.url = f"postgresql+psycopg://postgres@127.0.0.1:{port}"
     try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}"
+        yield PG_CLUSTER.url
     finally:
         subprocess.run(_as_postgres([f"{bindir}/pg_ctl", "-D", str(data), "-m", "immediate", "stop"]), capture_output=True)
         shutil.rmtree(root, ignore_errors=True)

@@ -133,6 +133,8 @@ def _users(session) -> int:  # noqa: ANN001
         (dict(role="volunteer"), "team"),  # a volunteer needs a team
         (dict(role="superuser"), "role"),
     ],
+    ids=["short-password", "password-is-username", "common-password", "one-letter-password", "username-taken",
+         "username-taken-other-case", "username-with-space", "volunteer-without-team", "unknown-role"],
 )
 def test_create_user_validation(session, officer_user, overrides, field):
     tree, _ = officer_user
