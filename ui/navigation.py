@@ -21,7 +21,7 @@ def unit_in_view(actor: Actor, *, key: str) -> widgets.Picked:
         except UserError:
             st.warning("Địa bàn trong địa chỉ không tồn tại hoặc nằm ngoài phạm vi của bạn; đang hiển thị địa bàn của bạn.")
     if unit is None:
-        unit = widgets._root(actor)  # noqa: SLF001 - the same default as the picker
+        unit = widgets.scope_root(actor)
     _breadcrumb(actor, unit, key=key)
     found = _search(actor, key=key)
     return found or unit

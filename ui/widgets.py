@@ -28,7 +28,8 @@ class Picked:
     tier: str | None
 
 
-def _root(actor: Actor) -> Picked:
+def scope_root(actor: Actor) -> Picked:
+    """The unit an account is bound to (the whole country for a national administrator)."""
     if actor.unit_id is None:
         return Picked(None, NATIONAL_NAME, None)
     unit = data.read(queries.fetch_unit, actor, unit_id=actor.unit_id)
@@ -55,7 +56,7 @@ def unit_picker(
             if choice is not None:
                 row = found.loc[found["id"] == choice].iloc[0]
                 return Picked(int(choice), str(row["name"]), str(row["tier"]))
-    current = _root(actor)
+    current = scope_root(actor)
     if current.tier == stop_tier:
         return current
     cols = st.columns(4)
