@@ -1,5 +1,6 @@
 """Activity photos: checked by content, stored under the data folder with a content-hash name."""
 
+import contextlib
 import hashlib
 import io
 import os
@@ -45,12 +46,15 @@ def store_photo(content: bytes) -> str:
     target = folder / name
     if target.exists():
         return name
+    tmp = folder / f".{name}.{os.getpid()}.tmp"
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        tmp = folder / f".{name}.tmp"
         tmp.write_bytes(content)
         os.replace(tmp, target)  # atomic: a reader never sees half a photo
     except OSError as err:
+        # A full disk stops the write half-way: remove the partial file rather than leave it behind.
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
         raise UserError("Không lưu được ảnh (thư mục dữ liệu đầy hoặc không ghi được); chưa có gì được lưu.", field="photo") from err
     return name
 
