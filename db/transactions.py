@@ -14,6 +14,23 @@ T = TypeVar("T")
 RETRIES = 5
 
 
+STORAGE_MESSAGE = ("Ổ đĩa chứa dữ liệu đã đầy hoặc chỉ cho đọc; chưa có gì được lưu. "
+                   "Hãy báo quản trị hệ thống kiểm tra dung lượng và quyền ghi.")
+
+
+def _storage_full_or_read_only(err: Exception) -> bool:
+    """True for a full disk or a read-only database file (SQLite's messages, PostgreSQL's disk_full state).
+
+    SQLite in WAL mode cannot even open a file on a read-only disk ("unable to open database file").
+    """
+    orig = getattr(err, "orig", None)
+    if getattr(orig, "sqlstate", None) == "53100":  # PostgreSQL: disk_full
+        return True
+    message = str(orig).lower()
+    return any(part in message for part in ("database or disk is full", "readonly database", "unable to open database file",
+                                          "disk i/o error", "no space left on device"))
+
+
 def run_write(action: Callable[..., T], /, **kwargs: Any) -> T:
     """Run `action(session, **kwargs)` in its own transaction.
 
@@ -29,6 +46,8 @@ def run_write(action: Callable[..., T], /, **kwargs: Any) -> T:
         except UserError:
             raise
         except (IntegrityError, OperationalError) as err:
+            if _storage_full_or_read_only(err):  # waiting does not free a disk: say so at once
+                raise UserError(STORAGE_MESSAGE) from err
             if attempt < RETRIES:
                 time.sleep(random.uniform(0.02, 0.1) * (attempt + 1))  # noqa: S311 - jitter, not security
                 continue
