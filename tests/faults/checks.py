@@ -1,0 +1,44 @@
+"""What must hold after any fault: the rollups equal a recount, every report has its audit row."""
+
+import pandas as pd
+from sqlalchemy import Engine, func, select
+
+from db.models import Activity, ActivityRollup, AuditEntry, DataVersion
+
+SUMS = ["reports", "people_reached", "households_reached", "results"]
+
+
+def rollups_and_recount(engine: Engine) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The kept rollups (rows that still count something) and the same sums recounted from the raw reports."""
+    with engine.connect() as conn:
+        raw = pd.DataFrame(conn.execute(select(Activity.commune_id, Activity.activity_date, Activity.activity_type,
+                                               Activity.people_reached, Activity.households_reached,
+                                               Activity.results)).all(),
+                           columns=["commune_id", "day", "activity_type", "people_reached", "households_reached", "results"])
+        kept = pd.DataFrame(conn.execute(select(ActivityRollup.commune_id, ActivityRollup.month, ActivityRollup.activity_type,
+                                                *(getattr(ActivityRollup, c) for c in SUMS))).all(),
+                            columns=["commune_id", "month", "activity_type", *SUMS])
+    raw["month"] = [d.replace(day=1) for d in raw["day"]]
+    raw["reports"] = 1
+    recount = raw.groupby(["commune_id", "month", "activity_type"])[SUMS].sum().astype("int64").sort_index()
+    kept = kept[kept["reports"] != 0].set_index(["commune_id", "month", "activity_type"])[SUMS].astype("int64").sort_index()
+    return kept, recount
+
+
+def assert_consistent(engine: Engine) -> dict[str, int]:
+    """Rollups equal a recount; every report has exactly its 'create' audit row and no audit row is orphaned;
+    the data version counts every audited write. Returns a few counts for the test's own checks."""
+    kept, recount = rollups_and_recount(engine)
+    pd.testing.assert_frame_equal(kept, recount, check_dtype=False)
+    with engine.connect() as conn:
+        ids = set(conn.scalars(select(Activity.id)).all())
+        audited = conn.execute(select(AuditEntry.entity_id, func.count()).where(
+            AuditEntry.entity == "activities", AuditEntry.action == "create").group_by(AuditEntry.entity_id)).all()
+        audit_rows = conn.scalar(select(func.count()).select_from(AuditEntry))
+        version = conn.scalar(select(DataVersion.version).where(DataVersion.id == 1)) or 0
+        negative = conn.scalar(select(func.count()).select_from(ActivityRollup).where(ActivityRollup.reports < 0))
+    assert {int(i) for i, _ in audited} == ids, "a report without its audit row, or an audit row without its report"
+    assert all(n == 1 for _, n in audited)
+    assert version == audit_rows, "every audited write bumps the data version once, in the same transaction"
+    assert negative == 0
+    return {"activities": len(ids), "audit_rows": int(audit_rows)}
