@@ -205,9 +205,14 @@ def _run(at) -> float:  # type: ignore[no-untyped-def]
 
 def measure_pages(scopes: list[Scope], written: list[int]) -> list[Figure]:
     """Median of 5 first runs after a write, and of 5 warm runs, for each page and scope."""
+    import logging
+
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
+    # AppTest runs without a server: Streamlit warns about it on every cached read. Not our news.
+    for name in ("streamlit.runtime.caching.cache_data_api", "streamlit.runtime.scriptrunner_utils.script_run_context"):
+        logging.getLogger(name).setLevel(logging.ERROR)
     figures = []
     for scope in scopes:
         st.cache_data.clear()
@@ -283,7 +288,7 @@ def measure_postgres(villages: int, activities: int) -> tuple[list[Figure], dict
         counts = load_national(engine, villages=v, activities=a, progress=lambda m: say("  " + m))
         p50, p95, n = measure_writes("postgresql", None)
         engine.dispose()
-    label = f"PostgreSQL, 1% scale dataset: {v:,} villages, {a:,} reports".replace(",", ".")
+    label = f"PostgreSQL, 1% scale dataset: {v:_} villages, {a:_} reports".replace("_", ".")
     figures = [
         Figure(f"log one report, p50 ({label}; {n} reports)", _r(p50 * 1000, 2), "ms", None, None),
         Figure(f"log one report, p95 ({label}; {n} reports)", _r(p95 * 1000, 2), "ms", "≤ 50 ms", _within(p95, 0.050)),
