@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout  # every pooled connection in use: busy, retry
 
 from db.engine import SessionLocal
 from db.errors import UserError
@@ -45,7 +46,7 @@ def run_write(action: Callable[..., T], /, **kwargs: Any) -> T:
                 return action(session, **kwargs)
         except UserError:
             raise
-        except (IntegrityError, OperationalError) as err:
+        except (IntegrityError, OperationalError, PoolTimeout) as err:
             if _storage_full_or_read_only(err):  # waiting does not free a disk: say so at once
                 raise UserError(STORAGE_MESSAGE) from err
             if attempt < RETRIES:
