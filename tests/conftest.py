@@ -30,6 +30,7 @@ from pathlib import Path
 import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 import db.auth
@@ -125,11 +126,15 @@ class PgCluster:
     bindir: str = ""
     data: Path | None = None
     url: str = ""
+    log: Path | None = None
 
     def ctl(self, *args: str) -> subprocess.CompletedProcess:
         """Run pg_ctl on the session's server (as `postgres` when we are root)."""
-        return subprocess.run(_as_postgres([f"{self.bindir}/pg_ctl", "-D", str(self.data), *args]),
-                              capture_output=True, text=True)
+        # Without -l a (re)started server writes to pg_ctl's stdout, keeps the captured pipe open,
+        # and subprocess.run waits for ever.
+        log = ["-l", str(self.log)] if self.log is not None and {"start", "restart"} & set(args) else []
+        return subprocess.run(_as_postgres([f"{self.bindir}/pg_ctl", "-D", str(self.data), *log, *args]),
+                              capture_output=True, text=True, timeout=120)
 
 
 PG_CLUSTER = PgCluster()
@@ -161,7 +166,7 @@ def pg_server(pytestconfig: pytest.Config) -> Iterator[str]:
         log = (root / "log").read_text(errors="replace") if (root / "log").exists() else ""
         shutil.rmtree(root, ignore_errors=True)
         pytest.fail(f"PostgreSQL did not start: {started.stderr}\n{log}", pytrace=False)
-    PG_CLUSTER.bindir, PG_CLUSTER.data = bindir, data
+    PG_CLUSTER.bindir, PG_CLUSTER.data, PG_CLUSTER.log = bindir, data, root / "log"
     PG_CLUSTER.url = f"postgresql+psycopg://postgres@127.0.0.1:{port}"
     try:
         yield PG_CLUSTER.url
@@ -173,7 +178,8 @@ def pg_server(pytestconfig: pytest.Config) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def pg_admin(pg_server: str) -> Iterator[Engine]:
     """An autocommit engine on the server's `postgres` database, for CREATE / DROP DATABASE."""
-    admin = create_engine(f"{pg_server}/postgres", isolation_level="AUTOCOMMIT")
+    # pre_ping: tests/faults restarts the server, which kills pooled connections.
+    admin = create_engine(f"{pg_server}/postgres", isolation_level="AUTOCOMMIT", pool_pre_ping=True)
     yield admin
     admin.dispose()
 
@@ -219,7 +225,10 @@ class PgClones:
         """A fresh clone's name; start making the next one."""
         ready = self._ready or self._worker.submit(self._create)
         self._ready = None
-        name = ready.result()
+        try:
+            name = ready.result()
+        except SQLAlchemyError:  # the server restarted under it (tests/faults): make one now
+            name = self._create()
         self._ready = self._worker.submit(self._create)
         return name
 
