@@ -14,7 +14,7 @@ from db.models import Activity, ActivityRollup, Team, Unit, UnitPath, User
 from db.photos import store_photo
 from db.queries import reported_between, team_active_on
 from db.sqlfuncs import first_of_month, month_start
-from db.services import _snapshot, optional_text, record
+from db.services import _snapshot, optional_text, record, whole_number
 
 EDIT_DAYS = 7  # a reporter may correct or delete their own report for this many days
 LIMITS = {"people_reached": 10_000, "households_reached": 5_000, "results": 10_000}
@@ -67,9 +67,7 @@ def _count(value: int | None, *, field: str, label: str) -> int:
     """A whole number between 0 and the field's limit."""
     if value is None:
         return 0
-    if isinstance(value, bool) or not float(value).is_integer():
-        raise UserError(f"{label} phải là số nguyên.", field=field)
-    number = int(value)
+    number = whole_number(value, field=field, label=label)  # "abc", NaN or 10**400 get a message, not a crash
     if number < 0:
         raise UserError(f"{label} không được âm.", field=field)
     if number > LIMITS[field]:

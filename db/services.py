@@ -1,8 +1,11 @@
 """Write functions: validate, check scope, stage the change and its audit row. They never commit."""
 
+import math
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select, update
@@ -63,9 +66,35 @@ def require_text(value: str | None, *, field: str, label: str, max_len: int = NA
         raise UserError(f"{label} không được để trống.", field=field)
     if len(text) > max_len:
         raise UserError(f"{label} dài quá {max_len} ký tự.", field=field)
-    if any(ord(ch) < 32 for ch in text):
-        raise UserError(f"{label} chứa ký tự không hợp lệ.", field=field)
+    if has_control_characters(text):
+        raise UserError(f"{label} chứa ký tự không hợp lệ (ký tự điều khiển).", field=field)
     return text
+
+
+def has_control_characters(text: str) -> bool:
+    """NUL and other control characters, or lone surrogates: PostgreSQL refuses NUL, no encoder takes a surrogate."""
+    return any(unicodedata.category(ch) in ("Cc", "Cs") for ch in text)
+
+
+def whole_number(value: object, *, field: str, label: str) -> int:
+    """An int, an integral finite float or decimal, or a plain digit string, as an int; else a UserError.
+
+    Booleans, NaN, infinities, fractions and other text are refused rather than rounded or crashed on.
+    """
+    number: int | None = None
+    if isinstance(value, bool):
+        number = None
+    elif isinstance(value, int):
+        number = value
+    elif isinstance(value, float):
+        number = int(value) if math.isfinite(value) and value.is_integer() else None
+    elif isinstance(value, Decimal):
+        number = int(value) if value.is_finite() and value == value.to_integral_value() else None
+    elif isinstance(value, str) and re.fullmatch(r"\s*[+-]?[0-9]+\s*", value):
+        number = int(value)
+    if number is None:
+        raise UserError(f"{label} phải là số nguyên.", field=field)
+    return number
 
 
 def optional_text(value: str | None, *, field: str, label: str, max_len: int = NAME_MAX) -> str | None:
@@ -213,8 +242,14 @@ def _validated_member(data: MemberInput, *, row: int | None, team_start: date, t
         raise UserError(prefix + "Tổ chức, đơn vị không hợp lệ.", field="organisation")
     if data.gender is not None and data.gender not in vocab.GENDERS:
         raise UserError(prefix + "Giới tính không hợp lệ.", field="gender")
-    if data.birth_year is not None and not (today.year - 100 <= int(data.birth_year) <= today.year - 14):
-        raise UserError(prefix + f"Năm sinh phải từ {today.year - 100} đến {today.year - 14}.", field="birth_year")
+    birth_year = None
+    if data.birth_year is not None:
+        try:
+            birth_year = whole_number(data.birth_year, field="birth_year", label="Năm sinh")
+        except UserError as err:
+            raise UserError(prefix + err.message, field="birth_year") from err
+        if not today.year - 100 <= birth_year <= today.year - 14:
+            raise UserError(prefix + f"Năm sinh phải từ {today.year - 100} đến {today.year - 14}.", field="birth_year")
     joined = data.joined_on or team_start
     if joined > today:
         raise UserError(prefix + "Ngày tham gia không được ở tương lai.", field="joined_on")
@@ -223,7 +258,7 @@ def _validated_member(data: MemberInput, *, row: int | None, team_start: date, t
     return Member(
         full_name=name,
         gender=data.gender,
-        birth_year=int(data.birth_year) if data.birth_year is not None else None,
+        birth_year=birth_year,
         phone=phone,
         role=data.role,
         organisation=data.organisation,
