@@ -3,6 +3,7 @@
 import math
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pandas as pd
 from sqlalchemy import Date, and_, func, literal, or_, select, union_all
@@ -12,7 +13,7 @@ from db.access import Actor, ensure_can_read_unit, ensure_can_write_unit
 from db.errors import NotFound, UserError
 from db.models import Target, Team, Unit, UnitPath
 from db.queries import fetch_coverage_by_child
-from db.services import _snapshot, record
+from db.services import _snapshot, record, whole_number
 
 KINDS = {"village_coverage": "Tỷ lệ thôn có tổ", "people_quarter": "Lượt người được hỗ trợ trong quý"}
 PACE_WINDOW_DAYS = 90  # the "current pace" is the coverage gained over the last 90 days
@@ -37,6 +38,20 @@ class TargetInfo:
     inherited: bool
 
 
+DUE_YEARS = (2000, 2100)
+
+
+def _finite_number(value: object) -> float | None:
+    """A finite int, float or decimal as a float; None for booleans, text, NaN and infinities."""
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        return None
+    try:
+        number = float(value)
+    except (OverflowError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
 def set_target(session: Session, *, actor: Actor, unit_id: int, kind: str, value: float | None, due_on: date | None) -> Target:
     """Set (or change) a unit's target for a deadline or quarter; officers of the scope only."""
     unit = session.get(Unit, unit_id)
@@ -47,12 +62,20 @@ def set_target(session: Session, *, actor: Actor, unit_id: int, kind: str, value
         raise UserError("Loại chỉ tiêu không hợp lệ.", field="kind")
     if due_on is None:
         raise UserError("Hãy chọn hạn hoàn thành.", field="due_on")
+    if not DUE_YEARS[0] <= due_on.year <= DUE_YEARS[1]:  # year 1 or 9999 would break the charts' date arithmetic
+        raise UserError(f"Hạn hoàn thành phải trong khoảng năm {DUE_YEARS[0]}–{DUE_YEARS[1]}.", field="due_on")
     if value is None:
         raise UserError("Hãy nhập giá trị chỉ tiêu.", field="value")
-    if kind == "village_coverage" and not 0 < value <= 1:
-        raise UserError("Tỷ lệ chỉ tiêu phải lớn hơn 0% và không quá 100%.", field="value")
-    if kind == "people_quarter" and (value <= 0 or value != int(value) or value > 100_000_000):
-        raise UserError("Chỉ tiêu lượt người phải là số nguyên dương.", field="value")
+    if kind == "village_coverage":
+        ratio = _finite_number(value)
+        if ratio is None or not 0 < ratio <= 1:
+            raise UserError("Tỷ lệ chỉ tiêu phải lớn hơn 0% và không quá 100%.", field="value")
+        value = ratio
+    if kind == "people_quarter":
+        people = whole_number(value, field="value", label="Chỉ tiêu lượt người")
+        if not 0 < people <= 100_000_000:
+            raise UserError("Chỉ tiêu lượt người phải là số nguyên dương.", field="value")
+        value = people
     target = session.scalar(select(Target).where(Target.unit_id == unit_id, Target.kind == kind, Target.due_on == due_on))
     before = _snapshot(target) if target else None
     if target is None:
