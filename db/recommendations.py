@@ -6,7 +6,7 @@ import pandas as pd
 from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, and_, case, func, select
 from sqlalchemy.orm import Mapped, Session, aliased, mapped_column
 
-from db.access import Actor, ensure_can_read_unit
+from db.access import Actor, ensure_can_read_unit, is_within
 from db.errors import NotFound, PermissionDenied, UserError
 from db.models import Base, Team, Unit, UnitPath, User
 from db.services import _snapshot, record, require_text
@@ -56,6 +56,11 @@ def create_recommendation(
     if session.get(Unit, unit_id) is None:
         raise NotFound("Không tìm thấy địa bàn.", field="unit")
     ensure_can_read_unit(session, actor, unit_id)
+    if team_id is not None and actor.role != "volunteer":
+        # An unknown team broke the foreign key at flush; another district's team slipped through.
+        team_unit = session.scalar(select(Team.unit_id).where(Team.id == team_id))
+        if team_unit is None or not is_within(session, ancestor_id=unit_id, unit_id=team_unit):
+            raise UserError("Tổ đã chọn không thuộc địa bàn của kiến nghị.", field="team")
     rec = Recommendation(unit_id=unit_id, team_id=team_id, category=category, text=body, status="open",
                          raised_by=actor.user_id, raised_at=now or datetime.now())
     session.add(rec)
