@@ -15,7 +15,7 @@ from db import vocab
 from db.access import Actor, ensure_can_write_unit
 from db.errors import NotFound, PermissionDenied, UserError
 from db.models import AuthSession, Team, Unit, UnitPath, User
-from db.services import _snapshot, record
+from db.services import _snapshot, has_control_characters, optional_text, record
 
 _hasher = PasswordHasher()  # argon2id with the library's recommended parameters
 MAX_FAILURES = 5
@@ -45,14 +45,15 @@ def authenticate(session: Session, *, username: str, password: str, now: datetim
     now = now or datetime.now()
     user = session.scalar(select(User).where(User.username == username.strip().lower()))
     if user is None or not user.is_active:
-        _hasher.hash(password)  # same cost as a real check, so timing does not reveal usernames
+        # Same cost as a real check, so timing does not reveal usernames (bytes: a lone surrogate cannot crash it).
+        _hasher.hash(password.encode("utf-8", "replace"))
         raise UserError(BAD_CREDENTIALS)
     if user.locked_until is not None and user.locked_until > now:
         minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
         raise UserError(f"Tài khoản tạm khóa do đăng nhập sai nhiều lần. Thử lại sau {minutes} phút.")
     try:
         _hasher.verify(user.password_hash, password)
-    except (VerificationError, InvalidHashError):
+    except (VerificationError, InvalidHashError, UnicodeEncodeError):
         user.failed_logins += 1
         if user.failed_logins >= MAX_FAILURES:
             user.locked_until = now + timedelta(minutes=LOCK_MINUTES)
@@ -79,6 +80,8 @@ def validate_password(password: str, *, username: str) -> None:
     """At least 10 characters, not the username, not a common password; else a UserError."""
     if len(password) < 10:
         raise UserError("Mật khẩu cần ít nhất 10 ký tự.", field="password")
+    if has_control_characters(password):
+        raise UserError("Mật khẩu chứa ký tự không hợp lệ (ký tự điều khiển).", field="password")
     lowered = password.lower()
     if lowered == username.lower() or username.lower() in lowered and len(lowered) - len(username) < 4:
         raise UserError("Mật khẩu không được giống tên đăng nhập.", field="password")
@@ -132,14 +135,17 @@ def create_user(
     validate_password(password, username=username)
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise UserError(f"Tên đăng nhập “{username}” đã được dùng.", field="username")
-    email = (email or "").strip().lower() or None
+    email = (optional_text(email, field="email", label="Thư điện tử", max_len=200) or "").lower() or None
+    if email is not None and (" " in email or email.count("@") != 1):
+        raise UserError(f"Thư điện tử “{email}” không hợp lệ.", field="email")
+    name = optional_text(full_name, field="full_name", label="Họ và tên") or username
     if email is not None and session.scalar(select(User.id).where(User.email == email)) is not None:
         raise UserError(f"Thư điện tử “{email}” đã gắn với tài khoản khác.", field="email")
     user = User(
         username=username,
         email=email,
         password_hash=hash_password(password),
-        full_name=full_name.strip() or username,
+        full_name=name,
         role=role,
         unit_id=unit_id,
         team_id=team_id,
@@ -190,7 +196,7 @@ def change_password(session: Session, *, actor: Actor, current: str, new_passwor
         raise NotFound("Không tìm thấy tài khoản.")
     try:
         _hasher.verify(user.password_hash, current)
-    except (VerificationError, InvalidHashError):
+    except (VerificationError, InvalidHashError, UnicodeEncodeError):  # a lone surrogate cannot be hashed
         raise UserError("Mật khẩu hiện tại không đúng.", field="current") from None
     if new_password == current:
         raise UserError("Mật khẩu mới phải khác mật khẩu hiện tại.", field="password")
