@@ -91,7 +91,9 @@ def _unit_info(session: Session, unit: Unit) -> UnitInfo:
 
 def fetch_unit(session: Session, *, actor: Actor, unit_id: int) -> UnitInfo:
     """One unit inside the actor's scope."""
-    unit = session.get(Unit, unit_id)
+    # The id may come from the address (?unit=…): beyond the 32-bit id column PostgreSQL raises a DataError
+    # and SQLite cannot even bind one beyond 64 bits; such a unit does not exist.
+    unit = session.get(Unit, unit_id) if -(2**31) <= unit_id < 2**31 else None
     if unit is None:
         raise NotFound("Không tìm thấy địa bàn.")
     ensure_can_read_unit(session, actor, unit_id)
