@@ -1,4 +1,4 @@
-"""Command line: python -m db upgrade | stats UNIT [--as-of DATE] [--json] | create-user …"""
+"""Command line: python -m db upgrade | stats UNIT [--as-of DATE] [--json] | create-user … | import FILE.xlsx …"""
 
 import argparse
 import getpass
@@ -6,12 +6,16 @@ import json
 import os
 import sys
 from datetime import date
+from typing import TYPE_CHECKING
 
 from db.auth import SYSTEM, create_user
 from db.engine import SessionLocal
 from db.errors import UserError
 from db.migrate import upgrade
 from db.queries import fetch_indicators, resolve_unit
+
+if TYPE_CHECKING:
+    from db.imports import ImportPlan
 
 
 def _stats(args: argparse.Namespace) -> int:
@@ -66,6 +70,57 @@ def _restore(args: argparse.Namespace) -> int:
     return 0
 
 
+def _import(args: argparse.Namespace) -> int:
+    """Preview an Excel file and, unless --dry-run or a problem stops it, import it in one transaction."""
+    from pathlib import Path
+
+    from sqlalchemy import select
+
+    from db.auth import actor_of
+    from db.imports import apply_import, import_summary, plan_import, read_workbook
+    from db.models import User
+
+    path = Path(args.file)
+    if path.stat().st_size > 10 * 1024 * 1024:  # before reading it all into memory
+        raise UserError("Tệp lớn hơn 10 MB; hãy chia thành nhiều tệp nhỏ hơn.")
+    book = read_workbook(path.read_bytes())
+    with SessionLocal.begin() as session:
+        actor = SYSTEM
+        if args.as_user:
+            user = session.scalar(select(User).where(User.username == args.as_user.strip().lower()))
+            if user is None or not user.is_active:
+                raise UserError(f"Không có tài khoản đang hoạt động “{args.as_user}”.")
+            actor = actor_of(user)
+        plan = plan_import(session, actor=actor, source=book)
+        _print_plan(plan)
+        if not plan.ok:
+            print(f"Có {len(plan.problems)} lỗi; chưa có gì được ghi. Hãy sửa tệp rồi chạy lại.", file=sys.stderr)
+            return 1
+        if args.dry_run:
+            print("Chạy thử (--dry-run): chưa ghi gì vào cơ sở dữ liệu.")
+            return 0
+        plan = apply_import(session, actor=actor, source=book)
+    print(import_summary(plan))
+    return 0
+
+
+def _print_plan(plan: "ImportPlan") -> None:
+    """The preview row by row, the problems, then the counts."""
+    preview = plan.preview_frame()
+    print("\t".join(preview.columns))
+    for values in preview.itertuples(index=False):
+        print("\t".join("" if v is None else str(v) for v in values))
+    if plan.skipped_sheets:
+        print("Bỏ qua trang tính không có bảng: " + ", ".join(plan.skipped_sheets))
+    if plan.problems:
+        print("\nLỖI:", file=sys.stderr)
+        for p in plan.problems:
+            where = ", ".join(x for x in (f"trang “{p.sheet}”", f"dòng {p.row}" if p.row else "",
+                                          f"cột “{p.column}”" if p.column else "") if x)
+            print(f"- {where}: {p.message}", file=sys.stderr)
+    print(plan.summary())
+
+
 def main(argv: list[str] | None = None) -> int:
     """Parse the command and run it; a user error prints its Vietnamese message and exits 2."""
     parser = argparse.ArgumentParser(prog="python -m db", description="Quản trị cơ sở dữ liệu Tổ CNSCĐ.")
@@ -83,6 +138,11 @@ def main(argv: list[str] | None = None) -> int:
     user.add_argument("--full-name")
     sub.add_parser("backup", help="Sao lưu toàn bộ dữ liệu ra một tệp").add_argument("file")
     sub.add_parser("restore", help="Phục hồi từ tệp sao lưu vào cơ sở dữ liệu trống").add_argument("file")
+    imp = sub.add_parser("import", help="Nhập thôn, tổ, thành viên từ tệp Excel (.xlsx)")
+    imp.add_argument("file")
+    imp.add_argument("--dry-run", action="store_true", help="Chỉ kiểm tra và in bản xem trước, không ghi gì")
+    imp.add_argument("--as", dest="as_user", metavar="USERNAME",
+                     help="Nhập với quyền của tài khoản này (mặc định: quản trị hệ thống, cả nước)")
     args = parser.parse_args(argv)
     try:
         if args.command == "upgrade":
@@ -95,6 +155,8 @@ def main(argv: list[str] | None = None) -> int:
             return _backup(args)
         if args.command == "restore":
             return _restore(args)
+        if args.command == "import":
+            return _import(args)
         return _create_user(args)
     except UserError as err:
         print(err.message, file=sys.stderr)
