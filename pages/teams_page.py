@@ -1,4 +1,4 @@
-"""Tổ CNSCĐ: the team registry — list, register with members, edit, close, add members."""
+"""Tổ CNSCĐ: the team registry — list, register with members, edit, close, add members, Excel in and out."""
 
 from datetime import date
 
@@ -8,7 +8,8 @@ import streamlit as st
 from db import activities, audit, members, queries, services, vocab
 from db.errors import UserError
 from db.text import fold
-from ui import charts, data, fmt, forms, panels, tables, widgets
+from ui import charts, data, downloads, fmt, forms, panels, tables, widgets
+from ui.imports import render_import
 from ui.session import require_actor, run_action, shown_errors
 
 actor = require_actor()
@@ -26,7 +27,9 @@ def list_tab() -> None:
     query = col2.text_input("Lọc theo tên tổ, thôn", key="teams_list_query")
     teams = data.read(queries.fetch_teams, actor, unit_id=unit.id, status=status, query=query)
     st.caption(f"{fmt.number(len(teams))} tổ")
-    st.dataframe(tables.teams_table(teams), hide_index=True, width="stretch")
+    table = tables.teams_table(teams)
+    st.dataframe(table, hide_index=True, width="stretch")
+    downloads.excel_button({"Tổ CNSCĐ": table}, name="to-cnscd", key="teams_list_export", label="Tải Excel")
     st.subheader(widgets.md(f"Thành phần thành viên — {unit.name}"))
     panels.composition(data.read(members.fetch_member_composition, actor, unit_id=unit.id))
 
@@ -288,10 +291,17 @@ def profile_tab() -> None:
                     panels.history_table(history)
 
 
+def import_tab() -> None:
+    """Teams and members from an Excel file, previewed before anything is written."""
+    render_import(actor, key="teams_import", scope_label=widgets.scope_root(actor).name)
+
+
 SECTIONS = {"Danh sách tổ": list_tab, "Hồ sơ tổ": profile_tab}
 if can_write:
     SECTIONS |= {"Đăng ký tổ mới": register_tab, "Sửa / ngừng hoạt động": edit_tab}
 SECTIONS["Thành viên"] = members_tab
+if can_write:
+    SECTIONS["Nhập từ Excel"] = import_tab
 for tab, render in zip(st.tabs(list(SECTIONS)), SECTIONS.values(), strict=True):
     with tab:
         render()

@@ -1,10 +1,12 @@
-"""Địa bàn: the villages of a commune and the form to add one."""
+"""Địa bàn: the villages of a commune, the form to add one, the Excel import and export."""
 
+import pandas as pd
 import streamlit as st
 
 from db import queries, services, vocab
 from db.errors import UserError
-from ui import data, fmt, widgets
+from ui import data, downloads, fmt, widgets
+from ui.imports import render_import
 from ui.session import require_actor, run_action, shown_errors
 
 actor = require_actor()
@@ -12,6 +14,10 @@ st.title("Địa bàn: thôn, khối phố")
 widgets.flash("villages_flash")
 commune = widgets.unit_picker(actor, key="villages_unit", stop_tier="commune", search_tiers=("commune",),
                               search_label="Tìm xã, phường, thị trấn (gõ có dấu hoặc không dấu)")
+if actor.role in ("admin", "officer"):
+    with st.expander("Nhập từ Excel", icon=":material/upload_file:"):
+        render_import(actor, key="villages_import", scope_label=commune.name,
+                      default_commune_id=commune.id if commune.tier == "commune" else None)
 if commune.tier != "commune":
     st.info("Chọn một xã, phường hoặc thị trấn để xem và thêm thôn, khối phố.")
     st.stop()
@@ -22,15 +28,13 @@ with shown_errors():
     if villages.empty:
         st.info("Xã này chưa có thôn, khối phố nào. Thêm thôn đầu tiên ở biểu mẫu bên dưới.")
     else:
-        st.dataframe(
-            {
-                "Thôn, khối phố": villages["name"],
-                "Tổ CNSCĐ đang hoạt động": villages["team_name"].fillna("Chưa có tổ"),
-                "Ngày thành lập": villages["established_on"].map(lambda d: fmt.day(d) if d is not None else ""),
-            },
-            hide_index=True,
-            width="stretch",
-        )
+        table = pd.DataFrame({
+            "Thôn, khối phố": villages["name"],
+            "Tổ CNSCĐ đang hoạt động": villages["team_name"].fillna("Chưa có tổ"),
+            "Ngày thành lập": villages["established_on"].map(lambda d: fmt.day(d) if d is not None else ""),
+        })
+        st.dataframe(table, hide_index=True, width="stretch")
+        downloads.excel_button({"Thôn, khối phố": table}, name=f"thon-{commune.id}", key="villages_export", label="Tải Excel")
 
 if actor.role in ("admin", "officer"):
     st.subheader("Thêm thôn, khối phố")

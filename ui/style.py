@@ -19,6 +19,20 @@ CSS = """
   content: "Ảnh JPG hoặc PNG, tối đa 5 MB";
   font-size: 0.8rem;
 }
+[class*="st-key-imports_file_"] [data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p {
+  font-size: 0;
+}
+[class*="st-key-imports_file_"] [data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p::after {
+  content: "Chọn tệp Excel";
+  font-size: 0.875rem;
+}
+[class*="st-key-imports_file_"] [data-testid="stFileUploaderDropzoneInstructions"] span {
+  font-size: 0;
+}
+[class*="st-key-imports_file_"] [data-testid="stFileUploaderDropzoneInstructions"] span::after {
+  content: "Kéo thả tệp .xlsx vào đây, tối đa 10 MB";
+  font-size: 0.8rem;
+}
 </style>
 """
 
