@@ -302,6 +302,7 @@ if can_write:
 SECTIONS["Thành viên"] = members_tab
 if can_write:
     SECTIONS["Nhập từ Excel"] = import_tab
-for tab, render in zip(st.tabs(list(SECTIONS)), SECTIONS.values(), strict=True):
+# Keyed, so a rerun (a file uploaded, a form sent) keeps the open tab instead of going back to the first.
+for tab, render in zip(st.tabs(list(SECTIONS), key="teams_tab", on_change="rerun"), SECTIONS.values(), strict=True):
     with tab:
         render()

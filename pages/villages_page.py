@@ -15,7 +15,7 @@ widgets.flash("villages_flash")
 commune = widgets.unit_picker(actor, key="villages_unit", stop_tier="commune", search_tiers=("commune",),
                               search_label="Tìm xã, phường, thị trấn (gõ có dấu hoặc không dấu)")
 if actor.role in ("admin", "officer"):
-    with st.expander("Nhập từ Excel", icon=":material/upload_file:"):
+    with st.expander("Nhập từ Excel", icon=":material/upload_file:", key="villages_import_open", on_change="rerun"):
         render_import(actor, key="villages_import", scope_label=commune.name,
                       default_commune_id=commune.id if commune.tier == "commune" else None)
 if commune.tier != "commune":
