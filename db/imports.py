@@ -74,6 +74,8 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
                        "ngay ky quyet dinh", "ngay ban hanh quyet dinh"),
     "full_name": ("ho va ten", "ho ten", "ho va ten thanh vien", "ho ten thanh vien", "ten thanh vien",
                   "ho va ten thanh vien to"),
+    "family_name": ("ho", "ho va dem", "ho va ten dem", "ho dem", "ho va chu dem", "ho chu dem", "ho lot"),
+    "given_name": ("ten",),  # with "Họ và đệm" beside it: the name in two columns
     "gender": ("gioi tinh", "gioi", "nam nu", "gioi tinh nam nu"),
     "birth_year": ("nam sinh", "ngay sinh", "ngay thang nam sinh", "sinh nam"),
     "birth_male": ("nam",),  # "Năm sinh" split into "Nam" and "Nữ" columns, the year under one of them
@@ -95,7 +97,9 @@ KEY_LABELS = {
     "team_name": "Tên tổ", "decision_no": "Số quyết định", "established_on": "Ngày thành lập", "full_name": "Họ và tên",
     "gender": "Giới tính", "birth_year": "Năm sinh", "birth_male": "Nam", "birth_female": "Nữ", "phone": "Số điện thoại",
     "role": "Vai trò", "organisation": "Tổ chức", "position": "Chức vụ", "joined_on": "Ngày tham gia", "note": "Ghi chú",
+    "family_name": "Họ và đệm", "given_name": "Tên",
 }
+NAME_KEYS = {"full_name", "family_name", "village", "commune"}  # a header names at least one of these
 UNIT_KEYS = ("province", "district", "commune", "village")
 TEAM_KEYS = ("team_name", "decision_no", "established_on")
 MEMBER_KEYS = ("gender", "birth_year", "birth_male", "birth_female", "phone", "role", "organisation", "position",
@@ -148,6 +152,10 @@ _FOOTER = re.compile(
 # "Tam Phước, ngày 15 tháng 8 năm 2022" or "Ngày … tháng … năm …": the whole cell is the date line.
 _DATE_LINE = re.compile(r"^([^,]{0,60},\s*)?ngay\W*[\d.…_ ]*\W*thang\W*[\d.…_ ]*\W*nam\W*[\d.…_ ]*$")
 _NUMBERING = re.compile(r"^\(?\d{1,2}\)?$")
+# "I. Xã Tam Phước", "1. Thôn Phú Mỹ", "Tổ CNSCĐ thôn Phú Mỹ" in the name column: a group heading, not a person.
+# Matched with diacritics: "Phường" is a heading, "Phương" may be a name; bare "Tổ" is not ("Tô" is a family name).
+_HEADING = re.compile(r"^(?:[ivxlc]+|[a-z]|\d+)?[.)]?\s*(?:xã|phường|thị trấn|thôn|khối phố|tổ dân phố|tổ cnscđ"
+                      r"|tổ công nghệ|huyện|tỉnh|thị xã|thành phố)\s")
 _MERGE = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
 _DMY = re.compile(r"^(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{2}|\d{4})$")
 _YMD = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T].*)?$")
@@ -191,6 +199,7 @@ class SheetTable:
     columns: dict[str, int]  # key → 0-based column index
     labels: dict[str, str]  # key → the header as written in the file
     rows: list[tuple[int, tuple[Any, ...]]]  # (row number as Excel shows it, cell values)
+    banners: set[int] = field(default_factory=set)  # rows merged across 3+ columns: headings, not data
 
     def label(self, key: str) -> str:
         """The column's header as the officer wrote it, for messages."""
@@ -199,7 +208,7 @@ class SheetTable:
     @property
     def has_members(self) -> bool:
         """True for a sheet listing people (it has a name column)."""
-        return "full_name" in self.columns
+        return "full_name" in self.columns or "given_name" in self.columns
 
 
 @dataclass
@@ -263,6 +272,21 @@ def _merged_ranges(ws: Any) -> list[tuple[int, int, int, int]]:
     return out
 
 
+def _fill(grid: list[list[Any]], merged: list[tuple[int, int, int, int]], *, down_only: bool) -> None:
+    """Give the cells of merged ranges their top-left value (only the first column's, with down_only)."""
+    for r1, c1, r2, c2 in merged:
+        if r1 >= len(grid):
+            continue
+        top = grid[r1][c1] if c1 < len(grid[r1]) else None
+        last = c1 if down_only else min(c2, MAX_COLUMNS - 1)
+        for r in range(r1, min(r2, len(grid) - 1) + 1):
+            row = grid[r]
+            if len(row) <= last:
+                row.extend([None] * (last + 1 - len(row)))
+            for c in range(c1, last + 1):
+                row[c] = top
+
+
 def _is_empty(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
@@ -276,7 +300,7 @@ def _find_header(grid: list[list[Any]]) -> tuple[int, dict[str, int], dict[str, 
         keyed.append(keys)
         found = set(keys.values())
         score = len(found)
-        if not found & {"full_name", "village", "commune"}:  # a lone "Tên thôn" column is enough
+        if not found & NAME_KEYS:  # a lone "Tên thôn" column is enough
             continue
         # Ties go to the lower row of a two-row header (merged cells repeat the upper row's words).
         if best is None or score > best[0] or (score == best[0] and r == best[1] + 1):
@@ -296,6 +320,11 @@ def _find_header(grid: list[list[Any]]) -> tuple[int, dict[str, int], dict[str, 
             labels[key] = clean(str(grid[source][c]))
     if "birth_male" in columns and "birth_female" not in columns:  # a lone "Nam" is not the split year column
         columns.pop("birth_male")
+    if not {"family_name", "given_name"} <= columns.keys() or "full_name" in columns:  # "Tên" alone is not a name
+        columns.pop("family_name", None)
+        columns.pop("given_name", None)
+    if not columns.keys() & NAME_KEYS:
+        return None
     return r, columns, labels
 
 
@@ -327,24 +356,21 @@ def read_workbook(data: bytes, *, progress: Progress | None = None) -> ParsedWor
                     if total > MAX_ROWS:
                         raise UserError(f"Tệp có hơn {MAX_ROWS:,} dòng dữ liệu; hãy chia thành nhiều tệp nhỏ hơn.".replace(",", "."))
                 grid.append(row)
-            for r1, c1, r2, c2 in _merged_ranges(ws):  # the top-left value fills the whole merged range
-                if r1 >= len(grid) or c1 >= MAX_COLUMNS:
-                    continue
-                top = grid[r1][c1] if c1 < len(grid[r1]) else None
-                c2 = min(c2, MAX_COLUMNS - 1)
-                for r in range(r1, min(r2, len(grid) - 1) + 1):
-                    row = grid[r]
-                    if len(row) <= c2:
-                        row.extend([None] * (c2 + 1 - len(row)))
-                    for c in range(c1, c2 + 1):
-                        row[c] = top
-            found = _find_header(grid)
+            merged = [m for m in _merged_ranges(ws) if m[0] < len(grid) and m[1] < MAX_COLUMNS]
+            # The header rows get the whole merged rectangle ("Năm sinh" over "Nam" and "Nữ")…
+            head = [list(row) for row in grid[:HEADER_SCAN_ROWS]]
+            _fill(head, merged, down_only=False)
+            found = _find_header(head)
             if found is None:
                 skipped.append(ws.title)
                 continue
             header_row, columns, labels = found
+            # …the data rows only its first column, downwards: the village or team over its members. A range
+            # across three or more columns below the header is a heading ("I. XÃ TAM PHƯỚC"), not a row.
+            _fill(grid, [m for m in merged if m[2] > header_row], down_only=True)
+            banners = {r + 1 for r1, c1, r2, c2 in merged if r1 > header_row and c2 - c1 >= 2 for r in range(r1, r2 + 1)}
             rows = [(r + 1, tuple(grid[r])) for r in range(header_row + 1, len(grid))]
-            sheets.append(SheetTable(ws.title, header_row + 1, columns, labels, rows))
+            sheets.append(SheetTable(ws.title, header_row + 1, columns, labels, rows, banners))
             if progress:
                 progress(0.02 + 0.25 * (i + 1) / len(worksheets), "Đang đọc tệp Excel…")
     finally:
@@ -719,6 +745,8 @@ class _Planner:
                 continue
             if any(_FOOTER.match(t) or _DATE_LINE.match(t) for t in texts):
                 break
+            if excel_row in sheet.banners:
+                continue
             if n < 3 and all(_NUMBERING.match(t) for t in texts):  # "(1) (2) (3)…" under the header
                 continue
 
@@ -727,7 +755,11 @@ class _Planner:
                 return values[c] if c is not None and c < len(values) else None
 
             name = _text(cell("full_name"))
+            if name is None and "given_name" in cols:  # "Họ và đệm" | "Tên"
+                name = " ".join(p for p in (_text(cell("family_name")), _text(cell("given_name"))) if p) or None
             has_member = any(c < len(values) and not _is_empty(values[c]) for c in member_cols)
+            if name is not None and not has_member and _HEADING.match(name.lower()):
+                continue  # a group heading in the name column
             has_unit = any(c < len(values) and not _is_empty(values[c]) for c in unit_and_team)
             if name is None and not has_member and not has_unit:
                 continue  # only a sequence number or notes in unknown columns
@@ -781,6 +813,9 @@ class _Planner:
     def resolve_commune(self, row: _Row) -> int | None:
         """The row's commune in scope, by name and, when the name is shared, by district and province."""
         if row.commune is None:
+            from_title = self._sheet_commune(row.sheet)
+            if from_title is not None:
+                return from_title
             if self.default_commune is not None:
                 return self.default_commune
             self.problem(row, "commune", "Thiếu tên xã, phường, thị trấn.")
@@ -794,6 +829,17 @@ class _Planner:
             self.problem(row, "commune", cached)
             return None
         return cached
+
+    def _sheet_commune(self, sheet: SheetTable) -> int | None:
+        """A sheet without a commune column, titled with a commune's name ("Tam Phước"): that commune."""
+        if "commune" in sheet.columns:
+            return None
+        key = ("", "", f"sheet:{sheet.title}")
+        if key not in self._commune_cache:
+            found = self.units.communes(sheet.title)
+            self._commune_cache[key] = found[0] if len(found) == 1 else ""
+        cached = self._commune_cache[key]
+        return cached if isinstance(cached, int) else None
 
     def _find_commune(self, commune: str, district: str | None, province: str | None) -> int | str:
         """A commune id, or the Vietnamese message saying why there is none."""

@@ -253,6 +253,32 @@ def test_rows_left_blank_under_a_group_continue_the_team_above(session, world):
     assert set(_members(session, _team_of(session, "Thôn Phú Mỹ").id)) == {"Một", "Hai", "Ba"}
 
 
+def test_group_headings_a_split_name_and_a_sheet_named_after_its_commune(session, world):
+    """One sheet per commune titled with its name, the name in "Họ và đệm" | "Tên", headings between groups."""
+    tree, officer = world
+    rows = [
+        ["DANH SÁCH TỔ CNSCĐ XÃ TAM PHƯỚC"],
+        ["STT", "Họ và đệm", "Tên", "Thôn", "Ngày thành lập", "Số điện thoại", "Ghi chú"],
+        ["I. THÔN PHÚ MỸ"],  # merged across the table: a heading
+        [1, "Nguyễn Văn", "Hùng", "Phú Mỹ", "01/07/2022", "0905123456", None],
+        [2, "Phương Thị", "Lan", "Phú Mỹ", None, None, None],  # "Phương" is a family name, not "Phường"
+        [None, "Thôn Khánh Thọ", None, None, None, None, None],  # a heading typed in the name column
+        [1, "Tô Văn", "Tài", "Khánh Thọ", "02/07/2022", None, "đã tập huấn"],
+    ]
+    data = xlsx(["Danh sách các xã"], title="Hướng dẫn", extra={"Tam Phước": rows})
+    wb_rows = load_workbook(io.BytesIO(data))
+    wb_rows["Tam Phước"].merge_cells("A3:G3")
+    buf = io.BytesIO()
+    wb_rows.save(buf)
+    plan = _import(session, officer, buf.getvalue())
+    assert plan.ok, plan.problems
+    assert plan.skipped_sheets == ["Hướng dẫn"]
+    assert [r.member for r in plan.rows] == ["Nguyễn Văn Hùng", "Phương Thị Lan", "Tô Văn Tài"]
+    assert set(_members(session, _team_of(session, "Thôn Phú Mỹ").id)) == {"Nguyễn Văn Hùng", "Phương Thị Lan"}
+    assert set(_members(session, _team_of(session, "Thôn Khánh Thọ").id)) == {"Tô Văn Tài"}
+    assert session.scalar(select(Unit.parent_id).where(Unit.name == "Thôn Phú Mỹ")) == tree.commune.id
+
+
 @pytest.mark.parametrize("written", ["Tam Phước", "Xã Tam Phước", "XA TAM PHUOC", "X. Tam Phuoc", "tam  phuoc"])
 def test_the_commune_is_found_with_or_without_its_kind(session, world, written):
     tree, officer = world
