@@ -4,13 +4,14 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import pandas as pd
-from sqlalchemy import and_, case, delete, func, insert, select, update
+from sqlalchemy import and_, case, delete, func, insert, select
 from sqlalchemy.orm import Session, aliased
 
 from db import vocab
 from db.access import Actor, ensure_can_read_team, ensure_can_read_unit
+from db.counts import COUNTRY, add_activity_sums, is_kept_scope, rebuild_scope_rollups
 from db.errors import NotFound, PermissionDenied, UserError
-from db.models import Activity, ActivityRollup, Team, Unit, UnitPath, User
+from db.models import Activity, ActivityRollup, ScopeRollup, Team, Unit, UnitPath, User
 from db.photos import store_photo
 from db.queries import reported_between, team_active_on
 from db.sqlfuncs import first_of_month, month_start
@@ -111,28 +112,19 @@ def _commune_of(session: Session, unit_id: int) -> int:
 
 
 def _apply_rollup(session: Session, activity: Activity, sign: int) -> None:
-    """Add (sign=1) or remove (sign=-1) one report's sums in its commune-month-type rollup row."""
-    key = {
-        "commune_id": activity.commune_id,
-        "month": first_of_month(activity.activity_date),
-        "activity_type": activity.activity_type,
-    }
-    deltas = {
-        "reports": sign,
-        "people_reached": sign * activity.people_reached,
-        "households_reached": sign * activity.households_reached,
-        "results": sign * activity.results,
-    }
-    cols = ActivityRollup.__table__.c
-    changed = session.execute(
-        update(ActivityRollup)
-        .where(*(cols[k] == v for k, v in key.items()))
-        .values({cols[k]: cols[k] + d for k, d in deltas.items()})
+    """Add (sign=1) or remove (sign=-1) one report's sums in its commune's rollup row and its scopes' rows."""
+    add_activity_sums(
+        session.connection(),
+        activity.commune_id,
+        first_of_month(activity.activity_date),
+        activity.activity_type,
+        {
+            "reports": sign,
+            "people_reached": sign * activity.people_reached,
+            "households_reached": sign * activity.households_reached,
+            "results": sign * activity.results,
+        },
     )
-    if changed.rowcount == 0:  # type: ignore[attr-defined]
-        # First report of that commune, month and type; two writers racing here collide on the
-        # primary key, roll back and are retried by the caller.
-        session.execute(insert(ActivityRollup).values(**key, **deltas))
 
 
 def create_activity(session: Session, *, actor: Actor, data: ActivityInput, today: date | None = None) -> Activity:
@@ -211,7 +203,7 @@ def delete_activity(session: Session, *, actor: Actor, activity_id: int, today: 
 
 
 def rebuild_rollups(session: Session) -> None:
-    """Recompute every rollup row from the raw reports (bulk loads, repairs, and checks)."""
+    """Recompute every rollup row, the scopes' too, from the raw reports (bulk loads, repairs, and checks)."""
     month = month_start(Activity.activity_date)
     session.execute(delete(ActivityRollup))
     session.execute(
@@ -228,6 +220,7 @@ def rebuild_rollups(session: Session) -> None:
             ).group_by(Activity.commune_id, month, Activity.activity_type),
         )
     )
+    rebuild_scope_rollups(session.connection())
 
 
 # ---- reads --------------------------------------------------------------------------------------
@@ -258,7 +251,9 @@ def fetch_unit_activity_by_month(
 ) -> pd.DataFrame:
     """Reports, people, households and results per month and type in a unit's subtree (from the rollups)."""
     unit_id = _scope_unit(session, actor, unit_id)
-    r = ActivityRollup
+    # The country, a province or a district reads its own scope rows; a commune sums its villages' few.
+    kept = is_kept_scope(session, unit_id)
+    r = ScopeRollup if kept else ActivityRollup
     stmt = (
         select(
             r.month, r.activity_type, func.sum(r.reports), func.sum(r.people_reached),
@@ -268,8 +263,11 @@ def fetch_unit_activity_by_month(
         .group_by(r.month, r.activity_type)
         .order_by(r.month)
     )
-    if unit_id is not None:
-        stmt = stmt.join(UnitPath, and_(UnitPath.descendant_id == r.commune_id, UnitPath.ancestor_id == unit_id))
+    if kept:
+        stmt = stmt.where(ScopeRollup.scope_id == (COUNTRY if unit_id is None else unit_id))
+    else:
+        stmt = stmt.join(UnitPath, and_(UnitPath.descendant_id == ActivityRollup.commune_id,
+                                        UnitPath.ancestor_id == unit_id))
     return _labelled(pd.DataFrame(session.execute(stmt).all(), columns=MONTH_COLUMNS))
 
 

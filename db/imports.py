@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from db import vocab
 from db.access import WRITER_ROLES, Actor
+from db.counts import refresh_units
 from db.errors import PermissionDenied, UserError
 from db.models import AuditEntry, Member, Team, Unit, UnitPath
 from db.services import (
@@ -1386,12 +1387,28 @@ def _write(session: Session, actor: Actor, ops: _Ops, progress: Progress | None)
                          f"Đang ghi thành viên ({_num(start + len(batch))}/{_num(len(values))})…")
         for mid, val in zip(ids, values, strict=True):
             log("create", "members", mid, None, _audit_values(Member, val | {"id": mid}))
+    _refresh_counts(session, ops, new_units=list(unit_ids.values()), new_teams=list(team_ids.values()))
     if progress:
         progress(0.95, "Đang ghi nhật ký thay đổi…")
     for start in range(0, len(audit), 5000):
         session.execute(insert(AuditEntry), audit[start:start + 5000])
     bump_data_version(session)
     session.flush()
+
+
+def _refresh_counts(session: Session, ops: _Ops, *, new_units: list[int], new_teams: list[int]) -> None:
+    """Bring the kept counts up to date for every village and commune whose teams or members were written.
+
+    The bulk inserts and updates above go past the ORM's flush listener, so this names the units itself.
+    """
+    teams = {*new_teams, *ops.team_updates, *(k[1] for k, _ in ops.members if k[0] == "team")}
+    updated_members = [mid for mid, _, _ in ops.member_updates]
+    for part in _chunks(updated_members):
+        teams.update(session.scalars(select(Member.team_id).where(Member.id.in_(part))))
+    units = set(new_units)
+    for part in _chunks(sorted(teams)):
+        units.update(session.scalars(select(Team.unit_id).where(Team.id.in_(part))))
+    refresh_units(session, dict.fromkeys(units))
 
 
 def import_summary(plan: ImportPlan) -> str:

@@ -179,6 +179,59 @@ class ActivityRollup(Base):
     results: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
+class ScopeRollup(Base):
+    """The rollups summed again for every district, province and the country (scope 0), kept with them.
+
+    A national or province chart then reads at most a few hundred rows; no foreign key, since the
+    country is not a unit.
+    """
+
+    __tablename__ = "scope_rollups"
+    __table_args__ = {"sqlite_with_rowid": False}  # stored in key order: a scope's months are adjacent
+
+    scope_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    activity_type: Mapped[str] = mapped_column(String(20), primary_key=True)
+    reports: Mapped[int] = mapped_column(Integer, default=0)
+    people_reached: Mapped[int] = mapped_column(BigInteger, default=0)
+    households_reached: Mapped[int] = mapped_column(BigInteger, default=0)
+    results: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class _CountColumns:
+    """How many villages, covered villages, communes, communes with a team, active teams, active members
+    and reporting teams start (+) or stop (-) counting on the day (see db/counts.py)."""
+
+    villages: Mapped[int] = mapped_column(Integer, default=0)
+    villages_covered: Mapped[int] = mapped_column(Integer, default=0)
+    communes: Mapped[int] = mapped_column(Integer, default=0)
+    communes_with_team: Mapped[int] = mapped_column(Integer, default=0)
+    teams: Mapped[int] = mapped_column(Integer, default=0)
+    members: Mapped[int] = mapped_column(Integer, default=0)
+    reporting: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class LeafCount(_CountColumns, Base):
+    """One village's or commune's own count events per day, so a write adds only what changed."""
+
+    __tablename__ = "leaf_counts"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    # No foreign key: when a unit is deleted its rows must still be there to be taken off its scopes.
+    unit_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+
+
+class ScopeCount(_CountColumns, Base):
+    """The count events of every village and commune under a district, a province or the country (0)."""
+
+    __tablename__ = "scope_counts"
+    __table_args__ = {"sqlite_with_rowid": False}  # a scope's days are adjacent: a figure is one range read
+
+    scope_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+
+
 class Target(Base):
     """A target set for a unit: village coverage by a deadline, or people reached in a quarter."""
 

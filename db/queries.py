@@ -8,12 +8,13 @@ from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from db.access import Actor, ensure_can_read_team, ensure_can_read_unit
+from db.counts import COUNTRY, REPORT_WINDOW_DAYS, SCOPE_TIERS, is_kept_scope, scope_totals
 from db.errors import NotFound
-from db.models import Activity, ActivityRollup, DataVersion, Member, Team, Unit, UnitPath
+from db.models import Activity, ActivityRollup, DataVersion, Member, ScopeRollup, Team, Unit, UnitPath
 from db.sqlfuncs import first_of_month
 from db.text import fold
 
-ACTIVE_WINDOW_DAYS = 30
+ACTIVE_WINDOW_DAYS = REPORT_WINDOW_DAYS
 
 
 @dataclass(frozen=True)
@@ -228,33 +229,6 @@ def team_counts_stmt(*, as_of: date, parent_id: int | None = None, unit_id: int 
     )
 
 
-def national_counts_stmt(*, as_of: date) -> Select:
-    """The country's villages, covered villages, communes and communes with a team, without the closure.
-
-    Every unit lies under exactly one root, so these equal the sums over the provinces.
-    """
-    is_village = Unit.tier == "village"
-    is_commune = Unit.tier == "commune"
-    has_team = has_active_team(Unit.id, as_of)
-    return select(
-        _count_if(is_village), _count_if(and_(is_village, has_team)),
-        _count_if(is_commune), _count_if(and_(is_commune, has_team)),
-    ).where(Unit.tier.in_(("village", "commune")))
-
-
-def national_team_counts_stmt(*, as_of: date) -> Select:
-    """The country's active teams and their active members."""
-    teams = select(func.count(Team.id)).where(team_active_on(as_of)).scalar_subquery()
-    # A plain join and count: cheaper than counting distinct teams over the member rows.
-    members = (
-        select(func.count(Member.id))
-        .join(Team, Team.id == Member.team_id)
-        .where(team_active_on(as_of), member_active_on(as_of))
-        .scalar_subquery()
-    )
-    return select(teams, members)
-
-
 COVERAGE_COLUMNS = ["unit_id", "name", "tier", "villages", "covered", "communes", "communes_with_team"]
 COUNT_COLUMNS = ("villages", "covered", "communes", "communes_with_team", "teams", "members")
 
@@ -271,32 +245,63 @@ def _coverage_frame(session: Session, *, as_of: date, parent_id: int | None, uni
     return df
 
 
+def _kept_coverage_frame(session: Session, children: list[tuple[int, str, str]], as_of: date) -> pd.DataFrame:
+    """The same frame from the kept counts of districts and provinces: one range read per child."""
+    totals = scope_totals(session, [c[0] for c in children], as_of)
+    df = pd.DataFrame(
+        [(uid, name, tier, *(totals[uid][k] for k in ("villages", "villages_covered", "communes",
+                                                        "communes_with_team", "teams", "members")))
+         for uid, name, tier in children],
+        columns=[*COVERAGE_COLUMNS, "teams", "members"],
+    )
+    for col in COUNT_COLUMNS:
+        df[col] = df[col].astype("int64")
+    df["coverage"] = (df["covered"] / df["villages"].where(df["villages"] > 0)).astype("float64")
+    return df
+
+
 def fetch_coverage_by_child(
     session: Session, *, actor: Actor, unit_id: int | None, as_of: date | None = None
 ) -> pd.DataFrame:
     """Coverage, teams and members of each child of a unit (the provinces for the whole country)."""
+    as_of = as_of or date.today()
     if unit_id is None and not actor.is_national:
         unit_id = actor.unit_id
     if unit_id is not None:
         ensure_can_read_unit(session, actor, unit_id)
-    return _coverage_frame(session, as_of=as_of or date.today(), parent_id=unit_id, unit_id=None)
+    cond = Unit.parent_id == unit_id if unit_id is not None else Unit.parent_id.is_(None)
+    children = [tuple(r) for r in session.execute(select(Unit.id, Unit.name, Unit.tier).where(cond).order_by(Unit.name))]
+    if children and all(tier in SCOPE_TIERS for _, _, tier in children):
+        return _kept_coverage_frame(session, children, as_of)  # type: ignore[arg-type]
+    return _coverage_frame(session, as_of=as_of, parent_id=unit_id, unit_id=None)
 
 
 def _activity_totals(session: Session, *, unit_id: int | None, as_of: date) -> tuple[int, int]:
-    """Reports and people reached up to a date: whole months from the rollups, the rest from raw rows."""
+    """Reports and people reached up to a date: whole months from the rollups, the date's month corrected
+    by its raw reports on the shorter side of the date (after today there are none)."""
     month = first_of_month(as_of)
-    r = ActivityRollup
-    past = select(func.coalesce(func.sum(r.reports), 0), func.coalesce(func.sum(r.people_reached), 0)).where(r.month < month)
+    next_month = (month + timedelta(days=32)).replace(day=1)
+    whole = as_of.day > 15  # take the date's whole month and subtract the reports after the date
+    if is_kept_scope(session, unit_id):
+        s = ScopeRollup
+        rollup = select(func.coalesce(func.sum(s.reports), 0), func.coalesce(func.sum(s.people_reached), 0)).where(
+            s.scope_id == (COUNTRY if unit_id is None else unit_id), s.month <= month if whole else s.month < month
+        )
+    else:
+        r = ActivityRollup
+        rollup = select(func.coalesce(func.sum(r.reports), 0), func.coalesce(func.sum(r.people_reached), 0)).where(
+            r.month <= month if whole else r.month < month
+        ).join(UnitPath, and_(UnitPath.descendant_id == r.commune_id, UnitPath.ancestor_id == unit_id))
     a = Activity
-    current = select(func.count(a.id), func.coalesce(func.sum(a.people_reached), 0)).where(
-        a.activity_date.between(month, as_of)
+    raw = select(func.count(a.id), func.coalesce(func.sum(a.people_reached), 0)).where(
+        and_(a.activity_date > as_of, a.activity_date < next_month) if whole else a.activity_date.between(month, as_of)
     )
     if unit_id is not None:
-        past = past.join(UnitPath, and_(UnitPath.descendant_id == r.commune_id, UnitPath.ancestor_id == unit_id))
-        current = current.join(UnitPath, and_(UnitPath.descendant_id == a.commune_id, UnitPath.ancestor_id == unit_id))
-    n1, p1 = session.execute(past).one()
-    n2, p2 = session.execute(current).one()
-    return int(n1) + int(n2), int(p1) + int(p2)
+        raw = raw.join(UnitPath, and_(UnitPath.descendant_id == a.commune_id, UnitPath.ancestor_id == unit_id))
+    n1, p1 = session.execute(rollup).one()
+    n2, p2 = session.execute(raw).one()
+    sign = -1 if whole else 1
+    return int(n1) + sign * int(n2), int(p1) + sign * int(p2)
 
 
 def reported_between(team: type[Team] | Team, start: date, end: date) -> ColumnElement[bool]:
@@ -331,25 +336,25 @@ def fetch_indicators(session: Session, *, actor: Actor, unit_id: int | None, as_
     as_of = as_of or date.today()
     if unit_id is None and not actor.is_national:
         unit_id = actor.unit_id
-    if unit_id is None:
-        # The whole country: straight counts, no grouping through the closure table.
-        villages, covered, communes, with_team = session.execute(national_counts_stmt(as_of=as_of)).one()
-        teams, members = session.execute(national_team_counts_stmt(as_of=as_of)).one()
-        sums = dict(villages=villages, covered=covered, communes=communes, communes_with_team=with_team,
-                    teams=teams, members=members)
-        sums = {col: int(sums[col] or 0) for col in COUNT_COLUMNS}
-        name = NATIONAL_NAME
-    else:
+    if unit_id is not None:
         ensure_can_read_unit(session, actor, unit_id)
+    if is_kept_scope(session, unit_id):
+        # The country, a province or a district: its counts are kept per day, one range read.
+        scope = COUNTRY if unit_id is None else unit_id
+        kept = scope_totals(session, [scope], as_of)[scope]
+        name = NATIONAL_NAME if unit_id is None else session.scalar(select(Unit.name).where(Unit.id == unit_id))
+        sums = {**kept, "covered": kept["villages_covered"]}
+        active, reporting = kept["teams"], kept["reporting"]
+    else:
         df = _coverage_frame(session, as_of=as_of, parent_id=None, unit_id=unit_id)
         if df.empty:
             raise NotFound("Không tìm thấy địa bàn.")
         name = str(df["name"].iloc[0])
         sums = {col: int(df[col].sum()) for col in COUNT_COLUMNS}
+        active, reporting = _reporting_teams(session, unit_id=unit_id, as_of=as_of)
     activities, people = _activity_totals(session, unit_id=unit_id, as_of=as_of)
-    active, reporting = _reporting_teams(session, unit_id=unit_id, as_of=as_of)
     return Indicators(
-        unit=name,
+        unit=str(name),
         unit_id=unit_id,
         as_of=as_of.isoformat(),
         villages=sums["villages"],

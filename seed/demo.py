@@ -12,6 +12,7 @@ from sqlalchemy import func, insert, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from db.activities import rebuild_rollups
+from db.counts import rebuild_counts
 from db.auth import SYSTEM, create_user
 from db.models import Activity, Member, Target, Team, Unit, User
 from db.recommendations import Recommendation
@@ -251,6 +252,7 @@ def _load_activities(session: Session, districts: list[Unit], rng: random.Random
     for i in range(0, len(rows), 5000):
         session.execute(insert(Activity), rows[i : i + 5000])
     rebuild_rollups(session)
+    rebuild_counts(session)  # the reports went in as a bulk insert, past the flush listener
     return len(rows)
 
 

@@ -7,6 +7,7 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
 from db.models import Unit, UnitPath
+from db.counts import rebuild_counts
 from db.services import bump_data_version
 from db.text import fold
 
@@ -96,6 +97,7 @@ def load_units(session: Session, *, structure: str = "legacy", progress: Progres
     if session.get_bind().dialect.name == "postgresql":
         # Ids were assigned here; move the sequence past them so later inserts do not collide.
         session.execute(text("SELECT setval(pg_get_serial_sequence('units', 'id'), (SELECT max(id) FROM units))"))
+    rebuild_counts(session)  # the communes count from now on
     bump_data_version(session)
     counts = {t: sum(1 for u in units if u["tier"] == t) for t in ("province", "district", "commune")}
     progress(

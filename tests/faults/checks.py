@@ -1,8 +1,9 @@
-"""What must hold after any fault: the rollups equal a recount, every report has its audit row."""
+"""What must hold after any fault: the rollups and kept counts equal a recount, every report has its audit row."""
 
 import pandas as pd
 from sqlalchemy import Engine, func, select
 
+from db import counts
 from db.models import Activity, ActivityRollup, AuditEntry, DataVersion
 
 SUMS = ["reports", "people_reached", "households_reached", "results"]
@@ -26,11 +27,12 @@ def rollups_and_recount(engine: Engine) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def assert_consistent(engine: Engine) -> dict[str, int]:
-    """Rollups equal a recount; every report has exactly its 'create' audit row and no audit row is orphaned;
+    """Rollups and kept counts equal a recount; every report has exactly its 'create' audit row and no audit row is orphaned;
     the data version counts every audited write. Returns a few counts for the test's own checks."""
     kept, recount = rollups_and_recount(engine)
     pd.testing.assert_frame_equal(kept, recount, check_dtype=False)
     with engine.connect() as conn:
+        assert counts.differences(conn) == [], "the kept district, province and country counts drifted"
         ids = set(conn.scalars(select(Activity.id)).all())
         audited = conn.execute(select(AuditEntry.entity_id, func.count()).where(
             AuditEntry.entity == "activities", AuditEntry.action == "create").group_by(AuditEntry.entity_id)).all()

@@ -1,0 +1,240 @@
+"""The kept counts (db/counts.py): after any sequence of writes, the country, province and district figures
+read from them equal a recount of the raw rows, on every date, on SQLite and PostgreSQL."""
+
+import random
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import Engine, insert, select
+
+from db import counts, queries
+from db.activities import ActivityInput, create_activity, delete_activity, fetch_unit_activity_by_month, update_activity
+from db.imports import apply_import
+from db.members import end_membership, update_member
+from db.migrate import upgrade
+from db.models import Activity, LeafCount, Member, ScopeCount, Team, Unit, UnitPath
+from db.services import MemberInput, TeamInput, close_team, create_member, create_team, create_village, update_team
+from tests import factories
+from tests.conftest import fresh_database
+from tests.db.test_imports import MESSY, MESSY_MERGES, xlsx
+
+TODAY = date(2026, 11, 20)
+TYPES = ("public_service", "cashless", "app_install")
+
+
+def _recount(session, unit_id: int | None, as_of: date) -> dict[str, int]:  # noqa: ANN001
+    """The SPEC's definitions counted in Python from the raw rows, the subtree found through the parent links."""
+    units = {u.id: u for u in session.scalars(select(Unit))}
+
+    def inside(uid: int) -> bool:
+        while uid is not None:
+            if uid == unit_id:
+                return True
+            uid = units[uid].parent_id
+        return unit_id is None
+
+    def active(t: Team) -> bool:
+        return t.established_on <= as_of and (t.closed_on is None or t.closed_on > as_of)
+
+    teams = [t for t in session.scalars(select(Team)) if inside(t.unit_id) and active(t)]
+    team_ids = {t.id for t in teams}
+    since = as_of - timedelta(days=29)
+    reported = {a.team_id for a in session.scalars(select(Activity)) if since <= a.activity_date <= as_of}
+    members = [m for m in session.scalars(select(Member))
+               if m.team_id in team_ids and m.joined_on <= as_of and (m.left_on is None or m.left_on > as_of)]
+    covered_units = {t.unit_id for t in teams}
+    villages = [u for u in units.values() if u.tier == "village" and inside(u.id)]
+    communes = [u for u in units.values() if u.tier == "commune" and inside(u.id)]
+    return {
+        "villages": len(villages), "villages_covered": sum(u.id in covered_units for u in villages),
+        "communes": len(communes), "communes_with_team": sum(u.id in covered_units for u in communes),
+        "teams": len(teams), "members": len(members), "reporting": len(team_ids & reported),
+    }
+
+
+def _shown(ind: queries.Indicators) -> dict[str, int]:
+    return {"villages": ind.villages, "villages_covered": ind.villages_covered, "communes": ind.communes,
+            "communes_with_team": ind.communes_with_team, "teams": ind.teams, "members": ind.members,
+            "reporting": ind.teams - ind.silent_teams}
+
+
+def _dates(rng: random.Random) -> list[date]:
+    return sorted({date(2022, 1, 1) + timedelta(days=rng.randrange(0, (TODAY - date(2022, 1, 1)).days + 1))
+                   for _ in range(12)} | {TODAY, date(2022, 7, 1), date(2022, 7, 31)})
+
+
+def _check(session, tree: factories.Tree, rng: random.Random) -> None:  # noqa: ANN001
+    """Every kept scope, on a dozen dates: the indicators equal the recount, and the tables equal a rebuild."""
+    assert counts.differences(session) == []
+    actor = factories.admin()
+    for unit in (None, tree.province, tree.district, tree.district2):
+        for day in _dates(rng):
+            got = _shown(queries.fetch_indicators(session, actor=actor, unit_id=unit and unit.id, as_of=day))
+            assert got == _recount(session, unit and unit.id, day), (unit and unit.name, day)
+
+
+@pytest.fixture
+def tree(session):  # noqa: ANN001, ANN201
+    tree = factories.create_tree(session)
+    session.commit()
+    return tree
+
+
+def test_random_writes_through_every_service_keep_the_counts(session, tree):  # noqa: ANN001
+    """Villages, teams, members, reports, corrections, closures and deletions in a random order."""
+    rng = random.Random(7)
+    officer = factories.admin()
+    villages = list(tree.villages)
+    teams: list[int] = []
+    reports: list[int] = []
+    for step in range(120):
+        action = rng.choice(["village", "team", "team", "member", "member_edit", "leave", "report", "report",
+                             "report", "move_report", "delete_report", "close", "team_date"])
+        day = date(2022, 1, 1) + timedelta(days=rng.randrange(0, 1500))
+        try:
+            if action == "village":
+                commune = rng.choice([tree.commune, tree.commune2])
+                villages.append(create_village(session, actor=officer, commune_id=commune.id, kind="Thôn",
+                                               name=f"Mới {step}"))
+            elif action == "team":
+                unit = rng.choice([*villages, tree.commune, tree.commune2])
+                members = [MemberInput(full_name=f"Người {step}.{i}", joined_on=day + timedelta(days=i * 20))
+                           for i in range(rng.randrange(0, 4))]
+                teams.append(create_team(session, actor=officer, today=TODAY, data=TeamInput(
+                    unit_id=unit.id, name=f"Tổ {step}", established_on=day, members=members)).id)
+            elif action == "member" and teams:
+                create_member(session, actor=officer, team_id=rng.choice(teams), today=TODAY,
+                              data=MemberInput(full_name=f"Người {step}", joined_on=day))
+            elif action in ("member_edit", "leave"):
+                member = rng.choice(list(session.scalars(select(Member))) or [None])
+                if member is None:
+                    continue
+                if action == "leave":
+                    end_membership(session, actor=officer, member_id=member.id, left_on=day, today=TODAY)
+                else:
+                    update_member(session, actor=officer, member_id=member.id, today=TODAY,
+                                  data=MemberInput(full_name=member.full_name, role=member.role, joined_on=day))
+            elif action == "report" and teams:
+                team = session.get(Team, rng.choice(teams))
+                end = min(team.closed_on or TODAY, TODAY)
+                day = team.established_on + timedelta(days=rng.randrange(0, max(1, (end - team.established_on).days)))
+                reports.append(create_activity(session, actor=officer, today=TODAY, data=ActivityInput(
+                    team_id=team.id, activity_date=day, activity_type=rng.choice(TYPES),
+                    people_reached=rng.randrange(0, 40))).id)
+            elif action == "move_report" and reports:
+                activity = session.get(Activity, rng.choice(reports))
+                day = activity.activity_date + timedelta(days=rng.randrange(-60, 60))
+                update_activity(session, actor=officer, activity_id=activity.id, today=TODAY, data=ActivityInput(
+                    team_id=activity.team_id, activity_date=day, activity_type=rng.choice(TYPES),
+                    people_reached=rng.randrange(0, 40)))
+            elif action == "delete_report" and reports:
+                delete_activity(session, actor=officer, activity_id=reports.pop(rng.randrange(len(reports))), today=TODAY)
+            elif action == "close" and teams:
+                close_team(session, actor=officer, team_id=rng.choice(teams), closed_on=day, today=TODAY)
+            elif action == "team_date" and teams:
+                team = session.get(Team, rng.choice(teams))
+                update_team(session, actor=officer, team_id=team.id, today=TODAY, data=TeamInput(
+                    unit_id=team.unit_id, name=team.name, established_on=day))
+            session.commit()
+        except Exception as err:  # noqa: BLE001 - a refused write must leave the counts as they were
+            session.rollback()
+            assert type(err).__name__ in ("UserError", "NotFound"), err
+        if step % 30 == 29:
+            _check(session, tree, rng)
+    assert len(reports) > 10 and len(teams) > 5  # the sequence really wrote what it checks
+    _check(session, tree, rng)
+
+
+def test_rows_added_through_the_orm_are_counted_too(session, tree):  # noqa: ANN001
+    """The factories add teams and members directly: the flush listener counts them all the same."""
+    factories.create_team(session, unit=tree.villages[0], established_on=date(2022, 7, 1), members=3)
+    factories.create_team(session, unit=tree.commune2, established_on=date(2023, 2, 1), members=2,
+                          closed_on=date(2024, 5, 1))
+    session.commit()
+    _check(session, tree, random.Random(3))
+
+
+def test_a_deleted_village_is_taken_off_its_scopes(session, tree):  # noqa: ANN001
+    """Deleting a unit through the ORM takes its village off the district, province and country."""
+    village = tree.villages[2]
+    session.execute(UnitPath.__table__.delete().where(UnitPath.descendant_id == village.id))
+    session.delete(village)
+    session.commit()
+    _check(session, tree, random.Random(5))
+    assert session.scalar(select(LeafCount.unit_id).where(LeafCount.unit_id == village.id, LeafCount.villages != 0)) is None
+
+
+def test_an_import_keeps_the_counts(session, tree):  # noqa: ANN001
+    """The Excel import writes in bulk, past the listener, and refreshes the units itself."""
+    officer = factories.officer_of(session, tree.district)
+    session.commit()
+    apply_import(session, actor=officer, source=xlsx(*MESSY, merges=MESSY_MERGES), today=TODAY)
+    session.commit()
+    assert session.scalar(select(Team.id).limit(1)) is not None
+    _check(session, tree, random.Random(9))
+
+
+def test_coverage_by_child_reads_the_kept_counts_and_equals_the_recount(session, tree):  # noqa: ANN001
+    factories.create_team(session, unit=tree.villages[1], established_on=date(2022, 9, 1), members=4)
+    factories.create_team(session, unit=tree.village_other, established_on=date(2023, 1, 10), members=2)
+    session.commit()
+    actor = factories.admin()
+    for parent, children in ((None, [tree.province]), (tree.province, [tree.district, tree.district2])):
+        for day in (date(2022, 8, 1), date(2023, 6, 1), TODAY):
+            df = queries.fetch_coverage_by_child(session, actor=actor, unit_id=parent and parent.id, as_of=day)
+            assert sorted(df["unit_id"]) == sorted(c.id for c in children)
+            for child in children:
+                row = df.set_index("unit_id").loc[child.id]
+                want = _recount(session, child.id, day)
+                assert (row["villages"], row["covered"], row["teams"], row["members"]) == (
+                    want["villages"], want["villages_covered"], want["teams"], want["members"])
+
+
+def test_monthly_activity_of_a_scope_equals_the_raw_reports(session, tree):  # noqa: ANN001
+    team = factories.create_team(session, unit=tree.villages[0], established_on=date(2022, 7, 1), members=1)
+    session.commit()
+    rng = random.Random(11)
+    for _ in range(40):
+        create_activity(session, actor=factories.admin(), today=TODAY, data=ActivityInput(
+            team_id=team.id, activity_date=date(2022, 7, 1) + timedelta(days=rng.randrange(0, 700)),
+            activity_type=rng.choice(TYPES), people_reached=rng.randrange(1, 30)))
+    session.commit()
+    raw = list(session.scalars(select(Activity)))
+    for unit in (None, tree.province, tree.district, tree.district2):
+        df = fetch_unit_activity_by_month(session, actor=factories.admin(), unit_id=unit and unit.id,
+                                          start=date(2022, 1, 1), end=TODAY)
+        want = 0 if unit is tree.district2 else sum(a.people_reached for a in raw)
+        assert int(df["people_reached"].sum()) == want
+        assert int(df["reports"].sum()) == (0 if unit is tree.district2 else len(raw))
+
+
+def test_migration_fills_the_kept_tables_from_existing_rows(backend, request, tmp_path):  # noqa: ANN001
+    """A database with teams and reports from before the migration gets its counts from the raw rows."""
+    from db.engine import make_engine
+
+    with fresh_database(backend, request, tmp_path, migrated=False) as url:
+        engine: Engine = make_engine(url)
+        upgrade(engine, "0003")
+        with engine.begin() as conn:
+            ids = {}
+            for uid, parent, tier in ((1, None, "province"), (2, 1, "district"), (3, 2, "commune"), (4, 3, "village")):
+                conn.execute(insert(Unit.__table__).values(id=uid, parent_id=parent, structure="legacy", tier=tier,
+                                                           level=uid, kind="X", name=f"U{uid}", short_name=f"U{uid}",
+                                                           search_name=f"u{uid}"))
+                ids[uid] = uid
+            conn.execute(insert(UnitPath.__table__), [
+                {"ancestor_id": a, "descendant_id": d, "depth": d - a} for d in range(1, 5) for a in range(1, d + 1)])
+            conn.execute(insert(Team.__table__).values(id=1, unit_id=4, name="Tổ", established_on=date(2022, 7, 1)))
+            conn.execute(insert(Activity.__table__).values(team_id=1, unit_id=4, commune_id=3, activity_type="other",
+                                                           activity_date=date(2022, 7, 5), people_reached=9,
+                                                           households_reached=0, results=0))
+        upgrade(engine)
+        with engine.connect() as conn:
+            assert counts.differences(conn) == []
+            got = counts.scope_totals(conn, [counts.COUNTRY, 1, 2], date(2022, 7, 20))
+            kept_rows = conn.scalar(select(ScopeCount.scope_id).limit(1))
+        assert kept_rows is not None
+        for scope in (counts.COUNTRY, 1, 2):
+            assert (got[scope]["villages"], got[scope]["villages_covered"], got[scope]["teams"],
+                    got[scope]["reporting"]) == (1, 1, 1, 1)
+        engine.dispose()
