@@ -8,7 +8,14 @@ import pytest
 from sqlalchemy import Engine, insert, select
 
 from db import counts, queries
-from db.activities import ActivityInput, create_activity, delete_activity, fetch_unit_activity_by_month, update_activity
+from db.activities import (
+    ActivityInput,
+    create_activity,
+    delete_activity,
+    fetch_reporting_by_child,
+    fetch_unit_activity_by_month,
+    update_activity,
+)
 from db.imports import apply_import
 from db.members import end_membership, update_member
 from db.migrate import upgrade
@@ -22,7 +29,7 @@ TODAY = date(2026, 11, 20)
 TYPES = ("public_service", "cashless", "app_install")
 
 
-def _recount(session, unit_id: int | None, as_of: date) -> dict[str, int]:  # noqa: ANN001
+def _recount(session, unit_id: int | None, as_of: date, window: int = 30) -> dict[str, int]:  # noqa: ANN001
     """The SPEC's definitions counted in Python from the raw rows, the subtree found through the parent links."""
     units = {u.id: u for u in session.scalars(select(Unit))}
 
@@ -38,7 +45,7 @@ def _recount(session, unit_id: int | None, as_of: date) -> dict[str, int]:  # no
 
     teams = [t for t in session.scalars(select(Team)) if inside(t.unit_id) and active(t)]
     team_ids = {t.id for t in teams}
-    since = as_of - timedelta(days=29)
+    since = as_of - timedelta(days=window - 1)
     reported = {a.team_id for a in session.scalars(select(Activity)) if since <= a.activity_date <= as_of}
     members = [m for m in session.scalars(select(Member))
                if m.team_id in team_ids and m.joined_on <= as_of and (m.left_on is None or m.left_on > as_of)]
@@ -238,3 +245,23 @@ def test_migration_fills_the_kept_tables_from_existing_rows(backend, request, tm
             assert (got[scope]["villages"], got[scope]["villages_covered"], got[scope]["teams"],
                     got[scope]["reporting"]) == (1, 1, 1, 1)
         engine.dispose()
+
+
+def test_reporting_by_child_over_30_days_equals_the_recount(session, tree):  # noqa: ANN001
+    """A 30-day period reads the kept "reporting" count; any other period probes the teams: both recount right."""
+    teams = [factories.create_team(session, unit=unit, established_on=date(2022, 7, 1), members=1)
+             for unit in (tree.villages[0], tree.villages[1], tree.village_other)]
+    session.commit()
+    rng = random.Random(13)
+    for _ in range(30):
+        create_activity(session, actor=factories.admin(), today=TODAY, data=ActivityInput(
+            team_id=rng.choice(teams).id, activity_date=date(2022, 7, 1) + timedelta(days=rng.randrange(0, 400)),
+            activity_type="other"))
+    session.commit()
+    for end in (date(2022, 8, 15), date(2023, 1, 20), date(2023, 6, 1)):
+        for days in (30, 45):
+            df = fetch_reporting_by_child(session, actor=factories.admin(), unit_id=tree.province.id,
+                                          start=end - timedelta(days=days - 1), end=end).set_index("unit_id")
+            for child in (tree.district, tree.district2):
+                want = _recount(session, child.id, end, window=days)
+                assert (df.loc[child.id, "teams"], df.loc[child.id, "reporting"]) == (want["teams"], want["reporting"])
