@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import Connection, Integer, and_, delete, event, func, insert, inspect, literal, select, union_all
+from sqlalchemy import Connection, Date, Integer, and_, case, delete, event, func, insert, inspect, literal, select, union_all
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, UOWTransaction
@@ -28,6 +28,9 @@ from db.models import Activity, ActivityRollup, LeafCount, Member, ScopeCount, S
 COUNTRY = 0  # the scope id of the whole country (no unit has id 0)
 SCOPE_TIERS = ("province", "district")  # units whose subtree totals are kept; below them reads are small
 ALWAYS = date(1900, 1, 1)  # villages and communes have no start date: they count on every day
+# Each scope also keeps the sum of all its events on this day, so a recent date reads only the few
+# events after it (the reporting windows reach 30 days ahead): total − events after the date.
+TOTAL_DAY = date(9999, 12, 31)
 REPORT_WINDOW_DAYS = 30  # a team is "reporting" on a day with a report in the 30 days up to it
 COLUMNS = ("villages", "villages_covered", "communes", "communes_with_team", "teams", "members", "reporting")
 ROLLUP_SUMS = ("reports", "people_reached", "households_reached", "results")
@@ -163,30 +166,27 @@ def _inside(events: Events, window: Window) -> Events:
 
 
 def scopes_of(conn: Connection, unit_ids: Iterable[int], parents: Mapping[int, int | None] | None = None) -> dict[int, list[int]]:
-    """The kept scopes above each unit (its districts and provinces, then the country), by the parent chain.
+    """The kept scopes above each unit (its districts and provinces, then the country).
 
-    The parent chain, not the closure table, so a unit whose closure rows are not flushed yet, or one
+    Read through the parent's closure rows: a unit whose own closure rows are not flushed yet, or one
     being deleted (its parent given in `parents`), still finds its scopes.
     """
-    parents = dict(parents or {})
-    info: dict[int, tuple[int | None, str]] = {}
-    todo = {u for u in unit_ids} | {p for p in parents.values() if p is not None}
-    while todo:
-        rows = conn.execute(select(Unit.id, Unit.parent_id, Unit.tier).where(Unit.id.in_(list(todo)))).all()
-        for uid, parent_id, tier in rows:
-            info[uid] = (parent_id, tier)
-        todo = {p for p, _ in info.values() if p is not None and p not in info}
-    out: dict[int, list[int]] = {}
-    for unit_id in unit_ids:
-        chain: list[int] = []
-        parent = parents[unit_id] if unit_id in parents else info.get(unit_id, (None, ""))[0]
-        while parent is not None and parent in info:
-            up, tier = info[parent]
-            if tier in SCOPE_TIERS:
-                chain.append(parent)
-            parent = up
-        out[unit_id] = [*chain, COUNTRY]
-    return out
+    unit_ids = list(unit_ids)
+    parent_of = dict(parents or {})
+    known = [u for u in unit_ids if u not in parent_of]
+    if known:
+        parent_of.update(conn.execute(select(Unit.id, Unit.parent_id).where(Unit.id.in_(known))).all())
+    above: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    wanted = {p for p in parent_of.values() if p is not None}
+    if wanted:
+        for parent, scope, depth in conn.execute(
+            select(UnitPath.descendant_id, UnitPath.ancestor_id, UnitPath.depth)
+            .join(Unit, Unit.id == UnitPath.ancestor_id)
+            .where(UnitPath.descendant_id.in_(wanted), Unit.tier.in_(SCOPE_TIERS))
+        ):
+            above[parent].append((depth, scope))
+    return {u: [*(scope for _, scope in sorted(above.get(parent_of.get(u), []))), COUNTRY]  # type: ignore[arg-type]
+            for u in unit_ids}
 
 
 def _upsert_add(conn: Connection, table, keys: tuple[str, ...], sums: tuple[str, ...], rows: list[dict]) -> None:  # type: ignore[no-untyped-def]
@@ -228,9 +228,10 @@ def refresh_units(
                     continue
                 leaf_rows.append({"unit_id": unit_id, "day": day, **dict(zip(COLUMNS, delta, strict=True))})
                 for scope in scopes[unit_id]:
-                    acc = scope_deltas.setdefault((scope, day), [0] * len(COLUMNS))
-                    for i, d in enumerate(delta):
-                        acc[i] += d
+                    for key in ((scope, day), (scope, TOTAL_DAY)):
+                        acc = scope_deltas.setdefault(key, [0] * len(COLUMNS))
+                        for i, d in enumerate(delta):
+                            acc[i] += d
         _upsert_add(conn, LeafCount.__table__, ("unit_id", "day"), COLUMNS, leaf_rows)
         _upsert_add(conn, ScopeCount.__table__, ("scope_id", "day"), COLUMNS, [
             {"scope_id": s, "day": d, **dict(zip(COLUMNS, vec, strict=True))}
@@ -283,6 +284,11 @@ def rebuild_counts(session: Session | Connection) -> None:
         .join(m, m.c.unit_id == leaf.unit_id)
         .group_by(m.c.scope_id, leaf.day),
     ))
+    scope = ScopeCount.__table__.c
+    conn.execute(insert(ScopeCount).from_select(
+        ["scope_id", "day", *COLUMNS],
+        select(scope.scope_id, literal(TOTAL_DAY, Date), *(func.sum(scope[c]) for c in COLUMNS)).group_by(scope.scope_id),
+    ))
 
 
 def rebuild_scope_rollups(conn: Connection) -> None:
@@ -308,9 +314,9 @@ def differences(session: Session | Connection) -> list[str]:
     for chunk in _chunks(ids):
         for unit_id, events in _compute(conn, chunk, {}).items():
             for day, vec in events.items():
-                for scope in scopes[unit_id]:
-                    old = expected.get((scope, day), (0,) * len(COLUMNS))
-                    expected[(scope, day)] = tuple(a + b for a, b in zip(old, vec, strict=True))
+                for key in ((scope, d) for scope in scopes[unit_id] for d in (day, TOTAL_DAY)):
+                    old = expected.get(key, (0,) * len(COLUMNS))
+                    expected[key] = tuple(a + b for a, b in zip(old, vec, strict=True))
     stored = {
         (scope, day): tuple(vec)
         for scope, day, *vec in conn.execute(select(ScopeCount.scope_id, ScopeCount.day,
@@ -350,13 +356,20 @@ def is_kept_scope(conn: Connection | Session, unit_id: int | None) -> bool:
 
 
 def scope_totals(session: Session | Connection, scope_ids: list[int], as_of: date) -> dict[int, dict[str, int]]:
-    """Each scope's counts on a date: the sum of its events up to that day."""
+    """Each scope's counts on a date: the sum of its events up to that day.
+
+    For a date in the last year, the same figure is read as the scope's total less the events after
+    the date, which are far fewer rows.
+    """
     c = ScopeCount.__table__.c
-    rows = session.execute(
-        select(c.scope_id, *(func.coalesce(func.sum(c[col]), 0) for col in COLUMNS))
-        .where(c.scope_id.in_(scope_ids), c.day <= as_of)
-        .group_by(c.scope_id)
-    ).all()
+    if (date.today() - as_of).days < 365:
+        sign = case((c.day == TOTAL_DAY, 1), else_=-1)
+        sums = [func.coalesce(func.sum(sign * c[col]), 0) for col in COLUMNS]
+        where = c.day > as_of
+    else:
+        sums = [func.coalesce(func.sum(c[col]), 0) for col in COLUMNS]
+        where = c.day <= as_of
+    rows = session.execute(select(c.scope_id, *sums).where(c.scope_id.in_(scope_ids), where).group_by(c.scope_id)).all()
     found = {scope: dict(zip(COLUMNS, (int(v) for v in vec), strict=True)) for scope, *vec in rows}
     return {scope: found.get(scope, dict.fromkeys(COLUMNS, 0)) for scope in scope_ids}
 
