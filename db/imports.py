@@ -16,6 +16,7 @@ joining dates, one active Tổ trưởng per team.
 
 import io
 import re
+import unicodedata
 import zipfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -185,6 +186,23 @@ def _fold(text: str) -> str:
 def _norm(text: str) -> str:
     """Folded, punctuation as spaces, single spaces: the form header and unit names are compared in."""
     return _PUNCTUATION.sub(" ", fold(text)).strip()
+
+
+# A tone written on the first vowel of a final "oa", "oe", "uy" (the older "hòa") or on the second ("hoà").
+_TONE_PLACE = re.compile("([oOuU])([aAeEyY])([\u0300\u0301\u0303\u0309\u0323])(?=[^\\w]|$)")
+
+
+@lru_cache(maxsize=200_000)
+def _exact(text: str) -> str:
+    """Like _norm but keeping diacritics, the tone placed one way: "Tam Dân" ≠ "Tam Đàn", "Hoà" = "Hòa"."""
+    decomposed = unicodedata.normalize("NFD", clean(text).lower())
+    placed = unicodedata.normalize("NFC", _TONE_PLACE.sub(r"\1\3\2", decomposed))
+    return _PUNCTUATION.sub(" ", placed).strip()
+
+
+def _has_marks(text: str) -> bool:
+    """True when the text carries Vietnamese diacritics (đ included)."""
+    return fold(text) != clean(text).lower()
 
 
 # ---- reading the workbook (no database) -------------------------------------------------------------
@@ -677,6 +695,13 @@ class _Units:
         full, short = _norm(unit.name), _norm(unit.short_name)
         return key in (full, short) or rest == short or (kind is not None and _norm(f"{kind} {rest}") == full)
 
+    def written_as(self, unit_id: int, text: str, kinds: dict[str, str]) -> bool:
+        """True when `text` names the unit with its very diacritics (with or without its kind)."""
+        unit = self.rows[unit_id]
+        words = _kind_prefix(text, kinds)[3]
+        written = {_exact(text), _exact(_strip_words(text, words))}
+        return bool(written & {_exact(unit.name), _exact(unit.short_name)})
+
     def ancestor(self, unit_id: int, tier: str) -> _UnitRow | None:
         """The unit's ancestor of a tier, if loaded."""
         seen = 0
@@ -716,6 +741,7 @@ class _Planner:
         self.default_commune = self._default_commune(default_commune_id)
         self.ops = _Ops()
         self._commune_cache: dict[tuple[str, str, str], int | str] = {}
+        self.spellings: dict[tuple[int, str], set[str]] = defaultdict(set)  # (commune, folded) → "Phú Mỹ"…
 
     # -- problems
     def problem(self, row: _Row, key: str | None, message: str) -> None:
@@ -853,6 +879,9 @@ class _Planner:
             where.append(province)
             found = [c for c in found if (a := self.units.ancestor(c, "province")) is None
                      or self.units.matches(a, province, PROVINCE_KINDS)]
+        if len(found) > 1:  # "Tam Dân" and "Tam Đàn" fold alike: the diacritics as written tell them apart
+            exact = [c for c in found if self.units.written_as(c, commune, COMMUNE_KINDS)]
+            found = exact if len(exact) == 1 else found
         if len(found) == 1:
             return found[0]
         if len(found) > 1:
@@ -881,6 +910,7 @@ class _Planner:
         self.village_full: dict[tuple[int, str], list[tuple[int, str, str]]] = defaultdict(list)
         self.village_short: dict[tuple[int, str], list[tuple[int, str, str]]] = defaultdict(list)
         self.village_names: dict[int, str] = {}
+        self.village_short_names: dict[int, str] = {}
         ids = sorted(commune_ids)
         for part in _chunks(ids):
             for vid, parent, kind, name, short in self.session.execute(
@@ -890,6 +920,7 @@ class _Planner:
                 self.village_full[(parent, _norm(name))].append((vid, kind, name))
                 self.village_short[(parent, _norm(short))].append((vid, kind, name))
                 self.village_names[vid] = name
+                self.village_short_names[vid] = short
         unit_ids = ids + sorted(self.village_names)
         self.open_team: dict[int, dict] = {}
         self.closed_teams: dict[int, list[dict]] = defaultdict(list)
@@ -934,6 +965,10 @@ class _Planner:
         else:  # "Phú Mỹ": whatever its kind
             hits = by_short.get((commune_id, key)) or full.get((commune_id, key)) or []
             short, kind = text, DEFAULT_VILLAGE_KIND
+        if len(hits) > 1:  # "Thôn Đông" and "Thôn Đồng": the one written with these diacritics, if just one
+            written = {_exact(text), _exact(f"{kind} {short}")}
+            exact = [v for v in hits if {_exact(v[2]), _exact(self.village_short_names[v[0]])} & written]
+            hits = exact if len(exact) == 1 else hits
         if len(hits) > 1:
             names = ", ".join(v[2] for v in hits)
             self.problem(row, "village", f"“{text}” trùng tên nhiều thôn trong xã: {names}. Hãy ghi rõ loại (Thôn, Khối phố…).")
@@ -946,10 +981,23 @@ class _Planner:
         except UserError as err:
             self.problem(row, "village", err.message)
             return None
+        if not _has_marks(short):  # "phu my": the spelling with diacritics the file gives elsewhere, if one
+            spellings = sorted(self.spellings.get((commune_id, _norm(short)), ()))
+            if len(spellings) > 1:
+                self.problem(row, "village", f"“{text}” viết không dấu, có thể là {' hoặc '.join(spellings)} "
+                                             "trong cùng tệp; hãy ghi có dấu.")
+                return None
+            short = spellings[0] if spellings else short
         full = f"{kind} {short}"
-        folded = _norm(full)
-        self.ops.villages.setdefault((commune_id, folded), _NewVillage(commune_id, kind, short, full))
-        return ("new", commune_id, folded)
+        exact = _exact(full)
+        self.ops.villages.setdefault((commune_id, exact), _NewVillage(commune_id, kind, short, full))
+        return ("new", commune_id, exact)
+
+    def note_spelling(self, commune_id: int, village: str) -> None:
+        """Remember a village name written with diacritics, for the rows that write it without."""
+        short = _strip_words(village, _kind_prefix(village, VILLAGE_KIND_ALIASES)[3])
+        if _has_marks(short):
+            self.spellings[(commune_id, _norm(short))].add(clean(short))
 
 
 def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
@@ -1014,6 +1062,8 @@ def plan_import(
             continue
         communes[id(row)] = commune_id
         previous[sheet.title] = row
+        if row.village is not None:
+            planner.note_spelling(commune_id, row.village)
     planner.load(set(communes.values()))
     if progress:
         progress(0.45, "Đang kiểm tra từng dòng…")

@@ -316,6 +316,57 @@ def test_an_ambiguous_commune_is_told_apart_by_district_and_province(session):
     assert _plan(session, officer, xlsx(header, [None, None, "Lương Điền", "Thôn Bốn"])).ok
 
 
+def test_communes_and_villages_that_differ_only_by_diacritics_are_told_apart(session, world):
+    """Huyện Phú Ninh has both Xã Tam Dân and Xã Tam Đàn ("tam dan" folded): written with diacritics, each is found.
+
+    The official list has 25 such pairs inside one district (Xã Hoằng Đồng / Xã Hoằng Đông, …); villages too.
+    """
+    tree, officer = world
+    make = factories.create_unit
+    dan = make(session, parent=tree.district, tier="commune", kind="Xã", short="Tam Dân")
+    dan2 = make(session, parent=tree.district, tier="commune", kind="Xã", short="Tam Đàn")
+    dong = make(session, parent=dan, tier="village", kind="Thôn", short="Đông")
+    dong2 = make(session, parent=dan, tier="village", kind="Thôn", short="Đồng")
+    session.commit()
+    header = ["Xã", "Thôn", "Ngày thành lập", "Họ và tên"]
+    plan = _import(session, officer, xlsx(
+        header,
+        ["Tam Dân", "Đông", "01/07/2022", "Người Tam Dân"],
+        ["Xã Tam Đàn", "Thôn Mới", "01/07/2022", "Người Tam Đàn"],
+        ["XÃ TAM ĐÀN", "Thôn Khác", "01/07/2022", "Người Tam Đàn Hai"],
+        ["Tam Dân", "Thôn Đồng", "02/07/2022", "Người Thôn Đồng"],
+        ["Tam Dân", "Thôn Hoà Bình", "03/07/2022", "Một"],  # the older tone placement…
+        ["Tam Dân", "Hòa Bình", "03/07/2022", "Hai"],  # …and the newer: one village
+    ))
+    assert plan.ok, plan.problems
+    assert _team_of(session, "Thôn Đông").unit_id == dong.id
+    assert _team_of(session, "Thôn Đồng").unit_id == dong2.id
+    parents = dict(session.execute(select(Unit.name, Unit.parent_id).where(Unit.name.in_(
+        ["Thôn Mới", "Thôn Khác", "Thôn Hoà Bình", "Thôn Hòa Bình"]))).all())
+    assert parents == {"Thôn Mới": dan2.id, "Thôn Khác": dan2.id, "Thôn Hoà Bình": dan.id}
+    # Without diacritics the name is ambiguous and the officer is told both.
+    plan = _plan(session, officer, xlsx(header, ["tam dan", "Thôn Ba", "01/07/2022", "Ai Đó"],
+                                        ["Tam Dân", "dong", "01/07/2022", "Ai Khác"]))
+    assert [(p.row, p.column) for p in plan.problems] == [(2, "Xã"), (3, "Thôn")]
+    assert "Xã Tam Dân" in plan.problems[0].message and "Xã Tam Đàn" in plan.problems[0].message
+    assert "Thôn Đông" in plan.problems[1].message and "Thôn Đồng" in plan.problems[1].message
+
+
+def test_new_villages_that_differ_only_by_diacritics_are_two_and_unmarked_names_take_the_file_spelling(session, world):
+    tree, officer = world
+    header = ["Xã", "Thôn"]
+    plan = _plan(session, officer, xlsx(header, ["Tam Phước", "thon dong"], ["Tam Phước", "Thôn Đông"],
+                                        ["Tam Phước", "Thôn Đồng"]))
+    assert [(p.row, p.column) for p in plan.problems] == [(2, "Thôn")]
+    assert "Đông hoặc Đồng" in plan.problems[0].message
+    plan = _import(session, officer, xlsx(header, ["Tam Phước", "ben da"], ["Tam Phước", "Thôn Đông"],
+                                          ["Tam Phước", "Thôn Đồng"], ["Tam Phước", "Bến Đá"]))
+    assert plan.ok and plan.villages_created == 3, plan.problems
+    assert [r.village for r in plan.rows] == ["Tạo mới", "Tạo mới", "Tạo mới", "Tạo mới (như dòng 2)"]
+    names = set(session.scalars(select(Unit.name).where(Unit.parent_id == tree.commune.id)))
+    assert {"Thôn Đông", "Thôn Đồng", "Thôn Bến Đá"} <= names and "Thôn ben da" not in names
+
+
 def test_units_that_do_not_exist_or_lie_outside_the_scope_are_problems(session, world):
     tree, officer = world
     data = xlsx(["Xã", "Thôn", "Họ và tên", "Ngày thành lập"],
