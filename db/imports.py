@@ -1359,6 +1359,12 @@ def apply_import(
     return plan
 
 
+# A None left out of an ORM bulk INSERT splits the rows into groups by which columns they name, and a
+# member list with blank phones here and there became one statement per two rows (6,669 round trips for
+# 10,000 members on PostgreSQL); NULLs written out keep every row in one executemany batch.
+_BULK = {"render_nulls": True}
+
+
 def _write(session: Session, actor: Actor, ops: _Ops, progress: Progress | None) -> None:
     """Bulk inserts and updates with one audit row per record and one data-version bump."""
     audit: list[dict] = []
@@ -1378,7 +1384,8 @@ def _write(session: Session, actor: Actor, ops: _Ops, progress: Progress | None)
             values.append(dict(parent_id=v.commune_id, structure=commune.structure, tier="village",
                                level=commune.level + 1, kind=v.kind, name=v.name, short_name=v.short,
                                search_name=fold(v.name), code=None, lat=None, lon=None))
-        ids = list(session.scalars(insert(Unit).returning(Unit.id, sort_by_parameter_order=True), values))
+        ids = list(session.scalars(insert(Unit).returning(Unit.id, sort_by_parameter_order=True), values,
+                                   execution_options=_BULK))
         ancestors: dict[int, list[tuple[int, int]]] = defaultdict(list)
         communes = sorted({v.commune_id for v in ops.villages.values()})
         for part in _chunks(communes):
@@ -1405,7 +1412,8 @@ def _write(session: Session, actor: Actor, ops: _Ops, progress: Progress | None)
             unit_id = t.unit if isinstance(t.unit, int) else unit_ids[t.unit]
             values.append(dict(unit_id=unit_id, name=t.name, established_on=t.established_on, decision_no=t.decision_no,
                                closed_on=None, note=None))
-        ids = list(session.scalars(insert(Team).returning(Team.id, sort_by_parameter_order=True), values))
+        ids = list(session.scalars(insert(Team).returning(Team.id, sort_by_parameter_order=True), values,
+                                   execution_options=_BULK))
         for k, tid, val in zip(keys, ids, values, strict=True):
             team_ids[k] = tid
             log("create", "teams", tid, None, _audit_values(Team, val | {"id": tid}))
@@ -1430,7 +1438,8 @@ def _write(session: Session, actor: Actor, ops: _Ops, progress: Progress | None)
         ids = []
         for start in range(0, len(values), 2000):
             batch = values[start:start + 2000]
-            ids.extend(session.scalars(insert(Member).returning(Member.id, sort_by_parameter_order=True), batch))
+            ids.extend(session.scalars(insert(Member).returning(Member.id, sort_by_parameter_order=True), batch,
+                                        execution_options=_BULK))
             if progress:
                 progress(0.8 + 0.12 * min(1.0, (start + len(batch)) / len(values)),
                          f"Đang ghi thành viên ({_num(start + len(batch))}/{_num(len(values))})…")
@@ -1439,7 +1448,7 @@ def _write(session: Session, actor: Actor, ops: _Ops, progress: Progress | None)
     if progress:
         progress(0.95, "Đang ghi nhật ký thay đổi…")
     for start in range(0, len(audit), 5000):
-        session.execute(insert(AuditEntry), audit[start:start + 5000])
+        session.execute(insert(AuditEntry), audit[start:start + 5000], execution_options=_BULK)
     bump_data_version(session)
     session.flush()
 

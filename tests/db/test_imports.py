@@ -587,6 +587,39 @@ def test_export_writes_formula_like_text_as_text():
 # ---- scale ------------------------------------------------------------------------------------------
 
 
+def test_blank_cells_here_and_there_do_not_split_the_bulk_insert(session, world):
+    """Blank phones, positions and birth years on some rows: as few INSERT statements as a file without blanks.
+
+    (An ORM bulk INSERT that leaves None out groups the rows by the columns they name: a list with a blank
+    here and there became one statement per row or two on PostgreSQL.)
+    """
+    from sqlalchemy import event
+
+    _, officer = world
+    header = ["Xã", "Thôn", "Ngày thành lập", "Họ và tên", "Số điện thoại", "Chức vụ", "Năm sinh"]
+    inserts: list[str] = []
+
+    def count(conn, cursor, statement, *args) -> None:  # noqa: ANN001, ANN002
+        if statement.lstrip().upper().startswith("INSERT INTO MEMBERS"):
+            inserts.append(statement)
+
+    def statements(prefix: str, blanks: bool) -> int:
+        rows = [["Tam Phước", f"Thôn {prefix} {i // 10}", "01/07/2022", f"Người {prefix} {i}",
+                 f"09{i:08d}" if i % 2 or not blanks else None, "Đoàn viên" if i % 3 or not blanks else None,
+                 1990 if i % 5 or not blanks else None] for i in range(300)]
+        inserts.clear()
+        event.listen(session.bind, "before_cursor_execute", count)
+        try:
+            assert _import(session, officer, xlsx(header, *rows)).members_created == 300
+        finally:
+            event.remove(session.bind, "before_cursor_execute", count)
+        return len(inserts)
+
+    full, with_blanks = statements("Đủ", blanks=False), statements("Trống", blanks=True)
+    assert with_blanks == full, f"{with_blanks} INSERT statements with blank cells, {full} without"
+    assert session.scalar(select(func.count()).select_from(Member).where(Member.phone.is_(None))) == 150
+
+
 def test_ten_thousand_members_import_in_one_go(session, world):
     """1,000 new villages with a team of 10 each, merged village cells: timed, not asserted."""
     tree, officer = world
