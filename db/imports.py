@@ -109,6 +109,7 @@ MEMBER_KEYS = ("gender", "birth_year", "birth_male", "birth_female", "phone", "r
 # The headers of the downloadable templates (report/templates.py); each maps to a key above.
 MEMBER_TEMPLATE = ["STT", "Tỉnh", "Huyện", "Xã", "Thôn", "Tên tổ", "Số quyết định", "Ngày thành lập", "Họ và tên",
                    "Giới tính", "Năm sinh", "Số điện thoại", "Vai trò", "Tổ chức", "Chức vụ"]
+TEAM_TEMPLATE = ["STT", "Tỉnh", "Huyện", "Xã", "Thôn", "Tên tổ", "Số quyết định", "Ngày thành lập"]
 VILLAGE_TEMPLATE = ["STT", "Tỉnh", "Huyện", "Xã", "Loại", "Tên thôn"]
 
 # Kinds written in front of a unit's name, folded, with their abbreviations.

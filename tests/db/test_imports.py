@@ -539,24 +539,46 @@ def _fill_row(ws, row: int, values: list) -> None:  # noqa: ANN001
         ws.cell(row=row, column=column, value=value)
 
 
-def test_the_templates_filled_in_import(session, world):
+def _filled(template: bytes, *rows: list) -> bytes:
+    """The template with rows typed under its header (row 3), saved again."""
+    wb = load_workbook(io.BytesIO(template))
+    for i, values in enumerate(rows):
+        _fill_row(wb.worksheets[0], 4 + i, values)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _headers(template: bytes) -> list[str]:
+    return [c.value for c in load_workbook(io.BytesIO(template)).worksheets[0][3]]
+
+
+def test_the_three_templates_have_vietnamese_headers_and_import_once_filled_in(session, world):
     tree, officer = world
-    wb = load_workbook(io.BytesIO(templates.members_template()))
-    ws = wb.worksheets[0]
-    assert [c.value for c in ws[3]] == imports.MEMBER_TEMPLATE
-    _fill_row(ws, 4, [1, "Quảng Nam", "Phú Ninh", "Tam Phước", "Phú Mỹ", None, "88/QĐ-UBND", date(2022, 9, 1),
-                      "Ngô Văn Tâm", "Nam", 1996, "0935 111 222", "Tổ trưởng", "Đoàn Thanh niên", "Bí thư Chi đoàn"])
-    buf = io.BytesIO()
-    wb.save(buf)
-    plan = _import(session, officer, buf.getvalue())
+    members = templates.members_template()
+    assert _headers(members) == ["STT", "Tỉnh", "Huyện", "Xã", "Thôn", "Tên tổ", "Số quyết định", "Ngày thành lập",
+                                 "Họ và tên", "Giới tính", "Năm sinh", "Số điện thoại", "Vai trò", "Tổ chức", "Chức vụ"]
+    plan = _import(session, officer, _filled(
+        members, [1, "Quảng Nam", "Phú Ninh", "Tam Phước", "Phú Mỹ", None, "88/QĐ-UBND", date(2022, 9, 1),
+                  "Ngô Văn Tâm", "Nam", 1996, "0935 111 222", "Tổ trưởng", "Đoàn Thanh niên", "Bí thư Chi đoàn"]))
     assert (plan.teams_created, plan.members_created, plan.skipped_sheets) == (1, 1, ["Hướng dẫn"])
-    wb = load_workbook(io.BytesIO(templates.villages_template()))
-    ws = wb.worksheets[0]
-    assert [c.value for c in ws[3]] == imports.VILLAGE_TEMPLATE
-    _fill_row(ws, 4, [1, None, None, "Tam Phước", "Tổ dân phố", "Số 9"])
-    buf = io.BytesIO()
-    wb.save(buf)
-    assert _import(session, officer, buf.getvalue()).villages_created == 1
+    tam = session.scalar(select(Member).where(Member.full_name == "Ngô Văn Tâm"))
+    assert (tam.phone, tam.role, tam.organisation) == ("0935111222", "leader", "youth_union")
+
+    teams = templates.teams_template()
+    assert _headers(teams) == ["STT", "Tỉnh", "Huyện", "Xã", "Thôn", "Tên tổ", "Số quyết định", "Ngày thành lập"]
+    plan = _import(session, officer, _filled(
+        teams, [1, None, None, "Tam Phước", "Khánh Thọ", "Tổ CNSCĐ thôn Khánh Thọ", "90/QĐ-UBND", "02/09/2022"],
+        [2, None, None, "Xã Tam Phước", None, None, "91/QĐ-UBND", date(2022, 9, 3)]))
+    assert (plan.teams_created, plan.members_created, plan.villages_created) == (2, 0, 0), plan.problems
+    khanh_tho = _team_of(session, "Thôn Khánh Thọ")
+    assert (khanh_tho.name, khanh_tho.decision_no, khanh_tho.established_on) == (
+        "Tổ CNSCĐ thôn Khánh Thọ", "90/QĐ-UBND", date(2022, 9, 2))
+    assert _team_of(session, "Xã Tam Phước").decision_no == "91/QĐ-UBND"  # a blank Thôn: the commune's own team
+
+    villages = templates.villages_template()
+    assert _headers(villages) == ["STT", "Tỉnh", "Huyện", "Xã", "Loại", "Tên thôn"]
+    assert _import(session, officer, _filled(villages, [1, None, None, "Tam Phước", "Tổ dân phố", "Số 9"])).villages_created == 1
     assert session.scalar(select(Unit.parent_id).where(Unit.name == "Tổ dân phố Số 9")) == tree.commune.id
 
 
