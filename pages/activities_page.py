@@ -38,7 +38,8 @@ def report_form(team: queries.TeamInfo) -> None:
         results = st.number_input(RESULT_LABELS[kind], min_value=0, max_value=10_000, step=1, value=0, key=f"activities_results_{token}")
         errors.slot("results")
         note = st.text_area("Ghi chú", key=f"activities_note_{token}", max_chars=2000, height=80)
-        photo = st.file_uploader("Ảnh (JPEG hoặc PNG, tối đa 5 MB)", type=["jpg", "jpeg", "png"], key=f"activities_photo_{token}")
+        photo = st.file_uploader("Ảnh (JPEG hoặc PNG, tối đa 5 MB)", type=["jpg", "jpeg", "png"], key=f"activities_photo_{token}",
+                                 max_upload_size=10)
         errors.slot("photo")
         sent = st.form_submit_button("Gửi báo cáo", type="primary", width="stretch")
     errors.slot("team")
