@@ -8,7 +8,7 @@ import streamlit as st
 from db import activities, audit, queries, vocab
 from db.activities import RESULT_LABELS, ActivityInput
 from db.errors import UserError
-from ui import charts, data, fmt, panels, tables, widgets
+from ui import charts, data, downloads, fmt, panels, tables, widgets
 from ui.session import require_actor, run_action, shown_errors
 
 actor = require_actor()
@@ -194,7 +194,8 @@ def reporting_section() -> None:
         if silent.empty:
             st.success("Tất cả các tổ đều đã có báo cáo trong kỳ.")
         else:
-            st.dataframe(tables.silent_table(silent), hide_index=True, width="stretch")
+            downloads.table(tables.silent_table(silent), name=f"to-chua-bao-cao-{end:%Y%m%d}", key="activities_silent_export",
+                            sheet="Tổ chưa báo cáo")
 
 
 if actor.role == "volunteer":
