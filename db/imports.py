@@ -148,8 +148,10 @@ ORG_KEYWORDS: list[tuple[str, tuple[str, ...]]] = [
 
 # A row is a footer (signatures, totals, notes) when one of its cells reads like this: the table ends there.
 _FOOTER = re.compile(
-    r"^(nguoi lap|can bo lap|nguoi tong hop|xac nhan|tm\b|t/m\b|kt\b|noi nhan|tong cong|tong so|cong:?$|ky ten|\(ky"
-    r"|ky, ghi ro|ghi chu\s*:)"
+    r"^(nguoi lap|can bo lap|nguoi tong hop|xac nhan|noi nhan|tong cong|tong so|cong:?$|ky ten|\(ky|ky, ghi ro"
+    r"|ghi chu\s*:"
+    # "TM. UBND XÃ", "KT. CHỦ TỊCH", "T/M BAN CHỈ ĐẠO"; not a position such as "KT viên" on a member's row
+    r"|(?:tm|t/m|kt)(?:\s*\.|\s+(?:ubnd|uy ban|chu tich|ban|dang uy|hdnd|giam doc|truong|pho|bi thu)\b))"
 )
 # "Tam Phước, ngày 15 tháng 8 năm 2022" or "Ngày … tháng … năm …": the whole cell is the date line.
 _DATE_LINE = re.compile(r"^([^,]{0,60},\s*)?ngay\W*[\d.…_ ]*\W*thang\W*[\d.…_ ]*\W*nam\W*[\d.…_ ]*$")

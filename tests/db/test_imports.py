@@ -242,6 +242,20 @@ def test_headers_two_rows_numbering_and_split_birth_year_columns(session, world)
     del tree
 
 
+def test_a_position_that_looks_like_a_signature_abbreviation_does_not_end_the_table(session, world):
+    """"KT viên" (kỹ thuật viên) is a member's position; "KT. CHỦ TỊCH" under the table is a signature."""
+    _, officer = world
+    data = xlsx(["Thôn", "Xã", "Ngày thành lập", "Họ và tên", "Chức vụ", "Tổ chức"],
+                ["Phú Mỹ", "Tam Phước", "01/07/2022", "Một", "KT viên", "VNPT"],
+                ["Phú Mỹ", "Tam Phước", "01/07/2022", "Hai", "TM", "KT"],
+                ["Phú Mỹ", "Tam Phước", "01/07/2022", "Ba", None, None],
+                [],
+                [None, "KT. CHỦ TỊCH", None, "Người Ký Tên"])
+    plan = _import(session, officer, data)
+    assert plan.ok, plan.problems
+    assert set(_members(session, _team_of(session, "Thôn Phú Mỹ").id)) == {"Một", "Hai", "Ba"}
+
+
 def test_rows_left_blank_under_a_group_continue_the_team_above(session, world):
     _, officer = world
     data = xlsx(["Thôn", "Xã", "Ngày thành lập", "Họ và tên"],
