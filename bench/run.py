@@ -6,7 +6,8 @@ Figures (bench/README.md explains each):
 2. logging one report (p50, p95) on SQLite (national dataset) and PostgreSQL (1% scale dataset);
 3. the dashboard's aggregations against DuckDB on the raw rows and against naive pandas;
 4. the peak memory of one Streamlit server serving 10 sessions of the overview page;
-5. importing 10,000 members from Excel (not measured: the import does not exist yet).
+5. importing 10,000 members from Excel, preview and apply, on a fresh database with the official units
+   (SQLite and PostgreSQL; bench/excel_import.py).
 """
 
 import argparse
@@ -428,6 +429,25 @@ def measure_memory(database_url: str, username: str, sessions: int = 10) -> Figu
                   "≤ 500 MB", _within(mb, 500))
 
 
+# ---- 5. importing from Excel ----------------------------------------------------------------------
+
+
+def measure_import(*, postgres: bool) -> list[Figure]:
+    """Preview and apply a 10,000-member Excel file on throwaway databases (bench/excel_import.py)."""
+    from bench import excel_import
+
+    figures = []
+    for t in excel_import.measure(postgres=postgres, say=say):
+        where = f"{t.backend}, fresh database with the official units"
+        figures += [
+            Figure(f"import 10,000 members from Excel, preview ({where})", _r(t.preview, 2), "s", None, None),
+            Figure(f"import 10,000 members from Excel, apply ({where})", _r(t.apply, 2), "s", None, None),
+            Figure(f"import 10,000 members from Excel, preview + apply ({where})", _r(t.total, 2), "s", "≤ 10 s",
+                   _within(t.total, excel_import.TARGET_SECONDS)),
+        ]
+    return figures
+
+
 # ---- the run --------------------------------------------------------------------------------------
 
 
@@ -451,7 +471,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description="Đo hiệu năng ở quy mô cả nước (issue 7).")
     parser.add_argument("--villages", type=int, default=int(os.environ.get("BENCH_VILLAGES", 100_000)))
     parser.add_argument("--activities", type=int, default=int(os.environ.get("BENCH_ACTIVITIES", 10_000_000)))
-    parser.add_argument("--skip", default="", help="comma-separated parts to skip: pages,writes,postgres,aggregations,memory")
+    parser.add_argument("--skip", default="",
+                        help="comma-separated parts to skip: pages,writes,postgres,aggregations,memory,import")
     args = parser.parse_args(argv)
     skip = set(filter(None, args.skip.split(",")))
 
@@ -500,8 +521,10 @@ def main(argv: list[str] | None = None) -> int:
         figures += pg_figures
         scale["postgresql_dataset"] = pg_scale
         db.engine.configure(url)
-    figures.append(Figure("import 10,000 members from Excel — not measured: the Excel import (issue 6) does not "
-                          "exist yet", None, "s", "≤ 10 s", None))
+    if "import" not in skip:
+        say("5. Nhập 10.000 thành viên từ Excel (cơ sở dữ liệu mới, chỉ có các đơn vị hành chính chính thức)…")
+        figures += measure_import(postgres="postgres" not in skip)
+        db.engine.configure(url)
     RESULTS.write_text(json.dumps({"scale": scale, "figures": [f.as_dict() for f in figures]}, ensure_ascii=False,
                                   indent=2) + "\n")
     print_table(scale, figures)

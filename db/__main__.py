@@ -165,8 +165,19 @@ def main(argv: list[str] | None = None) -> int:
         print(str(err), file=sys.stderr)
         return 2
     except OSError as err:
-        print(f"Không đọc/ghi được tệp: {err.strerror or err}", file=sys.stderr)
+        print(_file_error(err), file=sys.stderr)
         return 2
+
+
+def _file_error(err: OSError) -> str:
+    """A file error in Vietnamese (the system's strerror is English)."""
+    import errno
+
+    name = f" “{err.filename}”" if err.filename else ""
+    reasons = {errno.ENOENT: "Không tìm thấy tệp", errno.EACCES: "Không có quyền đọc/ghi tệp",
+               errno.EPERM: "Không có quyền đọc/ghi tệp", errno.EISDIR: "Đây là thư mục, không phải tệp",
+               errno.ENOSPC: "Ổ đĩa đã đầy, không ghi được tệp"}
+    return f"{reasons.get(err.errno, 'Không đọc/ghi được tệp')}{name}."
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ joining dates, one active Tổ trưởng per team.
 
 import io
 import re
+import unicodedata
 import zipfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -109,6 +110,7 @@ MEMBER_KEYS = ("gender", "birth_year", "birth_male", "birth_female", "phone", "r
 # The headers of the downloadable templates (report/templates.py); each maps to a key above.
 MEMBER_TEMPLATE = ["STT", "Tỉnh", "Huyện", "Xã", "Thôn", "Tên tổ", "Số quyết định", "Ngày thành lập", "Họ và tên",
                    "Giới tính", "Năm sinh", "Số điện thoại", "Vai trò", "Tổ chức", "Chức vụ"]
+TEAM_TEMPLATE = ["STT", "Tỉnh", "Huyện", "Xã", "Thôn", "Tên tổ", "Số quyết định", "Ngày thành lập"]
 VILLAGE_TEMPLATE = ["STT", "Tỉnh", "Huyện", "Xã", "Loại", "Tên thôn"]
 
 # Kinds written in front of a unit's name, folded, with their abbreviations.
@@ -147,8 +149,10 @@ ORG_KEYWORDS: list[tuple[str, tuple[str, ...]]] = [
 
 # A row is a footer (signatures, totals, notes) when one of its cells reads like this: the table ends there.
 _FOOTER = re.compile(
-    r"^(nguoi lap|can bo lap|nguoi tong hop|xac nhan|tm\b|t/m\b|kt\b|noi nhan|tong cong|tong so|cong:?$|ky ten|\(ky"
-    r"|ky, ghi ro|ghi chu\s*:)"
+    r"^(nguoi lap|can bo lap|nguoi tong hop|xac nhan|noi nhan|tong cong|tong so|cong:?$|ky ten|\(ky|ky, ghi ro"
+    r"|ghi chu\s*:"
+    # "TM. UBND XÃ", "KT. CHỦ TỊCH", "T/M BAN CHỈ ĐẠO"; not a position such as "KT viên" on a member's row
+    r"|(?:tm|t/m|kt)(?:\s*\.|\s+(?:ubnd|uy ban|chu tich|ban|dang uy|hdnd|giam doc|truong|pho|bi thu)\b))"
 )
 # "Tam Phước, ngày 15 tháng 8 năm 2022" or "Ngày … tháng … năm …": the whole cell is the date line.
 _DATE_LINE = re.compile(r"^([^,]{0,60},\s*)?ngay\W*[\d.…_ ]*\W*thang\W*[\d.…_ ]*\W*nam\W*[\d.…_ ]*$")
@@ -186,6 +190,23 @@ def _fold(text: str) -> str:
 def _norm(text: str) -> str:
     """Folded, punctuation as spaces, single spaces: the form header and unit names are compared in."""
     return _PUNCTUATION.sub(" ", fold(text)).strip()
+
+
+# A tone written on the first vowel of a final "oa", "oe", "uy" (the older "hòa") or on the second ("hoà").
+_TONE_PLACE = re.compile("([oOuU])([aAeEyY])([\u0300\u0301\u0303\u0309\u0323])(?=[^\\w]|$)")
+
+
+@lru_cache(maxsize=200_000)
+def _exact(text: str) -> str:
+    """Like _norm but keeping diacritics, the tone placed one way: "Tam Dân" ≠ "Tam Đàn", "Hoà" = "Hòa"."""
+    decomposed = unicodedata.normalize("NFD", clean(text).lower())
+    placed = unicodedata.normalize("NFC", _TONE_PLACE.sub(r"\1\3\2", decomposed))
+    return _PUNCTUATION.sub(" ", placed).strip()
+
+
+def _has_marks(text: str) -> bool:
+    """True when the text carries Vietnamese diacritics (đ included)."""
+    return fold(text) != clean(text).lower()
 
 
 # ---- reading the workbook (no database) -------------------------------------------------------------
@@ -678,6 +699,13 @@ class _Units:
         full, short = _norm(unit.name), _norm(unit.short_name)
         return key in (full, short) or rest == short or (kind is not None and _norm(f"{kind} {rest}") == full)
 
+    def written_as(self, unit_id: int, text: str, kinds: dict[str, str]) -> bool:
+        """True when `text` names the unit with its very diacritics (with or without its kind)."""
+        unit = self.rows[unit_id]
+        words = _kind_prefix(text, kinds)[3]
+        written = {_exact(text), _exact(_strip_words(text, words))}
+        return bool(written & {_exact(unit.name), _exact(unit.short_name)})
+
     def ancestor(self, unit_id: int, tier: str) -> _UnitRow | None:
         """The unit's ancestor of a tier, if loaded."""
         seen = 0
@@ -717,6 +745,7 @@ class _Planner:
         self.default_commune = self._default_commune(default_commune_id)
         self.ops = _Ops()
         self._commune_cache: dict[tuple[str, str, str], int | str] = {}
+        self.spellings: dict[tuple[int, str], set[str]] = defaultdict(set)  # (commune, folded) → "Phú Mỹ"…
 
     # -- problems
     def problem(self, row: _Row, key: str | None, message: str) -> None:
@@ -854,6 +883,9 @@ class _Planner:
             where.append(province)
             found = [c for c in found if (a := self.units.ancestor(c, "province")) is None
                      or self.units.matches(a, province, PROVINCE_KINDS)]
+        if len(found) > 1:  # "Tam Dân" and "Tam Đàn" fold alike: the diacritics as written tell them apart
+            exact = [c for c in found if self.units.written_as(c, commune, COMMUNE_KINDS)]
+            found = exact if len(exact) == 1 else found
         if len(found) == 1:
             return found[0]
         if len(found) > 1:
@@ -882,6 +914,7 @@ class _Planner:
         self.village_full: dict[tuple[int, str], list[tuple[int, str, str]]] = defaultdict(list)
         self.village_short: dict[tuple[int, str], list[tuple[int, str, str]]] = defaultdict(list)
         self.village_names: dict[int, str] = {}
+        self.village_short_names: dict[int, str] = {}
         ids = sorted(commune_ids)
         for part in _chunks(ids):
             for vid, parent, kind, name, short in self.session.execute(
@@ -891,6 +924,7 @@ class _Planner:
                 self.village_full[(parent, _norm(name))].append((vid, kind, name))
                 self.village_short[(parent, _norm(short))].append((vid, kind, name))
                 self.village_names[vid] = name
+                self.village_short_names[vid] = short
         unit_ids = ids + sorted(self.village_names)
         self.open_team: dict[int, dict] = {}
         self.closed_teams: dict[int, list[dict]] = defaultdict(list)
@@ -935,6 +969,10 @@ class _Planner:
         else:  # "Phú Mỹ": whatever its kind
             hits = by_short.get((commune_id, key)) or full.get((commune_id, key)) or []
             short, kind = text, DEFAULT_VILLAGE_KIND
+        if len(hits) > 1:  # "Thôn Đông" and "Thôn Đồng": the one written with these diacritics, if just one
+            written = {_exact(text), _exact(f"{kind} {short}")}
+            exact = [v for v in hits if {_exact(v[2]), _exact(self.village_short_names[v[0]])} & written]
+            hits = exact if len(exact) == 1 else hits
         if len(hits) > 1:
             names = ", ".join(v[2] for v in hits)
             self.problem(row, "village", f"“{text}” trùng tên nhiều thôn trong xã: {names}. Hãy ghi rõ loại (Thôn, Khối phố…).")
@@ -947,10 +985,23 @@ class _Planner:
         except UserError as err:
             self.problem(row, "village", err.message)
             return None
+        if not _has_marks(short):  # "phu my": the spelling with diacritics the file gives elsewhere, if one
+            spellings = sorted(self.spellings.get((commune_id, _norm(short)), ()))
+            if len(spellings) > 1:
+                self.problem(row, "village", f"“{text}” viết không dấu, có thể là {' hoặc '.join(spellings)} "
+                                             "trong cùng tệp; hãy ghi có dấu.")
+                return None
+            short = spellings[0] if spellings else short
         full = f"{kind} {short}"
-        folded = _norm(full)
-        self.ops.villages.setdefault((commune_id, folded), _NewVillage(commune_id, kind, short, full))
-        return ("new", commune_id, folded)
+        exact = _exact(full)
+        self.ops.villages.setdefault((commune_id, exact), _NewVillage(commune_id, kind, short, full))
+        return ("new", commune_id, exact)
+
+    def note_spelling(self, commune_id: int, village: str) -> None:
+        """Remember a village name written with diacritics, for the rows that write it without."""
+        short = _strip_words(village, _kind_prefix(village, VILLAGE_KIND_ALIASES)[3])
+        if _has_marks(short):
+            self.spellings[(commune_id, _norm(short))].add(clean(short))
 
 
 def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
@@ -1015,6 +1066,8 @@ def plan_import(
             continue
         communes[id(row)] = commune_id
         previous[sheet.title] = row
+        if row.village is not None:
+            planner.note_spelling(commune_id, row.village)
     planner.load(set(communes.values()))
     if progress:
         progress(0.45, "Đang kiểm tra từng dòng…")
@@ -1310,6 +1363,12 @@ def apply_import(
     return plan
 
 
+# A None left out of an ORM bulk INSERT splits the rows into groups by which columns they name, and a
+# member list with blank phones here and there became one statement per two rows (6,669 round trips for
+# 10,000 members on PostgreSQL); NULLs written out keep every row in one executemany batch.
+_BULK = {"render_nulls": True}
+
+
 def _write(session: Session, actor: Actor, ops: _Ops, progress: Progress | None) -> None:
     """Bulk inserts and updates with one audit row per record and one data-version bump."""
     audit: list[dict] = []
@@ -1329,7 +1388,8 @@ def _write(session: Session, actor: Actor, ops: _Ops, progress: Progress | None)
             values.append(dict(parent_id=v.commune_id, structure=commune.structure, tier="village",
                                level=commune.level + 1, kind=v.kind, name=v.name, short_name=v.short,
                                search_name=fold(v.name), code=None, lat=None, lon=None))
-        ids = list(session.scalars(insert(Unit).returning(Unit.id, sort_by_parameter_order=True), values))
+        ids = list(session.scalars(insert(Unit).returning(Unit.id, sort_by_parameter_order=True), values,
+                                   execution_options=_BULK))
         ancestors: dict[int, list[tuple[int, int]]] = defaultdict(list)
         communes = sorted({v.commune_id for v in ops.villages.values()})
         for part in _chunks(communes):
@@ -1356,7 +1416,8 @@ def _write(session: Session, actor: Actor, ops: _Ops, progress: Progress | None)
             unit_id = t.unit if isinstance(t.unit, int) else unit_ids[t.unit]
             values.append(dict(unit_id=unit_id, name=t.name, established_on=t.established_on, decision_no=t.decision_no,
                                closed_on=None, note=None))
-        ids = list(session.scalars(insert(Team).returning(Team.id, sort_by_parameter_order=True), values))
+        ids = list(session.scalars(insert(Team).returning(Team.id, sort_by_parameter_order=True), values,
+                                   execution_options=_BULK))
         for k, tid, val in zip(keys, ids, values, strict=True):
             team_ids[k] = tid
             log("create", "teams", tid, None, _audit_values(Team, val | {"id": tid}))
@@ -1381,7 +1442,8 @@ def _write(session: Session, actor: Actor, ops: _Ops, progress: Progress | None)
         ids = []
         for start in range(0, len(values), 2000):
             batch = values[start:start + 2000]
-            ids.extend(session.scalars(insert(Member).returning(Member.id, sort_by_parameter_order=True), batch))
+            ids.extend(session.scalars(insert(Member).returning(Member.id, sort_by_parameter_order=True), batch,
+                                        execution_options=_BULK))
             if progress:
                 progress(0.8 + 0.12 * min(1.0, (start + len(batch)) / len(values)),
                          f"Đang ghi thành viên ({_num(start + len(batch))}/{_num(len(values))})…")
@@ -1391,7 +1453,7 @@ def _write(session: Session, actor: Actor, ops: _Ops, progress: Progress | None)
     if progress:
         progress(0.95, "Đang ghi nhật ký thay đổi…")
     for start in range(0, len(audit), 5000):
-        session.execute(insert(AuditEntry), audit[start:start + 5000])
+        session.execute(insert(AuditEntry), audit[start:start + 5000], execution_options=_BULK)
     bump_data_version(session)
     session.flush()
 

@@ -8,7 +8,7 @@ import streamlit as st
 from db import activities, audit, queries, vocab
 from db.activities import RESULT_LABELS, ActivityInput
 from db.errors import UserError
-from ui import charts, data, fmt, panels, tables, widgets
+from ui import charts, data, downloads, fmt, panels, tables, widgets
 from ui.session import require_actor, run_action, shown_errors
 
 actor = require_actor()
@@ -38,7 +38,8 @@ def report_form(team: queries.TeamInfo) -> None:
         results = st.number_input(RESULT_LABELS[kind], min_value=0, max_value=10_000, step=1, value=0, key=f"activities_results_{token}")
         errors.slot("results")
         note = st.text_area("Ghi chú", key=f"activities_note_{token}", max_chars=2000, height=80)
-        photo = st.file_uploader("Ảnh (JPEG hoặc PNG, tối đa 5 MB)", type=["jpg", "jpeg", "png"], key=f"activities_photo_{token}")
+        photo = st.file_uploader("Ảnh (JPEG hoặc PNG, tối đa 5 MB)", type=["jpg", "jpeg", "png"], key=f"activities_photo_{token}",
+                                 max_upload_size=10)
         errors.slot("photo")
         sent = st.form_submit_button("Gửi báo cáo", type="primary", width="stretch")
     errors.slot("team")
@@ -193,7 +194,8 @@ def reporting_section() -> None:
         if silent.empty:
             st.success("Tất cả các tổ đều đã có báo cáo trong kỳ.")
         else:
-            st.dataframe(tables.silent_table(silent), hide_index=True, width="stretch")
+            downloads.table(tables.silent_table(silent), name=f"to-chua-bao-cao-{end:%Y%m%d}", key="activities_silent_export",
+                            sheet="Tổ chưa báo cáo")
 
 
 if actor.role == "volunteer":

@@ -5,7 +5,7 @@ from datetime import date
 import streamlit as st
 
 from db import queries
-from ui import charts, data, fmt, navigation, panels, tables, widgets
+from ui import charts, data, downloads, fmt, navigation, panels, tables, widgets
 from ui.session import require_actor, shown_errors
 
 actor = require_actor()
@@ -31,7 +31,8 @@ def live_coverage() -> None:
         with chart_tab:
             if unit.tier != "commune" and children["villages"].sum() > 0:
                 navigation.drillable_coverage_chart(children, key="coverage_chart")
-                st.dataframe(tables.coverage_table(children), hide_index=True, width="stretch")
+                downloads.table(tables.coverage_table(children), name=f"do-phu-{unit.id}-{as_of:%Y%m%d}",
+                                key="coverage_children_export", sheet="Độ phủ")
             elif unit.tier != "commune":
                 st.info("Các địa bàn trực thuộc chưa có thôn, khối phố nào trong hệ thống.")
         with map_tab:
@@ -48,7 +49,8 @@ def live_coverage() -> None:
         else:
             if uncovered > len(missing):
                 st.caption(f"Hiển thị {fmt.number(len(missing))} thôn đầu tiên; hãy chọn địa bàn nhỏ hơn để xem hết.")
-            st.dataframe(tables.uncovered_table(missing), hide_index=True, width="stretch")
+            downloads.table(tables.uncovered_table(missing), name=f"thon-chua-co-to-{unit.id}", key="coverage_uncovered_export",
+                            sheet="Thôn chưa có tổ")
 
 
 live_coverage()

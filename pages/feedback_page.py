@@ -4,7 +4,7 @@ import streamlit as st
 
 from db import recommendations as recs
 from db.errors import UserError
-from ui import charts, data, fmt, navigation, widgets
+from ui import charts, data, downloads, fmt, navigation, widgets
 from ui.session import require_actor, run_action, shown_errors
 
 actor = require_actor()
@@ -50,7 +50,7 @@ def list_section() -> None:
     if items.empty:
         st.info("Chưa có kiến nghị nào.")
         return
-    st.dataframe(
+    downloads.table(
         {
             "Ngày gửi": items["raised_at"].map(fmt.day),
             "Loại": items["category"].map(recs.CATEGORIES),
@@ -60,7 +60,7 @@ def list_section() -> None:
             "Trả lời": items["answer"].fillna(""),
             "Ngày giải quyết": items["resolved_at"].map(lambda d: fmt.day(d) if d is not None and d == d else ""),
         },
-        hide_index=True, width="stretch",
+        name="kien-nghi", key="feedback_list_export", sheet="Kiến nghị",
     )
     answerable = items[items["can_answer"]]
     if answerable.empty:

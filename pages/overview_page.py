@@ -6,7 +6,7 @@ import streamlit as st
 
 from db import queries, recommendations
 
-from ui import charts, data, fmt, panels, tables, widgets
+from ui import charts, data, downloads, fmt, panels, tables, widgets
 from ui.session import require_actor, shown_errors
 
 actor = require_actor()
@@ -30,7 +30,8 @@ def live_overview() -> None:
         children = data.read(queries.fetch_coverage_by_child, actor, unit_id=actor.unit_id, as_of=as_of)
         if children["villages"].sum() > 0:
             st.altair_chart(charts.build_coverage_chart(children), width="stretch", key="overview_chart")
-            st.dataframe(tables.coverage_table(children), hide_index=True, width="stretch")
+            downloads.table(tables.coverage_table(children), name=f"do-phu-{as_of:%Y%m%d}", key="overview_coverage_export",
+                            sheet="Độ phủ")
         elif not children.empty:
             st.info("Các địa bàn trực thuộc chưa có thôn, khối phố nào trong hệ thống.")
 
@@ -42,9 +43,9 @@ if actor.role in ("officer", "admin"):
         waiting = data.read(recommendations.fetch_open_to_answer, actor)
         if not waiting.empty:
             st.subheader(f"Kiến nghị đang chờ bạn trả lời ({fmt.number(len(waiting))})")
-            st.dataframe(
+            downloads.table(
                 {"Ngày gửi": waiting["raised_at"].map(fmt.day), "Địa bàn": waiting["unit"], "Nội dung": waiting["text"],
                  "Trạng thái": waiting["status"].map(recommendations.STATUSES)},
-                hide_index=True, width="stretch",
+                name="kien-nghi-cho-tra-loi", key="overview_waiting_export", sheet="Kiến nghị chờ trả lời",
             )
             st.page_link("pages/feedback_page.py", label="Trả lời kiến nghị", icon=":material/forum:")

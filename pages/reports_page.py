@@ -121,11 +121,11 @@ def targets_section() -> None:
         return
     current = data.read(targets.fetch_targets, actor, unit_id=scope)
     if not current.empty:
-        st.dataframe(
+        downloads.table(
             {"Loại chỉ tiêu": current["kind"].map(targets.KINDS),
              "Giá trị": [fmt.percent(v) if k == "village_coverage" else fmt.number(v) for k, v in zip(current["kind"], current["value"], strict=True)],
              "Hạn": current["due_on"].map(fmt.day)},
-            hide_index=True, width="stretch",
+            name="chi-tieu", key="reports_targets_export", sheet="Chỉ tiêu",
         )
     if actor.role not in ("officer", "admin"):
         return

@@ -142,7 +142,8 @@ def members_tab() -> None:
     with shown_errors():
         roster = data.read(queries.fetch_members, actor, team_id=team_id)
         st.caption(f"{fmt.number(int(roster['left_on'].isna().sum()))} thành viên đang tham gia")
-        st.dataframe(tables.members_table(roster), hide_index=True, width="stretch")
+        downloads.table(tables.members_table(roster), name=f"thanh-vien-to-{team_id}", key="teams_members_export",
+                        sheet="Thành viên")
     if not can_write:
         return
     st.markdown("**Thêm thành viên**")
@@ -270,7 +271,8 @@ def profile_tab() -> None:
             f" — quyết định số {widgets.md(team.decision_no or 'chưa ghi')}  \n**Trạng thái:** {status}"
         )
         roster = data.read(queries.fetch_members, actor, team_id=team.id)
-        st.dataframe(tables.members_table(roster), hide_index=True, width="stretch")
+        downloads.table(tables.members_table(roster), name=f"thanh-vien-to-{team.id}", key="teams_detail_members_export",
+                        sheet="Thành viên")
         start = date(today.year - 1, today.month, 1)
         months = data.read(activities.fetch_team_activity_by_month, actor, team_id=team.id, start=start, end=today)
         if not months.empty:

@@ -4,7 +4,7 @@ import streamlit as st
 
 from db import auth, vocab
 from db.errors import UserError
-from ui import data, fmt, widgets
+from ui import data, downloads, fmt, widgets
 from ui.session import require_actor, run_action, shown_errors
 
 actor = require_actor()
@@ -14,7 +14,7 @@ ROLES = list(vocab.ROLES) if actor.role == "admin" else ["volunteer", "leader"]
 
 with shown_errors():
     users = data.read(auth.fetch_users, actor)
-    st.dataframe(
+    downloads.table(
         {
             "Tên đăng nhập": users["username"],
             "Họ và tên": users["full_name"],
@@ -23,8 +23,7 @@ with shown_errors():
             "Trạng thái": users["is_active"].map({True: "Đang dùng", False: "Đã khóa"}),
             "Đăng nhập gần nhất": users["last_login_at"].map(lambda d: fmt.day(d) if d is not None and d == d else "Chưa"),
         },
-        hide_index=True,
-        width="stretch",
+        name="nguoi-dung", key="users_list_export", sheet="Người dùng",
     )
 
 create_tab, manage_tab = st.tabs(["Tạo tài khoản", "Khóa, mở khóa, đặt lại mật khẩu"])

@@ -9,7 +9,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from db import vocab
-from db.imports import MEMBER_TEMPLATE, VILLAGE_TEMPLATE
+from db.imports import MEMBER_TEMPLATE, TEAM_TEMPLATE, VILLAGE_TEMPLATE
 
 DATA_ROWS = 2000  # rows the drop-down lists and formats cover
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
@@ -28,6 +28,15 @@ MEMBER_NOTES = [
     "Vai trò: " + ", ".join(vocab.MEMBER_ROLES.values()) + " (mỗi tổ một Tổ trưởng). Tổ chức: "
     + ", ".join(vocab.ORGANISATIONS.values()) + ".",
     "Nhập lại cùng một tệp không tạo trùng: thôn, tổ, thành viên đã có sẽ được giữ nguyên hoặc cập nhật.",
+]
+TEAM_NOTES = [
+    "Mỗi dòng là một Tổ CNSCĐ (thành viên nhập bằng mẫu danh sách thành viên). Tỉnh, Huyện: không bắt buộc, chỉ cần "
+    "khi tên xã trùng với xã nơi khác.",
+    "Xã: “Tam Phước” hoặc “Xã Tam Phước”. Thôn: tên thôn, khối phố của tổ; thôn chưa có sẽ được tạo mới. "
+    "Bỏ trống cột Thôn nếu là tổ cấp xã.",
+    "Tên tổ: không bắt buộc (mặc định “Tổ CNSCĐ” + tên thôn). Ngày thành lập: bắt buộc với tổ mới, ghi dạng "
+    "dd/mm/yyyy, ví dụ 01/07/2022.",
+    "Tổ đã có trong hệ thống được cập nhật tên, số quyết định, ngày thành lập theo tệp; nhập lại cùng tệp không tạo trùng.",
 ]
 VILLAGE_NOTES = [
     "Mỗi dòng là một thôn, khối phố. Tỉnh, Huyện: không bắt buộc, chỉ cần khi tên xã trùng với xã nơi khác.",
@@ -99,6 +108,18 @@ def members_template() -> bytes:
     _format(ws, headers, "Số điện thoại", "@")  # text, so a leading 0 stays
     _format(ws, headers, "Số quyết định", "@")
     _notes(wb, MEMBER_NOTES)
+    return _bytes(wb)
+
+
+def teams_template() -> bytes:
+    """One row per team: commune (district, province when needed), village (blank for a commune team), decision."""
+    wb = Workbook()
+    headers = TEAM_TEMPLATE
+    ws = _sheet(wb, title="Danh sách tổ", heading="DANH SÁCH TỔ CÔNG NGHỆ SỐ CỘNG ĐỒNG", headers=headers,
+                widths={"STT": 6, "Xã": 20, "Thôn": 20, "Tên tổ": 28, "Số quyết định": 18, "Ngày thành lập": 15})
+    _format(ws, headers, "Ngày thành lập", "DD/MM/YYYY")
+    _format(ws, headers, "Số quyết định", "@")
+    _notes(wb, TEAM_NOTES)
     return _bytes(wb)
 
 

@@ -17,6 +17,13 @@ def chart_buttons(chart: alt.TopLevelMixin, *, name: str, key: str) -> None:
                        key=f"{key}_svg", icon=":material/draw:")
 
 
+def table(frame: pd.DataFrame | dict, *, name: str, key: str, sheet: str, **dataframe_kwargs: object) -> None:
+    """A list on screen with its "Tải Excel" button under it (every list officers see can be taken to Excel)."""
+    frame = frame if isinstance(frame, pd.DataFrame) else pd.DataFrame(frame)
+    st.dataframe(frame, hide_index=True, width="stretch", **dataframe_kwargs)
+    excel_button({sheet: frame}, name=name, key=key, label="Tải Excel")
+
+
 def excel_button(sheets: dict[str, pd.DataFrame], *, name: str, key: str, label: str = "Tải bảng Excel") -> None:
     """The tables as one .xlsx workbook (formula-safe)."""
     st.download_button(label, data=lambda: to_xlsx(sheets), file_name=f"{name}.xlsx",

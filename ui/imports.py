@@ -39,12 +39,15 @@ def _plan(key: str, actor: Actor, digest: str, book: imports.ParsedWorkbook,
 
 
 def template_buttons(key: str) -> None:
-    """The blank templates: members (with village, commune and team columns) and villages only."""
-    c1, c2 = st.columns(2)
+    """The blank templates: members (with village, commune and team columns), teams only, villages only."""
+    c1, c2, c3 = st.columns(3)
     c1.download_button("Tải mẫu danh sách thành viên tổ", data=templates.members_template,
                        file_name="mau-danh-sach-thanh-vien-to-cnscd.xlsx", mime=XLSX, key=f"{key}_template_members",
                        icon=":material/download:")
-    c2.download_button("Tải mẫu danh sách thôn, khối phố", data=templates.villages_template,
+    c2.download_button("Tải mẫu danh sách tổ", data=templates.teams_template,
+                       file_name="mau-danh-sach-to-cnscd.xlsx", mime=XLSX, key=f"{key}_template_teams",
+                       icon=":material/download:")
+    c3.download_button("Tải mẫu danh sách thôn, khối phố", data=templates.villages_template,
                        file_name="mau-danh-sach-thon.xlsx", mime=XLSX, key=f"{key}_template_villages",
                        icon=":material/download:")
 

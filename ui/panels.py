@@ -5,7 +5,7 @@ import streamlit as st
 
 from db.photos import photo_path
 from db.queries import Indicators
-from ui import charts, fmt
+from ui import charts, downloads, fmt
 
 
 def indicator_cards(ind: Indicators) -> None:
@@ -33,9 +33,9 @@ def indicator_cards(ind: Indicators) -> None:
     row2[2].metric("Tổ chưa báo cáo (30 ngày)", fmt.number(ind.silent_teams), border=True)
 
 
-def reports_table(recent: pd.DataFrame) -> None:
-    """The latest reports as a table with Vietnamese headers."""
-    st.dataframe(
+def reports_table(recent: pd.DataFrame, *, key: str = "reports_recent_export") -> None:
+    """The latest reports as a table with Vietnamese headers, exportable to Excel."""
+    downloads.table(
         {
             "Ngày": recent["activity_date"].map(fmt.day),
             "Loại": recent["type_label"],
@@ -45,8 +45,7 @@ def reports_table(recent: pd.DataFrame) -> None:
             "Người báo cáo": recent["reporter"].fillna("—"),
             "Ghi chú": recent["note"].fillna(""),
         },
-        hide_index=True,
-        width="stretch",
+        name="bao-cao-hoat-dong", key=key, sheet="Báo cáo hoạt động",
     )
 
 
@@ -77,10 +76,10 @@ def composition(comp: dict) -> None:
         st.altair_chart(charts.build_organisation_chart(comp["by_organisation"]), width="stretch")
 
 
-def history_table(history: pd.DataFrame) -> None:
-    """Audit rows: when, who, what, and the fields that changed."""
+def history_table(history: pd.DataFrame, *, key: str = "history_export") -> None:
+    """Audit rows: when, who, what, and the fields that changed; exportable to Excel."""
     table = {"Thời điểm": history["at"].map(lambda t: t.strftime("%d/%m/%Y %H:%M")), "Người thực hiện": history["who"]}
     if "entity" in history:
         table["Đối tượng"] = history["entity"]
     table |= {"Thao tác": history["action"], "Nội dung thay đổi": history["changes"]}
-    st.dataframe(table, hide_index=True, width="stretch")
+    downloads.table(table, name="lich-su-thay-doi", key=key, sheet="Lịch sử thay đổi")

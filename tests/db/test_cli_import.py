@@ -91,3 +91,20 @@ def test_a_file_that_is_not_excel_is_refused(cli, tmp_path):
     assert done.returncode == 2
     assert "không phải bảng tính Excel .xlsx" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_missing_file_or_a_folder_is_refused_in_vietnamese(cli, tmp_path):
+    done = cli(str(tmp_path / "khong-co.xlsx"))
+    assert (done.returncode, done.stderr.strip()) == (2, f"Không tìm thấy tệp “{tmp_path / 'khong-co.xlsx'}”.")
+    done = cli(str(tmp_path))
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.startswith("Đây là thư mục, không phải tệp")
+
+
+def test_a_file_over_the_size_limit_is_refused_before_it_is_read(cli, session, tmp_path):
+    path = tmp_path / "qua-lon.xlsx"
+    path.write_bytes(xlsx(*MESSY, merges=MESSY_MERGES) + b"\0" * (10 * 1024 * 1024))
+    before = _counts(session)
+    done = cli(str(path))
+    assert (done.returncode, done.stderr.strip()) == (2, "Tệp lớn hơn 10 MB; hãy chia thành nhiều tệp nhỏ hơn.")
+    assert _counts(session) == before

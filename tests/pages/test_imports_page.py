@@ -97,4 +97,20 @@ def test_the_teams_page_has_the_import_tab_and_exports_its_list(app, session):
     assert not at.exception and not at.error
     assert session.scalar(select(Member.role).where(Member.full_name == "Đỗ Văn Khánh")) == "leader"
     labels = [b.label for b in at.get("download_button")]
-    assert "Tải Excel" in labels and "Tải mẫu danh sách thành viên tổ" in labels
+    assert {"Tải Excel", "Tải mẫu danh sách thành viên tổ", "Tải mẫu danh sách tổ", "Tải mẫu danh sách thôn, khối phố"} <= set(labels)
+
+
+def test_a_file_over_the_size_limit_is_refused_in_vietnamese(app, session):
+    """The browser lets up to the server's limit through, so the app's 10 MB limit speaks Vietnamese."""
+    import tomllib
+    from pathlib import Path
+
+    config = tomllib.loads((Path(__file__).resolve().parents[2] / ".streamlit" / "config.toml").read_text())
+    assert config["server"]["maxUploadSize"] * 1024 * 1024 > 10 * 1024 * 1024
+    at, _ = _villages_page(app, session)
+    uploader = at.file_uploader(key=f"imports_file_villages_import_{at.session_state['villages_import_nonce']}")
+    assert uploader.proto.max_upload_size_mb > 10
+    at = _upload(at, "danh-sach-lon.xlsx", xlsx(*MESSY, merges=MESSY_MERGES) + b"\0" * (10 * 1024 * 1024))
+    assert not at.exception
+    assert [e.value for e in at.error] == ["Tệp lớn hơn 10 MB; hãy chia thành nhiều tệp nhỏ hơn."]
+    assert _count(session, Member) == 0
