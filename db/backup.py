@@ -10,6 +10,7 @@ from typing import IO, Any
 from sqlalchemy import Connection, Date, DateTime, LargeBinary, func, insert, select, text
 
 import db.recommendations  # noqa: F401 - its table is part of the backup
+from db.counts import rebuild_counts, rebuild_scope_rollups
 from db.models import Base
 
 FORMAT = "tocnscd-backup-1"
@@ -83,6 +84,10 @@ def restore(conn: Connection, source: IO[bytes]) -> dict[str, int]:
         for i in range(0, len(rows), 2000):
             conn.execute(insert(tables[name]), rows[i : i + 2000])
         counts[name] = len(rows)
+    if not {"scope_rollups", "leaf_counts", "scope_counts"} <= set(order):
+        # A backup from before these kept tables existed: compute them from the rows just restored.
+        rebuild_scope_rollups(conn)
+        rebuild_counts(conn)
     if conn.dialect.name == "postgresql":
         # Rows came with their ids; move each id sequence past them so new rows do not collide.
         for name, table in tables.items():

@@ -4,7 +4,8 @@ Each village or commune contributes *events*: on a given day, how many villages,
 communes, communes with a team, active teams, active members and reporting teams (a report in the 30
 days up to that day) start (+1) or stop (-1) counting. `leaf_counts` keeps each unit's own events;
 `scope_counts` keeps their sums for every district and province and for the country (scope 0). A
-figure on a date is the sum of one scope's events up to that date: at most one row per day.
+figure on a date is the sum of one scope's events up to that date (at most one row per day), or, for
+a recent date, the scope's kept total less the few events after the date.
 
 A unit's events are recomputed from its teams, members and report dates after every ORM flush that
 touches them (the listener at the end of this module), or by `refresh_units` after a bulk write, and
