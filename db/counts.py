@@ -405,19 +405,18 @@ def _after_flush(session: Session, _flush: UOWTransaction) -> None:
         elif isinstance(obj, Member):
             member_teams.update((obj.team_id, *(state.attrs.team_id.history.deleted or ())))
         elif isinstance(obj, Activity):
-            # Only a report's team and date move events: the 31 days from its old and new dates.
+            # Only a report's date and unit (its team's) move events: the 31 days from its old and new dates.
             days = [obj.activity_date, *(state.attrs.activity_date.history.deleted or ())]
             unit_ids = [obj.unit_id, *(state.attrs.unit_id.history.deleted or ())]
             if obj in session.dirty and len(days) == 1 and len(unit_ids) == 1:
                 continue
             for unit_id in unit_ids:
                 want(unit_id, (min(days), max(days) + span))
-    conn = session.connection()
     if member_teams:
-        for unit_id in conn.scalars(select(Team.unit_id).where(Team.id.in_(member_teams - {None}))):
+        for unit_id in session.connection().scalars(select(Team.unit_id).where(Team.id.in_(member_teams - {None}))):
             want(unit_id, None)
     if units:
-        refresh_units(conn, units, parents=parents)
+        refresh_units(session.connection(), units, parents=parents)
 
 
 event.listen(Session, "after_flush", _after_flush)
