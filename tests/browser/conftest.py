@@ -92,6 +92,12 @@ def browser(chromium_path: str) -> Iterator[object]:
         chromium.close()
 
 
+def settle(page, timeout: float = 30_000) -> None:  # noqa: ANN001
+    """Wait until the app's script run is over: until then the page may still show the last run's widgets,
+    and a field typed into then is replaced (emptied) when the run's new form arrives."""
+    page.locator('[data-testid=stApp][data-test-script-state="notRunning"]').wait_for(timeout=timeout)
+
+
 def shot(page, name: str) -> None:  # noqa: ANN001
     """Save a screenshot as a test artifact."""
     ARTIFACTS.mkdir(exist_ok=True)

@@ -12,7 +12,7 @@ from db.auth import actor_of
 from db.models import Member, Team, Unit, UnitPath, User
 from db.queries import fetch_indicators, fetch_uncovered_villages
 from seed.demo import DEMO_PASSWORD
-from tests.browser.conftest import shot
+from tests.browser.conftest import settle, shot
 from ui import fmt
 
 pytestmark = pytest.mark.browser
@@ -146,6 +146,7 @@ def test_officer_registers_villages_a_team_and_its_members_then_follows_coverage
         page.get_by_role("button", name="Thêm", exact=True).click()
         page.get_by_text(f"Đã thêm Thôn {name} vào {commune}.").wait_for(timeout=30_000)
         page.get_by_text(f"{commune}: {villages_before + n} thôn, khối phố").wait_for(timeout=30_000)
+        settle(page)  # the next name goes into the new, empty form, not the one this run replaces
     _, villages_after, _, _ = _commune_figures(demo_server.database_url, username, commune)
     assert villages_after == villages_before + 2
     shot(page, "officer-4-villages-added")
@@ -163,7 +164,7 @@ def test_officer_registers_villages_a_team_and_its_members_then_follows_coverage
     tab.get_by_label("Số quyết định thành lập").fill(f"{suffix}/QĐ-UBND")
     tab.get_by_role("button", name="Đăng ký tổ").click()
     page.get_by_text(re.compile("Đã đăng ký")).wait_for(timeout=30_000)
-    page.wait_for_timeout(1000)  # the page settles after the message's rerun
+    settle(page)
     assert _selected_tabs(page) == ["Đăng ký tổ mới"], "the message after a write sent the user to another tab"
 
     # …then add its members one at a time on the "Thành viên" tab, the first as Tổ trưởng. The tabs are
@@ -184,7 +185,7 @@ def test_officer_registers_villages_a_team_and_its_members_then_follows_coverage
             page.get_by_role("option", name="Tổ trưởng").click()
         tab.get_by_role("button", name="Thêm thành viên").click()
         page.get_by_text(f"Đã thêm {name} vào tổ.").wait_for(timeout=30_000)
-        page.wait_for_timeout(500)
+        settle(page)
         assert _selected_tabs(page) == [members_tab[0]], f"after adding {name} the user was sent to another tab"
     _visible_tab(page).get_by_text(f"{len(members)} thành viên đang tham gia").wait_for(timeout=30_000)
     shot(page, "officer-5-members-added")
