@@ -100,7 +100,7 @@ def _page(path: str, target: str | Callable[[], None]) -> st.Page:
 style.apply()
 # One guard for the whole run: a database that is down or restarting, or a bug, shows a Vietnamese
 # message instead of a traceback (ui/guard.py); the sign-in, the sidebar and the page all run inside it.
-with shown_errors(retry=True):
+with shown_errors(frame=True):
     actor = current_actor()
     write_pending_cookie()
     if actor is None:

@@ -36,27 +36,31 @@ def database_unavailable(err: BaseException) -> bool:
 
 
 @contextmanager
-def shown_errors(*, retry: bool = False) -> Iterator[None]:
+def shown_errors(*, frame: bool = False) -> Iterator[None]:
     """Show what the block raises as a Vietnamese message instead of a traceback.
 
     A UserError is shown and the page goes on. A database outage or an unexpected error is shown,
     logged, and the run stops there: st.stop() keeps every widget's state (a run that ended
     normally would drop the state of the widgets it never reached), so nothing typed is lost.
-    `retry` adds a "Thử lại" button (the frame's guard only: a button may not sit inside a form).
+    `frame` marks the guard around the whole run (app.py): nothing follows it, so it stops after a
+    UserError too, and it offers a "Thử lại" button (a button may not sit inside a form, where an inner
+    guard may be).
     """
     try:
         yield
     except UserError as err:
         st.error(err.message)
+        if frame:
+            st.stop()
     except FragmentHandledException:
         raise  # a fragment outside this guard has already shown its error
     except Exception as err:
         if database_unavailable(err):
-            log.warning("database unavailable: %s", err)
+            log.warning("database unavailable: %s", getattr(err, "orig", None) or err)  # the driver's words, not the SQL
             st.error(DATABASE_UNAVAILABLE, icon=":material/cloud_off:")
         else:
             log.error("unexpected error while running a page", exc_info=err)
             st.error(UNEXPECTED, icon=":material/error:")
-        if retry:
+        if frame:
             st.button("Thử lại", key="guard_retry", icon=":material/refresh:")  # any click reruns the page
         st.stop()
