@@ -10,6 +10,7 @@ from db.errors import UserError
 from ui import data, style, widgets
 from db.auth import find_by_email
 from db.engine import SessionLocal
+from ui.guard import shown_errors
 from ui.session import current_actor, pop_notice, sign_in, sign_out, try_sign_in, write_pending_cookie
 
 st.set_page_config(page_title="Tổ công nghệ số cộng đồng", page_icon=":material/hub:", layout="wide")
@@ -97,24 +98,27 @@ def _page(path: str, target: str | Callable[[], None]) -> st.Page:
 
 
 style.apply()
-actor = current_actor()
-write_pending_cookie()
-if actor is None:
-    # Every known address shows the sign-in form, so a bookmarked page opens after signing in.
-    pages = {path: _page(path, login_page) for path in PAGES}
-    st.navigation(list(pages.values()), position="hidden").run()
-else:
-    allowed = ROLE_PAGES[actor.role]
-    pages = {path: _page(path, PAGES[path][0] if path in allowed else not_found_page) for path in PAGES}
-    current = st.navigation(list(pages.values()), position="hidden")
-    with st.sidebar:
-        for path in allowed:
-            st.page_link(pages[path])
-        st.divider()
-        scope = data.read(queries.fetch_unit, actor, unit_id=actor.unit_id).name if actor.unit_id else "Cả nước"
-        st.markdown(f"**{widgets.md(actor.full_name)}**")
-        st.caption(f"{vocab.ROLES[actor.role]} · {scope}")
-        if st.button("Đăng xuất", key="app_sign_out", icon=":material/logout:"):
-            sign_out()
-            st.rerun()
-    current.run()
+# One guard for the whole run: a database that is down or restarting, or a bug, shows a Vietnamese
+# message instead of a traceback (ui/guard.py); the sign-in, the sidebar and the page all run inside it.
+with shown_errors(frame=True):
+    actor = current_actor()
+    write_pending_cookie()
+    if actor is None:
+        # Every known address shows the sign-in form, so a bookmarked page opens after signing in.
+        pages = {path: _page(path, login_page) for path in PAGES}
+        st.navigation(list(pages.values()), position="hidden").run()
+    else:
+        allowed = ROLE_PAGES[actor.role]
+        pages = {path: _page(path, PAGES[path][0] if path in allowed else not_found_page) for path in PAGES}
+        current = st.navigation(list(pages.values()), position="hidden")
+        with st.sidebar:
+            for path in allowed:
+                st.page_link(pages[path])
+            st.divider()
+            scope = data.read(queries.fetch_unit, actor, unit_id=actor.unit_id).name if actor.unit_id else "Cả nước"
+            st.markdown(f"**{widgets.md(actor.full_name)}**")
+            st.caption(f"{vocab.ROLES[actor.role]} · {scope}")
+            if st.button("Đăng xuất", key="app_sign_out", icon=":material/logout:"):
+                sign_out()
+                st.rerun()
+        current.run()

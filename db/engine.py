@@ -1,5 +1,6 @@
 """The one engine and session factory, chosen by DATABASE_URL (default: the embedded SQLite file)."""
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -41,7 +42,11 @@ def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            # A folder that cannot be made (read-only disk, a file in the way) must not stop the app from
+            # starting: the first connection then fails with "unable to open database file", which the
+            # pages answer with a Vietnamese message (ui/guard.py) and writes refuse (db/transactions.py).
+            with contextlib.suppress(OSError):
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine

@@ -2,8 +2,7 @@
 
 import time
 from datetime import datetime, timedelta
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 import streamlit as st
@@ -13,6 +12,7 @@ from db.auth import authenticate, end_session, idle_limit, resume_session, start
 from db.engine import SessionLocal
 from db.errors import UserError
 from db.transactions import run_write
+from ui.guard import shown_errors  # noqa: F401 - pages import it from here with the other session helpers
 
 ACTOR_KEY = "auth_actor"
 SEEN_KEY = "auth_last_seen"
@@ -145,12 +145,3 @@ def try_sign_in(username: str, password: str) -> Actor:
 def run_action(action: Callable[..., T], /, **kwargs: Any) -> T:
     """Run one write as one transaction (db.transactions.run_write: retries, Vietnamese errors)."""
     return run_write(action, **kwargs)
-
-
-@contextmanager
-def shown_errors() -> Iterator[None]:
-    """Show a UserError raised inside the block as a Vietnamese error box instead of a traceback."""
-    try:
-        yield
-    except UserError as err:
-        st.error(err.message)

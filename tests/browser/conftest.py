@@ -7,6 +7,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,13 +40,10 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """Seed the demo dataset into a new SQLite file, serve it, stop the server at the end."""
-    data_dir = tmp_path_factory.mktemp("server-data")
-    database_url = f"sqlite:///{data_dir / 'demo.sqlite3'}"
+@contextmanager
+def serve(database_url: str, data_dir: Path) -> Iterator[str]:
+    """Run the app with `make run`'s launcher on a free port against `database_url`; yield its address."""
     env = {**os.environ, "DATABASE_URL": database_url, "DATA_DIR": str(data_dir)}
-    subprocess.run([sys.executable, "-m", "seed", "demo"], cwd=ROOT, env=env, check=True, capture_output=True)
     port = _free_port()
     log = open(data_dir / "server.log", "w")  # noqa: SIM115 - closed after the server stops
     proc = subprocess.Popen(
@@ -64,10 +62,23 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     else:
         proc.kill()
         raise RuntimeError(f"the app did not start: {(data_dir / 'server.log').read_text()}")
-    yield Server(url=url, database_url=database_url)
-    proc.terminate()
-    proc.wait(timeout=20)
-    log.close()
+    try:
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """Seed the demo dataset into a new SQLite file, serve it, stop the server at the end."""
+    data_dir = tmp_path_factory.mktemp("server-data")
+    database_url = f"sqlite:///{data_dir / 'demo.sqlite3'}"
+    env = {**os.environ, "DATABASE_URL": database_url, "DATA_DIR": str(data_dir)}
+    subprocess.run([sys.executable, "-m", "seed", "demo"], cwd=ROOT, env=env, check=True, capture_output=True)
+    with serve(database_url, data_dir) as url:
+        yield Server(url=url, database_url=database_url)
 
 
 @pytest.fixture(scope="session")
@@ -79,6 +90,12 @@ def browser(chromium_path: str) -> Iterator[object]:
         chromium = pw.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+def settle(page, timeout: float = 30_000) -> None:  # noqa: ANN001
+    """Wait until the app's script run is over: until then the page may still show the last run's widgets,
+    and a field typed into then is replaced (emptied) when the run's new form arrives."""
+    page.locator('[data-testid=stApp][data-test-script-state="notRunning"]').wait_for(timeout=timeout)
 
 
 def shot(page, name: str) -> None:  # noqa: ANN001

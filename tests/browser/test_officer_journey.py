@@ -12,7 +12,7 @@ from db.auth import actor_of
 from db.models import Member, Team, Unit, UnitPath, User
 from db.queries import fetch_indicators, fetch_uncovered_villages
 from seed.demo import DEMO_PASSWORD
-from tests.browser.conftest import shot
+from tests.browser.conftest import settle, shot
 from ui import fmt
 
 pytestmark = pytest.mark.browser
@@ -99,6 +99,11 @@ def _visible_tab(page):  # noqa: ANN001, ANN202
     return page.locator("[role=tabpanel]:visible").first
 
 
+def _selected_tabs(page) -> list[str]:  # noqa: ANN001
+    """The labels of the tabs shown open."""
+    return page.locator("[role=tab][aria-selected=true]").all_inner_texts()
+
+
 def _open_tab(page, name: str, marker: str):  # noqa: ANN001, ANN202
     """Open a tab of st.tabs and wait for a field of it; a rerun still in flight may reset the tabs, so retry."""
     for _ in range(5):
@@ -141,6 +146,7 @@ def test_officer_registers_villages_a_team_and_its_members_then_follows_coverage
         page.get_by_role("button", name="Thêm", exact=True).click()
         page.get_by_text(f"Đã thêm Thôn {name} vào {commune}.").wait_for(timeout=30_000)
         page.get_by_text(f"{commune}: {villages_before + n} thôn, khối phố").wait_for(timeout=30_000)
+        settle(page)  # the next name goes into the new, empty form, not the one this run replaces
     _, villages_after, _, _ = _commune_figures(demo_server.database_url, username, commune)
     assert villages_after == villages_before + 2
     shot(page, "officer-4-villages-added")
@@ -158,19 +164,19 @@ def test_officer_registers_villages_a_team_and_its_members_then_follows_coverage
     tab.get_by_label("Số quyết định thành lập").fill(f"{suffix}/QĐ-UBND")
     tab.get_by_role("button", name="Đăng ký tổ").click()
     page.get_by_text(re.compile("Đã đăng ký")).wait_for(timeout=30_000)
+    settle(page)
+    assert _selected_tabs(page) == ["Đăng ký tổ mới"], "the message after a write sent the user to another tab"
 
-    # …then add its members one at a time on the "Thành viên" tab, the first as Tổ trưởng.
-    # The flash message above the tabs comes and goes with reruns, and st.tabs then opens its first tab
-    # again: every step re-opens "Thành viên" (the picked team stays, its widgets keep their state).
+    # …then add its members one at a time on the "Thành viên" tab, the first as Tổ trưởng. The tabs are
+    # keyed: after each member's message the tab stays open, with the team still picked, without a click.
     members_tab = ("Thành viên", "Tìm tổ theo tên tổ hoặc tên thôn, xã")
-    page.wait_for_timeout(1000)
     tab = _open_tab(page, *members_tab)
     tab.get_by_label(members_tab[1]).fill(new_villages[0])
     tab.get_by_label(members_tab[1]).press("Enter")
     page.wait_for_timeout(1500)
     _open_tab(page, *members_tab).get_by_text("Chọn tổ (1)").wait_for(timeout=15_000)
     for n, (name, typed_phone, _) in enumerate(members):
-        tab = _open_tab(page, *members_tab)
+        tab = _visible_tab(page)
         tab.get_by_text(f"{n} thành viên đang tham gia").wait_for(timeout=30_000)
         tab.get_by_label("Họ và tên").first.fill(name)
         tab.get_by_label("Điện thoại di động").first.fill(typed_phone)
@@ -179,7 +185,9 @@ def test_officer_registers_villages_a_team_and_its_members_then_follows_coverage
             page.get_by_role("option", name="Tổ trưởng").click()
         tab.get_by_role("button", name="Thêm thành viên").click()
         page.get_by_text(f"Đã thêm {name} vào tổ.").wait_for(timeout=30_000)
-    _open_tab(page, *members_tab).get_by_text(f"{len(members)} thành viên đang tham gia").wait_for(timeout=30_000)
+        settle(page)
+        assert _selected_tabs(page) == [members_tab[0]], f"after adding {name} the user was sent to another tab"
+    _visible_tab(page).get_by_text(f"{len(members)} thành viên đang tham gia").wait_for(timeout=30_000)
     shot(page, "officer-5-members-added")
     stored = _team_members(demo_server.database_url, village)
     assert stored == [(name, phone, "leader" if i == 0 else "member") for i, (name, _, phone) in enumerate(members)]

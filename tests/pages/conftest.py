@@ -1,6 +1,7 @@
 """AppTest helpers: run app.py in-process against the test's fresh database."""
 
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,18 @@ APP = str(Path(__file__).resolve().parents[2] / "app.py")
 def _fresh_cache() -> None:
     """Cached reads are keyed on the data version, which restarts with every fresh database."""
     st.cache_data.clear()
+
+
+@pytest.fixture(autouse=True)
+def _no_hidden_errors(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """Fail a page test when ui/guard.py turned an error into a message: `not at.exception` alone no longer sees bugs.
+
+    A test that provokes such an error on purpose calls caplog.clear() once it has checked it.
+    """
+    yield
+    hidden = [r for r in caplog.get_records("call") if r.name == "ui.guard" and r.levelno >= logging.WARNING]
+    assert not hidden, "a page failed behind the Vietnamese message:\n" + "\n".join(
+        f"{r.getMessage()}: {r.exc_info[1]!r}" if r.exc_info else r.getMessage() for r in hidden)
 
 
 @pytest.fixture

@@ -65,3 +65,23 @@ def test_typed_address_outside_the_role_answers_not_found(app, session):
     at = open_address(app(actor_of(user)).run(), "teams")
     assert [t.value for t in at.title] == ["Không tìm thấy trang"]
     assert not at.text_input  # nothing of the registry was rendered
+
+
+def test_an_unexpected_error_is_a_vietnamese_message_and_logged(app, session, monkeypatch, caplog):
+    from ui import panels
+    from ui.guard import UNEXPECTED
+
+    def broken(*_args, **_kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise RuntimeError("lỗi thử nghiệm")
+
+    tree = factories.create_tree(session)
+    user = factories.create_user(session, role="officer", unit=tree.district, username="canbo.loi")
+    session.commit()
+    monkeypatch.setattr(panels, "indicator_cards", broken)
+    at = app(actor_of(user)).run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [UNEXPECTED]
+    assert "lỗi thử nghiệm" not in texts(at) and "RuntimeError" not in texts(at)
+    logged = [r for r in caplog.records if r.name == "ui.guard"]
+    assert logged and logged[0].exc_info[0] is RuntimeError, "the details go to the server log"
+    caplog.clear()

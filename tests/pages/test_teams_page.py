@@ -140,3 +140,43 @@ def test_leader_cannot_reach_the_registry(app, session):
         pass
     else:
         raise AssertionError("a leader was given the registry page")
+
+
+def _open_tab(at) -> str:  # noqa: ANN001
+    """The label of the tab the browser shows: the one the tab container sends as its default."""
+    containers = [node for node in _walk(at._tree) if getattr(node, "type", None) == "tab_container"]  # noqa: SLF001
+    assert len(containers) == 1
+    tabs = list(containers[0].children.values())
+    return tabs[containers[0].proto.tab_container.default_tab_index].label
+
+
+def _walk(node):  # noqa: ANN001, ANN202
+    yield node
+    for child in getattr(node, "children", {}).values():
+        yield from _walk(child)
+
+
+def test_the_open_tab_stays_open_after_a_write_and_its_message(app, session):
+    tree = factories.create_tree(session)
+    team = factories.create_team(session, unit=tree.villages[0], name="Tổ thôn A")
+    actor = _officer(session, tree.district)
+    at = _teams_page(app, actor)
+    assert _open_tab(at) == "Danh sách tổ"
+    at.session_state["teams_tab"] = "Đăng ký tổ mới"  # what a click on the tab sends (on_change="rerun")
+    at = _pick_village_by_search(at.run(), tree.villages[2])
+    assert _open_tab(at) == "Đăng ký tổ mới"
+    button(at, "Đăng ký tổ").click().run()
+    assert at.success and "Đã đăng ký" in at.success[0].value  # the message above the tabs…
+    assert _open_tab(at) == "Đăng ký tổ mới"  # …does not send the user back to the first tab
+    at.run()
+    assert not at.success and _open_tab(at) == "Đăng ký tổ mới"  # nor does its going away
+
+    at.session_state["teams_tab"] = "Thành viên"
+    at.run().selectbox(key="teams_members_pick").select(team.id).run()
+    for n, name in enumerate(["Nguyễn Thị Hoa", "Trần Văn Bình"]):
+        at.text_input(key=f"teams_member_name_{n}").input(name)
+        button(at, "Thêm thành viên").click().run()
+        assert len(at.success) == 1 and f"Đã thêm {name}" in at.success[0].value
+        assert _open_tab(at) == "Thành viên"
+        assert at.selectbox(key="teams_members_pick").value == team.id, "the picked team stays"
+    assert session.scalar(select(func.count()).select_from(Member)) == 2
