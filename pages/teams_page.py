@@ -27,9 +27,7 @@ def list_tab() -> None:
     query = col2.text_input("Lọc theo tên tổ, thôn", key="teams_list_query")
     teams = data.read(queries.fetch_teams, actor, unit_id=unit.id, status=status, query=query)
     st.caption(f"{fmt.number(len(teams))} tổ")
-    table = tables.teams_table(teams)
-    st.dataframe(table, hide_index=True, width="stretch")
-    downloads.excel_button({"Tổ CNSCĐ": table}, name="to-cnscd", key="teams_list_export", label="Tải Excel")
+    downloads.table(tables.teams_table(teams), name="to-cnscd", key="teams_list_export", sheet="Tổ CNSCĐ")
     st.subheader(widgets.md(f"Thành phần thành viên — {unit.name}"))
     panels.composition(data.read(members.fetch_member_composition, actor, unit_id=unit.id))
 

@@ -20,6 +20,9 @@ def chart_buttons(chart: alt.TopLevelMixin, *, name: str, key: str) -> None:
 def table(frame: pd.DataFrame | dict, *, name: str, key: str, sheet: str, **dataframe_kwargs: object) -> None:
     """A list on screen with its "Tải Excel" button under it (every list officers see can be taken to Excel)."""
     frame = frame if isinstance(frame, pd.DataFrame) else pd.DataFrame(frame)
+    if frame.empty:  # an empty grid says "empty" in English, and an empty workbook helps no one
+        st.caption("Danh sách chưa có dòng nào.")
+        return
     st.dataframe(frame, hide_index=True, width="stretch", **dataframe_kwargs)
     excel_button({sheet: frame}, name=name, key=key, label="Tải Excel")
 
