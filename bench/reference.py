@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session
 
 from db import activities, queries
 from db.auth import SYSTEM
+from db.counts import REPORT_WINDOW_DAYS
 
-ACTIVE_WINDOW_DAYS = queries.ACTIVE_WINDOW_DAYS
 COVERAGE_KEYS = ["unit_id", "villages", "covered", "communes", "communes_with_team", "teams", "members"]
 MONTH_KEYS = ["month", "activity_type", "reports", "people_reached", "households_reached", "results"]
 INDICATOR_KEYS = ["villages", "villages_covered", "communes", "communes_with_team", "teams", "members",
@@ -193,7 +193,7 @@ def duckdb_answer(con: duckdb.DuckDBPyConnection, case: Case) -> Any:
     """The same answer as the dashboard's, computed by DuckDB from the raw rows."""
     as_of = case.as_of
     if case.name == "fetch_indicators":
-        since = as_of - timedelta(days=ACTIVE_WINDOW_DAYS - 1)
+        since = as_of - timedelta(days=REPORT_WINDOW_DAYS - 1)
         scope_units = _scope_sql(case.unit_id, "u.id")
         sql = f"""
         WITH covered AS (SELECT DISTINCT unit_id FROM teams t WHERE {_active_team_sql('t', as_of)}),
@@ -315,7 +315,7 @@ def pandas_answer(f: dict[str, pd.DataFrame], case: Case) -> Any:
         in_scope = acts["activity_date"] <= day
         if sub is not None:
             in_scope &= acts["commune_id"].isin(sub)
-        since = pd.Timestamp(as_of - timedelta(days=ACTIVE_WINDOW_DAYS - 1))
+        since = pd.Timestamp(as_of - timedelta(days=REPORT_WINDOW_DAYS - 1))
         window = acts[(acts["activity_date"] >= since) & (acts["activity_date"] <= day)]
         reporting = teams["id"].isin(window["team_id"]).sum()
         village = units["tier"] == "village"

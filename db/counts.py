@@ -209,6 +209,10 @@ def refresh_units(
     conn = session.connection() if isinstance(session, Session) else session
     ids = sorted(units)
     for chunk in _chunks(ids):
+        if conn.dialect.name == "postgresql":
+            # Two writers of one unit must not both diff against the state before the other's write (a
+            # reporting window is not additive): the second waits here, then reads what the first committed.
+            conn.execute(select(Unit.id).where(Unit.id.in_(chunk)).order_by(Unit.id).with_for_update(key_share=True))
         windows = {u: units[u] for u in chunk}
         new = _compute(conn, chunk, windows)
         old: dict[int, Events] = defaultdict(dict)

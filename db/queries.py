@@ -14,8 +14,6 @@ from db.models import Activity, ActivityRollup, DataVersion, Member, ScopeRollup
 from db.sqlfuncs import first_of_month
 from db.text import fold
 
-ACTIVE_WINDOW_DAYS = REPORT_WINDOW_DAYS
-
 
 @dataclass(frozen=True)
 class UnitInfo:
@@ -315,7 +313,7 @@ def reported_between(team: type[Team] | Team, start: date, end: date) -> ColumnE
 
 def _reporting_teams(session: Session, *, unit_id: int | None, as_of: date) -> tuple[int, int]:
     """Active teams, and those with a report in the 30 days up to the date."""
-    since = as_of - timedelta(days=ACTIVE_WINDOW_DAYS - 1)
+    since = as_of - timedelta(days=REPORT_WINDOW_DAYS - 1)
     stmt = (
         select(func.count(Team.id), _count_if(reported_between(Team, since, as_of)))
         .select_from(Team)

@@ -2,6 +2,7 @@
 read from them equal a recount of the raw rows, on every date, on SQLite and PostgreSQL."""
 
 import random
+import threading
 from datetime import date, timedelta
 
 import pytest
@@ -20,7 +21,9 @@ from db.imports import apply_import
 from db.members import end_membership, update_member
 from db.migrate import upgrade
 from db.models import Activity, LeafCount, Member, ScopeCount, Team, Unit, UnitPath
+from db.engine import SessionLocal
 from db.services import MemberInput, TeamInput, close_team, create_member, create_team, create_village, update_team
+from db.transactions import run_write
 from tests import factories
 from tests.conftest import fresh_database
 from tests.db.test_imports import MESSY, MESSY_MERGES, xlsx
@@ -265,3 +268,35 @@ def test_reporting_by_child_over_30_days_equals_the_recount(session, tree):  # n
             for child in (tree.district, tree.district2):
                 want = _recount(session, child.id, end, window=days)
                 assert (df.loc[child.id, "teams"], df.loc[child.id, "reporting"]) == (want["teams"], want["reporting"])
+
+
+def test_two_reports_of_one_team_written_at_once_are_counted_as_one_window(session, tree, engine):  # noqa: ANN001
+    """Reports on two adjacent days, the second written while the first is not committed yet: the team is one
+    reporting team on both days (PostgreSQL lets the second writer run meanwhile; SQLite has one writer)."""
+    team = factories.create_team(session, unit=tree.villages[0], established_on=date(2022, 7, 1), members=1)
+    session.commit()
+    day = date(2024, 3, 10)
+
+    def report(on: date) -> None:
+        run_write(create_activity, actor=factories.admin(), today=TODAY,
+                  data=ActivityInput(team_id=team.id, activity_date=on, activity_type="other"))
+
+    first = SessionLocal()
+    create_activity(first, actor=factories.admin(), today=TODAY,
+                    data=ActivityInput(team_id=team.id, activity_date=day, activity_type="other"))
+    first.flush()  # the first writer's rows are written, its transaction still open
+    second = threading.Thread(target=report, args=(day + timedelta(days=1),))
+    if engine.dialect.name == "postgresql":
+        second.start()
+        second.join(timeout=1.5)  # without the unit lock it would finish here, diffing against the old state
+        first.commit()
+    else:
+        first.commit()
+        second.start()
+    second.join()
+    first.close()
+    session.expire_all()
+    assert counts.differences(session) == []
+    for on in (day, day + timedelta(days=1), day + timedelta(days=30)):
+        got = _shown(queries.fetch_indicators(session, actor=factories.admin(), unit_id=tree.district.id, as_of=on))
+        assert got["reporting"] == _recount(session, tree.district.id, on)["reporting"] == 1
