@@ -71,7 +71,10 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "village_kind": ("loai", "loai dia ban", "loai thon", "loai don vi"),
     "team_name": ("ten to", "to cnscd", "ten to cnscd", "to cong nghe so cong dong", "ten to cong nghe so cong dong"),
     "decision_no": ("so quyet dinh", "so qd", "quyet dinh", "quyet dinh thanh lap", "so quyet dinh thanh lap",
-                    "so qd thanh lap", "qd thanh lap", "so quyet dinh thanh lap to"),
+                    "so qd thanh lap", "qd thanh lap", "so quyet dinh thanh lap to",
+                    # one column for both: "Số 125/QĐ-UBND ngày 01/07/2022" (split by _split_decision)
+                    "so ngay quyet dinh", "so va ngay quyet dinh", "so ngay qd", "so ngay quyet dinh thanh lap",
+                    "quyet dinh so ngay", "so ngay quyet dinh thanh lap to", "so va ngay qd"),
     "established_on": ("ngay thanh lap", "ngay quyet dinh", "ngay qd", "ngay thanh lap to", "ngay ban hanh",
                        "ngay ky quyet dinh", "ngay ban hanh quyet dinh"),
     "full_name": ("ho va ten", "ho ten", "ho va ten thanh vien", "ho ten thanh vien", "ten thanh vien",
@@ -164,6 +167,25 @@ _HEADING = re.compile(r"^(?:[ivxlc]+|[a-z]|\d+)?[.)]?\s*(?:xã|phường|thị t
 _MERGE = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
 _DMY = re.compile(r"^(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{2}|\d{4})$")
 _YMD = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T].*)?$")
+
+
+# "Số 125/QĐ-UBND ngày 01/7/2022", "125/QĐ-UBND, ngày 01.07.2022", "125/QĐ-UBND - 01/07/2022": number then date.
+_DECISION_AND_DATE = re.compile(
+    r"^(?:số\s*:?\s*)?(?P<no>.*?)[\s,;–-]*(?:ngày\s*:?\s*)?(?P<day>\d{1,2}\s*[/.-]\s*\d{1,2}\s*[/.-]\s*\d{4})\s*\.?$",
+    re.IGNORECASE,
+)
+
+
+def _split_decision(text: str) -> tuple[str | None, date | None]:
+    """A decision cell that also holds its date, as (number, date); otherwise the text as it is and no date."""
+    found = _DECISION_AND_DATE.match(text.strip())
+    if found is None:
+        return text, None
+    try:
+        day = parse_date(re.sub(r"\s+", "", found["day"]))
+    except ValueError:
+        return text, None
+    return found["no"].strip() or None, day
 
 
 def header_key(text: object) -> str | None:
@@ -805,6 +827,8 @@ class _Planner:
                     setattr(row, key, parse_date(cell(key)))
                 except ValueError as err:
                     self.problem(row, key, f"“{err}” không phải ngày hợp lệ (ghi dạng dd/mm/yyyy, ví dụ 01/07/2022).")
+            if row.decision_no and row.established_on is None:
+                row.decision_no, row.established_on = _split_decision(row.decision_no)
             yield row
 
     def _read_member_cells(self, row: _Row, cell: Callable[[str], Any]) -> None:

@@ -267,6 +267,19 @@ def test_rows_left_blank_under_a_group_continue_the_team_above(session, world):
     assert set(_members(session, _team_of(session, "Thôn Phú Mỹ").id)) == {"Một", "Hai", "Ba"}
 
 
+@pytest.mark.parametrize("written", ["Số 125/QĐ-UBND ngày 01/7/2022", "125/QĐ-UBND, ngày 01.07.2022",
+                                     "125/QĐ-UBND - 01/07/2022"])
+def test_one_column_for_the_decision_number_and_its_date(session, world, written):
+    """"Số, ngày quyết định" in one cell: the number and the founding date are read apart."""
+    _, officer = world
+    data = xlsx(["Thôn", "Xã", "Số, ngày quyết định", "Họ và tên"],
+                ["Phú Mỹ", "Tam Phước", written, "Một"])
+    plan = _import(session, officer, data)
+    assert plan.ok, plan.problems
+    team = _team_of(session, "Thôn Phú Mỹ")
+    assert (team.decision_no, team.established_on) == ("125/QĐ-UBND", date(2022, 7, 1))
+
+
 def test_group_headings_a_split_name_and_a_sheet_named_after_its_commune(session, world):
     """One sheet per commune titled with its name, the name in "Họ và đệm" | "Tên", headings between groups."""
     tree, officer = world
