@@ -44,6 +44,10 @@ class Unit(Base):
         UniqueConstraint("structure", "tier", "code", name="uq_units_structure_tier_code"),
         Index("ix_units_parent_name", "parent_id", "name"),
         Index("ix_units_tier_structure", "tier", "structure"),
+        # One village of a name per commune even when two officers add it at the same moment (the service's
+        # own check cannot see the other's uncommitted row).
+        Index("uq_units_village_name", "parent_id", "name", unique=True,
+              sqlite_where=text("tier = 'village'"), postgresql_where=text("tier = 'village'")),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

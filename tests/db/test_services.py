@@ -1,5 +1,6 @@
 """Write functions: validation with the field named, nothing staged after an error, audit rows, data version."""
 
+import threading
 from collections.abc import Callable
 from datetime import date, timedelta
 
@@ -8,9 +9,11 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from db import queries, services
+from db.engine import SessionLocal
 from db.errors import NotFound, UserError
 from db.models import AuditEntry, Member, Team, Unit, UnitPath
 from db.services import MemberInput, TeamInput
+from db.transactions import run_write
 from tests import factories
 
 TODAY = date(2026, 11, 20)
@@ -68,6 +71,32 @@ def test_create_village_refuses_a_name_taken_in_the_commune(session, world, name
     assert tree.villages[0].name == "Thôn Phú Mỹ"
     _refused(session, lambda: services.create_village(session, actor=officer, commune_id=tree.commune.id, kind="Thôn", name=name),
              field="name")
+
+
+def test_two_officers_adding_the_same_village_at_once_make_one_village(session, world, engine):  # noqa: ANN001
+    """The second add runs while the first is not committed: one village, and the second officer is told."""
+    tree, officer = world
+    first = SessionLocal()
+    services.create_village(first, actor=officer, commune_id=tree.commune.id, kind="Thôn", name="Hòa Bình")
+    first.flush()
+    outcome: list[BaseException | None] = []
+
+    def second() -> None:
+        try:
+            run_write(services.create_village, actor=officer, commune_id=tree.commune.id, kind="Thôn", name="Hòa Bình")
+            outcome.append(None)
+        except UserError as err:
+            outcome.append(err)
+
+    other = threading.Thread(target=second)
+    other.start()
+    other.join(timeout=1.0)  # PostgreSQL: it waits on the unique index; SQLite: on the single writer
+    first.commit()
+    first.close()
+    other.join()
+    villages = session.scalars(select(Unit).where(Unit.parent_id == tree.commune.id, Unit.name == "Thôn Hòa Bình")).all()
+    assert len(villages) == 1
+    assert isinstance(outcome[0], UserError) and "đã có" in outcome[0].message
 
 
 def test_the_same_village_name_is_allowed_in_another_commune(session, world):
