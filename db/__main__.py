@@ -1,6 +1,7 @@
 """Command line: python -m db upgrade | stats UNIT [--as-of DATE] [--json] | create-user … | import FILE.xlsx …"""
 
 import argparse
+import errno
 import getpass
 import json
 import os
@@ -171,8 +172,6 @@ def main(argv: list[str] | None = None) -> int:
 
 def _file_error(err: OSError) -> str:
     """A file error in Vietnamese (the system's strerror is English)."""
-    import errno
-
     name = f" “{err.filename}”" if err.filename else ""
     reasons = {errno.ENOENT: "Không tìm thấy tệp", errno.EACCES: "Không có quyền đọc/ghi tệp",
                errno.EPERM: "Không có quyền đọc/ghi tệp", errno.EISDIR: "Đây là thư mục, không phải tệp",

@@ -220,7 +220,8 @@ def refresh_units(
             LeafCount.unit_id.in_(chunk)
         )
         for unit_id, day, *vec in conn.execute(stmt):
-            if _inside({day: vec}, windows[unit_id]):
+            window = windows[unit_id]
+            if window is None or window[0] <= day <= window[1]:
                 old[unit_id][day] = list(vec)
         leaf_rows: list[dict] = []
         scope_deltas: dict[tuple[int, date], list[int]] = {}
@@ -296,17 +297,20 @@ def rebuild_counts(session: Session | Connection) -> None:
     ))
 
 
+def _scope_rollup_sums():  # type: ignore[no-untyped-def]
+    """The commune rollups summed per scope, month and type: what `scope_rollups` must hold."""
+    m = _scope_map()
+    r = ActivityRollup.__table__.c
+    return (select(m.c.scope_id, r.month, r.activity_type, *(func.sum(r[c]) for c in ROLLUP_SUMS))
+            .join(m, m.c.unit_id == r.commune_id)
+            .group_by(m.c.scope_id, r.month, r.activity_type))
+
+
 def rebuild_scope_rollups(conn: Connection) -> None:
     """Recompute the scope rollups from the commune rollups."""
     conn.execute(delete(ScopeRollup))
-    m = _scope_map()
-    r = ActivityRollup.__table__.c
-    conn.execute(insert(ScopeRollup).from_select(
-        ["scope_id", "month", "activity_type", *ROLLUP_SUMS],
-        select(m.c.scope_id, r.month, r.activity_type, *(func.sum(r[c]) for c in ROLLUP_SUMS))
-        .join(m, m.c.unit_id == r.commune_id)
-        .group_by(m.c.scope_id, r.month, r.activity_type),
-    ))
+    conn.execute(insert(ScopeRollup).from_select(["scope_id", "month", "activity_type", *ROLLUP_SUMS],
+                                                 _scope_rollup_sums()))
 
 
 def differences(session: Session | Connection) -> list[str]:
@@ -332,16 +336,7 @@ def differences(session: Session | Connection) -> list[str]:
         if any(want) or any(have):
             if (want or (0,) * len(COLUMNS)) != (have or (0,) * len(COLUMNS)):
                 out.append(f"scope {key[0]} on {key[1]}: kept {have}, recount {want}")
-    r = ActivityRollup.__table__.c
-    m = _scope_map()
-    recount = {
-        (row[0], row[1], row[2]): tuple(row[3:])
-        for row in conn.execute(
-            select(m.c.scope_id, r.month, r.activity_type, *(func.sum(r[c]) for c in ROLLUP_SUMS))
-            .join(m, m.c.unit_id == r.commune_id)
-            .group_by(m.c.scope_id, r.month, r.activity_type)
-        )
-    }
+    recount = {(row[0], row[1], row[2]): tuple(row[3:]) for row in conn.execute(_scope_rollup_sums())}
     s = ScopeRollup.__table__.c
     kept = {(row[0], row[1], row[2]): tuple(row[3:]) for row in conn.execute(select(s.scope_id, s.month, s.activity_type,
                                                                                      *(s[c] for c in ROLLUP_SUMS)))}

@@ -236,7 +236,11 @@ def _coverage_frame(session: Session, *, as_of: date, parent_id: int | None, uni
     kw = {"as_of": as_of, "parent_id": parent_id, "unit_id": unit_id}
     df = pd.DataFrame(session.execute(coverage_stmt(**kw)).all(), columns=COVERAGE_COLUMNS)
     tc = pd.DataFrame(session.execute(team_counts_stmt(**kw)).all(), columns=["unit_id", "teams", "members"])
-    df = df.merge(tc, on="unit_id", how="left")
+    return _with_coverage(df.merge(tc, on="unit_id", how="left"))
+
+
+def _with_coverage(df: pd.DataFrame) -> pd.DataFrame:
+    """Counts as integers (0 where a unit has none) and the village coverage ratio."""
     for col in COUNT_COLUMNS:
         df[col] = df[col].fillna(0).astype("int64")
     df["coverage"] = (df["covered"] / df["villages"].where(df["villages"] > 0)).astype("float64")
@@ -246,16 +250,12 @@ def _coverage_frame(session: Session, *, as_of: date, parent_id: int | None, uni
 def _kept_coverage_frame(session: Session, children: list[tuple[int, str, str]], as_of: date) -> pd.DataFrame:
     """The same frame from the kept counts of districts and provinces: one range read per child."""
     totals = scope_totals(session, [c[0] for c in children], as_of)
-    df = pd.DataFrame(
+    return _with_coverage(pd.DataFrame(
         [(uid, name, tier, *(totals[uid][k] for k in ("villages", "villages_covered", "communes",
                                                         "communes_with_team", "teams", "members")))
          for uid, name, tier in children],
         columns=[*COVERAGE_COLUMNS, "teams", "members"],
-    )
-    for col in COUNT_COLUMNS:
-        df[col] = df[col].astype("int64")
-    df["coverage"] = (df["covered"] / df["villages"].where(df["villages"] > 0)).astype("float64")
-    return df
+    ))
 
 
 def fetch_coverage_by_child(
@@ -274,22 +274,21 @@ def fetch_coverage_by_child(
     return _coverage_frame(session, as_of=as_of, parent_id=unit_id, unit_id=None)
 
 
-def _activity_totals(session: Session, *, unit_id: int | None, as_of: date) -> tuple[int, int]:
+def _activity_totals(session: Session, *, unit_id: int | None, as_of: date, kept: bool) -> tuple[int, int]:
     """Reports and people reached up to a date: whole months from the rollups, the date's month corrected
     by its raw reports on the shorter side of the date (after today there are none)."""
     month = first_of_month(as_of)
     next_month = (month + timedelta(days=32)).replace(day=1)
     whole = as_of.day > 15  # take the date's whole month and subtract the reports after the date
-    if is_kept_scope(session, unit_id):
-        s = ScopeRollup
-        rollup = select(func.coalesce(func.sum(s.reports), 0), func.coalesce(func.sum(s.people_reached), 0)).where(
-            s.scope_id == (COUNTRY if unit_id is None else unit_id), s.month <= month if whole else s.month < month
-        )
+    r = ScopeRollup if kept else ActivityRollup
+    rollup = select(func.coalesce(func.sum(r.reports), 0), func.coalesce(func.sum(r.people_reached), 0)).where(
+        r.month <= month if whole else r.month < month
+    )
+    if kept:  # the country's, a province's or a district's own rows
+        rollup = rollup.where(ScopeRollup.scope_id == (COUNTRY if unit_id is None else unit_id))
     else:
-        r = ActivityRollup
-        rollup = select(func.coalesce(func.sum(r.reports), 0), func.coalesce(func.sum(r.people_reached), 0)).where(
-            r.month <= month if whole else r.month < month
-        ).join(UnitPath, and_(UnitPath.descendant_id == r.commune_id, UnitPath.ancestor_id == unit_id))
+        rollup = rollup.join(UnitPath, and_(UnitPath.descendant_id == ActivityRollup.commune_id,
+                                            UnitPath.ancestor_id == unit_id))
     a = Activity
     raw = select(func.count(a.id), func.coalesce(func.sum(a.people_reached), 0)).where(
         and_(a.activity_date > as_of, a.activity_date < next_month) if whole else a.activity_date.between(month, as_of)
@@ -336,13 +335,14 @@ def fetch_indicators(session: Session, *, actor: Actor, unit_id: int | None, as_
         unit_id = actor.unit_id
     if unit_id is not None:
         ensure_can_read_unit(session, actor, unit_id)
-    if is_kept_scope(session, unit_id):
+    kept_scope = is_kept_scope(session, unit_id)
+    if kept_scope:
         # The country, a province or a district: its counts are kept per day, one range read.
         scope = COUNTRY if unit_id is None else unit_id
-        kept = scope_totals(session, [scope], as_of)[scope]
+        totals = scope_totals(session, [scope], as_of)[scope]
         name = NATIONAL_NAME if unit_id is None else session.scalar(select(Unit.name).where(Unit.id == unit_id))
-        sums = {**kept, "covered": kept["villages_covered"]}
-        active, reporting = kept["teams"], kept["reporting"]
+        sums = {**totals, "covered": totals["villages_covered"]}
+        active, reporting = totals["teams"], totals["reporting"]
     else:
         df = _coverage_frame(session, as_of=as_of, parent_id=None, unit_id=unit_id)
         if df.empty:
@@ -350,7 +350,7 @@ def fetch_indicators(session: Session, *, actor: Actor, unit_id: int | None, as_
         name = str(df["name"].iloc[0])
         sums = {col: int(df[col].sum()) for col in COUNT_COLUMNS}
         active, reporting = _reporting_teams(session, unit_id=unit_id, as_of=as_of)
-    activities, people = _activity_totals(session, unit_id=unit_id, as_of=as_of)
+    activities, people = _activity_totals(session, unit_id=unit_id, as_of=as_of, kept=kept_scope)
     return Indicators(
         unit=str(name),
         unit_id=unit_id,

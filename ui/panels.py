@@ -50,7 +50,7 @@ def reports_table(recent: pd.DataFrame, *, key: str = "reports_recent_export") -
 
 
 def photo_grid(recent: pd.DataFrame, *, limit: int = 6) -> None:
-    """Thumbnails of the reports' photos; a photo whose file is gone shows a placeholder."""
+    """Thumbnails of the reports' photos; a photo whose file is gone shows a grey stand-in image."""
     with_photos = recent[recent["photo"].notna()].head(limit)
     if with_photos.empty:
         return

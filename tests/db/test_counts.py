@@ -49,6 +49,7 @@ def _recount(session, unit_id: int | None, as_of: date, window: int = 30) -> dic
     teams = [t for t in session.scalars(select(Team)) if inside(t.unit_id) and active(t)]
     team_ids = {t.id for t in teams}
     since = as_of - timedelta(days=window - 1)
+    reports = [a for a in session.scalars(select(Activity)) if inside(a.commune_id) and a.activity_date <= as_of]
     reported = {a.team_id for a in session.scalars(select(Activity)) if since <= a.activity_date <= as_of}
     members = [m for m in session.scalars(select(Member))
                if m.team_id in team_ids and m.joined_on <= as_of and (m.left_on is None or m.left_on > as_of)]
@@ -59,13 +60,14 @@ def _recount(session, unit_id: int | None, as_of: date, window: int = 30) -> dic
         "villages": len(villages), "villages_covered": sum(u.id in covered_units for u in villages),
         "communes": len(communes), "communes_with_team": sum(u.id in covered_units for u in communes),
         "teams": len(teams), "members": len(members), "reporting": len(team_ids & reported),
+        "activities": len(reports), "people_reached": sum(a.people_reached for a in reports),
     }
 
 
 def _shown(ind: queries.Indicators) -> dict[str, int]:
     return {"villages": ind.villages, "villages_covered": ind.villages_covered, "communes": ind.communes,
             "communes_with_team": ind.communes_with_team, "teams": ind.teams, "members": ind.members,
-            "reporting": ind.teams - ind.silent_teams}
+            "reporting": ind.teams - ind.silent_teams, "activities": ind.activities, "people_reached": ind.people_reached}
 
 
 def _dates(rng: random.Random) -> list[date]:
