@@ -4,20 +4,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import pandas as pd
-from sqlalchemy import and_, case, delete, func, insert, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session, aliased
 
 from db import vocab
 from db.access import Actor, ensure_can_read_team, ensure_can_read_unit
-from db.counts import (
-    COUNTRY,
-    REPORT_WINDOW_DAYS,
-    SCOPE_TIERS,
-    add_activity_sums,
-    is_kept_scope,
-    rebuild_scope_rollups,
-    scope_totals,
-)
+from db.counts import COUNTRY, REPORT_WINDOW_DAYS, SCOPE_TIERS, is_kept_scope, scope_totals
 from db.errors import NotFound, PermissionDenied, UserError
 from db.models import Activity, ActivityRollup, ScopeRollup, Team, Unit, UnitPath, User
 from db.photos import store_photo
@@ -119,22 +111,6 @@ def _commune_of(session: Session, unit_id: int) -> int:
     return unit.id if unit.tier == "commune" or unit.parent_id is None else unit.parent_id
 
 
-def _apply_rollup(session: Session, activity: Activity, sign: int) -> None:
-    """Add (sign=1) or remove (sign=-1) one report's sums in its commune's rollup row and its scopes' rows."""
-    add_activity_sums(
-        session.connection(),
-        activity.commune_id,
-        first_of_month(activity.activity_date),
-        activity.activity_type,
-        {
-            "reports": sign,
-            "people_reached": sign * activity.people_reached,
-            "households_reached": sign * activity.households_reached,
-            "results": sign * activity.results,
-        },
-    )
-
-
 def create_activity(session: Session, *, actor: Actor, data: ActivityInput, today: date | None = None) -> Activity:
     """Record one report; the same form token sent twice returns the first report, unchanged."""
     today = today or date.today()
@@ -156,7 +132,6 @@ def create_activity(session: Session, *, actor: Actor, data: ActivityInput, toda
     )
     session.add(activity)
     session.flush()
-    _apply_rollup(session, activity, +1)
     record(session, actor, "create", activity, None)
     return activity
 
@@ -182,7 +157,7 @@ def _get_activity(session: Session, activity_id: int) -> Activity:
 def update_activity(
     session: Session, *, actor: Actor, activity_id: int, data: ActivityInput, today: date | None = None
 ) -> Activity:
-    """Correct a report (not its team); the rollups move with it."""
+    """Correct a report (not its team); the kept sums follow at commit (db/counts.py)."""
     today = today or date.today()
     activity = _get_activity(session, activity_id)
     _ensure_can_change(session, actor, activity, today)
@@ -190,11 +165,9 @@ def update_activity(
     assert team is not None
     values = _validated(session, team, data, today)
     before = _snapshot(activity)
-    _apply_rollup(session, activity, -1)
     for key, value in values.items():
         setattr(activity, key, value)
     session.flush()
-    _apply_rollup(session, activity, +1)
     record(session, actor, "update", activity, before)
     return activity
 
@@ -205,30 +178,8 @@ def delete_activity(session: Session, *, actor: Actor, activity_id: int, today: 
     activity = _get_activity(session, activity_id)
     _ensure_can_change(session, actor, activity, today)
     before = _snapshot(activity)
-    _apply_rollup(session, activity, -1)
     record(session, actor, "delete", activity, before)
     session.delete(activity)
-
-
-def rebuild_rollups(session: Session) -> None:
-    """Recompute every rollup row, the scopes' too, from the raw reports (bulk loads, repairs, and checks)."""
-    month = month_start(Activity.activity_date)
-    session.execute(delete(ActivityRollup))
-    session.execute(
-        insert(ActivityRollup).from_select(
-            ["commune_id", "month", "activity_type", "reports", "people_reached", "households_reached", "results"],
-            select(
-                Activity.commune_id,
-                month,
-                Activity.activity_type,
-                func.count(),
-                func.sum(Activity.people_reached),
-                func.sum(Activity.households_reached),
-                func.sum(Activity.results),
-            ).group_by(Activity.commune_id, month, Activity.activity_type),
-        )
-    )
-    rebuild_scope_rollups(session.connection())
 
 
 # ---- reads --------------------------------------------------------------------------------------
@@ -370,7 +321,7 @@ def fetch_reporting_by_child(
     children = session.execute(select(grp.id, grp.name, grp.tier).where(cond).order_by(grp.name)).all()
     if (end - start).days == REPORT_WINDOW_DAYS - 1 and children and all(c.tier in SCOPE_TIERS for c in children):
         # The 30 days up to a date are what the kept "reporting" count means: one range read per child.
-        totals = scope_totals(session, [c.id for c in children], end)
+        totals = scope_totals(session, [c.id for c in children], end, today=date.today())
         rows = [(c.id, c.name, totals[c.id]["teams"], totals[c.id]["reporting"]) for c in children]
         return _reporting_frame(rows)
     # One seek per team in the (team, date) index, instead of every report of the period in the country.

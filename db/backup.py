@@ -10,7 +10,7 @@ from typing import IO, Any
 from sqlalchemy import Connection, Date, DateTime, LargeBinary, func, insert, select, text
 
 import db.recommendations  # noqa: F401 - its table is part of the backup
-from db.counts import rebuild_counts, rebuild_scope_rollups
+from db.counts import rebuild
 from db.models import Base
 
 FORMAT = "tocnscd-backup-1"
@@ -86,8 +86,7 @@ def restore(conn: Connection, source: IO[bytes]) -> dict[str, int]:
         counts[name] = len(rows)
     if not {"scope_rollups", "leaf_counts", "scope_counts"} <= set(order):
         # A backup from before these kept tables existed: compute them from the rows just restored.
-        rebuild_scope_rollups(conn)
-        rebuild_counts(conn)
+        rebuild(conn)
     if conn.dialect.name == "postgresql":
         # Rows came with their ids; move each id sequence past them so new rows do not collide.
         for name, table in tables.items():

@@ -1,30 +1,33 @@
-"""Counts kept per unit and day in the write transaction, so country, province and district figures read a few rows.
+"""The kept aggregates: counts per unit and day, report sums per commune and month, and their scope totals.
 
 Each village or commune contributes *events*: on a given day, how many villages, covered villages,
 communes, communes with a team, active teams, active members and reporting teams (a report in the 30
 days up to that day) start (+1) or stop (-1) counting. `leaf_counts` keeps each unit's own events;
 `scope_counts` keeps their sums for every district and province and for the country (scope 0). A
 figure on a date is the sum of one scope's events up to that date (at most one row per day), or, for
-a recent date, the scope's kept total less the few events after the date.
+a recent date, the scope's kept total less the few events after the date. `activity_rollups` sums the
+reports per commune, month and type; `scope_rollups` sums those again per scope.
 
-A unit's events are recomputed from its teams, members and report dates after every ORM flush that
-touches them (the listener at the end of this module), or by `refresh_units` after a bulk write, and
-only the difference to the stored events is added to the unit and its scopes, in the same transaction.
-A report changes the reporting events of the 31 days from its date only, so a report write recomputes
-just that window. Moving a unit to another parent is not supported (no write path does it).
+One mechanism keeps all four current (see "keeping the tables current"): writes mark what they touched,
+and at commit each touched unit and commune-month is recounted once from the raw rows and only the
+difference is added, in the same transaction. `differences` compares every kept row with a full
+recount and `rebuild` recomputes them (`python -m db counts check | rebuild [UNIT]`). Moving a unit to
+another parent is not supported (no write path does it).
 """
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from sqlalchemy import Connection, Date, Integer, and_, case, delete, event, func, insert, inspect, literal, select, union_all
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session, UOWTransaction
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, UOWTransaction
 
+from db import vocab
 from db.models import Activity, ActivityRollup, LeafCount, Member, ScopeCount, ScopeRollup, Team, Unit, UnitPath
+from db.sqlfuncs import first_of_month, month_start
 
 COUNTRY = 0  # the scope id of the whole country (no unit has id 0)
 SCOPE_TIERS = ("province", "district")  # units whose subtree totals are kept; below them reads are small
@@ -164,6 +167,182 @@ def _inside(events: Events, window: Window) -> Events:
 
 
 # ---- keeping the tables current ------------------------------------------------------------------
+#
+# One mechanism keeps every kept table (leaf and scope counts, commune and scope rollups): a write marks
+# what it touched (units with a window of days, commune-months of reports) on its session, and when the
+# transaction commits (or a kept read needs them first) each touched unit and commune-month is recounted
+# once from the raw rows and only the difference is added to the kept rows. ORM writes are marked by the
+# flush listener below; a bulk statement on a counted table must say how it is kept (`KEPT_BY_CALLER`
+# after calling `touch_*`, or `REBUILT` before `rebuild`), or the guard refuses it.
+
+COUNTED_TABLES = frozenset({"units", "unit_paths", "teams", "members", "activities"})
+OPTION = "kept_aggregates"
+KEPT_BY_CALLER = {OPTION: "caller"}  # the caller names what it touched (touch_units / touch_months)
+REBUILT = {OPTION: "rebuilt"}  # the caller rebuilds the kept tables afterwards (bulk loads)
+_PENDING = "kept_aggregates_pending"
+
+
+class UnkeptWrite(RuntimeError):
+    """A bulk statement on a counted table that says nothing of the kept aggregates (a programming error)."""
+
+
+@dataclass
+class Pending:
+    """What the open transaction touched: units (with the days to recount) and commune-months of reports."""
+
+    units: dict[int, Window] = field(default_factory=dict)
+    parents: dict[int, int | None] = field(default_factory=dict)  # deleted units: where their scopes were
+    months: dict[int, set[date] | None] = field(default_factory=dict)  # commune -> months (None: every month)
+
+    def add_unit(self, unit_id: int, window: Window) -> None:
+        """Mark a unit, widening its window to cover both."""
+        if unit_id not in self.units:
+            self.units[unit_id] = window
+            return
+        old = self.units[unit_id]
+        self.units[unit_id] = None if old is None or window is None else (min(old[0], window[0]), max(old[1], window[1]))
+
+    def add_month(self, commune_id: int, month: date | None) -> None:
+        """Mark a commune's month (None: all its months)."""
+        if month is None or self.months.get(commune_id, set()) is None:
+            self.months[commune_id] = None
+        else:
+            self.months.setdefault(commune_id, set()).add(month)  # type: ignore[union-attr]
+
+
+def pending(session: Session) -> Pending:
+    """The session's marks for its open transaction."""
+    marks = session.info.get(_PENDING)
+    if marks is None:
+        marks = session.info[_PENDING] = Pending()
+    return marks
+
+
+def touch_units(session: Session, units: Mapping[int, Window], *, parents: Mapping[int, int | None] | None = None) -> None:
+    """Mark villages or communes whose teams, members or reports a bulk statement wrote (window None: every day)."""
+    marks = pending(session)
+    for unit_id, window in units.items():
+        marks.add_unit(unit_id, window)
+    marks.parents.update(parents or {})
+
+
+def touch_months(session: Session, keys: Iterable[tuple[int, date | None]]) -> None:
+    """Mark (commune, month) rollups a bulk statement changed (month None: all of the commune's months)."""
+    marks = pending(session)
+    for commune_id, month in keys:
+        marks.add_month(commune_id, month)
+
+
+def settle(session: Session) -> None:
+    """Flush, then recount what the transaction touched and add the differences to the kept tables."""
+    session.flush()
+    marks = session.info.pop(_PENDING, None)
+    if marks is None or not (marks.units or marks.months):
+        return
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        # Two writers of one unit must not both diff against the state before the other's write (a
+        # reporting window is not additive): the second waits here, then reads what the first committed.
+        # One statement in id order, so two writers never lock the same units in opposite orders.
+        for chunk in _chunks(sorted(marks.units.keys() | marks.months.keys())):
+            conn.execute(select(Unit.id).where(Unit.id.in_(chunk)).order_by(Unit.id).with_for_update(key_share=True))
+    _refresh_units(conn, marks.units, parents=marks.parents)
+    _refresh_months(conn, marks.months)
+
+
+def _diff_rows(new: Mapping[tuple, Sequence[int]], old: Mapping[tuple, Sequence[int]], width: int) -> dict[tuple, list[int]]:
+    """new − old per key, without the keys where nothing changed."""
+    out: dict[tuple, list[int]] = {}
+    for key in new.keys() | old.keys():
+        a, b = new.get(key), old.get(key)
+        delta = [(a[i] if a else 0) - (b[i] if b else 0) for i in range(width)]
+        if any(delta):
+            out[key] = delta
+    return out
+
+
+def _refresh_units(conn: Connection, units: Mapping[int, Window], *, parents: Mapping[int, int | None] | None = None) -> None:
+    """Recompute the events of these units (each inside its window) and add the differences to the count tables."""
+    for chunk in _chunks(sorted(units)):
+        windows = {u: units[u] for u in chunk}
+        new = {(u, day): vec for u, events in _compute(conn, chunk, windows).items() for day, vec in events.items()}
+        old: dict[tuple, list[int]] = {}
+        stmt = select(LeafCount.unit_id, LeafCount.day, *(LeafCount.__table__.c[c] for c in COLUMNS)).where(
+            LeafCount.unit_id.in_(chunk)
+        )
+        for unit_id, day, *vec in conn.execute(stmt):
+            window = windows[unit_id]
+            if window is None or window[0] <= day <= window[1]:
+                old[(unit_id, day)] = list(vec)
+        deltas = _diff_rows(new, old, len(COLUMNS))
+        scopes = scopes_of(conn, {u for u, _ in deltas}, parents)
+        scope_deltas: dict[tuple[int, date], list[int]] = {}
+        for (unit_id, day), delta in deltas.items():
+            for scope in scopes[unit_id]:
+                for key in ((scope, day), (scope, TOTAL_DAY)):
+                    acc = scope_deltas.setdefault(key, [0] * len(COLUMNS))
+                    for i, d in enumerate(delta):
+                        acc[i] += d
+        _upsert_add(conn, LeafCount.__table__, ("unit_id", "day"), COLUMNS, [
+            {"unit_id": u, "day": d, **dict(zip(COLUMNS, vec, strict=True))} for (u, d), vec in deltas.items()
+        ])
+        _upsert_add(conn, ScopeCount.__table__, ("scope_id", "day"), COLUMNS, [
+            {"scope_id": s, "day": d, **dict(zip(COLUMNS, vec, strict=True))}
+            for (s, d), vec in scope_deltas.items() if any(vec)
+        ])
+
+
+def _month_sums(conn: Connection, communes: list[int], months: Mapping[int, set[date] | None]) -> dict[tuple, list[int]]:
+    """The raw reports of these communes summed per (commune, month, type), limited to the marked months."""
+    month = month_start(Activity.activity_date)
+    stmt = (select(Activity.commune_id, month, Activity.activity_type, func.count(), func.sum(Activity.people_reached),
+                   func.sum(Activity.households_reached), func.sum(Activity.results))
+            .where(Activity.commune_id.in_(communes))
+            .group_by(Activity.commune_id, month, Activity.activity_type))
+    wanted = [m for c in communes for m in (months[c] or ())]
+    if all(months[c] is not None for c in communes) and wanted:
+        # Read only the marked months' reports (the commune-date index), then keep the marked pairs.
+        stmt = stmt.where(Activity.activity_date.between(min(wanted), _month_end(max(wanted))))
+    out: dict[tuple, list[int]] = {}
+    for commune_id, m, activity_type, *sums in conn.execute(stmt):
+        marked = months[commune_id]
+        if marked is None or m in marked:
+            out[(commune_id, m, activity_type)] = [int(v or 0) for v in sums]
+    return out
+
+
+def _month_end(month: date) -> date:
+    return (month.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+
+
+def _refresh_months(conn: Connection, months: Mapping[int, set[date] | None]) -> None:
+    """Recount the marked commune-months from the raw reports and add the differences to both rollup tables."""
+    for chunk in _chunks(sorted(months)):
+        new = _month_sums(conn, chunk, months)
+        r = ActivityRollup.__table__.c
+        old: dict[tuple, list[int]] = {}
+        for commune_id, m, activity_type, *sums in conn.execute(
+            select(r.commune_id, r.month, r.activity_type, *(r[c] for c in ROLLUP_SUMS)).where(r.commune_id.in_(chunk))
+        ):
+            marked = months[commune_id]
+            if marked is None or m in marked:
+                old[(commune_id, m, activity_type)] = list(sums)
+        deltas = _diff_rows(new, old, len(ROLLUP_SUMS))
+        scopes = scopes_of(conn, {c for c, _, _ in deltas})
+        scope_deltas: dict[tuple[int, date, str], list[int]] = {}
+        for (commune_id, m, activity_type), delta in deltas.items():
+            for scope in scopes[commune_id]:
+                acc = scope_deltas.setdefault((scope, m, activity_type), [0] * len(ROLLUP_SUMS))
+                for i, d in enumerate(delta):
+                    acc[i] += d
+        _upsert_add(conn, ActivityRollup.__table__, ("commune_id", "month", "activity_type"), ROLLUP_SUMS, [
+            {"commune_id": c, "month": m, "activity_type": t, **dict(zip(ROLLUP_SUMS, vec, strict=True))}
+            for (c, m, t), vec in deltas.items()
+        ])
+        _upsert_add(conn, ScopeRollup.__table__, ("scope_id", "month", "activity_type"), ROLLUP_SUMS, [
+            {"scope_id": s, "month": m, "activity_type": t, **dict(zip(ROLLUP_SUMS, vec, strict=True))}
+            for (s, m, t), vec in scope_deltas.items() if any(vec)
+        ])
 
 
 def scopes_of(conn: Connection, unit_ids: Iterable[int], parents: Mapping[int, int | None] | None = None) -> dict[int, list[int]]:
@@ -202,61 +381,15 @@ def _upsert_add(conn: Connection, table, keys: tuple[str, ...], sums: tuple[str,
     conn.execute(stmt, sorted(rows, key=lambda r: tuple(r[k] for k in keys)))
 
 
-def refresh_units(
-    session: Session | Connection, units: Mapping[int, Window], *, parents: Mapping[int, int | None] | None = None
-) -> None:
-    """Recompute the events of these units (each inside its window) and add the differences to the tables."""
-    conn = session.connection() if isinstance(session, Session) else session
-    ids = sorted(units)
-    for chunk in _chunks(ids):
-        if conn.dialect.name == "postgresql":
-            # Two writers of one unit must not both diff against the state before the other's write (a
-            # reporting window is not additive): the second waits here, then reads what the first committed.
-            conn.execute(select(Unit.id).where(Unit.id.in_(chunk)).order_by(Unit.id).with_for_update(key_share=True))
-        windows = {u: units[u] for u in chunk}
-        new = _compute(conn, chunk, windows)
-        old: dict[int, Events] = defaultdict(dict)
-        stmt = select(LeafCount.unit_id, LeafCount.day, *(LeafCount.__table__.c[c] for c in COLUMNS)).where(
-            LeafCount.unit_id.in_(chunk)
-        )
-        for unit_id, day, *vec in conn.execute(stmt):
-            window = windows[unit_id]
-            if window is None or window[0] <= day <= window[1]:
-                old[unit_id][day] = list(vec)
-        leaf_rows: list[dict] = []
-        scope_deltas: dict[tuple[int, date], list[int]] = {}
-        scopes = scopes_of(conn, chunk, parents)
-        for unit_id in chunk:
-            for day in new[unit_id].keys() | old[unit_id].keys():
-                a, b = new[unit_id].get(day), old[unit_id].get(day)
-                delta = [(a[i] if a else 0) - (b[i] if b else 0) for i in range(len(COLUMNS))]
-                if not any(delta):
-                    continue
-                leaf_rows.append({"unit_id": unit_id, "day": day, **dict(zip(COLUMNS, delta, strict=True))})
-                for scope in scopes[unit_id]:
-                    for key in ((scope, day), (scope, TOTAL_DAY)):
-                        acc = scope_deltas.setdefault(key, [0] * len(COLUMNS))
-                        for i, d in enumerate(delta):
-                            acc[i] += d
-        _upsert_add(conn, LeafCount.__table__, ("unit_id", "day"), COLUMNS, leaf_rows)
-        _upsert_add(conn, ScopeCount.__table__, ("scope_id", "day"), COLUMNS, [
-            {"scope_id": s, "day": d, **dict(zip(COLUMNS, vec, strict=True))}
-            for (s, d), vec in scope_deltas.items() if any(vec)
-        ])
+# ---- rebuilding and checking ----------------------------------------------------------------------
 
 
-def add_activity_sums(conn: Connection, commune_id: int, month: date, activity_type: str, sums: Mapping[str, int]) -> None:
-    """Add one report's sums (or take them away) in its commune's rollup row and in every scope above it."""
-    _upsert_add(conn, ActivityRollup.__table__, ("commune_id", "month", "activity_type"), ROLLUP_SUMS,
-                [{"commune_id": commune_id, "month": month, "activity_type": activity_type, **sums}])
-    _upsert_add(conn, ScopeRollup.__table__, ("scope_id", "month", "activity_type"), ROLLUP_SUMS, [
-        {"scope_id": scope, "month": month, "activity_type": activity_type, **sums}
-        for scope in scopes_of(conn, [commune_id])[commune_id]
-    ])
-
-
-def _leaf_ids(conn: Connection) -> list[int]:
-    return list(conn.scalars(select(Unit.id).where(Unit.tier.in_(("village", "commune"))).order_by(Unit.id)))
+def _leaf_ids(conn: Connection, root_id: int | None = None) -> list[int]:
+    """The villages and communes (of a subtree, or of the country)."""
+    stmt = select(Unit.id).where(Unit.tier.in_(("village", "commune"))).order_by(Unit.id)
+    if root_id is not None:
+        stmt = stmt.join(UnitPath, UnitPath.descendant_id == Unit.id).where(UnitPath.ancestor_id == root_id)
+    return list(conn.scalars(stmt))
 
 
 def _scope_map():  # type: ignore[no-untyped-def]
@@ -268,83 +401,170 @@ def _scope_map():  # type: ignore[no-untyped-def]
     return union_all(anc, country).subquery()
 
 
-def rebuild_counts(session: Session | Connection) -> None:
-    """Recompute both count tables from the raw rows (bulk loads, restores of old backups, repairs)."""
-    conn = session.connection() if isinstance(session, Session) else session
-    conn.execute(delete(ScopeCount))
-    conn.execute(delete(LeafCount))
-    ids = _leaf_ids(conn)
-    for chunk in _chunks(ids):
-        rows = [
-            {"unit_id": unit_id, "day": day, **dict(zip(COLUMNS, vec, strict=True))}
-            for unit_id, events in _compute(conn, chunk, {}).items()
-            for day, vec in events.items()
-        ]
-        if rows:
-            conn.execute(insert(LeafCount), rows)
-    m = _scope_map()
-    leaf = LeafCount.__table__.c
-    conn.execute(insert(ScopeCount).from_select(
-        ["scope_id", "day", *COLUMNS],
-        select(m.c.scope_id, leaf.day, *(func.sum(leaf[c]) for c in COLUMNS))
-        .join(m, m.c.unit_id == leaf.unit_id)
-        .group_by(m.c.scope_id, leaf.day),
-    ))
-    scope = ScopeCount.__table__.c
-    conn.execute(insert(ScopeCount).from_select(
-        ["scope_id", "day", *COLUMNS],
-        select(scope.scope_id, literal(TOTAL_DAY, Date), *(func.sum(scope[c]) for c in COLUMNS)).group_by(scope.scope_id),
-    ))
+def _scopes_touching(conn: Connection, root_id: int) -> list[int]:
+    """The kept scopes whose figures include some of the subtree: inside it, above it, and the country."""
+    inside = select(UnitPath.descendant_id).join(Unit, Unit.id == UnitPath.descendant_id).where(
+        UnitPath.ancestor_id == root_id, Unit.tier.in_(SCOPE_TIERS))
+    above = select(UnitPath.ancestor_id).join(Unit, Unit.id == UnitPath.ancestor_id).where(
+        UnitPath.descendant_id == root_id, Unit.tier.in_(SCOPE_TIERS))
+    return sorted({COUNTRY, *conn.scalars(inside), *conn.scalars(above)})
 
 
-def _scope_rollup_sums():  # type: ignore[no-untyped-def]
-    """The commune rollups summed per scope, month and type: what `scope_rollups` must hold."""
+def _commune_rollup_recount():  # type: ignore[no-untyped-def]
+    """The raw reports summed per commune, month and type: what `activity_rollups` must hold."""
+    month = month_start(Activity.activity_date)
+    return select(Activity.commune_id, month.label("month"), Activity.activity_type, func.count(),
+                  func.sum(Activity.people_reached), func.sum(Activity.households_reached),
+                  func.sum(Activity.results)).group_by(Activity.commune_id, month, Activity.activity_type)
+
+
+def _scope_rollup_recount(*, from_raw: bool = False):  # type: ignore[no-untyped-def]
+    """What `scope_rollups` must hold: the commune rollups (or, for a check, the raw reports) summed per scope."""
     m = _scope_map()
+    if from_raw:
+        month = month_start(Activity.activity_date)
+        return (select(m.c.scope_id, month, Activity.activity_type, func.count(), func.sum(Activity.people_reached),
+                       func.sum(Activity.households_reached), func.sum(Activity.results))
+                .join(m, m.c.unit_id == Activity.commune_id)
+                .group_by(m.c.scope_id, month, Activity.activity_type))
     r = ActivityRollup.__table__.c
     return (select(m.c.scope_id, r.month, r.activity_type, *(func.sum(r[c]) for c in ROLLUP_SUMS))
             .join(m, m.c.unit_id == r.commune_id)
             .group_by(m.c.scope_id, r.month, r.activity_type))
 
 
-def rebuild_scope_rollups(conn: Connection) -> None:
-    """Recompute the scope rollups from the commune rollups."""
-    conn.execute(delete(ScopeRollup))
-    conn.execute(insert(ScopeRollup).from_select(["scope_id", "month", "activity_type", *ROLLUP_SUMS],
-                                                 _scope_rollup_sums()))
+def rebuild(session: Session | Connection, unit_id: int | None = None) -> None:
+    """Recompute the kept tables from the raw rows: all of them, or what a unit's subtree contributes.
 
-
-def differences(session: Session | Connection) -> list[str]:
-    """Where the kept counts and scope rollups differ from a recount of the raw rows (empty when right)."""
+    For bulk loads, restores of old backups and repairs. With a unit, its villages' and communes' own
+    rows are recounted, and every kept scope that includes part of the subtree (inside it, above it,
+    the country) is summed again from its units' rows.
+    """
     conn = session.connection() if isinstance(session, Session) else session
-    out: list[str] = []
-    expected: dict[tuple[int, date], tuple[int, ...]] = {}
+    if isinstance(session, Session):
+        settle(session)
+    leaves = _leaf_ids(conn, unit_id)
+    scopes = None if unit_id is None else _scopes_touching(conn, unit_id)
+    communes = None if unit_id is None else list(conn.scalars(
+        select(Unit.id).join(UnitPath, UnitPath.descendant_id == Unit.id)
+        .where(UnitPath.ancestor_id == unit_id, Unit.tier == "commune")))
+    for table, column, ids in ((LeafCount, LeafCount.unit_id, leaves), (ActivityRollup, ActivityRollup.commune_id, communes),
+                               (ScopeCount, ScopeCount.scope_id, scopes), (ScopeRollup, ScopeRollup.scope_id, scopes)):
+        if ids is None:
+            conn.execute(delete(table))
+        else:
+            for chunk in _chunks(ids):
+                conn.execute(delete(table).where(column.in_(chunk)))
+    for chunk in _chunks(leaves):
+        rows = [
+            {"unit_id": unit, "day": day, **dict(zip(COLUMNS, vec, strict=True))}
+            for unit, events in _compute(conn, chunk, {}).items()
+            for day, vec in events.items()
+        ]
+        if rows:
+            conn.execute(insert(LeafCount), rows)
+    recount = _commune_rollup_recount()
+    for chunk in [None] if communes is None else list(_chunks(communes)):
+        stmt = recount if chunk is None else recount.where(Activity.commune_id.in_(chunk))
+        conn.execute(insert(ActivityRollup).from_select(["commune_id", "month", "activity_type", *ROLLUP_SUMS], stmt))
+    m = _scope_map()
+    leaf = LeafCount.__table__.c
+    per_day = (select(m.c.scope_id, leaf.day, *(func.sum(leaf[c]) for c in COLUMNS))
+               .join(m, m.c.unit_id == leaf.unit_id).group_by(m.c.scope_id, leaf.day))
+    per_month = _scope_rollup_recount()
+    if scopes is not None:
+        per_day = per_day.where(m.c.scope_id.in_(scopes))
+        per_month = per_month.where(per_month.selected_columns[0].in_(scopes))
+    conn.execute(insert(ScopeCount).from_select(["scope_id", "day", *COLUMNS], per_day))
+    scope = ScopeCount.__table__.c
+    totals = select(scope.scope_id, literal(TOTAL_DAY, Date), *(func.sum(scope[c]) for c in COLUMNS)).group_by(scope.scope_id)
+    if scopes is not None:
+        totals = totals.where(scope.scope_id.in_(scopes))
+    conn.execute(insert(ScopeCount).from_select(["scope_id", "day", *COLUMNS], totals))
+    conn.execute(insert(ScopeRollup).from_select(["scope_id", "month", "activity_type", *ROLLUP_SUMS], per_month))
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One kept row that differs from the recount: which table, which key, what is kept, what it should be."""
+
+    table: str
+    key: tuple
+    kept: tuple[int, ...]
+    recount: tuple[int, ...]
+
+
+def _compare(table: str, kept: Mapping[tuple, Sequence[int]], recount: Mapping[tuple, Sequence[int]],
+             width: int) -> list[Difference]:
+    zero = (0,) * width
+    out = []
+    for key in sorted(kept.keys() | recount.keys()):
+        have, want = tuple(kept.get(key, zero)), tuple(recount.get(key, zero))
+        if have != want:
+            out.append(Difference(table, key, have, want))
+    return out
+
+
+def differences(session: Session | Connection) -> list[Difference]:
+    """Where the four kept tables differ from a recount of the raw rows (empty when they are right)."""
+    if isinstance(session, Session):
+        settle(session)
+    conn = session.connection() if isinstance(session, Session) else session
+    leaf_recount: dict[tuple, tuple[int, ...]] = {}
+    scope_recount: dict[tuple, tuple[int, ...]] = {}
     ids = _leaf_ids(conn)
     scopes = scopes_of(conn, ids)
     for chunk in _chunks(ids):
         for unit_id, events in _compute(conn, chunk, {}).items():
             for day, vec in events.items():
+                leaf_recount[(unit_id, day)] = tuple(vec)
                 for key in ((scope, d) for scope in scopes[unit_id] for d in (day, TOTAL_DAY)):
-                    old = expected.get(key, (0,) * len(COLUMNS))
-                    expected[key] = tuple(a + b for a, b in zip(old, vec, strict=True))
-    stored = {
-        (scope, day): tuple(vec)
-        for scope, day, *vec in conn.execute(select(ScopeCount.scope_id, ScopeCount.day,
-                                                    *(ScopeCount.__table__.c[c] for c in COLUMNS)))
-    }
-    for key in sorted(expected.keys() | stored.keys(), key=lambda k: (k[0], k[1])):
-        want, have = expected.get(key, ()), stored.get(key, ())
-        if any(want) or any(have):
-            if (want or (0,) * len(COLUMNS)) != (have or (0,) * len(COLUMNS)):
-                out.append(f"scope {key[0]} on {key[1]}: kept {have}, recount {want}")
-    recount = {(row[0], row[1], row[2]): tuple(row[3:]) for row in conn.execute(_scope_rollup_sums())}
-    s = ScopeRollup.__table__.c
-    kept = {(row[0], row[1], row[2]): tuple(row[3:]) for row in conn.execute(select(s.scope_id, s.month, s.activity_type,
-                                                                                     *(s[c] for c in ROLLUP_SUMS)))}
-    for key in sorted(recount.keys() | kept.keys()):
-        want, have = recount.get(key, (0,) * 4), kept.get(key, (0,) * 4)
-        if tuple(want) != tuple(have):
-            out.append(f"scope rollup {key}: kept {have}, recount {want}")
-    return out
+                    old = scope_recount.get(key, (0,) * len(COLUMNS))
+                    scope_recount[key] = tuple(a + b for a, b in zip(old, vec, strict=True))
+
+    def kept(table, *keys: str, sums: tuple[str, ...]) -> dict[tuple, tuple[int, ...]]:  # type: ignore[no-untyped-def]
+        c = table.__table__.c
+        rows = conn.execute(select(*(c[k] for k in keys), *(c[s] for s in sums)))
+        return {tuple(row[: len(keys)]): tuple(row[len(keys):]) for row in rows}
+
+    def rows(stmt) -> dict[tuple, tuple[int, ...]]:  # type: ignore[no-untyped-def]
+        return {tuple(row[:3]): tuple(int(v or 0) for v in row[3:]) for row in conn.execute(stmt)}
+
+    return [
+        *_compare("leaf_counts", kept(LeafCount, "unit_id", "day", sums=COLUMNS), leaf_recount, len(COLUMNS)),
+        *_compare("scope_counts", kept(ScopeCount, "scope_id", "day", sums=COLUMNS), scope_recount, len(COLUMNS)),
+        *_compare("activity_rollups", kept(ActivityRollup, "commune_id", "month", "activity_type", sums=ROLLUP_SUMS),
+                  rows(_commune_rollup_recount()), len(ROLLUP_SUMS)),
+        *_compare("scope_rollups", kept(ScopeRollup, "scope_id", "month", "activity_type", sums=ROLLUP_SUMS),
+                  rows(_scope_rollup_recount(from_raw=True)), len(ROLLUP_SUMS)),
+    ]
+
+
+TABLE_NAMES = {
+    "leaf_counts": "Số đếm của thôn/xã",
+    "scope_counts": "Số đếm tổng hợp của huyện/tỉnh/cả nước",
+    "activity_rollups": "Tổng hợp báo cáo theo xã, tháng, loại",
+    "scope_rollups": "Tổng hợp báo cáo theo huyện/tỉnh/cả nước, tháng, loại",
+}
+
+
+def describe(diff: Difference, names: Mapping[int, str]) -> str:
+    """One difference in Vietnamese: the table, the unit and day or month, what is kept and what it should be."""
+    unit = "Cả nước" if diff.key[0] == COUNTRY and diff.table.startswith("scope") else names.get(diff.key[0], f"đơn vị #{diff.key[0]}")
+    when = diff.key[1]
+    day = "tổng" if when == TOTAL_DAY else (f"tháng {when:%m/%Y}" if "rollups" in diff.table else f"ngày {when:%d/%m/%Y}")
+    cols = COLUMNS if "counts" in diff.table else ROLLUP_SUMS
+    words = "; ".join(f"{VOCAB_COLUMNS.get(c, c)}: đang giữ {k}, đếm lại {r}"
+                      for c, k, r in zip(cols, diff.kept, diff.recount, strict=True) if k != r)
+    kind = f", {vocab.ACTIVITY_SHORT.get(diff.key[2], diff.key[2])}" if len(diff.key) > 2 else ""
+    return f"{TABLE_NAMES[diff.table]} — {unit}, {day}{kind}: {words}"
+
+
+VOCAB_COLUMNS = {
+    "villages": "thôn", "villages_covered": "thôn có tổ", "communes": "xã", "communes_with_team": "xã có tổ",
+    "teams": "tổ", "members": "thành viên", "reporting": "tổ có báo cáo", "reports": "báo cáo",
+    "people_reached": "lượt người", "households_reached": "lượt hộ", "results": "kết quả",
+}
 
 
 # ---- reading ---------------------------------------------------------------------------------------
@@ -355,14 +575,16 @@ def is_kept_scope(conn: Connection | Session, unit_id: int | None) -> bool:
     return unit_id is None or conn.scalar(select(Unit.tier).where(Unit.id == unit_id)) in SCOPE_TIERS
 
 
-def scope_totals(session: Session | Connection, scope_ids: list[int], as_of: date) -> dict[int, dict[str, int]]:
+def scope_totals(session: Session | Connection, scope_ids: list[int], as_of: date, *, today: date) -> dict[int, dict[str, int]]:
     """Each scope's counts on a date: the sum of its events up to that day.
 
-    For a date in the last year, the same figure is read as the scope's total less the events after
-    the date, which are far fewer rows.
+    For a date in the year before `today`, the same figure is read as the scope's total less the
+    events after the date, which are far fewer rows.
     """
+    if isinstance(session, Session):
+        settle(session)
     c = ScopeCount.__table__.c
-    if (date.today() - as_of).days < 365:
+    if (today - as_of).days < 365:
         sign = case((c.day == TOTAL_DAY, 1), else_=-1)
         sums = [func.coalesce(func.sum(sign * c[col]), 0) for col in COLUMNS]
         where = c.day > as_of
@@ -374,48 +596,72 @@ def scope_totals(session: Session | Connection, scope_ids: list[int], as_of: dat
     return {scope: found.get(scope, dict.fromkeys(COLUMNS, 0)) for scope in scope_ids}
 
 
-# ---- the flush listener ----------------------------------------------------------------------------
+# ---- the session hooks -------------------------------------------------------------------------------
 
 
-def _after_flush(session: Session, _flush: UOWTransaction) -> None:
-    """Refresh the events of every village or commune whose teams, members, reports or own row were written."""
-    units: dict[int, Window] = {}
-    parents: dict[int, int | None] = {}
+_ROLLUP_FIELDS = ("commune_id", "activity_date", "activity_type", "people_reached", "households_reached", "results")
+
+
+def _mark_flushed(session: Session, _flush: UOWTransaction) -> None:
+    """Mark every village or commune whose teams, members, reports or own row a flush wrote, and report months."""
+    marks = pending(session)
     member_teams: set[int] = set()
-
-    def want(unit_id: int, window: Window) -> None:
-        if unit_id not in units:
-            units[unit_id] = window
-            return
-        old = units[unit_id]
-        units[unit_id] = None if old is None or window is None else (min(old[0], window[0]), max(old[1], window[1]))
-
     span = timedelta(days=REPORT_WINDOW_DAYS)
     for obj in (*session.new, *session.dirty, *session.deleted):
         state = inspect(obj)
         if isinstance(obj, Unit):
             if obj.tier in ("village", "commune") and obj not in session.dirty:
                 if obj in session.deleted:
-                    parents[obj.id] = obj.parent_id
-                want(obj.id, None)
+                    marks.parents[obj.id] = obj.parent_id
+                marks.add_unit(obj.id, None)
         elif isinstance(obj, Team):
             for unit_id in (obj.unit_id, *(state.attrs.unit_id.history.deleted or ())):
-                want(unit_id, None)
+                marks.add_unit(unit_id, None)
         elif isinstance(obj, Member):
             member_teams.update((obj.team_id, *(state.attrs.team_id.history.deleted or ())))
         elif isinstance(obj, Activity):
-            # Only a report's date and unit (its team's) move events: the 31 days from its old and new dates.
+            changed = obj not in session.dirty or any(state.attrs[f].history.deleted for f in _ROLLUP_FIELDS)
+            if not changed:
+                continue
             days = [obj.activity_date, *(state.attrs.activity_date.history.deleted or ())]
+            for commune_id in (obj.commune_id, *(state.attrs.commune_id.history.deleted or ())):
+                for day in days:
+                    marks.add_month(commune_id, first_of_month(day))
+            # Only a report's date and unit (its team's) move count events: the 31 days from its old and new dates.
             unit_ids = [obj.unit_id, *(state.attrs.unit_id.history.deleted or ())]
             if obj in session.dirty and len(days) == 1 and len(unit_ids) == 1:
                 continue
             for unit_id in unit_ids:
-                want(unit_id, (min(days), max(days) + span))
+                marks.add_unit(unit_id, (min(days), max(days) + span))
+    member_teams.discard(None)  # type: ignore[arg-type]
     if member_teams:
-        for unit_id in session.connection().scalars(select(Team.unit_id).where(Team.id.in_(member_teams - {None}))):
-            want(unit_id, None)
-    if units:
-        refresh_units(session.connection(), units, parents=parents)
+        for unit_id in session.connection().scalars(select(Team.unit_id).where(Team.id.in_(member_teams))):
+            marks.add_unit(unit_id, None)
 
 
-event.listen(Session, "after_flush", _after_flush)
+def _settle_before_commit(session: Session) -> None:
+    settle(session)
+
+
+def _forget(session: Session, transaction: SessionTransaction) -> None:
+    """A transaction that ends without committing leaves nothing to keep (a commit settled already)."""
+    if transaction.parent is None:
+        session.info.pop(_PENDING, None)
+
+
+def _guard(state: ORMExecuteState) -> None:
+    """Refuse a bulk insert, update or delete on a counted table that does not say how the kept tables follow."""
+    if not (state.is_insert or state.is_update or state.is_delete):
+        return
+    table = getattr(state.statement, "table", None)
+    if getattr(table, "name", None) in COUNTED_TABLES and OPTION not in state.execution_options:
+        raise UnkeptWrite(
+            f"Bulk write on {table.name} without execution_options {OPTION}: "  # type: ignore[union-attr]
+            "call counts.touch_units/touch_months and pass KEPT_BY_CALLER, or pass REBUILT and call counts.rebuild"
+        )
+
+
+event.listen(Session, "after_flush", _mark_flushed)
+event.listen(Session, "before_commit", _settle_before_commit)
+event.listen(Session, "after_transaction_end", _forget)
+event.listen(Session, "do_orm_execute", _guard)

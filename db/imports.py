@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from db import vocab
 from db.access import WRITER_ROLES, Actor
-from db.counts import refresh_units
+from db import counts
 from db.errors import PermissionDenied, UserError
 from db.models import AuditEntry, Member, Team, Unit, UnitPath
 from db.services import (
@@ -1391,6 +1391,8 @@ def apply_import(
 # member list with blank phones here and there became one statement per two rows (6,669 round trips for
 # 10,000 members on PostgreSQL); NULLs written out keep every row in one executemany batch.
 _BULK = {"render_nulls": True}
+# Units, teams and members written here name their units for the kept counts themselves (_touch_counts).
+_BULK_KEPT = _BULK | counts.KEPT_BY_CALLER
 
 
 def _write(session: Session, actor: Actor, ops: _Ops, progress: Progress | None) -> None:
@@ -1413,7 +1415,7 @@ def _write(session: Session, actor: Actor, ops: _Ops, progress: Progress | None)
                                level=commune.level + 1, kind=v.kind, name=v.name, short_name=v.short,
                                search_name=fold(v.name), code=None, lat=None, lon=None))
         ids = list(session.scalars(insert(Unit).returning(Unit.id, sort_by_parameter_order=True), values,
-                                   execution_options=_BULK))
+                                   execution_options=_BULK_KEPT))
         ancestors: dict[int, list[tuple[int, int]]] = defaultdict(list)
         communes = sorted({v.commune_id for v in ops.villages.values()})
         for part in _chunks(communes):
@@ -1427,7 +1429,7 @@ def _write(session: Session, actor: Actor, ops: _Ops, progress: Progress | None)
             paths.append(dict(ancestor_id=vid, descendant_id=vid, depth=0))
             paths.extend(dict(ancestor_id=a, descendant_id=vid, depth=d + 1) for a, d in ancestors[k[0]])
             log("create", "units", vid, None, _audit_values(Unit, val | {"id": vid}))
-        session.execute(insert(UnitPath), paths)
+        session.execute(insert(UnitPath), paths, execution_options=counts.KEPT_BY_CALLER)
 
     if progress:
         progress(0.72, "Đang ghi tổ…")
@@ -1441,12 +1443,13 @@ def _write(session: Session, actor: Actor, ops: _Ops, progress: Progress | None)
             values.append(dict(unit_id=unit_id, name=t.name, established_on=t.established_on, decision_no=t.decision_no,
                                closed_on=None, note=None))
         ids = list(session.scalars(insert(Team).returning(Team.id, sort_by_parameter_order=True), values,
-                                   execution_options=_BULK))
+                                   execution_options=_BULK_KEPT))
         for k, tid, val in zip(keys, ids, values, strict=True):
             team_ids[k] = tid
             log("create", "teams", tid, None, _audit_values(Team, val | {"id": tid}))
     if ops.team_updates:
-        session.execute(update(Team), [{"id": tid, **changes} for tid, (_, changes) in ops.team_updates.items()])
+        session.execute(update(Team), [{"id": tid, **changes} for tid, (_, changes) in ops.team_updates.items()],
+                        execution_options=counts.KEPT_BY_CALLER)
         for tid, (before, changes) in ops.team_updates.items():
             log("update", "teams", tid, before, before | _audit_values(Team, changes))
 
@@ -1456,7 +1459,7 @@ def _write(session: Session, actor: Actor, ops: _Ops, progress: Progress | None)
     demoted = [u for u in ops.member_updates if u[1].get("role") == "leader" and "role" in u[2]]
     for batch in (demoted, [u for u in ops.member_updates if u not in demoted]):
         for mid, before, changes in batch:
-            session.execute(update(Member), [{"id": mid, **changes}])
+            session.execute(update(Member), [{"id": mid, **changes}], execution_options=counts.KEPT_BY_CALLER)
             log("update", "members", mid, before, before | _audit_values(Member, changes))
     if ops.members:
         values = []
@@ -1467,13 +1470,13 @@ def _write(session: Session, actor: Actor, ops: _Ops, progress: Progress | None)
         for start in range(0, len(values), 2000):
             batch = values[start:start + 2000]
             ids.extend(session.scalars(insert(Member).returning(Member.id, sort_by_parameter_order=True), batch,
-                                        execution_options=_BULK))
+                                        execution_options=_BULK_KEPT))
             if progress:
                 progress(0.8 + 0.12 * min(1.0, (start + len(batch)) / len(values)),
                          f"Đang ghi thành viên ({_num(start + len(batch))}/{_num(len(values))})…")
         for mid, val in zip(ids, values, strict=True):
             log("create", "members", mid, None, _audit_values(Member, val | {"id": mid}))
-    _refresh_counts(session, ops, new_units=list(unit_ids.values()), new_teams=list(team_ids.values()))
+    _touch_counts(session, ops, new_units=list(unit_ids.values()), new_teams=list(team_ids.values()))
     if progress:
         progress(0.95, "Đang ghi nhật ký thay đổi…")
     for start in range(0, len(audit), 5000):
@@ -1482,10 +1485,10 @@ def _write(session: Session, actor: Actor, ops: _Ops, progress: Progress | None)
     session.flush()
 
 
-def _refresh_counts(session: Session, ops: _Ops, *, new_units: list[int], new_teams: list[int]) -> None:
-    """Bring the kept counts up to date for every village and commune whose teams or members were written.
+def _touch_counts(session: Session, ops: _Ops, *, new_units: list[int], new_teams: list[int]) -> None:
+    """Mark for the kept counts every village and commune whose teams or members were written.
 
-    The bulk inserts and updates above go past the ORM's flush listener, so this names the units itself.
+    The bulk inserts and updates above go past the ORM's flush, so this names the units itself.
     """
     teams = {*new_teams, *ops.team_updates, *(k[1] for k, _ in ops.members if k[0] == "team")}
     updated_members = [mid for mid, _, _ in ops.member_updates]
@@ -1494,7 +1497,7 @@ def _refresh_counts(session: Session, ops: _Ops, *, new_units: list[int], new_te
     units = set(new_units)
     for part in _chunks(sorted(teams)):
         units.update(session.scalars(select(Team.unit_id).where(Team.id.in_(part))))
-    refresh_units(session, dict.fromkeys(units))
+    counts.touch_units(session, dict.fromkeys(units))
 
 
 def import_summary(plan: ImportPlan) -> str:

@@ -249,7 +249,7 @@ def _with_coverage(df: pd.DataFrame) -> pd.DataFrame:
 
 def _kept_coverage_frame(session: Session, children: list[tuple[int, str, str]], as_of: date) -> pd.DataFrame:
     """The same frame from the kept counts of districts and provinces: one range read per child."""
-    totals = scope_totals(session, [c[0] for c in children], as_of)
+    totals = scope_totals(session, [c[0] for c in children], as_of, today=date.today())
     return _with_coverage(pd.DataFrame(
         [(uid, name, tier, *(totals[uid][k] for k in ("villages", "villages_covered", "communes",
                                                         "communes_with_team", "teams", "members")))
@@ -339,7 +339,7 @@ def fetch_indicators(session: Session, *, actor: Actor, unit_id: int | None, as_
     if kept_scope:
         # The country, a province or a district: its counts are kept per day, one range read.
         scope = COUNTRY if unit_id is None else unit_id
-        totals = scope_totals(session, [scope], as_of)[scope]
+        totals = scope_totals(session, [scope], as_of, today=date.today())[scope]
         name = NATIONAL_NAME if unit_id is None else session.scalar(select(Unit.name).where(Unit.id == unit_id))
         sums = {**totals, "covered": totals["villages_covered"]}
         active, reporting = totals["teams"], totals["reporting"]

@@ -20,8 +20,7 @@ import numpy as np
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session, aliased
 
-from db.activities import rebuild_rollups
-from db.counts import rebuild_counts
+from db import counts
 from db.models import Team, Unit, UnitPath
 from db.services import bump_data_version
 from db.text import fold
@@ -411,10 +410,8 @@ def _load(session: Session, *, villages: int, activities: int, seed: int, today:
         done = hi
         say(f"  … đã ghi {_fmt(done)} / {_fmt(activities)} báo cáo")
 
-    say("Tính lại bảng tổng hợp theo xã × tháng × loại hoạt động…")
-    rebuild_rollups(session)
-    say("Tính lại số liệu theo ngày của huyện, tỉnh và cả nước…")
-    rebuild_counts(session)
+    say("Tính lại các bảng tổng hợp (theo xã × tháng × loại hoạt động; theo ngày của huyện, tỉnh và cả nước)…")
+    counts.rebuild(session)
     rollup_rows = int(session.scalar(text("SELECT count(*) FROM activity_rollups")) or 0)
     if writer.dialect == "postgresql":
         for table in ("units", "teams", "members", "activities"):

@@ -7,7 +7,7 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
 from db.models import Unit, UnitPath
-from db.counts import rebuild_counts
+from db import counts
 from db.services import bump_data_version
 from db.text import fold
 
@@ -91,17 +91,17 @@ def load_units(session: Session, *, structure: str = "legacy", progress: Progres
         return 0
     chunk = 2000
     for i in range(0, len(units), chunk):
-        session.execute(insert(Unit), units[i : i + chunk])
+        session.execute(insert(Unit), units[i : i + chunk], execution_options=counts.REBUILT)
     for i in range(0, len(paths), chunk * 2):
-        session.execute(insert(UnitPath), paths[i : i + chunk * 2])
+        session.execute(insert(UnitPath), paths[i : i + chunk * 2], execution_options=counts.REBUILT)
     if session.get_bind().dialect.name == "postgresql":
         # Ids were assigned here; move the sequence past them so later inserts do not collide.
         session.execute(text("SELECT setval(pg_get_serial_sequence('units', 'id'), (SELECT max(id) FROM units))"))
-    rebuild_counts(session)  # the communes count from now on
+    counts.rebuild(session)  # the communes count from now on
     bump_data_version(session)
-    counts = {t: sum(1 for u in units if u["tier"] == t) for t in ("province", "district", "commune")}
+    added = {t: sum(1 for u in units if u["tier"] == t) for t in ("province", "district", "commune")}
     progress(
-        f"Đơn vị hành chính ({structure}): thêm {counts['province']} tỉnh, {counts['district']} huyện, "
-        f"{counts['commune']} xã."
+        f"Đơn vị hành chính ({structure}): thêm {added['province']} tỉnh, {added['district']} huyện, "
+        f"{added['commune']} xã."
     )
     return len(units)

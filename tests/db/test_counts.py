@@ -6,7 +6,7 @@ import threading
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, event, func, insert, select, text, update
 
 from db import counts, queries
 from db.activities import (
@@ -20,7 +20,7 @@ from db.activities import (
 from db.imports import apply_import
 from db.members import end_membership, update_member
 from db.migrate import upgrade
-from db.models import Activity, LeafCount, Member, ScopeCount, Team, Unit, UnitPath
+from db.models import Activity, ActivityRollup, LeafCount, Member, ScopeCount, Team, Unit, UnitPath
 from db.engine import SessionLocal
 from db.services import MemberInput, TeamInput, close_team, create_member, create_team, create_village, update_team
 from db.transactions import run_write
@@ -169,7 +169,9 @@ def test_rows_added_through_the_orm_are_counted_too(session, tree):  # noqa: ANN
 def test_a_deleted_village_is_taken_off_its_scopes(session, tree):  # noqa: ANN001
     """Deleting a unit through the ORM takes its village off the district, province and country."""
     village = tree.villages[2]
-    session.execute(UnitPath.__table__.delete().where(UnitPath.descendant_id == village.id))
+    # The ORM delete of the village below marks it (with its parent) for the kept counts.
+    session.execute(UnitPath.__table__.delete().where(UnitPath.descendant_id == village.id),
+                    execution_options=counts.KEPT_BY_CALLER)
     session.delete(village)
     session.commit()
     _check(session, tree, random.Random(5))
@@ -243,7 +245,9 @@ def test_migration_fills_the_kept_tables_from_existing_rows(backend, request, tm
         upgrade(engine)
         with engine.connect() as conn:
             assert counts.differences(conn) == []
-            got = counts.scope_totals(conn, [counts.COUNTRY, 1, 2], date(2022, 7, 20))
+            got = counts.scope_totals(conn, [counts.COUNTRY, 1, 2], date(2022, 7, 20), today=TODAY)
+            # A recent date is read the other way round (the total less the events after it): same figures.
+            assert counts.scope_totals(conn, [counts.COUNTRY, 1, 2], date(2022, 7, 20), today=date(2022, 7, 25)) == got
             kept_rows = conn.scalar(select(ScopeCount.scope_id).limit(1))
         assert kept_rows is not None
         for scope in (counts.COUNTRY, 1, 2):
@@ -302,3 +306,103 @@ def test_two_reports_of_one_team_written_at_once_are_counted_as_one_window(sessi
     for on in (day, day + timedelta(days=1), day + timedelta(days=30)):
         got = _shown(queries.fetch_indicators(session, actor=factories.admin(), unit_id=tree.district.id, as_of=on))
         assert got["reporting"] == _recount(session, tree.district.id, on)["reporting"] == 1
+
+
+# ---- the one upkeep: marks, the guard, once per transaction ----------------------------------------
+
+
+def _people_kept(session, team: Team) -> int:  # noqa: ANN001
+    """People reached as the team's commune rollup keeps them, all months and types together."""
+    commune_id = session.scalar(select(Unit.parent_id).where(Unit.id == team.unit_id))
+    return int(session.scalar(select(func.coalesce(func.sum(ActivityRollup.people_reached), 0))
+                              .where(ActivityRollup.commune_id == commune_id)))
+
+
+def test_a_bulk_write_that_says_nothing_of_the_kept_tables_is_refused(session, tree):  # noqa: ANN001
+    """An unflagged bulk UPDATE of teams (ORM or Core) would drift the counts silently: the guard refuses it."""
+    team = factories.create_team(session, unit=tree.villages[0], established_on=date(2022, 7, 1), members=1)
+    session.commit()
+    for stmt in (update(Team).where(Team.id == team.id), update(Team.__table__).where(Team.__table__.c.id == team.id)):
+        with pytest.raises(counts.UnkeptWrite):
+            session.execute(stmt.values(closed_on=date(2023, 1, 1)))
+        session.rollback()
+    assert session.get(Team, team.id).closed_on is None
+    # Said and marked, the same statement is kept like any other write.
+    session.execute(update(Team).where(Team.id == team.id).values(closed_on=date(2023, 1, 1)),
+                    execution_options=counts.KEPT_BY_CALLER)
+    counts.touch_units(session, {team.unit_id: None})
+    session.commit()
+    assert counts.differences(session) == []
+    after = queries.fetch_indicators(session, actor=factories.admin(), unit_id=tree.district.id, as_of=date(2023, 2, 1))
+    assert after.teams == _recount(session, tree.district.id, date(2023, 2, 1))["teams"] == 0
+
+
+def test_a_team_registered_with_many_members_is_recounted_once(session, tree, engine):  # noqa: ANN001
+    """One transaction, one recount of its unit: the leaf rows are written by one statement, not one per member."""
+    leaf_writes: list[str] = []
+
+    def spy(_conn, _cursor, statement: str, *_args) -> None:  # noqa: ANN001, ANN002
+        if statement.lstrip().upper().startswith("INSERT INTO LEAF_COUNTS"):
+            leaf_writes.append(statement)
+
+    event.listen(engine, "before_cursor_execute", spy)
+    try:
+        create_team(session, actor=factories.admin(), today=TODAY, data=TeamInput(
+            unit_id=tree.villages[0].id, name="Tổ đông người", established_on=date(2022, 7, 1),
+            members=[MemberInput(full_name=f"Người {i}", joined_on=date(2022, 7, 1)) for i in range(12)]))
+        session.commit()
+    finally:
+        event.remove(engine, "before_cursor_execute", spy)
+    assert len(leaf_writes) == 1
+    assert counts.differences(session) == []
+
+
+def test_a_read_inside_the_writing_transaction_sees_the_write(session, tree):  # noqa: ANN001
+    """Kept reads settle what the open transaction touched before reading (nothing committed yet)."""
+    create_team(session, actor=factories.admin(), today=TODAY, data=TeamInput(
+        unit_id=tree.villages[1].id, name="Tổ mới", established_on=date(2022, 7, 1),
+        members=[MemberInput(full_name="Người một", joined_on=date(2022, 7, 1))]))
+    shown = _shown(queries.fetch_indicators(session, actor=factories.admin(), unit_id=tree.district.id, as_of=TODAY))
+    want = _recount(session, tree.district.id, TODAY)
+    assert (shown["teams"], shown["members"], shown["villages_covered"]) == (want["teams"], want["members"],
+                                                                              want["villages_covered"])
+    assert want["teams"] >= 1
+
+
+def test_a_rolled_back_savepoint_and_a_corrected_report_leave_the_sums_right(session, tree):  # noqa: ANN001
+    """Rollups are recounted, not added to: a report written in a savepoint that rolls back leaves no trace, and a
+    report whose figures are corrected moves its old and new months."""
+    team = factories.create_team(session, unit=tree.villages[0], established_on=date(2022, 7, 1), members=1)
+    session.commit()
+    kept = create_activity(session, actor=factories.admin(), today=TODAY, data=ActivityInput(
+        team_id=team.id, activity_date=date(2023, 3, 5), activity_type="other", people_reached=5))
+    nested = session.begin_nested()
+    create_activity(session, actor=factories.admin(), today=TODAY, data=ActivityInput(
+        team_id=team.id, activity_date=date(2023, 3, 6), activity_type="other", people_reached=7))
+    nested.rollback()
+    session.commit()
+    assert _people_kept(session, team) == 5
+    update_activity(session, actor=factories.admin(), activity_id=kept.id, today=TODAY, data=ActivityInput(
+        team_id=team.id, activity_date=date(2023, 5, 1), activity_type="cashless", people_reached=9))
+    session.commit()
+    assert _people_kept(session, team) == 9
+    assert counts.differences(session) == []
+
+
+def test_rebuild_of_one_unit_repairs_its_subtree_and_the_scopes_above(session, tree):  # noqa: ANN001
+    """Kept rows damaged by hand: the check names them; rebuilding the district repairs what it contributes."""
+    team = factories.create_team(session, unit=tree.villages[0], established_on=date(2022, 7, 1), members=2)
+    session.commit()
+    create_activity(session, actor=factories.admin(), today=TODAY, data=ActivityInput(
+        team_id=team.id, activity_date=date(2023, 3, 5), activity_type="other", people_reached=5))
+    session.commit()
+    session.execute(text("UPDATE scope_counts SET teams = teams + 3 WHERE scope_id = :s"), {"s": tree.district.id})
+    session.execute(text("UPDATE activity_rollups SET reports = reports + 1"))
+    session.commit()
+    found = counts.differences(session)
+    assert {d.table for d in found} == {"scope_counts", "activity_rollups"}
+    assert all(tree.district.name in counts.describe(d, {tree.district.id: tree.district.name})
+               for d in found if d.table == "scope_counts")
+    counts.rebuild(session, tree.district.id)
+    session.commit()
+    assert counts.differences(session) == []

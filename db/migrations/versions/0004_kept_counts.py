@@ -45,11 +45,9 @@ def upgrade() -> None:
     )
     _count_table("leaf_counts", "unit_id")
     _count_table("scope_counts", "scope_id")
-    from db.counts import rebuild_counts, rebuild_scope_rollups  # the same code that keeps them
+    from db.counts import rebuild  # the same code that keeps them
 
-    conn = op.get_bind()
-    rebuild_scope_rollups(conn)
-    rebuild_counts(conn)
+    rebuild(op.get_bind())
 
 
 def downgrade() -> None:
