@@ -1,4 +1,4 @@
-"""Command line: python -m db upgrade | stats UNIT [--as-of DATE] [--json] | create-user … | import FILE.xlsx …"""
+"""Command line: python -m db upgrade | stats UNIT [--as-of DATE] [--json] | create-user … | import FILE.xlsx … | counts check|rebuild [UNIT]"""
 
 import argparse
 import errno
@@ -9,11 +9,14 @@ import sys
 from datetime import date
 from typing import TYPE_CHECKING
 
+from sqlalchemy import select
+
 from db.auth import SYSTEM, create_user
 from db.engine import SessionLocal
 from db.errors import UserError
 from db.migrate import upgrade
 from db.queries import fetch_indicators, resolve_unit
+from db.services import bump_data_version
 
 if TYPE_CHECKING:
     from db.imports import ImportPlan
@@ -45,6 +48,34 @@ def _create_user(args: argparse.Namespace) -> int:
             full_name=args.full_name or args.username, role=args.role, unit_id=unit_id, team_id=args.team,
         )
         print(f"Đã tạo tài khoản “{user.username}” ({user.role}).")
+    return 0
+
+
+def _counts(args: argparse.Namespace) -> int:
+    """Compare the kept aggregates with a recount (exit 1 on a difference), or recompute them."""
+    from db import counts
+    from db.models import Unit
+
+    if args.action == "check":
+        with SessionLocal() as session:
+            found = counts.differences(session)
+            names = dict(session.execute(select(Unit.id, Unit.name).where(
+                Unit.id.in_({d.key[0] for d in found}))).all()) if found else {}
+        if not found:
+            print("Các bảng tổng hợp khớp với số đếm lại từ dữ liệu gốc.")
+            return 0
+        print(f"Có {len(found):,} dòng tổng hợp khác với số đếm lại:".replace(",", "."))
+        for diff in found[:200]:
+            print(f"- {counts.describe(diff, names)}")
+        if len(found) > 200:
+            print(f"… và {len(found) - 200:,} dòng khác.".replace(",", "."))
+        print("Chạy “python -m db counts rebuild” để tính lại.")
+        return 1
+    with SessionLocal.begin() as session:
+        unit = resolve_unit(session, actor=SYSTEM, ref=args.unit) if args.unit else None
+        counts.rebuild(session, unit.id if unit else None)
+        bump_data_version(session)  # cached figures read before the repair are dropped
+    print(f"Đã tính lại các bảng tổng hợp của {unit.name if unit else 'cả nước'}.")
     return 0
 
 
@@ -144,6 +175,10 @@ def main(argv: list[str] | None = None) -> int:
     imp.add_argument("--dry-run", action="store_true", help="Chỉ kiểm tra và in bản xem trước, không ghi gì")
     imp.add_argument("--as", dest="as_user", metavar="USERNAME",
                      help="Nhập với quyền của tài khoản này (mặc định: quản trị hệ thống, cả nước)")
+    kept = sub.add_parser("counts", help="Kiểm tra hoặc tính lại các bảng tổng hợp (số đếm, tổng hợp báo cáo)")
+    kept.add_argument("action", choices=["check", "rebuild"],
+                      help="check: so với số đếm lại (mã thoát 1 nếu khác); rebuild: tính lại")
+    kept.add_argument("unit", nargs="?", help="Với rebuild: chỉ tính lại phần của địa bàn này (mã hoặc đúng tên)")
     args = parser.parse_args(argv)
     try:
         if args.command == "upgrade":
@@ -158,6 +193,8 @@ def main(argv: list[str] | None = None) -> int:
             return _restore(args)
         if args.command == "import":
             return _import(args)
+        if args.command == "counts":
+            return _counts(args)
         return _create_user(args)
     except UserError as err:
         print(err.message, file=sys.stderr)

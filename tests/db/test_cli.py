@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, inspect, select
+from sqlalchemy import Engine, inspect, select, text
 from sqlalchemy.orm import Session
 
 from db import auth, queries
@@ -138,3 +138,21 @@ def test_create_user_bound_to_a_unit_and_refusing_a_weak_password(cli):
     weak = cli.run("db", "create-user", "canbo.yeu", "--role", "officer", "--unit", PHU_NINH, NEW_USER_PASSWORD="ngan")
     assert weak.returncode != 0
     assert "Mật khẩu" in weak.stderr and "Traceback" not in weak.stderr
+
+
+def test_counts_check_finds_a_damaged_row_and_rebuild_repairs_it(cli):
+    """check exits 0 on the seeded demo, 1 with a Vietnamese line naming the unit once a kept row is damaged;
+    rebuilding the district repairs it."""
+    done = cli.run("db", "counts", "check")
+    assert done.returncode == 0, done.stdout + done.stderr
+    with cli.engine.begin() as conn:
+        district = conn.execute(select(Unit.id, Unit.name).where(Unit.name == PHU_NINH)).one()
+        conn.execute(text("UPDATE scope_counts SET members = members + 4 WHERE scope_id = :s AND day = :d"),
+                     {"s": district.id, "d": "9999-12-31"})
+    done = cli.run("db", "counts", "check")
+    assert done.returncode == 1
+    assert f"{district.name}, tổng: thành viên: đang giữ" in done.stdout and "counts rebuild" in done.stdout
+    done = cli.run("db", "counts", "rebuild", PHU_NINH)
+    assert done.returncode == 0 and PHU_NINH in done.stdout, done.stderr
+    done = cli.run("db", "counts", "check")
+    assert done.returncode == 0, done.stdout
