@@ -1,5 +1,6 @@
 """One user action, one transaction: commit on success, roll back on error, retry when the database is busy."""
 
+import logging
 import random
 import time
 from collections.abc import Callable
@@ -13,6 +14,7 @@ from db.errors import UserError
 
 T = TypeVar("T")
 RETRIES = 5
+log = logging.getLogger(__name__)
 
 
 STORAGE_MESSAGE = ("Ổ đĩa chứa dữ liệu đã đầy hoặc chỉ cho đọc; chưa có gì được lưu. "
@@ -32,6 +34,10 @@ def _storage_full_or_read_only(err: Exception) -> bool:
                                           "disk i/o error", "no space left on device"))
 
 
+def _name(action: Callable[..., object]) -> str:
+    return f"{getattr(action, '__module__', '?')}.{getattr(action, '__qualname__', repr(action))}"
+
+
 def run_write(action: Callable[..., T], /, **kwargs: Any) -> T:
     """Run `action(session, **kwargs)` in its own transaction.
 
@@ -48,13 +54,18 @@ def run_write(action: Callable[..., T], /, **kwargs: Any) -> T:
             raise
         except (IntegrityError, OperationalError, PoolTimeout) as err:
             if _storage_full_or_read_only(err):  # waiting does not free a disk: say so at once
+                log.error("write %s refused by the storage", _name(action), exc_info=err)
                 raise UserError(STORAGE_MESSAGE) from err
             if attempt < RETRIES:
+                log.info("write %s retried after %s", _name(action), type(err).__name__)
                 time.sleep(random.uniform(0.02, 0.1) * (attempt + 1))  # noqa: S311 - jitter, not security
                 continue
+            # Logged before it becomes a Vietnamese message, so a bug in a write still reaches the server log.
+            log.error("write %s failed after %d attempts", _name(action), attempt + 1, exc_info=err)
             if isinstance(err, IntegrityError):
                 raise UserError("Dữ liệu vừa nhập trùng hoặc mâu thuẫn với dữ liệu đã có; chưa có gì được lưu.") from err
             raise UserError("Cơ sở dữ liệu đang bận hoặc tạm thời không truy cập được; chưa có gì được lưu, hãy thử lại.") from err
         except SQLAlchemyError as err:
+            log.error("write %s failed", _name(action), exc_info=err)
             raise UserError("Không lưu được dữ liệu do lỗi cơ sở dữ liệu; chưa có gì được lưu.") from err
     raise AssertionError("unreachable")
