@@ -21,7 +21,15 @@ The limits (MAX_ROWS…) are read where they are used: patch `db.imports.workboo
 """
 
 from db.imports.cells import organisation_code, parse_date
-from db.imports.plan import PREVIEW_COLUMNS, PROBLEM_COLUMNS, ImportPlan, PreviewRow, Problem, import_summary, plan_import
+from db.imports.plan import (
+    PREVIEW_COLUMNS,
+    PROBLEM_COLUMNS,
+    ImportPlan,
+    PreviewRow,
+    Problem,
+    import_summary,
+    plan_import,
+)
 from db.imports.workbook import (
     MEMBER_TEMPLATE,
     TEAM_TEMPLATE,

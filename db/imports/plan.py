@@ -221,7 +221,6 @@ class _Row:
     bad: bool = False  # a cell could not be read: the row is not planned further
 
 
-
 class _Planner:
     """Builds an ImportPlan from a parsed workbook, reading the database but never writing to it."""
 
@@ -462,7 +461,6 @@ def chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
     """The ids in slices of CHUNK, one IN (...) list each."""
     for start in range(0, len(ids), CHUNK):
         yield ids[start:start + CHUNK]
-
 
 
 def plan_import(
@@ -771,7 +769,6 @@ def audit_values(model: type, values: dict) -> dict:
             v = values[col.key]
             out[col.key] = v.isoformat() if hasattr(v, "isoformat") else v
     return out
-
 
 
 def import_summary(plan: ImportPlan) -> str:

@@ -203,7 +203,6 @@ def _fill(grid: list[list[Any]], merged: list[tuple[int, int, int, int]], *, dow
                 row[c] = top
 
 
-
 def _find_header(grid: list[list[Any]]) -> tuple[int, dict[str, int], dict[str, str]] | None:
     """The header row among the first rows: the one naming most known columns, with a name or unit column."""
     best: tuple[int, int] | None = None  # (score, row index)
