@@ -544,7 +544,7 @@ def test_no_recognisable_header_is_refused():
 def test_size_and_row_limits(monkeypatch):
     with pytest.raises(UserError, match="lớn hơn 10 MB"):
         read_workbook(b"PK" + b"\0" * (10 * 1024 * 1024))
-    monkeypatch.setattr(imports, "MAX_ROWS", 50)
+    monkeypatch.setattr(imports.workbook, "MAX_ROWS", 50)
     rows = [["Xã", "Thôn"]] + [["Tam Phước", f"Thôn {i}"] for i in range(60)]
     with pytest.raises(UserError, match="hơn 50 dòng"):
         read_workbook(xlsx(*rows))

@@ -75,7 +75,7 @@ def _import(url: str, path: Path, *, pause_at: str | None) -> subprocess.Popen:
 
 def test_kill_9_in_the_middle_of_an_import_leaves_nothing_then_it_lands_whole(request, engine, session, db_url,
                                                                                backend, tmp_path):
-    require_component(request, importlib.util.find_spec("db.imports") is not None, "db/imports.py (the Excel import)")
+    require_component(request, importlib.util.find_spec("db.imports") is not None, "db/imports/ (the Excel import)")
     factories.create_tree(session)
     session.commit()
     engine.dispose()
