@@ -14,7 +14,7 @@ Where things are:
 - cells.py: pure cell parsers (dates, years of birth, phones, organisations, decision numbers, unit kinds).
 - units.py: matching the communes a file names in the actor's scope; unit names and labels for the preview.
 - plan.py: `Problem`, `PreviewRow`, `ImportPlan` and `plan_import`, which reads the database and never writes.
-- write.py: `apply_import`, the bulk write, the audit rows and the count refresh after it.
+- write.py: `apply_import`, the bulk write, the audit rows, and the units it marks for the kept counts.
 
 The names below are the package's API; callers write `from db import imports; imports.plan_import(...)`.
 The limits (MAX_ROWS…) are read where they are used: patch `db.imports.workbook.MAX_ROWS`, not this module.

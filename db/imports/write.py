@@ -1,8 +1,8 @@
 """Writing an import: plan again inside the write transaction and, when nothing stops it, write it all in bulk.
 
 `apply_import` never commits: the caller's transaction writes every row of the file or none. The villages,
-teams and members go in as bulk inserts and updates with one audit row per record, the kept counts of the
-units touched are refreshed (db.counts), and the data version is bumped once.
+teams and members go in as bulk inserts and updates with one audit row per record, the units touched are
+marked for the kept counts (recounted once at commit, db/counts.py), and the data version is bumped once.
 """
 
 from collections import defaultdict
