@@ -8,7 +8,8 @@ import streamlit as st
 from db import activities, audit, queries, vocab
 from db.activities import RESULT_LABELS, ActivityInput
 from db.errors import UserError
-from ui import charts, data, downloads, fmt, panels, tables, widgets
+from report import charts, fmt, tables
+from ui import data, downloads, panels, widgets
 from ui.session import require_actor, run_action, shown_errors
 
 actor = require_actor()

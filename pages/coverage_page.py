@@ -5,7 +5,8 @@ from datetime import date
 import streamlit as st
 
 from db import queries
-from ui import charts, data, downloads, fmt, navigation, panels, tables, widgets
+from report import charts, fmt, tables
+from ui import data, downloads, navigation, panels, widgets
 from ui.session import require_actor, shown_errors
 
 actor = require_actor()

@@ -4,7 +4,8 @@ import streamlit as st
 
 from db import recommendations as recs
 from db.errors import UserError
-from ui import charts, data, downloads, fmt, navigation, widgets
+from report import charts, fmt
+from ui import data, downloads, navigation, widgets
 from ui.session import require_actor, run_action, shown_errors
 
 actor = require_actor()

@@ -6,7 +6,8 @@ import streamlit as st
 
 from db import queries, recommendations
 
-from ui import charts, data, downloads, fmt, panels, tables, widgets
+from report import charts, fmt, tables
+from ui import data, downloads, panels, widgets
 from ui.session import require_actor, shown_errors
 
 actor = require_actor()

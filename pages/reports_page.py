@@ -7,7 +7,8 @@ import streamlit as st
 from db import activities, queries, targets
 from db.errors import UserError
 from report.pdf import build_meeting_report
-from ui import charts, data, downloads, fmt, navigation, period, slides, tables, widgets
+from report import charts, fmt, tables
+from ui import data, downloads, navigation, period, slides, widgets
 from ui.session import require_actor, run_action, shown_errors
 
 actor = require_actor()

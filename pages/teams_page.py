@@ -8,7 +8,8 @@ import streamlit as st
 from db import activities, audit, members, queries, services, vocab
 from db.errors import UserError
 from db.text import fold
-from ui import charts, data, downloads, fmt, forms, panels, tables, widgets
+from report import charts, fmt, tables
+from ui import data, downloads, forms, panels, widgets
 from ui.imports import render_import
 from ui.session import require_actor, run_action, shown_errors
 

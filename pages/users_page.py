@@ -4,7 +4,8 @@ import streamlit as st
 
 from db import auth, vocab
 from db.errors import UserError
-from ui import data, downloads, fmt, widgets
+from report import fmt
+from ui import data, downloads, widgets
 from ui.session import require_actor, run_action, shown_errors
 
 actor = require_actor()

@@ -5,7 +5,8 @@ import streamlit as st
 
 from db import queries, services, vocab
 from db.errors import UserError
-from ui import data, downloads, fmt, widgets
+from report import fmt
+from ui import data, downloads, widgets
 from ui.imports import render_import
 from ui.session import require_actor, run_action, shown_errors
 

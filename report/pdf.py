@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from db import activities, queries, targets
 from db.access import Actor
 from report.images import chart_png, font_dir
-from ui import charts, fmt
+from report import charts, fmt
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 import streamlit as st
 
-from ui import fmt
+from report import fmt
 
 KINDS = {"month": "Tháng", "quarter": "Quý", "year": "Năm", "custom": "Tùy chọn"}
 

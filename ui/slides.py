@@ -8,7 +8,8 @@ import streamlit as st
 
 from db import activities, queries, recommendations, targets
 from db.access import Actor
-from ui import charts, data, fmt, period, tables, widgets
+from report import charts, fmt, tables
+from ui import data, period, widgets
 
 # Hide the sidebar and Streamlit's header; large type for the back of the meeting room.
 CSS = """

@@ -13,7 +13,7 @@ from db.models import User
 from db.queries import fetch_indicators
 from seed.demo import DEMO_PASSWORD
 from tests.browser.conftest import shot
-from ui import fmt
+from report import fmt
 
 pytestmark = pytest.mark.browser
 

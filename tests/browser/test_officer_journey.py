@@ -13,7 +13,7 @@ from db.models import Member, Team, Unit, UnitPath, User
 from db.queries import fetch_indicators, fetch_uncovered_villages
 from seed.demo import DEMO_PASSWORD
 from tests.browser.conftest import settle, shot
-from ui import fmt
+from report import fmt
 
 pytestmark = pytest.mark.browser
 

@@ -5,7 +5,7 @@ from datetime import date
 from db import queries, services
 from db.auth import actor_of
 from tests import factories
-from ui import fmt
+from report import fmt
 
 
 def _metric(at, label: str) -> str:  # noqa: ANN001

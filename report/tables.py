@@ -3,7 +3,7 @@
 import pandas as pd
 
 from db import vocab
-from ui import fmt
+from report import fmt
 
 
 def coverage_table(df: pd.DataFrame) -> pd.DataFrame:

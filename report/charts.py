@@ -4,7 +4,7 @@ import altair as alt
 import pandas as pd
 
 from db import vocab
-from ui import fmt
+from report import fmt
 
 # Vega's number locale for Vietnamese: "1.234", "56,7%".
 VI_LOCALE = {
