@@ -27,16 +27,6 @@ from db.services import _snapshot, optional_text, record, whole_number
 
 EDIT_DAYS = 7  # a reporter may correct or delete their own report for this many days
 LIMITS = {"people_reached": 10_000, "households_reached": 5_000, "results": 10_000}
-RESULT_LABELS = {
-    "loudspeaker": "Số buổi phát thanh",
-    "public_service": "Số hồ sơ trực tuyến đã nộp",
-    "app_install": "Số lượt cài đặt / tài khoản kích hoạt",
-    "cashless": "Số tài khoản thanh toán mở mới",
-    "ecommerce": "Số sản phẩm đưa lên sàn",
-    "door_to_door": "Số hộ đã đến",
-    "training": "Số buổi tập huấn",
-    "other": "Kết quả (nếu có)",
-}
 
 
 # ---- writes -------------------------------------------------------------------------------------
@@ -104,7 +94,7 @@ def _validated(session: Session, team: Team, data: ActivityInput, today: date) -
         "activity_type": data.activity_type,
         "people_reached": _count(data.people_reached, field="people_reached", label="Số người được hỗ trợ"),
         "households_reached": _count(data.households_reached, field="households_reached", label="Số hộ"),
-        "results": _count(data.results, field="results", label=RESULT_LABELS[data.activity_type]),
+        "results": _count(data.results, field="results", label=vocab.RESULT_LABELS[data.activity_type]),
         "note": optional_text(data.note, field="note", label="Ghi chú", max_len=2000),
     }
     if data.photo:

@@ -9,22 +9,15 @@ import pandas as pd
 from sqlalchemy import Date, and_, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
+from db import vocab
 from db.access import Actor, ensure_can_read_unit, ensure_can_write_unit
 from db.errors import NotFound, UserError
 from db.models import Target, Team, Unit, UnitPath
 from db.queries import fetch_coverage_by_child
 from db.services import _snapshot, record, whole_number
 
-KINDS = {"village_coverage": "Tỷ lệ thôn có tổ", "people_quarter": "Lượt người được hỗ trợ trong quý"}
 PACE_WINDOW_DAYS = 90  # the "current pace" is the coverage gained over the last 90 days
 AT_RISK_DAYS = 90  # projected this much after the deadline: at risk; later: behind
-STATUS = {
-    "reached": "Đã đạt",
-    "on_track": "Đúng tiến độ",
-    "at_risk": "Có nguy cơ chậm",
-    "behind": "Chậm tiến độ",
-    "no_target": "Chưa đặt chỉ tiêu",
-}
 
 
 @dataclass(frozen=True)
@@ -58,7 +51,7 @@ def set_target(session: Session, *, actor: Actor, unit_id: int, kind: str, value
     if unit is None:
         raise NotFound("Không tìm thấy địa bàn.", field="unit")
     ensure_can_write_unit(session, actor, unit_id)
-    if kind not in KINDS:
+    if kind not in vocab.TARGET_KINDS:
         raise UserError("Loại chỉ tiêu không hợp lệ.", field="kind")
     if due_on is None:
         raise UserError("Hãy chọn hạn hoàn thành.", field="due_on")

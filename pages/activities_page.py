@@ -6,7 +6,7 @@ from datetime import date, timedelta
 import streamlit as st
 
 from db import activities, audit, queries, vocab
-from db.activities import RESULT_LABELS, ActivityInput
+from db.activities import ActivityInput
 from db.errors import UserError
 from report import charts, fmt, tables
 from ui import data, downloads, panels, widgets
@@ -36,7 +36,7 @@ def report_form(team: queries.TeamInfo) -> None:
         households = c2.number_input("Số hộ", min_value=0, max_value=5_000, step=1, value=0, key=f"activities_households_{token}")
         errors.slot("people_reached")
         errors.slot("households_reached")
-        results = st.number_input(RESULT_LABELS[kind], min_value=0, max_value=10_000, step=1, value=0, key=f"activities_results_{token}")
+        results = st.number_input(vocab.RESULT_LABELS[kind], min_value=0, max_value=10_000, step=1, value=0, key=f"activities_results_{token}")
         errors.slot("results")
         note = st.text_area("Ghi chú", key=f"activities_note_{token}", max_chars=2000, height=80)
         photo = st.file_uploader("Ảnh (JPEG hoặc PNG, tối đa 5 MB)", type=["jpg", "jpeg", "png"], key=f"activities_photo_{token}",

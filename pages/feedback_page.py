@@ -3,6 +3,7 @@
 import streamlit as st
 
 from db import recommendations as recs
+from db import vocab
 from db.errors import UserError
 from report import charts, fmt
 from ui import data, downloads, navigation, widgets
@@ -22,7 +23,7 @@ def raise_form() -> None:
     errors = widgets.FieldErrors()
     errors.slot("unit")
     with st.form(f"feedback_new_{nonce}"):
-        category = st.radio("Loại", list(recs.CATEGORIES), format_func=recs.CATEGORIES.get, horizontal=True, key=f"feedback_cat_{nonce}")
+        category = st.radio("Loại", list(vocab.RECOMMENDATION_CATEGORIES), format_func=vocab.RECOMMENDATION_CATEGORIES.get, horizontal=True, key=f"feedback_cat_{nonce}")
         errors.slot("category")
         text = st.text_area("Nội dung", key=f"feedback_text_{nonce}", max_chars=4000,
                             placeholder="vd. Thôn chưa có sóng 4G ổn định để hướng dẫn người dân nộp hồ sơ trực tuyến")
@@ -42,9 +43,9 @@ def raise_form() -> None:
 def list_section() -> None:
     """The list by status and category, with the answer form for officers."""
     c1, c2 = st.columns(2)
-    status = c1.selectbox("Trạng thái", [None, *recs.STATUSES], format_func=lambda s: "Tất cả" if s is None else recs.STATUSES[s],
+    status = c1.selectbox("Trạng thái", [None, *vocab.RECOMMENDATION_STATUSES], format_func=lambda s: "Tất cả" if s is None else vocab.RECOMMENDATION_STATUSES[s],
                           key="feedback_status")
-    category = c2.selectbox("Loại", [None, *recs.CATEGORIES], format_func=lambda c: "Tất cả" if c is None else recs.CATEGORIES[c],
+    category = c2.selectbox("Loại", [None, *vocab.RECOMMENDATION_CATEGORIES], format_func=lambda c: "Tất cả" if c is None else vocab.RECOMMENDATION_CATEGORIES[c],
                             key="feedback_category")
     items = data.read(recs.fetch_recommendations, actor, unit_id=None, status=status, category=category)
     st.caption(f"{fmt.number(len(items))} kiến nghị")
@@ -54,10 +55,10 @@ def list_section() -> None:
     downloads.table(
         {
             "Ngày gửi": items["raised_at"].map(fmt.day),
-            "Loại": items["category"].map(recs.CATEGORIES),
+            "Loại": items["category"].map(vocab.RECOMMENDATION_CATEGORIES),
             "Địa bàn": items["unit"] + ", " + items["parent"].fillna(""),
             "Nội dung": items["text"],
-            "Trạng thái": items["status"].map(recs.STATUSES),
+            "Trạng thái": items["status"].map(vocab.RECOMMENDATION_STATUSES),
             "Trả lời": items["answer"].fillna(""),
             "Ngày giải quyết": items["resolved_at"].map(lambda d: fmt.day(d) if d is not None and d == d else ""),
         },
@@ -77,7 +78,7 @@ def list_section() -> None:
         answer = st.text_area("Nội dung trả lời", value=row["answer"] if isinstance(row["answer"], str) else "",
                               key=f"feedback_answer_text_{chosen}", max_chars=4000)
         errors.slot("answer")
-        new_status = st.radio("Chuyển sang", nexts, format_func=recs.STATUSES.get, horizontal=True, key=f"feedback_answer_status_{chosen}")
+        new_status = st.radio("Chuyển sang", nexts, format_func=vocab.RECOMMENDATION_STATUSES.get, horizontal=True, key=f"feedback_answer_status_{chosen}")
         errors.slot("status")
         saved = st.form_submit_button("Lưu trả lời", type="primary")
     if saved:
@@ -86,7 +87,7 @@ def list_section() -> None:
         except UserError as err:
             errors.show(err.message, err.field)
         else:
-            st.session_state["feedback_flash"] = f"Đã cập nhật kiến nghị: {recs.STATUSES[new_status]}."
+            st.session_state["feedback_flash"] = f"Đã cập nhật kiến nghị: {vocab.RECOMMENDATION_STATUSES[new_status]}."
             st.rerun()
 
 

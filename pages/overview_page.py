@@ -4,7 +4,7 @@ from datetime import date
 
 import streamlit as st
 
-from db import queries, recommendations
+from db import queries, recommendations, vocab
 
 from report import charts, fmt, tables
 from ui import data, downloads, panels, widgets
@@ -46,7 +46,7 @@ if actor.role in ("officer", "admin"):
             st.subheader(f"Kiến nghị đang chờ bạn trả lời ({fmt.number(len(waiting))})")
             downloads.table(
                 {"Ngày gửi": waiting["raised_at"].map(fmt.day), "Địa bàn": waiting["unit"], "Nội dung": waiting["text"],
-                 "Trạng thái": waiting["status"].map(recommendations.STATUSES)},
+                 "Trạng thái": waiting["status"].map(vocab.RECOMMENDATION_STATUSES)},
                 name="kien-nghi-cho-tra-loi", key="overview_waiting_export", sheet="Kiến nghị chờ trả lời",
             )
             st.page_link("pages/feedback_page.py", label="Trả lời kiến nghị", icon=":material/forum:")

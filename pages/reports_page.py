@@ -4,7 +4,7 @@ from datetime import date
 
 import streamlit as st
 
-from db import activities, queries, targets
+from db import activities, queries, targets, vocab
 from db.errors import UserError
 from report.pdf import build_meeting_report
 from report import charts, fmt, tables
@@ -123,7 +123,7 @@ def targets_section() -> None:
     current = data.read(targets.fetch_targets, actor, unit_id=scope)
     if not current.empty:
         downloads.table(
-            {"Loại chỉ tiêu": current["kind"].map(targets.KINDS),
+            {"Loại chỉ tiêu": current["kind"].map(vocab.TARGET_KINDS),
              "Giá trị": [fmt.percent(v) if k == "village_coverage" else fmt.number(v) for k, v in zip(current["kind"], current["value"], strict=True)],
              "Hạn": current["due_on"].map(fmt.day)},
             name="chi-tieu", key="reports_targets_export", sheet="Chỉ tiêu",
@@ -132,7 +132,7 @@ def targets_section() -> None:
         return
     errors = widgets.FieldErrors()
     with st.form("reports_target_form"):
-        kind = st.radio("Loại chỉ tiêu", list(targets.KINDS), format_func=targets.KINDS.get, horizontal=True, key="reports_target_kind")
+        kind = st.radio("Loại chỉ tiêu", list(vocab.TARGET_KINDS), format_func=vocab.TARGET_KINDS.get, horizontal=True, key="reports_target_kind")
         value = st.number_input("Giá trị (% thôn có tổ, hoặc số lượt người trong quý)", min_value=0.0, value=100.0, step=1.0,
                                 key="reports_target_value")
         errors.slot("value")

@@ -23,8 +23,7 @@ def list_tab() -> None:
     """Teams in scope, filtered by unit, status and a search text."""
     unit = widgets.unit_picker(actor, key="teams_list_unit", stop_tier="commune", search_tiers=("province", "district", "commune"))
     col1, col2 = st.columns(2)
-    status_labels = {"all": "Tất cả", "active": "Đang hoạt động", "closed": "Ngừng hoạt động"}
-    status = col1.radio("Trạng thái", list(status_labels), format_func=status_labels.get, horizontal=True, key="teams_list_status")
+    status = col1.radio("Trạng thái", list(vocab.TEAM_STATUSES), format_func=vocab.TEAM_STATUSES.get, horizontal=True, key="teams_list_status")
     query = col2.text_input("Lọc theo tên tổ, thôn", key="teams_list_query")
     teams = data.read(queries.fetch_teams, actor, unit_id=unit.id, status=status, query=query)
     st.caption(f"{fmt.number(len(teams))} tổ")

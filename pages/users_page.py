@@ -21,7 +21,7 @@ with shown_errors():
             "Họ và tên": users["full_name"],
             "Vai trò": users["role"].map(vocab.ROLES),
             "Địa bàn": users["unit"].fillna("Cả nước"),
-            "Trạng thái": users["is_active"].map({True: "Đang dùng", False: "Đã khóa"}),
+            "Trạng thái": users["is_active"].map(vocab.ACCOUNT_STATES),
             "Đăng nhập gần nhất": users["last_login_at"].map(lambda d: fmt.day(d) if d is not None and d == d else "Chưa"),
         },
         name="nguoi-dung", key="users_list_export", sheet="Người dùng",

@@ -8,7 +8,7 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from sqlalchemy.orm import Session
 
-from db import activities, queries, targets
+from db import activities, queries, targets, vocab
 from db.access import Actor
 from report.images import chart_png, font_dir
 from report import charts, fmt
@@ -170,7 +170,7 @@ def render(data: ReportData) -> bytes:
         status = dict(zip(data.progress["unit_id"], data.progress["status"], strict=True)) if not data.progress.empty else {}
         rows = [
             [r.name, fmt.number(r.villages), fmt.number(r.covered), fmt.percent(r.coverage), fmt.number(r.teams),
-             fmt.number(r.members), targets.STATUS.get(status.get(r.unit_id, "no_target"), "")]
+             fmt.number(r.members), vocab.TARGET_STATUSES.get(status.get(r.unit_id, "no_target"), "")]
             for r in data.children.itertuples()
         ]
         pdf.table(["Địa bàn", "Số thôn", "Có tổ", "Độ phủ", "Tổ", "Thành viên", "Tiến độ"], rows, [52, 18, 16, 18, 14, 22, 40])

@@ -6,7 +6,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from db import activities, queries, recommendations, targets
+from db import activities, queries, recommendations, targets, vocab
 from db.access import Actor
 from report import charts, fmt, tables
 from ui import data, period, widgets
@@ -163,7 +163,7 @@ def _open_recommendations(actor: Actor, unit_id: int | None) -> None:
         return
     st.markdown(f"**{fmt.number(len(items))}** kiến nghị, đề xuất đang chờ giải quyết.")
     st.dataframe(
-        {"Ngày gửi": items["raised_at"].map(fmt.day), "Địa bàn": items["unit"], "Loại": items["category"].map(recommendations.CATEGORIES),
-         "Nội dung": items["text"], "Trạng thái": items["status"].map(recommendations.STATUSES)},
+        {"Ngày gửi": items["raised_at"].map(fmt.day), "Địa bàn": items["unit"], "Loại": items["category"].map(vocab.RECOMMENDATION_CATEGORIES),
+         "Nội dung": items["text"], "Trạng thái": items["status"].map(vocab.RECOMMENDATION_STATUSES)},
         hide_index=True, width="stretch", height=600,
     )

@@ -635,7 +635,7 @@ def test_update_activity(world):
 
 
 def test_create_recommendation(world):
-    categories = pick(list(recommendations.CATEGORIES), ["", "complaint"])
+    categories = pick(list(vocab.RECOMMENDATION_CATEGORIES), ["", "complaint"])
     team_ids = st.one_of(st.none(), st.just(world.team), ids(valid=[world.team], out_of_scope=[world.other_team]))
     village_of_team = world.tree.villages[0].id
     holds_team = {village_of_team, world.tree.commune.id, world.tree.district.id}
@@ -645,7 +645,7 @@ def test_create_recommendation(world):
            text=texts, team_id=team_ids)
     def case(unit_id, category, text, team_id):  # noqa: ANN001
         problem = text_problem(text, max_len=4000)
-        if category not in recommendations.CATEGORIES:
+        if category not in vocab.RECOMMENDATION_CATEGORIES:
             problem = "category"
         if unit_id not in world.in_scope_units():
             problem = "unit out of scope or unknown"
@@ -708,7 +708,7 @@ def real(value: Any) -> float | None:
 
 
 def test_set_target(world):
-    kinds = pick(list(targets.KINDS), ["", "members"])
+    kinds = pick(list(vocab.TARGET_KINDS), ["", "members"])
     values = mostly(st.one_of(st.floats(0, 1), st.integers(1, 200_000_000)), bad_numbers)
 
     @SETTINGS
@@ -718,7 +718,7 @@ def test_set_target(world):
         problem = None
         if unit_id not in world.in_scope_units():
             problem = "unit out of scope or unknown"
-        elif kind not in targets.KINDS:
+        elif kind not in vocab.TARGET_KINDS:
             problem = "kind"
         elif due_on is None or not 2000 <= due_on.year <= 2100:
             problem = "deadline missing or outside 2000–2100"
