@@ -6,8 +6,8 @@ import streamlit as st
 
 from db import activities, queries, targets, vocab
 from db.errors import UserError
-from report.pdf import build_meeting_report
 from report import charts, fmt, tables
+from report.pdf import build_meeting_report
 from ui import data, downloads, navigation, period, slides, widgets
 from ui.session import require_actor, run_action, shown_errors
 
@@ -31,25 +31,22 @@ scope = unit.id
 
 def progress_section() -> None:
     """Coverage over time against the target, the projected date, each child unit's status."""
-    target = data.read(targets.fetch_coverage_target, actor, unit_id=scope) if scope is not None else None
-    first_year = min(start.year, target.due_on.year if target else end.year - 2)
-    timeline = data.read(targets.fetch_coverage_timeline, actor, unit_id=scope, start=date(first_year, 1, 1), end=end)
-    projected = targets.project_completion(timeline, today=end, goal=target.value if target else 1.0)
-    now = float(timeline["coverage"].iloc[-1]) if not timeline.empty else 0.0
+    overall = data.read(targets.fetch_target_progress, actor, unit_id=scope, as_of=end, since=start)
+    target = overall.target
     if target:
         owner = f" (chỉ tiêu của {target.unit_name})" if target.inherited else ""
         st.markdown(widgets.md(f"Chỉ tiêu: {fmt.percent(target.value)} thôn có tổ trước ngày {fmt.day(target.due_on)}{owner}."))
     else:
         st.info("Địa bàn này chưa có chỉ tiêu độ phủ; đường dự kiến tính tới mốc 100%.")
-    goal = target.value if target else 1.0
-    if now >= goal:
-        st.success(f"Đã đạt {fmt.percent(goal)} thôn có tổ.")
-    elif projected:
-        st.markdown(f"Theo tốc độ {targets.PACE_WINDOW_DAYS} ngày gần nhất, dự kiến đạt {fmt.percent(goal)} vào ngày **{fmt.day(projected)}**.")
+    if overall.reached:
+        st.success(f"Đã đạt {fmt.percent(overall.aim)} thôn có tổ.")
+    elif overall.projected:
+        st.markdown(f"Theo tốc độ {targets.PACE_WINDOW_DAYS} ngày gần nhất, dự kiến đạt {fmt.percent(overall.aim)} "
+                    f"vào ngày **{fmt.day(overall.projected)}**.")
     else:
         st.warning(f"Độ phủ không tăng trong {targets.PACE_WINDOW_DAYS} ngày gần nhất: chưa thể dự kiến ngày đạt chỉ tiêu.")
-    chart = charts.build_timeline_chart(timeline, goal=target.value if target else None,
-                                        deadline=target.due_on if target else None, projected=projected)
+    chart = charts.build_timeline_chart(overall.timeline, goal=overall.goal, deadline=overall.deadline,
+                                        projected=overall.projected)
     st.altair_chart(chart, width="stretch", height=380, key="reports_timeline")
     downloads.chart_buttons(chart, name="do-phu-theo-thoi-gian", key="reports_timeline_dl")
     progress = data.read(targets.fetch_child_progress, actor, unit_id=scope, today=end)
