@@ -6,7 +6,7 @@ import pandas as pd
 from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, and_, case, func, select
 from sqlalchemy.orm import Mapped, Session, aliased, mapped_column
 
-from db import vocab
+from db import limits, vocab
 from db.access import Actor, ensure_can_read_unit, is_within
 from db.errors import NotFound, PermissionDenied, UserError
 from db.models import Base, Team, Unit, UnitPath, User
@@ -42,7 +42,7 @@ def create_recommendation(
     """Raise one: a volunteer for their own team, anyone else for a unit in their scope."""
     if category not in vocab.RECOMMENDATION_CATEGORIES:
         raise UserError("Hãy chọn loại: khó khăn vướng mắc, kiến nghị hay đề xuất.", field="category")
-    body = require_text(text, field="text", label="Nội dung", max_len=4000)
+    body = require_text(text, field="text", label="Nội dung", max_len=limits.RECOMMENDATION_MAX)
     if actor.role == "volunteer":
         if actor.team_id is None:
             raise PermissionDenied("Tài khoản của bạn chưa gắn với tổ nào.")
@@ -82,7 +82,7 @@ def answer_recommendation(
     if status not in NEXT_STATUSES.get(rec.status, ()):
         labels = vocab.RECOMMENDATION_STATUSES
         raise UserError(f"Không thể chuyển từ “{labels[rec.status]}” sang “{labels.get(status, status)}”.", field="status")
-    body = require_text(answer, field="answer", label="Nội dung trả lời", max_len=4000)
+    body = require_text(answer, field="answer", label="Nội dung trả lời", max_len=limits.RECOMMENDATION_MAX)
     before = _snapshot(rec)
     now = now or datetime.now()
     rec.answer, rec.answered_by, rec.answered_at, rec.status = body, actor.user_id, now, status

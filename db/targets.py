@@ -9,7 +9,7 @@ import pandas as pd
 from sqlalchemy import Date, and_, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
-from db import vocab
+from db import limits, vocab
 from db.access import Actor, ensure_can_read_unit, ensure_can_write_unit
 from db.errors import NotFound, UserError
 from db.models import Target, Team, Unit, UnitPath
@@ -35,7 +35,7 @@ class TargetInfo:
     inherited: bool
 
 
-DUE_YEARS = (2000, 2100)
+DUE_YEARS = (limits.EARLIEST_DATE.year, limits.LATEST_DUE_YEAR)
 
 
 def _finite_number(value: object) -> float | None:
@@ -70,7 +70,7 @@ def set_target(session: Session, *, actor: Actor, unit_id: int, kind: str, value
         value = ratio
     if kind == "people_quarter":
         people = whole_number(value, field="value", label="Chỉ tiêu lượt người")
-        if not 0 < people <= 100_000_000:
+        if not 0 < people <= limits.PEOPLE_TARGET_MAX:
             raise UserError("Chỉ tiêu lượt người phải là số nguyên dương.", field="value")
         value = people
     target = session.scalar(select(Target).where(Target.unit_id == unit_id, Target.kind == kind, Target.due_on == due_on))

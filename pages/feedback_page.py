@@ -3,7 +3,7 @@
 import streamlit as st
 
 from db import recommendations as recs
-from db import vocab
+from db import limits, vocab
 from db.errors import UserError
 from report import charts, fmt
 from ui import data, downloads, navigation, widgets
@@ -25,7 +25,7 @@ def raise_form() -> None:
     with st.form(f"feedback_new_{nonce}"):
         category = st.radio("Loại", list(vocab.RECOMMENDATION_CATEGORIES), format_func=vocab.RECOMMENDATION_CATEGORIES.get, horizontal=True, key=f"feedback_cat_{nonce}")
         errors.slot("category")
-        text = st.text_area("Nội dung", key=f"feedback_text_{nonce}", max_chars=4000,
+        text = st.text_area("Nội dung", key=f"feedback_text_{nonce}", max_chars=limits.RECOMMENDATION_MAX,
                             placeholder="vd. Thôn chưa có sóng 4G ổn định để hướng dẫn người dân nộp hồ sơ trực tuyến")
         errors.slot("text")
         sent = st.form_submit_button("Gửi kiến nghị", type="primary")
@@ -76,7 +76,7 @@ def list_section() -> None:
     errors = widgets.FieldErrors()
     with st.form(f"feedback_answer_{chosen}"):
         answer = st.text_area("Nội dung trả lời", value=row["answer"] if isinstance(row["answer"], str) else "",
-                              key=f"feedback_answer_text_{chosen}", max_chars=4000)
+                              key=f"feedback_answer_text_{chosen}", max_chars=limits.RECOMMENDATION_MAX)
         errors.slot("answer")
         new_status = st.radio("Chuyển sang", nexts, format_func=vocab.RECOMMENDATION_STATUSES.get, horizontal=True, key=f"feedback_answer_status_{chosen}")
         errors.slot("status")

@@ -4,7 +4,7 @@ from datetime import date
 
 import streamlit as st
 
-from db import queries, recommendations, vocab
+from db import limits, queries, recommendations, vocab
 
 from report import charts, fmt, tables
 from ui import data, downloads, panels, widgets
@@ -16,7 +16,7 @@ if actor.role == "volunteer":
     st.page_link("pages/activities_page.py", label="Báo cáo hoạt động của tổ", icon=":material/edit_note:")
 today = date.today()
 as_of = st.date_input(
-    "Số liệu tính đến ngày", value=today, max_value=today, min_value=date(2018, 1, 1),
+    "Số liệu tính đến ngày", value=today, max_value=today, min_value=limits.EARLIEST_DATE,
     format=fmt.DATE_FORMAT, key="overview_as_of",
 )
 

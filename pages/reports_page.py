@@ -4,7 +4,7 @@ from datetime import date
 
 import streamlit as st
 
-from db import activities, queries, targets, vocab
+from db import activities, limits, queries, targets, vocab
 from db.errors import UserError
 from report import charts, fmt, tables
 from report.pdf import build_meeting_report
@@ -134,6 +134,7 @@ def targets_section() -> None:
                                 key="reports_target_value")
         errors.slot("value")
         due = st.date_input("Hạn hoàn thành (với chỉ tiêu quý: ngày cuối quý)", value=period.quarter_bounds(today)[1],
+                            min_value=limits.EARLIEST_DATE, max_value=date(limits.LATEST_DUE_YEAR, 12, 31),
                             format=fmt.DATE_FORMAT, key="reports_target_due")
         errors.slot("due_on")
         saved = st.form_submit_button("Lưu chỉ tiêu", type="primary")

@@ -5,7 +5,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from db import activities, audit, members, queries, services, vocab
+from db import activities, audit, limits, members, queries, services, vocab
 from db.errors import UserError
 from db.text import fold
 from report import charts, fmt, tables
@@ -15,6 +15,7 @@ from ui.session import require_actor, run_action, shown_errors
 
 actor = require_actor()
 today = date.today()
+BIRTH_YEARS = limits.birth_years(today)
 st.title("Tổ công nghệ số cộng đồng")
 widgets.flash("teams_flash")
 can_write = actor.role in ("admin", "officer")
@@ -45,17 +46,17 @@ def register_tab() -> None:
     errors = widgets.FieldErrors()
     errors.slot("unit")
     with st.form(f"teams_new_form_{nonce}"):
-        name = st.text_input("Tên tổ", value=f"Tổ CNSCĐ {unit.name}", key=f"teams_new_name_{unit.id}_{nonce}", max_chars=200)
+        name = st.text_input("Tên tổ", value=f"Tổ CNSCĐ {unit.name}", key=f"teams_new_name_{unit.id}_{nonce}", max_chars=limits.TEAM_NAME_MAX)
         errors.slot("name")
         col1, col2 = st.columns(2)
-        established = col1.date_input("Ngày thành lập", value=today, max_value=today, min_value=date(2018, 1, 1),
+        established = col1.date_input("Ngày thành lập", value=today, max_value=today, min_value=limits.EARLIEST_DATE,
                                       format=fmt.DATE_FORMAT, key=f"teams_new_date_{nonce}")
         with col1:
             errors.slot("established_on")
-        decision = col2.text_input("Số quyết định thành lập", placeholder="vd. 125/QĐ-UBND", key=f"teams_new_decision_{nonce}", max_chars=60)
+        decision = col2.text_input("Số quyết định thành lập", placeholder="vd. 125/QĐ-UBND", key=f"teams_new_decision_{nonce}", max_chars=limits.DECISION_NO_MAX)
         with col2:
             errors.slot("decision_no")
-        note = st.text_area("Ghi chú", key=f"teams_new_note_{nonce}", max_chars=2000)
+        note = st.text_area("Ghi chú", key=f"teams_new_note_{nonce}", max_chars=limits.NOTE_MAX)
         st.markdown("**Thành viên** (thêm dòng bằng dấu +; mỗi tổ một Tổ trưởng)")
         members = st.data_editor(forms.empty_members(), num_rows="dynamic", column_config=forms.MEMBER_EDITOR_COLUMNS,
                                  hide_index=True, width="stretch", key=f"teams_new_members_{nonce}")
@@ -88,14 +89,14 @@ def edit_tab() -> None:
                     f"{fmt.team_status(team.closed_on).lower()}.")
         errors = widgets.FieldErrors()
         with st.form(f"teams_edit_form_{team.id}"):
-            name = st.text_input("Tên tổ", value=team.name, key=f"teams_edit_name_{team.id}", max_chars=200)
+            name = st.text_input("Tên tổ", value=team.name, key=f"teams_edit_name_{team.id}", max_chars=limits.TEAM_NAME_MAX)
             errors.slot("name")
-            established = st.date_input("Ngày thành lập", value=team.established_on, max_value=today, min_value=date(2018, 1, 1),
+            established = st.date_input("Ngày thành lập", value=team.established_on, max_value=today, min_value=limits.EARLIEST_DATE,
                                         format=fmt.DATE_FORMAT, key=f"teams_edit_date_{team.id}")
             errors.slot("established_on")
-            decision = st.text_input("Số quyết định", value=team.decision_no or "", key=f"teams_edit_decision_{team.id}", max_chars=60)
+            decision = st.text_input("Số quyết định", value=team.decision_no or "", key=f"teams_edit_decision_{team.id}", max_chars=limits.DECISION_NO_MAX)
             errors.slot("decision_no")
-            note = st.text_area("Ghi chú", value=team.note or "", key=f"teams_edit_note_{team.id}", max_chars=2000)
+            note = st.text_area("Ghi chú", value=team.note or "", key=f"teams_edit_note_{team.id}", max_chars=limits.NOTE_MAX)
             saved = st.form_submit_button("Lưu thay đổi", type="primary")
         errors.slot("unit")
         if saved:
@@ -113,7 +114,7 @@ def edit_tab() -> None:
         st.markdown("**Ngừng hoạt động**")
         close_errors = widgets.FieldErrors()
         with st.form(f"teams_close_form_{team.id}"):
-            closed_on = st.date_input("Ngừng hoạt động từ ngày", value=today, max_value=today, min_value=date(2018, 1, 1),
+            closed_on = st.date_input("Ngừng hoạt động từ ngày", value=today, max_value=today, min_value=limits.EARLIEST_DATE,
                                       format=fmt.DATE_FORMAT, key=f"teams_close_date_{team.id}")
             close_errors.slot("closed_on")
             confirm = st.checkbox("Tôi xác nhận tổ này ngừng hoạt động từ ngày trên", key=f"teams_close_confirm_{team.id}")
@@ -149,7 +150,7 @@ def members_tab() -> None:
     errors = widgets.FieldErrors()
     with st.form(f"teams_member_form_{team_id}_{nonce}"):
         col1, col2 = st.columns(2)
-        full_name = col1.text_input("Họ và tên", key=f"teams_member_name_{nonce}", max_chars=120)
+        full_name = col1.text_input("Họ và tên", key=f"teams_member_name_{nonce}", max_chars=limits.NAME_MAX)
         with col1:
             errors.slot("full_name")
         phone = col2.text_input("Điện thoại di động", key=f"teams_member_phone_{nonce}", placeholder="vd. 0905 123 456")
@@ -157,15 +158,15 @@ def members_tab() -> None:
             errors.slot("phone")
         col3, col4, col5 = st.columns(3)
         gender = col3.selectbox("Giới tính", [None, *vocab.GENDERS], format_func=lambda g: "—" if g is None else vocab.GENDERS[g], key=f"teams_member_gender_{nonce}")
-        birth_year = col4.number_input("Năm sinh", min_value=1900, max_value=today.year, value=None, step=1, key=f"teams_member_year_{nonce}")
+        birth_year = col4.number_input("Năm sinh", min_value=BIRTH_YEARS[0], max_value=BIRTH_YEARS[1], value=None, step=1, key=f"teams_member_year_{nonce}")
         with col4:
             errors.slot("birth_year")
         role = col5.selectbox("Vai trò", list(vocab.MEMBER_ROLES), index=2, format_func=vocab.MEMBER_ROLES.get, key=f"teams_member_role_{nonce}")
         with col5:
             errors.slot("role")
         organisation = st.selectbox("Tổ chức, đơn vị", list(vocab.ORGANISATIONS), format_func=vocab.ORGANISATIONS.get, key=f"teams_member_org_{nonce}")
-        position = st.text_input("Chức vụ", key=f"teams_member_position_{nonce}", placeholder="vd. Bí thư Chi đoàn", max_chars=120)
-        joined = st.date_input("Ngày tham gia", value=today, max_value=today, min_value=date(2018, 1, 1), format=fmt.DATE_FORMAT, key=f"teams_member_joined_{nonce}")
+        position = st.text_input("Chức vụ", key=f"teams_member_position_{nonce}", placeholder="vd. Bí thư Chi đoàn", max_chars=limits.NAME_MAX)
+        joined = st.date_input("Ngày tham gia", value=today, max_value=today, min_value=limits.EARLIEST_DATE, format=fmt.DATE_FORMAT, key=f"teams_member_joined_{nonce}")
         errors.slot("joined_on")
         added = st.form_submit_button("Thêm thành viên", type="primary")
     errors.slot("team")
@@ -203,7 +204,7 @@ def member_edit(roster: pd.DataFrame) -> None:
     errors = widgets.FieldErrors()
     with st.form(f"teams_member_edit_{member_id}"):
         col1, col2 = st.columns(2)
-        full_name = col1.text_input("Họ và tên", value=row["full_name"], key=f"teams_me_name_{member_id}", max_chars=120)
+        full_name = col1.text_input("Họ và tên", value=row["full_name"], key=f"teams_me_name_{member_id}", max_chars=limits.NAME_MAX)
         phone = col2.text_input("Điện thoại di động", value=row["phone"] if isinstance(row["phone"], str) else "", key=f"teams_me_phone_{member_id}")
         with col1:
             errors.slot("full_name")
@@ -214,7 +215,9 @@ def member_edit(roster: pd.DataFrame) -> None:
         gender = col3.selectbox("Giới tính", genders, index=genders.index(row["gender"]) if row["gender"] in genders else 0,
                                 format_func=lambda g: "—" if g is None else vocab.GENDERS[g], key=f"teams_me_gender_{member_id}")
         year = None if pd.isna(row["birth_year"]) else int(row["birth_year"])
-        birth_year = col4.number_input("Năm sinh", min_value=1900, max_value=today.year, value=year, step=1, key=f"teams_me_year_{member_id}")
+        # A year stored before today's bounds moved stays shown (Streamlit refuses a value outside its range).
+        birth_year = col4.number_input("Năm sinh", min_value=min(BIRTH_YEARS[0], year or BIRTH_YEARS[0]),
+                                     max_value=max(BIRTH_YEARS[1], year or BIRTH_YEARS[1]), value=year, step=1, key=f"teams_me_year_{member_id}")
         roles = list(vocab.MEMBER_ROLES)
         role = col5.selectbox("Vai trò", roles, index=roles.index(row["role"]), format_func=vocab.MEMBER_ROLES.get, key=f"teams_me_role_{member_id}")
         with col4:
@@ -223,8 +226,8 @@ def member_edit(roster: pd.DataFrame) -> None:
             errors.slot("role")
         orgs = list(vocab.ORGANISATIONS)
         organisation = st.selectbox("Tổ chức, đơn vị", orgs, index=orgs.index(row["organisation"]), format_func=vocab.ORGANISATIONS.get, key=f"teams_me_org_{member_id}")
-        position = st.text_input("Chức vụ", value=row["position"] if isinstance(row["position"], str) else "", key=f"teams_me_position_{member_id}", max_chars=120)
-        joined = st.date_input("Ngày tham gia", value=row["joined_on"], max_value=today, min_value=date(2018, 1, 1), format=fmt.DATE_FORMAT, key=f"teams_me_joined_{member_id}")
+        position = st.text_input("Chức vụ", value=row["position"] if isinstance(row["position"], str) else "", key=f"teams_me_position_{member_id}", max_chars=limits.NAME_MAX)
+        joined = st.date_input("Ngày tham gia", value=row["joined_on"], max_value=today, min_value=limits.EARLIEST_DATE, format=fmt.DATE_FORMAT, key=f"teams_me_joined_{member_id}")
         errors.slot("joined_on")
         saved = st.form_submit_button("Lưu thông tin thành viên", type="primary")
     errors.slot("other")
@@ -242,7 +245,7 @@ def member_edit(roster: pd.DataFrame) -> None:
         return
     leave_errors = widgets.FieldErrors()
     with st.form(f"teams_member_leave_{member_id}"):
-        left_on = st.date_input("Thôi tham gia từ ngày", value=today, max_value=today, min_value=date(2018, 1, 1), format=fmt.DATE_FORMAT, key=f"teams_me_left_{member_id}")
+        left_on = st.date_input("Thôi tham gia từ ngày", value=today, max_value=today, min_value=limits.EARLIEST_DATE, format=fmt.DATE_FORMAT, key=f"teams_me_left_{member_id}")
         leave_errors.slot("left_on")
         left = st.form_submit_button("Cho thôi tham gia tổ")
     if left:

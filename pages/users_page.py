@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from db import auth, vocab
+from db import auth, limits, vocab
 from db.errors import UserError
 from report import fmt
 from ui import data, downloads, widgets
@@ -42,10 +42,10 @@ with create_tab:
     errors.slot("unit")
     errors.slot("team")
     with st.form(f"users_new_form_{nonce}"):
-        username = st.text_input("Tên đăng nhập", key=f"users_new_username_{nonce}", max_chars=60)
+        username = st.text_input("Tên đăng nhập", key=f"users_new_username_{nonce}", max_chars=limits.USERNAME_MAX)
         errors.slot("username")
-        full_name = st.text_input("Họ và tên", key=f"users_new_name_{nonce}", max_chars=120)
-        email = st.text_input("Thư điện tử (cho đăng nhập một lần, nếu có)", key=f"users_new_email_{nonce}", max_chars=200)
+        full_name = st.text_input("Họ và tên", key=f"users_new_name_{nonce}", max_chars=limits.NAME_MAX)
+        email = st.text_input("Thư điện tử (cho đăng nhập một lần, nếu có)", key=f"users_new_email_{nonce}", max_chars=limits.EMAIL_MAX)
         errors.slot("email")
         password = st.text_input("Mật khẩu ban đầu (ít nhất 10 ký tự)", type="password", key=f"users_new_password_{nonce}")
         errors.slot("password")

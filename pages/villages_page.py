@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from db import queries, services, vocab
+from db import limits, queries, services, vocab
 from db.errors import UserError
 from report import fmt
 from ui import data, downloads, widgets
@@ -44,7 +44,7 @@ if actor.role in ("admin", "officer"):
     with st.form(f"villages_add_{commune.id}_{nonce}", clear_on_submit=False):
         kind = st.selectbox("Loại", vocab.VILLAGE_KINDS, key="villages_kind")
         errors.slot("kind")
-        name = st.text_input("Tên (không cần gõ chữ “Thôn”)", key=f"villages_name_{commune.id}_{nonce}", max_chars=120)
+        name = st.text_input("Tên (không cần gõ chữ “Thôn”)", key=f"villages_name_{commune.id}_{nonce}", max_chars=limits.NAME_MAX)
         errors.slot("name")
         submitted = st.form_submit_button("Thêm", type="primary")
     if submitted:

@@ -5,7 +5,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from db import services, vocab
+from db import limits, services, vocab
 
 ROLE_LABELS = list(vocab.MEMBER_ROLES.values())
 ORG_LABELS = list(vocab.ORGANISATIONS.values())
@@ -15,16 +15,17 @@ CODE_BY_LABEL = {
     for mapping in (vocab.MEMBER_ROLES, vocab.ORGANISATIONS, vocab.GENDERS)
     for code, label in mapping.items()
 }
+BIRTH_YEARS = limits.birth_years(date.today())
 MEMBER_COLUMNS = ["Họ và tên", "Giới tính", "Năm sinh", "Điện thoại", "Vai trò", "Tổ chức", "Chức vụ"]
 
 MEMBER_EDITOR_COLUMNS = {
-    "Họ và tên": st.column_config.TextColumn("Họ và tên", max_chars=120),
+    "Họ và tên": st.column_config.TextColumn("Họ và tên", max_chars=limits.NAME_MAX),
     "Giới tính": st.column_config.SelectboxColumn("Giới tính", options=GENDER_LABELS),
-    "Năm sinh": st.column_config.NumberColumn("Năm sinh", min_value=1900, max_value=date.today().year, step=1, format="%d"),
-    "Điện thoại": st.column_config.TextColumn("Điện thoại", max_chars=20),
+    "Năm sinh": st.column_config.NumberColumn("Năm sinh", min_value=BIRTH_YEARS[0], max_value=BIRTH_YEARS[1], step=1, format="%d"),
+    "Điện thoại": st.column_config.TextColumn("Điện thoại", max_chars=limits.PHONE_CHARS),
     "Vai trò": st.column_config.SelectboxColumn("Vai trò", options=ROLE_LABELS, default="Thành viên"),
     "Tổ chức": st.column_config.SelectboxColumn("Tổ chức", options=ORG_LABELS, default="Khác"),
-    "Chức vụ": st.column_config.TextColumn("Chức vụ", max_chars=120),
+    "Chức vụ": st.column_config.TextColumn("Chức vụ", max_chars=limits.NAME_MAX),
 }
 
 
