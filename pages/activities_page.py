@@ -7,10 +7,9 @@ import streamlit as st
 
 from db import activities, audit, limits, queries, vocab
 from db.activities import ActivityInput
-from db.errors import UserError
 from report import charts, fmt, tables
-from ui import data, downloads, panels, widgets
-from ui.session import require_actor, run_action, shown_errors
+from ui import data, downloads, forms, panels, widgets
+from ui.session import require_actor, shown_errors
 
 actor = require_actor()
 today = date.today()
@@ -51,14 +50,9 @@ def report_form(team: queries.TeamInfo) -> None:
         team_id=team.id, activity_date=day, activity_type=kind, people_reached=people, households_reached=households,
         results=results, note=note, photo=photo.getvalue() if photo is not None else None, form_token=token,
     )
-    try:
-        run_action(activities.create_activity, actor=actor, data=payload)
-    except UserError as err:
-        errors.show(err.message, err.field)
-        return
-    st.session_state["activities_token"] = uuid.uuid4().hex  # the next report is a new form
-    st.session_state["activities_flash"] = f"Đã ghi nhận báo cáo ngày {fmt.day(day)}: {vocab.ACTIVITY_TYPES[kind]}."
-    st.rerun()
+    forms.submit(activities.create_activity, actor=actor, data=payload, errors=errors, flash="activities_flash",
+                 success=f"Đã ghi nhận báo cáo ngày {fmt.day(day)}: {vocab.ACTIVITY_TYPES[kind]}.",
+                 then={"activities_token": uuid.uuid4().hex})  # the next report is a new form
 
 
 def recent_reports(team: queries.TeamInfo) -> None:
@@ -105,20 +99,15 @@ def correction_form(team: queries.TeamInfo, activity_id: int) -> None:
         errors.slot("other")
         if not (save or remove):
             return
-        try:
-            if remove:
-                run_action(activities.delete_activity, actor=actor, activity_id=rec.id)
-                message = "Đã xóa báo cáo."
-            else:
-                payload = ActivityInput(team_id=rec.team_id, activity_date=day, activity_type=kind, people_reached=people,
-                                        households_reached=households, results=results, note=note)
-                run_action(activities.update_activity, actor=actor, activity_id=rec.id, data=payload)
-                message = "Đã lưu sửa đổi báo cáo."
-        except UserError as err:
-            errors.show(err.message, err.field or "other")
-            return
-        st.session_state["activities_flash"] = message
-        st.rerun()
+        if remove:
+            forms.submit(activities.delete_activity, actor=actor, activity_id=rec.id, success="Đã xóa báo cáo.",
+                         flash="activities_flash", errors=errors)
+        else:
+            payload = ActivityInput(team_id=rec.team_id, activity_date=day, activity_type=kind, people_reached=people,
+                                    households_reached=households, results=results, note=note)
+            forms.submit(activities.update_activity, actor=actor, activity_id=rec.id, data=payload,
+                         success="Đã lưu sửa đổi báo cáo.", flash="activities_flash", errors=errors)
+        return
     if actor.role in ("officer", "admin"):
         history = data.read(audit.fetch_activity_history, actor, activity_id=activity_id)
         if not history.empty:

@@ -2,12 +2,11 @@
 
 import streamlit as st
 
-from db import recommendations as recs
 from db import limits, vocab
-from db.errors import UserError
+from db import recommendations as recs
 from report import charts, fmt
-from ui import data, downloads, navigation, widgets
-from ui.session import require_actor, run_action, shown_errors
+from ui import data, downloads, forms, navigation, widgets
+from ui.session import require_actor, shown_errors
 
 actor = require_actor()
 st.title("Kiến nghị, đề xuất")
@@ -30,14 +29,9 @@ def raise_form() -> None:
         errors.slot("text")
         sent = st.form_submit_button("Gửi kiến nghị", type="primary")
     if sent:
-        try:
-            run_action(recs.create_recommendation, actor=actor, unit_id=unit_id, category=category, text=text)
-        except UserError as err:
-            errors.show(err.message, err.field)
-        else:
-            st.session_state["feedback_flash"] = "Đã gửi kiến nghị; cán bộ cấp trên sẽ trả lời."
-            st.session_state["feedback_nonce"] = nonce + 1
-            st.rerun()
+        forms.submit(recs.create_recommendation, actor=actor, unit_id=unit_id, category=category, text=text,
+                     success="Đã gửi kiến nghị; cán bộ cấp trên sẽ trả lời.", flash="feedback_flash", errors=errors,
+                     then={"feedback_nonce": nonce + 1})
 
 
 def list_section() -> None:
@@ -82,13 +76,9 @@ def list_section() -> None:
         errors.slot("status")
         saved = st.form_submit_button("Lưu trả lời", type="primary")
     if saved:
-        try:
-            run_action(recs.answer_recommendation, actor=actor, recommendation_id=chosen, answer=answer, status=new_status)
-        except UserError as err:
-            errors.show(err.message, err.field)
-        else:
-            st.session_state["feedback_flash"] = f"Đã cập nhật kiến nghị: {vocab.RECOMMENDATION_STATUSES[new_status]}."
-            st.rerun()
+        forms.submit(recs.answer_recommendation, actor=actor, recommendation_id=chosen, answer=answer, status=new_status,
+                     success=f"Đã cập nhật kiến nghị: {vocab.RECOMMENDATION_STATUSES[new_status]}.", flash="feedback_flash",
+                     errors=errors)
 
 
 def charts_section() -> None:

@@ -5,11 +5,10 @@ from datetime import date
 import streamlit as st
 
 from db import activities, limits, queries, targets, vocab
-from db.errors import UserError
 from report import charts, fmt, tables
 from report.pdf import build_meeting_report
-from ui import data, downloads, navigation, period, slides, widgets
-from ui.session import require_actor, run_action, shown_errors
+from ui import data, downloads, forms, navigation, period, slides, widgets
+from ui.session import require_actor, shown_errors
 
 actor = require_actor()
 today = date.today()
@@ -141,13 +140,8 @@ def targets_section() -> None:
     errors.slot("other")
     if saved:
         amount = value / 100 if kind == "village_coverage" else value
-        try:
-            run_action(targets.set_target, actor=actor, unit_id=scope, kind=kind, value=amount, due_on=due)
-        except UserError as err:
-            errors.show(err.message, err.field or "other")
-        else:
-            st.session_state["reports_flash"] = f"Đã lưu chỉ tiêu cho {unit.name}."
-            st.rerun()
+        forms.submit(targets.set_target, actor=actor, unit_id=scope, kind=kind, value=amount, due_on=due,
+                     success=f"Đã lưu chỉ tiêu cho {unit.name}.", flash="reports_flash", errors=errors)
 
 
 with shown_errors():

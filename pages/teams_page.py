@@ -6,12 +6,11 @@ import pandas as pd
 import streamlit as st
 
 from db import activities, audit, limits, members, queries, services, vocab
-from db.errors import UserError
 from db.text import fold
 from report import charts, fmt, tables
 from ui import data, downloads, forms, panels, widgets
 from ui.imports import render_import
-from ui.session import require_actor, run_action, shown_errors
+from ui.session import require_actor, shown_errors
 
 actor = require_actor()
 today = date.today()
@@ -64,18 +63,11 @@ def register_tab() -> None:
         submitted = st.form_submit_button("Đăng ký tổ", type="primary")
     if not submitted:
         return
-    try:
-        payload = services.TeamInput(unit_id=unit.id, name=name, established_on=established, decision_no=decision,
-                                     note=note, members=forms.members_from_editor(members))
-        team = run_action(services.create_team, actor=actor, data=payload)
-    except UserError as err:
-        errors.show(err.message, err.field)
-        return
-    st.session_state["teams_flash"] = (
-        f"Đã đăng ký “{team.name}” với {len(payload.members)} thành viên. Độ phủ đã được cập nhật."
-    )
-    st.session_state["teams_new_nonce"] = nonce + 1
-    st.rerun()
+    payload = services.TeamInput(unit_id=unit.id, name=name, established_on=established, decision_no=decision,
+                                 note=note, members=forms.members_from_editor(members))
+    forms.submit(services.create_team, actor=actor, data=payload, errors=errors, flash="teams_flash",
+                 success=lambda team: f"Đã đăng ký “{team.name}” với {len(payload.members)} thành viên. Độ phủ đã được cập nhật.",
+                 then={"teams_new_nonce": nonce + 1})
 
 
 def edit_tab() -> None:
@@ -100,15 +92,10 @@ def edit_tab() -> None:
             saved = st.form_submit_button("Lưu thay đổi", type="primary")
         errors.slot("unit")
         if saved:
-            try:
-                payload = services.TeamInput(unit_id=team.unit_id, name=name, established_on=established,
-                                             decision_no=decision, note=note)
-                run_action(services.update_team, actor=actor, team_id=team.id, data=payload)
-            except UserError as err:
-                errors.show(err.message, err.field)
-            else:
-                st.session_state["teams_flash"] = f"Đã lưu thay đổi của “{name.strip()}”."
-                st.rerun()
+            payload = services.TeamInput(unit_id=team.unit_id, name=name, established_on=established,
+                                         decision_no=decision, note=note)
+            forms.submit(services.update_team, actor=actor, team_id=team.id, data=payload, errors=errors,
+                         flash="teams_flash", success=f"Đã lưu thay đổi của “{name.strip()}”.")
         if team.closed_on is not None:
             return
         st.markdown("**Ngừng hoạt động**")
@@ -123,13 +110,8 @@ def edit_tab() -> None:
             if not confirm:
                 close_errors.show("Hãy đánh dấu ô xác nhận trước khi ngừng hoạt động tổ.", "closed_on")
                 return
-            try:
-                run_action(services.close_team, actor=actor, team_id=team.id, closed_on=closed_on)
-            except UserError as err:
-                close_errors.show(err.message, err.field)
-            else:
-                st.session_state["teams_flash"] = f"“{team.name}” ngừng hoạt động từ {fmt.day(closed_on)}."
-                st.rerun()
+            forms.submit(services.close_team, actor=actor, team_id=team.id, closed_on=closed_on, errors=close_errors,
+                         flash="teams_flash", success=f"“{team.name}” ngừng hoạt động từ {fmt.day(closed_on)}.")
 
 
 def members_tab() -> None:
@@ -173,14 +155,9 @@ def members_tab() -> None:
     if added:
         payload = services.MemberInput(full_name=full_name, gender=gender, birth_year=birth_year, phone=phone,
                                        role=role, organisation=organisation, position=position, joined_on=joined)
-        try:
-            run_action(services.create_member, actor=actor, team_id=team_id, data=payload)
-        except UserError as err:
-            errors.show(err.message, err.field)
-        else:
-            st.session_state["teams_flash"] = f"Đã thêm {full_name.strip()} vào tổ."
-            st.session_state["teams_member_nonce"] = nonce + 1
-            st.rerun()
+        forms.submit(services.create_member, actor=actor, team_id=team_id, data=payload, errors=errors,
+                     flash="teams_flash", success=f"Đã thêm {full_name.strip()} vào tổ.",
+                     then={"teams_member_nonce": nonce + 1})
     if roster is not None and not roster.empty:
         with st.expander("Sửa thông tin hoặc cho thôi tham gia"):
             member_edit(roster)
@@ -234,13 +211,8 @@ def member_edit(roster: pd.DataFrame) -> None:
     if saved:
         payload = services.MemberInput(full_name=full_name, gender=gender, birth_year=birth_year, phone=phone, role=role,
                                        organisation=organisation, position=position, joined_on=joined)
-        try:
-            run_action(members.update_member, actor=actor, member_id=member_id, data=payload)
-        except UserError as err:
-            errors.show(err.message, err.field or "other")
-        else:
-            st.session_state["teams_flash"] = f"Đã lưu thông tin của {full_name.strip()}."
-            st.rerun()
+        forms.submit(members.update_member, actor=actor, member_id=member_id, data=payload, errors=errors,
+                     flash="teams_flash", success=f"Đã lưu thông tin của {full_name.strip()}.")
     if not pd.isna(row["left_on"]):
         return
     leave_errors = widgets.FieldErrors()
@@ -249,13 +221,8 @@ def member_edit(roster: pd.DataFrame) -> None:
         leave_errors.slot("left_on")
         left = st.form_submit_button("Cho thôi tham gia tổ")
     if left:
-        try:
-            run_action(members.end_membership, actor=actor, member_id=member_id, left_on=left_on)
-        except UserError as err:
-            leave_errors.show(err.message, "left_on")
-        else:
-            st.session_state["teams_flash"] = f"{row['full_name']} thôi tham gia tổ từ {fmt.day(left_on)}."
-            st.rerun()
+        forms.submit(members.end_membership, actor=actor, member_id=member_id, left_on=left_on, errors=leave_errors,
+                     field="left_on", flash="teams_flash", success=f"{row['full_name']} thôi tham gia tổ từ {fmt.day(left_on)}.")
 
 
 def profile_tab() -> None:

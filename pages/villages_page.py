@@ -4,11 +4,10 @@ import pandas as pd
 import streamlit as st
 
 from db import limits, queries, services, vocab
-from db.errors import UserError
 from report import fmt
-from ui import data, downloads, widgets
+from ui import data, downloads, forms, widgets
 from ui.imports import render_import
-from ui.session import require_actor, run_action, shown_errors
+from ui.session import require_actor, shown_errors
 
 actor = require_actor()
 st.title("Địa bàn: thôn, khối phố")
@@ -48,11 +47,6 @@ if actor.role in ("admin", "officer"):
         errors.slot("name")
         submitted = st.form_submit_button("Thêm", type="primary")
     if submitted:
-        try:
-            run_action(services.create_village, actor=actor, commune_id=commune.id, kind=kind, name=name)
-        except UserError as err:
-            errors.show(err.message, err.field)
-        else:
-            st.session_state["villages_flash"] = f"Đã thêm {kind} {name.strip()} vào {commune.name}."
-            st.session_state["villages_nonce"] = nonce + 1
-            st.rerun()
+        forms.submit(services.create_village, actor=actor, commune_id=commune.id, kind=kind, name=name,
+                     success=f"Đã thêm {kind} {name.strip()} vào {commune.name}.", flash="villages_flash", errors=errors,
+                     then={"villages_nonce": nonce + 1})
