@@ -7,7 +7,7 @@ import pandas as pd
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session, aliased
 
-from db import vocab
+from db import limits, vocab
 from db.access import Actor, ensure_can_read_team, ensure_can_read_unit
 from db.counts import COUNTRY, REPORT_WINDOW_DAYS, SCOPE_TIERS, is_kept_scope, scope_totals
 from db.errors import NotFound, PermissionDenied, UserError
@@ -18,17 +18,6 @@ from db.sqlfuncs import first_of_month, month_start
 from db.services import _snapshot, optional_text, record, whole_number
 
 EDIT_DAYS = 7  # a reporter may correct or delete their own report for this many days
-LIMITS = {"people_reached": 10_000, "households_reached": 5_000, "results": 10_000}
-RESULT_LABELS = {
-    "loudspeaker": "Số buổi phát thanh",
-    "public_service": "Số hồ sơ trực tuyến đã nộp",
-    "app_install": "Số lượt cài đặt / tài khoản kích hoạt",
-    "cashless": "Số tài khoản thanh toán mở mới",
-    "ecommerce": "Số sản phẩm đưa lên sàn",
-    "door_to_door": "Số hộ đã đến",
-    "training": "Số buổi tập huấn",
-    "other": "Kết quả (nếu có)",
-}
 
 
 # ---- writes -------------------------------------------------------------------------------------
@@ -71,8 +60,8 @@ def _count(value: int | None, *, field: str, label: str) -> int:
     number = whole_number(value, field=field, label=label)  # "abc", NaN or 10**400 get a message, not a crash
     if number < 0:
         raise UserError(f"{label} không được âm.", field=field)
-    if number > LIMITS[field]:
-        raise UserError(f"{label} quá lớn cho một báo cáo (tối đa {LIMITS[field]:,}).".replace(",", "."), field=field)
+    if number > limits.REPORT_MAXIMA[field]:
+        raise UserError(f"{label} quá lớn cho một báo cáo (tối đa {limits.REPORT_MAXIMA[field]:,}).".replace(",", "."), field=field)
     return number
 
 
@@ -96,8 +85,8 @@ def _validated(session: Session, team: Team, data: ActivityInput, today: date) -
         "activity_type": data.activity_type,
         "people_reached": _count(data.people_reached, field="people_reached", label="Số người được hỗ trợ"),
         "households_reached": _count(data.households_reached, field="households_reached", label="Số hộ"),
-        "results": _count(data.results, field="results", label=RESULT_LABELS[data.activity_type]),
-        "note": optional_text(data.note, field="note", label="Ghi chú", max_len=2000),
+        "results": _count(data.results, field="results", label=vocab.RESULT_LABELS[data.activity_type]),
+        "note": optional_text(data.note, field="note", label="Ghi chú", max_len=limits.NOTE_MAX),
     }
     if data.photo:
         values["photo"] = store_photo(data.photo)

@@ -4,19 +4,11 @@ import pandas as pd
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
+from db import vocab
 from db.access import Actor, ensure_can_read_team
 from db.errors import NotFound, PermissionDenied
 from db.models import Activity, AuditEntry, Member, User
 
-FIELD_LABELS = {
-    "name": "Tên", "established_on": "Ngày thành lập", "decision_no": "Số quyết định", "closed_on": "Ngày ngừng hoạt động",
-    "note": "Ghi chú", "full_name": "Họ và tên", "gender": "Giới tính", "birth_year": "Năm sinh", "phone": "Điện thoại",
-    "role": "Vai trò", "organisation": "Tổ chức", "position": "Chức vụ", "joined_on": "Ngày tham gia", "left_on": "Ngày rời tổ",
-    "activity_date": "Ngày hoạt động", "activity_type": "Loại hoạt động", "people_reached": "Số người",
-    "households_reached": "Số hộ", "results": "Kết quả", "photo": "Ảnh",
-}
-ACTIONS = {"create": "Tạo mới", "update": "Sửa", "close": "Ngừng hoạt động", "delete": "Xóa"}
-ENTITIES = {"teams": "Tổ", "members": "Thành viên", "activities": "Báo cáo"}
 _SKIP = {"id", "created_at", "updated_at", "team_id", "unit_id", "commune_id", "reported_by", "form_token"}
 
 
@@ -27,7 +19,7 @@ def _changes(before: dict | None, after: dict | None) -> str:
     for key in sorted(set(before) | set(after)):
         if key in _SKIP or before.get(key) == after.get(key):
             continue
-        label = FIELD_LABELS.get(key, key)
+        label = vocab.AUDIT_FIELDS.get(key, key)
         if not before:
             parts.append(f"{label}: {after.get(key)}")
         else:
@@ -59,7 +51,8 @@ def fetch_team_history(session: Session, *, actor: Actor, team_id: int, limit: i
         .limit(limit)
     )
     rows = [
-        (e.at, who or "Hệ thống", ENTITIES.get(e.entity, e.entity), ACTIONS.get(e.action, e.action), _changes(e.before, e.after))
+        (e.at, who or "Hệ thống", vocab.AUDIT_ENTITIES.get(e.entity, e.entity), vocab.AUDIT_ACTIONS.get(e.action, e.action),
+         _changes(e.before, e.after))
         for e, who in session.execute(stmt).all()
     ]
     return pd.DataFrame(rows, columns=["at", "who", "entity", "action", "changes"])
@@ -77,6 +70,6 @@ def fetch_activity_history(session: Session, *, actor: Actor, activity_id: int) 
         .where(AuditEntry.entity == "activities", AuditEntry.entity_id == activity_id)
         .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
     )
-    rows = [(e.at, who or "Hệ thống", ACTIONS.get(e.action, e.action), _changes(e.before, e.after))
+    rows = [(e.at, who or "Hệ thống", vocab.AUDIT_ACTIONS.get(e.action, e.action), _changes(e.before, e.after))
             for e, who in session.execute(stmt).all()]
     return pd.DataFrame(rows, columns=["at", "who", "action", "changes"])

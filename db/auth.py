@@ -11,7 +11,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import and_, delete, select
 from sqlalchemy.orm import Session
 
-from db import vocab
+from db import limits, vocab
 from db.access import Actor, ensure_can_write_unit
 from db.errors import NotFound, PermissionDenied, UserError
 from db.models import AuthSession, Team, Unit, UnitPath, User
@@ -114,7 +114,7 @@ def create_user(
 ) -> User:
     """Create an account bound to a unit (a volunteer: to a team and its commune)."""
     username = username.strip().lower()
-    if not username or len(username) > 60 or not all(c.isalnum() or c in "._-" for c in username):
+    if not username or len(username) > limits.USERNAME_MAX or not all(c.isalnum() or c in "._-" for c in username):
         raise UserError("Tên đăng nhập chỉ gồm chữ, số và các dấu . _ -", field="username")
     if role not in vocab.ROLES:
         raise UserError("Vai trò không hợp lệ.", field="role")
@@ -135,7 +135,7 @@ def create_user(
     validate_password(password, username=username)
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise UserError(f"Tên đăng nhập “{username}” đã được dùng.", field="username")
-    email = (optional_text(email, field="email", label="Thư điện tử", max_len=200) or "").lower() or None
+    email = (optional_text(email, field="email", label="Thư điện tử", max_len=limits.EMAIL_MAX) or "").lower() or None
     if email is not None and (" " in email or email.count("@") != 1):
         raise UserError(f"Thư điện tử “{email}” không hợp lệ.", field="email")
     name = optional_text(full_name, field="full_name", label="Họ và tên") or username

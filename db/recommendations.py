@@ -6,13 +6,12 @@ import pandas as pd
 from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, and_, case, func, select
 from sqlalchemy.orm import Mapped, Session, aliased, mapped_column
 
+from db import limits, vocab
 from db.access import Actor, ensure_can_read_unit, is_within
 from db.errors import NotFound, PermissionDenied, UserError
 from db.models import Base, Team, Unit, UnitPath, User
 from db.services import _snapshot, record, require_text
 
-CATEGORIES = {"difficulty": "Khó khăn, vướng mắc", "recommendation": "Kiến nghị", "proposal": "Đề xuất"}
-STATUSES = {"open": "Chưa xử lý", "in_progress": "Đang xử lý", "resolved": "Đã giải quyết"}
 NEXT_STATUSES = {"open": ("in_progress", "resolved"), "in_progress": ("resolved",), "resolved": ()}
 
 
@@ -41,9 +40,9 @@ def create_recommendation(
     now: datetime | None = None,
 ) -> Recommendation:
     """Raise one: a volunteer for their own team, anyone else for a unit in their scope."""
-    if category not in CATEGORIES:
+    if category not in vocab.RECOMMENDATION_CATEGORIES:
         raise UserError("Hãy chọn loại: khó khăn vướng mắc, kiến nghị hay đề xuất.", field="category")
-    body = require_text(text, field="text", label="Nội dung", max_len=4000)
+    body = require_text(text, field="text", label="Nội dung", max_len=limits.RECOMMENDATION_MAX)
     if actor.role == "volunteer":
         if actor.team_id is None:
             raise PermissionDenied("Tài khoản của bạn chưa gắn với tổ nào.")
@@ -81,8 +80,9 @@ def answer_recommendation(
     if rec.raised_by is not None and rec.raised_by == actor.user_id:
         raise PermissionDenied("Kiến nghị do bạn gửi cần cán bộ cấp trên trả lời.")
     if status not in NEXT_STATUSES.get(rec.status, ()):
-        raise UserError(f"Không thể chuyển từ “{STATUSES[rec.status]}” sang “{STATUSES.get(status, status)}”.", field="status")
-    body = require_text(answer, field="answer", label="Nội dung trả lời", max_len=4000)
+        labels = vocab.RECOMMENDATION_STATUSES
+        raise UserError(f"Không thể chuyển từ “{labels[rec.status]}” sang “{labels.get(status, status)}”.", field="status")
+    body = require_text(answer, field="answer", label="Nội dung trả lời", max_len=limits.RECOMMENDATION_MAX)
     before = _snapshot(rec)
     now = now or datetime.now()
     rec.answer, rec.answered_by, rec.answered_at, rec.status = body, actor.user_id, now, status
@@ -156,7 +156,7 @@ def fetch_recommendation_counts(session: Session, *, actor: Actor, unit_id: int 
         .order_by(grp.name)
     )
     df = pd.DataFrame(session.execute(stmt).all(), columns=["unit_id", "name", "status", "count", "days_to_resolve"])
-    df["status_label"] = df["status"].map(STATUSES)
+    df["status_label"] = df["status"].map(vocab.RECOMMENDATION_STATUSES)
     df["count"] = df["count"].astype("int64")
     return df
 

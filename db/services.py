@@ -11,13 +11,12 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from db import vocab
+from db import limits, vocab
 from db.access import Actor, ensure_can_write_team, ensure_can_write_unit
 from db.errors import NotFound, UserError
 from db.models import AuditEntry, DataVersion, Member, Team, Unit, UnitPath
 from db.text import clean, fold
 
-NAME_MAX = 120
 SECRET_COLUMNS = frozenset({"password_hash"})  # never copied into the audit trail
 _MOBILE = re.compile(r"^0(3|5|7|8|9)\d{8}$")
 
@@ -59,7 +58,7 @@ def record(session: Session, actor: Actor, action: str, obj: Any, before: dict |
     bump_data_version(session)
 
 
-def require_text(value: str | None, *, field: str, label: str, max_len: int = NAME_MAX) -> str:
+def require_text(value: str | None, *, field: str, label: str, max_len: int = limits.NAME_MAX) -> str:
     """A trimmed, non-empty text of bounded length, or a UserError naming the field."""
     text = clean(value)
     if not text:
@@ -97,7 +96,7 @@ def whole_number(value: object, *, field: str, label: str) -> int:
     return number
 
 
-def optional_text(value: str | None, *, field: str, label: str, max_len: int = NAME_MAX) -> str | None:
+def optional_text(value: str | None, *, field: str, label: str, max_len: int = limits.NAME_MAX) -> str | None:
     """A trimmed text or None when empty."""
     return require_text(value, field=field, label=label, max_len=max_len) if clean(value) else None
 
@@ -108,8 +107,8 @@ def require_past_date(value: date | None, *, field: str, label: str, today: date
         raise UserError(f"Hãy chọn {label.lower()}.", field=field)
     if value > (today or date.today()):
         raise UserError(f"{label} không được ở tương lai.", field=field)
-    if value.year < 2000:
-        raise UserError(f"{label} không hợp lệ.", field=field)
+    if value < limits.EARLIEST_DATE:
+        raise UserError(f"{label} không được trước ngày {limits.EARLIEST_DATE:%d/%m/%Y}.", field=field)
     return value
 
 
@@ -248,8 +247,9 @@ def _validated_member(data: MemberInput, *, row: int | None, team_start: date, t
             birth_year = whole_number(data.birth_year, field="birth_year", label="Năm sinh")
         except UserError as err:
             raise UserError(prefix + err.message, field="birth_year") from err
-        if not today.year - 100 <= birth_year <= today.year - 14:
-            raise UserError(prefix + f"Năm sinh phải từ {today.year - 100} đến {today.year - 14}.", field="birth_year")
+        earliest, latest = limits.birth_years(today)
+        if not earliest <= birth_year <= latest:
+            raise UserError(prefix + f"Năm sinh phải từ {earliest} đến {latest}.", field="birth_year")
     joined = data.joined_on or team_start
     if joined > today:
         raise UserError(prefix + "Ngày tham gia không được ở tương lai.", field="joined_on")
@@ -278,10 +278,10 @@ def create_team(session: Session, *, actor: Actor, data: TeamInput, today: date 
     ensure_can_write_unit(session, actor, unit.id)
     if unit.tier not in ("village", "commune"):
         raise UserError("Tổ CNSCĐ được thành lập ở thôn (tổ thôn) hoặc ở xã (tổ xã); hãy chọn thôn hoặc xã.", field="unit")
-    name = require_text(data.name, field="name", label="Tên tổ", max_len=200)
+    name = require_text(data.name, field="name", label="Tên tổ", max_len=limits.TEAM_NAME_MAX)
     start = require_past_date(data.established_on, field="established_on", label="Ngày thành lập", today=today)
-    decision = optional_text(data.decision_no, field="decision_no", label="Số quyết định", max_len=60)
-    note = optional_text(data.note, field="note", label="Ghi chú", max_len=2000)
+    decision = optional_text(data.decision_no, field="decision_no", label="Số quyết định", max_len=limits.DECISION_NO_MAX)
+    note = optional_text(data.note, field="note", label="Ghi chú", max_len=limits.NOTE_MAX)
     _check_no_overlap(session, unit_id=unit.id, start=start, end=None, exclude=None)
     members = [
         _validated_member(m, row=i, team_start=start, today=today) for i, m in enumerate(data.members, start=1)
@@ -307,7 +307,7 @@ def update_team(session: Session, *, actor: Actor, team_id: int, data: TeamInput
     team = session.get(Team, team_id)
     assert team is not None
     before = _snapshot(team)
-    name = require_text(data.name, field="name", label="Tên tổ", max_len=200)
+    name = require_text(data.name, field="name", label="Tên tổ", max_len=limits.TEAM_NAME_MAX)
     start = require_past_date(data.established_on, field="established_on", label="Ngày thành lập", today=today)
     if team.closed_on is not None and start >= team.closed_on:
         raise UserError("Ngày thành lập phải trước ngày ngừng hoạt động.", field="established_on")
@@ -320,8 +320,8 @@ def update_team(session: Session, *, actor: Actor, team_id: int, data: TeamInput
     _check_no_overlap(session, unit_id=team.unit_id, start=start, end=team.closed_on, exclude=team.id)
     team.name = name
     team.established_on = start
-    team.decision_no = optional_text(data.decision_no, field="decision_no", label="Số quyết định", max_len=60)
-    team.note = optional_text(data.note, field="note", label="Ghi chú", max_len=2000)
+    team.decision_no = optional_text(data.decision_no, field="decision_no", label="Số quyết định", max_len=limits.DECISION_NO_MAX)
+    team.note = optional_text(data.note, field="note", label="Ghi chú", max_len=limits.NOTE_MAX)
     record(session, actor, "update", team, before)
     return team
 

@@ -9,22 +9,19 @@ import pandas as pd
 from sqlalchemy import Date, and_, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
+from db import limits, vocab
 from db.access import Actor, ensure_can_read_unit, ensure_can_write_unit
 from db.errors import NotFound, UserError
 from db.models import Target, Team, Unit, UnitPath
 from db.queries import fetch_coverage_by_child
 from db.services import _snapshot, record, whole_number
 
-KINDS = {"village_coverage": "Tỷ lệ thôn có tổ", "people_quarter": "Lượt người được hỗ trợ trong quý"}
 PACE_WINDOW_DAYS = 90  # the "current pace" is the coverage gained over the last 90 days
 AT_RISK_DAYS = 90  # projected this much after the deadline: at risk; later: behind
-STATUS = {
-    "reached": "Đã đạt",
-    "on_track": "Đúng tiến độ",
-    "at_risk": "Có nguy cơ chậm",
-    "behind": "Chậm tiến độ",
-    "no_target": "Chưa đặt chỉ tiêu",
-}
+# The coverage curve starts on 1 January of the earliest of: this many years before its last day, the year of
+# the deadline, the year of the period shown. Two years keep the 90-day pace window inside the curve whatever the
+# period, so every surface (Báo cáo page, PDF, slides) projects the same date from the same points.
+HISTORY_YEARS = 2
 
 
 @dataclass(frozen=True)
@@ -38,7 +35,7 @@ class TargetInfo:
     inherited: bool
 
 
-DUE_YEARS = (2000, 2100)
+DUE_YEARS = (limits.EARLIEST_DATE.year, limits.LATEST_DUE_YEAR)
 
 
 def _finite_number(value: object) -> float | None:
@@ -58,7 +55,7 @@ def set_target(session: Session, *, actor: Actor, unit_id: int, kind: str, value
     if unit is None:
         raise NotFound("Không tìm thấy địa bàn.", field="unit")
     ensure_can_write_unit(session, actor, unit_id)
-    if kind not in KINDS:
+    if kind not in vocab.TARGET_KINDS:
         raise UserError("Loại chỉ tiêu không hợp lệ.", field="kind")
     if due_on is None:
         raise UserError("Hãy chọn hạn hoàn thành.", field="due_on")
@@ -73,7 +70,7 @@ def set_target(session: Session, *, actor: Actor, unit_id: int, kind: str, value
         value = ratio
     if kind == "people_quarter":
         people = whole_number(value, field="value", label="Chỉ tiêu lượt người")
-        if not 0 < people <= 100_000_000:
+        if not 0 < people <= limits.PEOPLE_TARGET_MAX:
             raise UserError("Chỉ tiêu lượt người phải là số nguyên dương.", field="value")
         value = people
     target = session.scalar(select(Target).where(Target.unit_id == unit_id, Target.kind == kind, Target.due_on == due_on))
@@ -202,6 +199,79 @@ def progress_status(*, coverage: float, goal: float | None, deadline: date | Non
     return "behind"
 
 
+def _assess(*, coverage: float, timeline: pd.DataFrame, target: TargetInfo | None, today: date) -> tuple[date | None, str]:
+    """The projected date (None once reached or when not rising) and the status of a coverage against its target."""
+    goal = target.value if target else None
+    projected = None if coverage >= (goal or 1.0) else project_completion(timeline, today=today, goal=goal or 1.0)
+    status = progress_status(coverage=coverage, goal=goal, deadline=target.due_on if target else None,
+                             projected=projected, today=today)
+    return projected, status
+
+
+@dataclass(frozen=True)
+class TargetProgress:
+    """A unit's village coverage against the target in force: the curve, the projection at the current pace, the status."""
+
+    unit_id: int | None
+    as_of: date
+    target: TargetInfo | None
+    start: date  # the first day of the timeline
+    timeline: pd.DataFrame  # day, covered, villages, coverage at each month's end up to `as_of`
+    covered: int
+    villages: int
+    coverage: float  # on `as_of`
+    projected: date | None  # when `aim` is reached at the last 90 days' pace; None once reached or when not rising
+    status: str  # a key of vocab.TARGET_STATUSES
+
+    @property
+    def goal(self) -> float | None:
+        """The target's ratio; None without a target."""
+        return self.target.value if self.target else None
+
+    @property
+    def deadline(self) -> date | None:
+        """The target's deadline; None without a target."""
+        return self.target.due_on if self.target else None
+
+    @property
+    def aim(self) -> float:
+        """The ratio the projection runs to: the target's, or 100% without one."""
+        return self.goal if self.goal is not None else 1.0
+
+    @property
+    def reached(self) -> bool:
+        """True when the coverage on `as_of` meets the aim."""
+        return self.coverage >= self.aim
+
+
+def timeline_start(*, as_of: date, deadline: date | None = None, since: date | None = None) -> date:
+    """1 January of the earliest of: HISTORY_YEARS before `as_of`, the deadline's year, the period start's year."""
+    years = [as_of.year - HISTORY_YEARS, *(d.year for d in (deadline, since) if d is not None)]
+    return date(min(years), 1, 1)
+
+
+def fetch_target_progress(
+    session: Session, *, actor: Actor, unit_id: int | None, as_of: date | None = None, since: date | None = None
+) -> TargetProgress:
+    """A unit's coverage over time against its target (own or inherited), projected at the current pace.
+
+    `unit_id` None means the actor's own unit (the whole country for a national account, which has no target);
+    `since` is the start of the period shown, so the curve reaches back to it.
+    """
+    as_of = as_of or date.today()
+    if unit_id is None and not actor.is_national:
+        unit_id = actor.unit_id
+    target = fetch_coverage_target(session, actor=actor, unit_id=unit_id) if unit_id is not None else None
+    start = timeline_start(as_of=as_of, deadline=target.due_on if target else None, since=since)
+    timeline = fetch_coverage_timeline(session, actor=actor, unit_id=unit_id, start=start, end=as_of)
+    last = timeline.iloc[-1]
+    coverage = float(last["coverage"])
+    projected, status = _assess(coverage=coverage, timeline=timeline, target=target, today=as_of)
+    return TargetProgress(unit_id=unit_id, as_of=as_of, target=target, start=start, timeline=timeline,
+                          covered=int(last["covered"]), villages=int(last["villages"]), coverage=coverage,
+                          projected=projected, status=status)
+
+
 def fetch_child_progress(session: Session, *, actor: Actor, unit_id: int | None, today: date | None = None) -> pd.DataFrame:
     """Each child unit's coverage, the target in force, the projected date and its status."""
     today = today or date.today()
@@ -213,11 +283,7 @@ def fetch_child_progress(session: Session, *, actor: Actor, unit_id: int | None,
         target = fetch_coverage_target(session, actor=actor, unit_id=int(child.unit_id))
         timeline = fetch_coverage_timeline(session, actor=actor, unit_id=int(child.unit_id),
                                            start=today - timedelta(days=PACE_WINDOW_DAYS + 31), end=today)
-        goal = target.value if target else None
-        reached = child.coverage >= (goal or 1.0)
-        projected = None if reached else project_completion(timeline, today=today, goal=goal or 1.0)
-        status = progress_status(coverage=float(child.coverage), goal=goal, deadline=target.due_on if target else None,
-                                 projected=projected, today=today)
+        projected, status = _assess(coverage=float(child.coverage), timeline=timeline, target=target, today=today)
         rows.append((int(child.unit_id), child.name, int(child.villages), int(child.covered), float(child.coverage),
-                     goal, target.due_on if target else None, projected, status))
+                     target.value if target else None, target.due_on if target else None, projected, status))
     return pd.DataFrame(rows, columns=["unit_id", "name", "villages", "covered", "coverage", "goal", "deadline", "projected", "status"])

@@ -57,3 +57,64 @@ ACTIVITY_SHORT: dict[str, str] = {
     "other": "Khác",
 }
 
+# What the "Kết quả" figure of a report counts, by activity type (the quick form's label).
+RESULT_LABELS: dict[str, str] = {
+    "loudspeaker": "Số buổi phát thanh",
+    "public_service": "Số hồ sơ trực tuyến đã nộp",
+    "app_install": "Số lượt cài đặt / tài khoản kích hoạt",
+    "cashless": "Số tài khoản thanh toán mở mới",
+    "ecommerce": "Số sản phẩm đưa lên sàn",
+    "door_to_door": "Số hộ đã đến",
+    "training": "Số buổi tập huấn",
+    "other": "Kết quả (nếu có)",
+}
+
+# The monthly sums a chart can show.
+MEASURES: dict[str, str] = {
+    "reports": "Số báo cáo",
+    "people_reached": "Lượt người được hỗ trợ",
+    "households_reached": "Số hộ",
+    "results": "Kết quả",
+}
+
+# Team status filters of the registry list; "Đang hoạt động" is also what a team's status reads.
+TEAM_STATUSES: dict[str, str] = {"all": "Tất cả", "active": "Đang hoạt động", "closed": "Ngừng hoạt động"}
+
+ACCOUNT_STATES: dict[bool, str] = {True: "Đang dùng", False: "Đã khóa"}
+
+RECOMMENDATION_CATEGORIES: dict[str, str] = {
+    "difficulty": "Khó khăn, vướng mắc",
+    "recommendation": "Kiến nghị",
+    "proposal": "Đề xuất",
+}
+RECOMMENDATION_STATUSES: dict[str, str] = {"open": "Chưa xử lý", "in_progress": "Đang xử lý", "resolved": "Đã giải quyết"}
+
+TARGET_KINDS: dict[str, str] = {"village_coverage": "Tỷ lệ thôn có tổ", "people_quarter": "Lượt người được hỗ trợ trong quý"}
+TARGET_STATUSES: dict[str, str] = {
+    "reached": "Đã đạt",
+    "on_track": "Đúng tiến độ",
+    "at_risk": "Có nguy cơ chậm",
+    "behind": "Chậm tiến độ",
+    "no_target": "Chưa đặt chỉ tiêu",
+}
+
+# The audit trail's words: changed fields, actions and the kinds of record.
+AUDIT_FIELDS: dict[str, str] = {
+    "name": "Tên", "established_on": "Ngày thành lập", "decision_no": "Số quyết định", "closed_on": "Ngày ngừng hoạt động",
+    "note": "Ghi chú", "full_name": "Họ và tên", "gender": "Giới tính", "birth_year": "Năm sinh", "phone": "Điện thoại",
+    "role": "Vai trò", "organisation": "Tổ chức", "position": "Chức vụ", "joined_on": "Ngày tham gia", "left_on": "Ngày rời tổ",
+    "activity_date": "Ngày hoạt động", "activity_type": "Loại hoạt động", "people_reached": "Số người",
+    "households_reached": "Số hộ", "results": "Kết quả", "photo": "Ảnh",
+}
+AUDIT_ACTIONS: dict[str, str] = {"create": "Tạo mới", "update": "Sửa", "close": "Ngừng hoạt động", "delete": "Xóa"}
+AUDIT_ENTITIES: dict[str, str] = {"teams": "Tổ", "members": "Thành viên", "activities": "Báo cáo"}
+
+# The unit picker's level labels (shorter than TIERS, which name every kind of unit).
+TIER_PICK_LABELS: dict[str, str] = {
+    "province": "Tỉnh / thành phố",
+    "district": "Huyện / quận / thị xã",
+    "commune": "Xã / phường / thị trấn",
+    "village": "Thôn / khối phố",
+}
+
+PERIOD_KINDS: dict[str, str] = {"month": "Tháng", "quarter": "Quý", "year": "Năm", "custom": "Tùy chọn"}

@@ -3,9 +3,8 @@
 import streamlit as st
 
 from db import auth, vocab
-from db.errors import UserError
-from ui import widgets
-from ui.session import require_actor, run_action
+from ui import forms, widgets
+from ui.session import require_actor
 
 actor = require_actor()
 st.title("Tài khoản của tôi")
@@ -26,11 +25,5 @@ if changed:
     if new != again:
         errors.show("Hai lần nhập mật khẩu mới không khớp.", "password")
     else:
-        try:
-            run_action(auth.change_password, actor=actor, current=current, new_password=new)
-        except UserError as err:
-            errors.show(err.message, err.field)
-        else:
-            st.session_state["account_flash"] = "Đã đổi mật khẩu."
-            st.session_state["account_nonce"] = nonce + 1
-            st.rerun()
+        forms.submit(auth.change_password, actor=actor, current=current, new_password=new, success="Đã đổi mật khẩu.",
+                     flash="account_flash", errors=errors, then={"account_nonce": nonce + 1})

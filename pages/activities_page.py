@@ -5,11 +5,11 @@ from datetime import date, timedelta
 
 import streamlit as st
 
-from db import activities, audit, queries, vocab
-from db.activities import RESULT_LABELS, ActivityInput
-from db.errors import UserError
-from ui import charts, data, downloads, fmt, panels, tables, widgets
-from ui.session import require_actor, run_action, shown_errors
+from db import activities, audit, limits, queries, vocab
+from db.activities import ActivityInput
+from report import charts, fmt, tables
+from ui import data, downloads, forms, panels, widgets
+from ui.session import require_actor, shown_errors
 
 actor = require_actor()
 today = date.today()
@@ -18,6 +18,7 @@ widgets.flash("activities_flash")
 
 TYPES = list(vocab.ACTIVITY_TYPES)
 CAN_REPORT = actor.role in ("volunteer", "officer", "admin")
+MAXIMA = limits.REPORT_MAXIMA
 
 
 def report_form(team: queries.TeamInfo) -> None:
@@ -31,13 +32,13 @@ def report_form(team: queries.TeamInfo) -> None:
                             format=fmt.DATE_FORMAT, key=f"activities_date_{token}")
         errors.slot("activity_date")
         c1, c2 = st.columns(2)
-        people = c1.number_input("Số người được hỗ trợ", min_value=0, max_value=10_000, step=1, value=0, key=f"activities_people_{token}")
-        households = c2.number_input("Số hộ", min_value=0, max_value=5_000, step=1, value=0, key=f"activities_households_{token}")
+        people = c1.number_input("Số người được hỗ trợ", min_value=0, max_value=MAXIMA["people_reached"], step=1, value=0, key=f"activities_people_{token}")
+        households = c2.number_input("Số hộ", min_value=0, max_value=MAXIMA["households_reached"], step=1, value=0, key=f"activities_households_{token}")
         errors.slot("people_reached")
         errors.slot("households_reached")
-        results = st.number_input(RESULT_LABELS[kind], min_value=0, max_value=10_000, step=1, value=0, key=f"activities_results_{token}")
+        results = st.number_input(vocab.RESULT_LABELS[kind], min_value=0, max_value=MAXIMA["results"], step=1, value=0, key=f"activities_results_{token}")
         errors.slot("results")
-        note = st.text_area("Ghi chú", key=f"activities_note_{token}", max_chars=2000, height=80)
+        note = st.text_area("Ghi chú", key=f"activities_note_{token}", max_chars=limits.NOTE_MAX, height=80)
         photo = st.file_uploader("Ảnh (JPEG hoặc PNG, tối đa 5 MB)", type=["jpg", "jpeg", "png"], key=f"activities_photo_{token}",
                                  max_upload_size=10)
         errors.slot("photo")
@@ -49,14 +50,9 @@ def report_form(team: queries.TeamInfo) -> None:
         team_id=team.id, activity_date=day, activity_type=kind, people_reached=people, households_reached=households,
         results=results, note=note, photo=photo.getvalue() if photo is not None else None, form_token=token,
     )
-    try:
-        run_action(activities.create_activity, actor=actor, data=payload)
-    except UserError as err:
-        errors.show(err.message, err.field)
-        return
-    st.session_state["activities_token"] = uuid.uuid4().hex  # the next report is a new form
-    st.session_state["activities_flash"] = f"Đã ghi nhận báo cáo ngày {fmt.day(day)}: {vocab.ACTIVITY_TYPES[kind]}."
-    st.rerun()
+    forms.submit(activities.create_activity, actor=actor, data=payload, errors=errors, flash="activities_flash",
+                 success=f"Đã ghi nhận báo cáo ngày {fmt.day(day)}: {vocab.ACTIVITY_TYPES[kind]}.",
+                 then={"activities_token": uuid.uuid4().hex})  # the next report is a new form
 
 
 def recent_reports(team: queries.TeamInfo) -> None:
@@ -92,31 +88,26 @@ def correction_form(team: queries.TeamInfo, activity_id: int) -> None:
             day = st.date_input("Ngày", value=rec.activity_date, max_value=today, min_value=team.established_on,
                                 format=fmt.DATE_FORMAT, key=f"activities_edit_date_{rec.id}")
             errors.slot("activity_date")
-            people = st.number_input("Số người được hỗ trợ", 0, 10_000, rec.people_reached, key=f"activities_edit_people_{rec.id}")
-            households = st.number_input("Số hộ", 0, 5_000, rec.households_reached, key=f"activities_edit_households_{rec.id}")
-            results = st.number_input("Kết quả", 0, 10_000, rec.results, key=f"activities_edit_results_{rec.id}")
+            people = st.number_input("Số người được hỗ trợ", 0, MAXIMA["people_reached"], rec.people_reached, key=f"activities_edit_people_{rec.id}")
+            households = st.number_input("Số hộ", 0, MAXIMA["households_reached"], rec.households_reached, key=f"activities_edit_households_{rec.id}")
+            results = st.number_input("Kết quả", 0, MAXIMA["results"], rec.results, key=f"activities_edit_results_{rec.id}")
             errors.slot("results")
-            note = st.text_area("Ghi chú", rec.note or "", key=f"activities_edit_note_{rec.id}", max_chars=2000)
+            note = st.text_area("Ghi chú", rec.note or "", key=f"activities_edit_note_{rec.id}", max_chars=limits.NOTE_MAX)
             c1, c2 = st.columns(2)
             save = c1.form_submit_button("Lưu sửa đổi", type="primary")
             remove = c2.form_submit_button("Xóa báo cáo")
         errors.slot("other")
         if not (save or remove):
             return
-        try:
-            if remove:
-                run_action(activities.delete_activity, actor=actor, activity_id=rec.id)
-                message = "Đã xóa báo cáo."
-            else:
-                payload = ActivityInput(team_id=rec.team_id, activity_date=day, activity_type=kind, people_reached=people,
-                                        households_reached=households, results=results, note=note)
-                run_action(activities.update_activity, actor=actor, activity_id=rec.id, data=payload)
-                message = "Đã lưu sửa đổi báo cáo."
-        except UserError as err:
-            errors.show(err.message, err.field or "other")
-            return
-        st.session_state["activities_flash"] = message
-        st.rerun()
+        if remove:
+            forms.submit(activities.delete_activity, actor=actor, activity_id=rec.id, success="Đã xóa báo cáo.",
+                         flash="activities_flash", errors=errors)
+        else:
+            payload = ActivityInput(team_id=rec.team_id, activity_date=day, activity_type=kind, people_reached=people,
+                                    households_reached=households, results=results, note=note)
+            forms.submit(activities.update_activity, actor=actor, activity_id=rec.id, data=payload,
+                         success="Đã lưu sửa đổi báo cáo.", flash="activities_flash", errors=errors)
+        return
     if actor.role in ("officer", "admin"):
         history = data.read(audit.fetch_activity_history, actor, activity_id=activity_id)
         if not history.empty:

@@ -4,8 +4,9 @@ from datetime import date
 
 import streamlit as st
 
-from db import queries
-from ui import charts, data, downloads, fmt, navigation, panels, tables, widgets
+from db import limits, queries
+from report import charts, fmt, tables
+from ui import data, downloads, navigation, panels, widgets
 from ui.session import require_actor, shown_errors
 
 actor = require_actor()
@@ -13,7 +14,7 @@ st.title("Độ phủ Tổ CNSCĐ")
 unit = navigation.unit_in_view(actor, key="coverage_nav")
 today = date.today()
 as_of = st.date_input(
-    "Tính đến ngày", value=today, max_value=today, min_value=date(2018, 1, 1),
+    "Tính đến ngày", value=today, max_value=today, min_value=limits.EARLIEST_DATE,
     format=fmt.DATE_FORMAT, key="coverage_as_of",
     help="Chọn một ngày trong quá khứ để xem độ phủ khi đó: chỉ tính các tổ đang hoạt động vào ngày ấy.",
 )

@@ -2,10 +2,11 @@
 
 import streamlit as st
 
+from db import limits, vocab
 from db import recommendations as recs
-from db.errors import UserError
-from ui import charts, data, downloads, fmt, navigation, widgets
-from ui.session import require_actor, run_action, shown_errors
+from report import charts, fmt
+from ui import data, downloads, forms, navigation, widgets
+from ui.session import require_actor, shown_errors
 
 actor = require_actor()
 st.title("Kiến nghị, đề xuất")
@@ -21,29 +22,24 @@ def raise_form() -> None:
     errors = widgets.FieldErrors()
     errors.slot("unit")
     with st.form(f"feedback_new_{nonce}"):
-        category = st.radio("Loại", list(recs.CATEGORIES), format_func=recs.CATEGORIES.get, horizontal=True, key=f"feedback_cat_{nonce}")
+        category = st.radio("Loại", list(vocab.RECOMMENDATION_CATEGORIES), format_func=vocab.RECOMMENDATION_CATEGORIES.get, horizontal=True, key=f"feedback_cat_{nonce}")
         errors.slot("category")
-        text = st.text_area("Nội dung", key=f"feedback_text_{nonce}", max_chars=4000,
+        text = st.text_area("Nội dung", key=f"feedback_text_{nonce}", max_chars=limits.RECOMMENDATION_MAX,
                             placeholder="vd. Thôn chưa có sóng 4G ổn định để hướng dẫn người dân nộp hồ sơ trực tuyến")
         errors.slot("text")
         sent = st.form_submit_button("Gửi kiến nghị", type="primary")
     if sent:
-        try:
-            run_action(recs.create_recommendation, actor=actor, unit_id=unit_id, category=category, text=text)
-        except UserError as err:
-            errors.show(err.message, err.field)
-        else:
-            st.session_state["feedback_flash"] = "Đã gửi kiến nghị; cán bộ cấp trên sẽ trả lời."
-            st.session_state["feedback_nonce"] = nonce + 1
-            st.rerun()
+        forms.submit(recs.create_recommendation, actor=actor, unit_id=unit_id, category=category, text=text,
+                     success="Đã gửi kiến nghị; cán bộ cấp trên sẽ trả lời.", flash="feedback_flash", errors=errors,
+                     then={"feedback_nonce": nonce + 1})
 
 
 def list_section() -> None:
     """The list by status and category, with the answer form for officers."""
     c1, c2 = st.columns(2)
-    status = c1.selectbox("Trạng thái", [None, *recs.STATUSES], format_func=lambda s: "Tất cả" if s is None else recs.STATUSES[s],
+    status = c1.selectbox("Trạng thái", [None, *vocab.RECOMMENDATION_STATUSES], format_func=lambda s: "Tất cả" if s is None else vocab.RECOMMENDATION_STATUSES[s],
                           key="feedback_status")
-    category = c2.selectbox("Loại", [None, *recs.CATEGORIES], format_func=lambda c: "Tất cả" if c is None else recs.CATEGORIES[c],
+    category = c2.selectbox("Loại", [None, *vocab.RECOMMENDATION_CATEGORIES], format_func=lambda c: "Tất cả" if c is None else vocab.RECOMMENDATION_CATEGORIES[c],
                             key="feedback_category")
     items = data.read(recs.fetch_recommendations, actor, unit_id=None, status=status, category=category)
     st.caption(f"{fmt.number(len(items))} kiến nghị")
@@ -53,10 +49,10 @@ def list_section() -> None:
     downloads.table(
         {
             "Ngày gửi": items["raised_at"].map(fmt.day),
-            "Loại": items["category"].map(recs.CATEGORIES),
+            "Loại": items["category"].map(vocab.RECOMMENDATION_CATEGORIES),
             "Địa bàn": items["unit"] + ", " + items["parent"].fillna(""),
             "Nội dung": items["text"],
-            "Trạng thái": items["status"].map(recs.STATUSES),
+            "Trạng thái": items["status"].map(vocab.RECOMMENDATION_STATUSES),
             "Trả lời": items["answer"].fillna(""),
             "Ngày giải quyết": items["resolved_at"].map(lambda d: fmt.day(d) if d is not None and d == d else ""),
         },
@@ -74,19 +70,15 @@ def list_section() -> None:
     errors = widgets.FieldErrors()
     with st.form(f"feedback_answer_{chosen}"):
         answer = st.text_area("Nội dung trả lời", value=row["answer"] if isinstance(row["answer"], str) else "",
-                              key=f"feedback_answer_text_{chosen}", max_chars=4000)
+                              key=f"feedback_answer_text_{chosen}", max_chars=limits.RECOMMENDATION_MAX)
         errors.slot("answer")
-        new_status = st.radio("Chuyển sang", nexts, format_func=recs.STATUSES.get, horizontal=True, key=f"feedback_answer_status_{chosen}")
+        new_status = st.radio("Chuyển sang", nexts, format_func=vocab.RECOMMENDATION_STATUSES.get, horizontal=True, key=f"feedback_answer_status_{chosen}")
         errors.slot("status")
         saved = st.form_submit_button("Lưu trả lời", type="primary")
     if saved:
-        try:
-            run_action(recs.answer_recommendation, actor=actor, recommendation_id=chosen, answer=answer, status=new_status)
-        except UserError as err:
-            errors.show(err.message, err.field)
-        else:
-            st.session_state["feedback_flash"] = f"Đã cập nhật kiến nghị: {recs.STATUSES[new_status]}."
-            st.rerun()
+        forms.submit(recs.answer_recommendation, actor=actor, recommendation_id=chosen, answer=answer, status=new_status,
+                     success=f"Đã cập nhật kiến nghị: {vocab.RECOMMENDATION_STATUSES[new_status]}.", flash="feedback_flash",
+                     errors=errors)
 
 
 def charts_section() -> None:

@@ -4,9 +4,10 @@ from datetime import date
 
 import streamlit as st
 
-from db import queries, recommendations
+from db import limits, queries, recommendations, vocab
 
-from ui import charts, data, downloads, fmt, panels, tables, widgets
+from report import charts, fmt, tables
+from ui import data, downloads, panels, widgets
 from ui.session import require_actor, shown_errors
 
 actor = require_actor()
@@ -15,7 +16,7 @@ if actor.role == "volunteer":
     st.page_link("pages/activities_page.py", label="Báo cáo hoạt động của tổ", icon=":material/edit_note:")
 today = date.today()
 as_of = st.date_input(
-    "Số liệu tính đến ngày", value=today, max_value=today, min_value=date(2018, 1, 1),
+    "Số liệu tính đến ngày", value=today, max_value=today, min_value=limits.EARLIEST_DATE,
     format=fmt.DATE_FORMAT, key="overview_as_of",
 )
 
@@ -45,7 +46,7 @@ if actor.role in ("officer", "admin"):
             st.subheader(f"Kiến nghị đang chờ bạn trả lời ({fmt.number(len(waiting))})")
             downloads.table(
                 {"Ngày gửi": waiting["raised_at"].map(fmt.day), "Địa bàn": waiting["unit"], "Nội dung": waiting["text"],
-                 "Trạng thái": waiting["status"].map(recommendations.STATUSES)},
+                 "Trạng thái": waiting["status"].map(vocab.RECOMMENDATION_STATUSES)},
                 name="kien-nghi-cho-tra-loi", key="overview_waiting_export", sheet="Kiến nghị chờ trả lời",
             )
             st.page_link("pages/feedback_page.py", label="Trả lời kiến nghị", icon=":material/forum:")

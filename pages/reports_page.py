@@ -4,11 +4,11 @@ from datetime import date
 
 import streamlit as st
 
-from db import activities, queries, targets
-from db.errors import UserError
+from db import activities, limits, queries, targets, vocab
+from report import charts, fmt, tables
 from report.pdf import build_meeting_report
-from ui import charts, data, downloads, fmt, navigation, period, slides, tables, widgets
-from ui.session import require_actor, run_action, shown_errors
+from ui import data, downloads, forms, navigation, period, slides, widgets
+from ui.session import require_actor, shown_errors
 
 actor = require_actor()
 today = date.today()
@@ -30,25 +30,22 @@ scope = unit.id
 
 def progress_section() -> None:
     """Coverage over time against the target, the projected date, each child unit's status."""
-    target = data.read(targets.fetch_coverage_target, actor, unit_id=scope) if scope is not None else None
-    first_year = min(start.year, target.due_on.year if target else end.year - 2)
-    timeline = data.read(targets.fetch_coverage_timeline, actor, unit_id=scope, start=date(first_year, 1, 1), end=end)
-    projected = targets.project_completion(timeline, today=end, goal=target.value if target else 1.0)
-    now = float(timeline["coverage"].iloc[-1]) if not timeline.empty else 0.0
+    overall = data.read(targets.fetch_target_progress, actor, unit_id=scope, as_of=end, since=start)
+    target = overall.target
     if target:
         owner = f" (chỉ tiêu của {target.unit_name})" if target.inherited else ""
         st.markdown(widgets.md(f"Chỉ tiêu: {fmt.percent(target.value)} thôn có tổ trước ngày {fmt.day(target.due_on)}{owner}."))
     else:
         st.info("Địa bàn này chưa có chỉ tiêu độ phủ; đường dự kiến tính tới mốc 100%.")
-    goal = target.value if target else 1.0
-    if now >= goal:
-        st.success(f"Đã đạt {fmt.percent(goal)} thôn có tổ.")
-    elif projected:
-        st.markdown(f"Theo tốc độ {targets.PACE_WINDOW_DAYS} ngày gần nhất, dự kiến đạt {fmt.percent(goal)} vào ngày **{fmt.day(projected)}**.")
+    if overall.reached:
+        st.success(f"Đã đạt {fmt.percent(overall.aim)} thôn có tổ.")
+    elif overall.projected:
+        st.markdown(f"Theo tốc độ {targets.PACE_WINDOW_DAYS} ngày gần nhất, dự kiến đạt {fmt.percent(overall.aim)} "
+                    f"vào ngày **{fmt.day(overall.projected)}**.")
     else:
         st.warning(f"Độ phủ không tăng trong {targets.PACE_WINDOW_DAYS} ngày gần nhất: chưa thể dự kiến ngày đạt chỉ tiêu.")
-    chart = charts.build_timeline_chart(timeline, goal=target.value if target else None,
-                                        deadline=target.due_on if target else None, projected=projected)
+    chart = charts.build_timeline_chart(overall.timeline, goal=overall.goal, deadline=overall.deadline,
+                                        projected=overall.projected)
     st.altair_chart(chart, width="stretch", height=380, key="reports_timeline")
     downloads.chart_buttons(chart, name="do-phu-theo-thoi-gian", key="reports_timeline_dl")
     progress = data.read(targets.fetch_child_progress, actor, unit_id=scope, today=end)
@@ -122,7 +119,7 @@ def targets_section() -> None:
     current = data.read(targets.fetch_targets, actor, unit_id=scope)
     if not current.empty:
         downloads.table(
-            {"Loại chỉ tiêu": current["kind"].map(targets.KINDS),
+            {"Loại chỉ tiêu": current["kind"].map(vocab.TARGET_KINDS),
              "Giá trị": [fmt.percent(v) if k == "village_coverage" else fmt.number(v) for k, v in zip(current["kind"], current["value"], strict=True)],
              "Hạn": current["due_on"].map(fmt.day)},
             name="chi-tieu", key="reports_targets_export", sheet="Chỉ tiêu",
@@ -131,24 +128,20 @@ def targets_section() -> None:
         return
     errors = widgets.FieldErrors()
     with st.form("reports_target_form"):
-        kind = st.radio("Loại chỉ tiêu", list(targets.KINDS), format_func=targets.KINDS.get, horizontal=True, key="reports_target_kind")
+        kind = st.radio("Loại chỉ tiêu", list(vocab.TARGET_KINDS), format_func=vocab.TARGET_KINDS.get, horizontal=True, key="reports_target_kind")
         value = st.number_input("Giá trị (% thôn có tổ, hoặc số lượt người trong quý)", min_value=0.0, value=100.0, step=1.0,
                                 key="reports_target_value")
         errors.slot("value")
         due = st.date_input("Hạn hoàn thành (với chỉ tiêu quý: ngày cuối quý)", value=period.quarter_bounds(today)[1],
+                            min_value=limits.EARLIEST_DATE, max_value=date(limits.LATEST_DUE_YEAR, 12, 31),
                             format=fmt.DATE_FORMAT, key="reports_target_due")
         errors.slot("due_on")
         saved = st.form_submit_button("Lưu chỉ tiêu", type="primary")
     errors.slot("other")
     if saved:
         amount = value / 100 if kind == "village_coverage" else value
-        try:
-            run_action(targets.set_target, actor=actor, unit_id=scope, kind=kind, value=amount, due_on=due)
-        except UserError as err:
-            errors.show(err.message, err.field or "other")
-        else:
-            st.session_state["reports_flash"] = f"Đã lưu chỉ tiêu cho {unit.name}."
-            st.rerun()
+        forms.submit(targets.set_target, actor=actor, unit_id=scope, kind=kind, value=amount, due_on=due,
+                     success=f"Đã lưu chỉ tiêu cho {unit.name}.", flash="reports_flash", errors=errors)
 
 
 with shown_errors():

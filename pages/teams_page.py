@@ -5,15 +5,16 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from db import activities, audit, members, queries, services, vocab
-from db.errors import UserError
+from db import activities, audit, limits, members, queries, services, vocab
 from db.text import fold
-from ui import charts, data, downloads, fmt, forms, panels, tables, widgets
+from report import charts, fmt, tables
+from ui import data, downloads, forms, panels, widgets
 from ui.imports import render_import
-from ui.session import require_actor, run_action, shown_errors
+from ui.session import require_actor, shown_errors
 
 actor = require_actor()
 today = date.today()
+BIRTH_YEARS = limits.birth_years(today)
 st.title("Tổ công nghệ số cộng đồng")
 widgets.flash("teams_flash")
 can_write = actor.role in ("admin", "officer")
@@ -22,8 +23,7 @@ def list_tab() -> None:
     """Teams in scope, filtered by unit, status and a search text."""
     unit = widgets.unit_picker(actor, key="teams_list_unit", stop_tier="commune", search_tiers=("province", "district", "commune"))
     col1, col2 = st.columns(2)
-    status_labels = {"all": "Tất cả", "active": "Đang hoạt động", "closed": "Ngừng hoạt động"}
-    status = col1.radio("Trạng thái", list(status_labels), format_func=status_labels.get, horizontal=True, key="teams_list_status")
+    status = col1.radio("Trạng thái", list(vocab.TEAM_STATUSES), format_func=vocab.TEAM_STATUSES.get, horizontal=True, key="teams_list_status")
     query = col2.text_input("Lọc theo tên tổ, thôn", key="teams_list_query")
     teams = data.read(queries.fetch_teams, actor, unit_id=unit.id, status=status, query=query)
     st.caption(f"{fmt.number(len(teams))} tổ")
@@ -45,17 +45,17 @@ def register_tab() -> None:
     errors = widgets.FieldErrors()
     errors.slot("unit")
     with st.form(f"teams_new_form_{nonce}"):
-        name = st.text_input("Tên tổ", value=f"Tổ CNSCĐ {unit.name}", key=f"teams_new_name_{unit.id}_{nonce}", max_chars=200)
+        name = st.text_input("Tên tổ", value=f"Tổ CNSCĐ {unit.name}", key=f"teams_new_name_{unit.id}_{nonce}", max_chars=limits.TEAM_NAME_MAX)
         errors.slot("name")
         col1, col2 = st.columns(2)
-        established = col1.date_input("Ngày thành lập", value=today, max_value=today, min_value=date(2018, 1, 1),
+        established = col1.date_input("Ngày thành lập", value=today, max_value=today, min_value=limits.EARLIEST_DATE,
                                       format=fmt.DATE_FORMAT, key=f"teams_new_date_{nonce}")
         with col1:
             errors.slot("established_on")
-        decision = col2.text_input("Số quyết định thành lập", placeholder="vd. 125/QĐ-UBND", key=f"teams_new_decision_{nonce}", max_chars=60)
+        decision = col2.text_input("Số quyết định thành lập", placeholder="vd. 125/QĐ-UBND", key=f"teams_new_decision_{nonce}", max_chars=limits.DECISION_NO_MAX)
         with col2:
             errors.slot("decision_no")
-        note = st.text_area("Ghi chú", key=f"teams_new_note_{nonce}", max_chars=2000)
+        note = st.text_area("Ghi chú", key=f"teams_new_note_{nonce}", max_chars=limits.NOTE_MAX)
         st.markdown("**Thành viên** (thêm dòng bằng dấu +; mỗi tổ một Tổ trưởng)")
         members = st.data_editor(forms.empty_members(), num_rows="dynamic", column_config=forms.MEMBER_EDITOR_COLUMNS,
                                  hide_index=True, width="stretch", key=f"teams_new_members_{nonce}")
@@ -63,18 +63,11 @@ def register_tab() -> None:
         submitted = st.form_submit_button("Đăng ký tổ", type="primary")
     if not submitted:
         return
-    try:
-        payload = services.TeamInput(unit_id=unit.id, name=name, established_on=established, decision_no=decision,
-                                     note=note, members=forms.members_from_editor(members))
-        team = run_action(services.create_team, actor=actor, data=payload)
-    except UserError as err:
-        errors.show(err.message, err.field)
-        return
-    st.session_state["teams_flash"] = (
-        f"Đã đăng ký “{team.name}” với {len(payload.members)} thành viên. Độ phủ đã được cập nhật."
-    )
-    st.session_state["teams_new_nonce"] = nonce + 1
-    st.rerun()
+    payload = services.TeamInput(unit_id=unit.id, name=name, established_on=established, decision_no=decision,
+                                 note=note, members=forms.members_from_editor(members))
+    forms.submit(services.create_team, actor=actor, data=payload, errors=errors, flash="teams_flash",
+                 success=lambda team: f"Đã đăng ký “{team.name}” với {len(payload.members)} thành viên. Độ phủ đã được cập nhật.",
+                 then={"teams_new_nonce": nonce + 1})
 
 
 def edit_tab() -> None:
@@ -88,32 +81,27 @@ def edit_tab() -> None:
                     f"{fmt.team_status(team.closed_on).lower()}.")
         errors = widgets.FieldErrors()
         with st.form(f"teams_edit_form_{team.id}"):
-            name = st.text_input("Tên tổ", value=team.name, key=f"teams_edit_name_{team.id}", max_chars=200)
+            name = st.text_input("Tên tổ", value=team.name, key=f"teams_edit_name_{team.id}", max_chars=limits.TEAM_NAME_MAX)
             errors.slot("name")
-            established = st.date_input("Ngày thành lập", value=team.established_on, max_value=today, min_value=date(2018, 1, 1),
+            established = st.date_input("Ngày thành lập", value=team.established_on, max_value=today, min_value=limits.EARLIEST_DATE,
                                         format=fmt.DATE_FORMAT, key=f"teams_edit_date_{team.id}")
             errors.slot("established_on")
-            decision = st.text_input("Số quyết định", value=team.decision_no or "", key=f"teams_edit_decision_{team.id}", max_chars=60)
+            decision = st.text_input("Số quyết định", value=team.decision_no or "", key=f"teams_edit_decision_{team.id}", max_chars=limits.DECISION_NO_MAX)
             errors.slot("decision_no")
-            note = st.text_area("Ghi chú", value=team.note or "", key=f"teams_edit_note_{team.id}", max_chars=2000)
+            note = st.text_area("Ghi chú", value=team.note or "", key=f"teams_edit_note_{team.id}", max_chars=limits.NOTE_MAX)
             saved = st.form_submit_button("Lưu thay đổi", type="primary")
         errors.slot("unit")
         if saved:
-            try:
-                payload = services.TeamInput(unit_id=team.unit_id, name=name, established_on=established,
-                                             decision_no=decision, note=note)
-                run_action(services.update_team, actor=actor, team_id=team.id, data=payload)
-            except UserError as err:
-                errors.show(err.message, err.field)
-            else:
-                st.session_state["teams_flash"] = f"Đã lưu thay đổi của “{name.strip()}”."
-                st.rerun()
+            payload = services.TeamInput(unit_id=team.unit_id, name=name, established_on=established,
+                                         decision_no=decision, note=note)
+            forms.submit(services.update_team, actor=actor, team_id=team.id, data=payload, errors=errors,
+                         flash="teams_flash", success=f"Đã lưu thay đổi của “{name.strip()}”.")
         if team.closed_on is not None:
             return
         st.markdown("**Ngừng hoạt động**")
         close_errors = widgets.FieldErrors()
         with st.form(f"teams_close_form_{team.id}"):
-            closed_on = st.date_input("Ngừng hoạt động từ ngày", value=today, max_value=today, min_value=date(2018, 1, 1),
+            closed_on = st.date_input("Ngừng hoạt động từ ngày", value=today, max_value=today, min_value=limits.EARLIEST_DATE,
                                       format=fmt.DATE_FORMAT, key=f"teams_close_date_{team.id}")
             close_errors.slot("closed_on")
             confirm = st.checkbox("Tôi xác nhận tổ này ngừng hoạt động từ ngày trên", key=f"teams_close_confirm_{team.id}")
@@ -122,13 +110,8 @@ def edit_tab() -> None:
             if not confirm:
                 close_errors.show("Hãy đánh dấu ô xác nhận trước khi ngừng hoạt động tổ.", "closed_on")
                 return
-            try:
-                run_action(services.close_team, actor=actor, team_id=team.id, closed_on=closed_on)
-            except UserError as err:
-                close_errors.show(err.message, err.field)
-            else:
-                st.session_state["teams_flash"] = f"“{team.name}” ngừng hoạt động từ {fmt.day(closed_on)}."
-                st.rerun()
+            forms.submit(services.close_team, actor=actor, team_id=team.id, closed_on=closed_on, errors=close_errors,
+                         flash="teams_flash", success=f"“{team.name}” ngừng hoạt động từ {fmt.day(closed_on)}.")
 
 
 def members_tab() -> None:
@@ -149,7 +132,7 @@ def members_tab() -> None:
     errors = widgets.FieldErrors()
     with st.form(f"teams_member_form_{team_id}_{nonce}"):
         col1, col2 = st.columns(2)
-        full_name = col1.text_input("Họ và tên", key=f"teams_member_name_{nonce}", max_chars=120)
+        full_name = col1.text_input("Họ và tên", key=f"teams_member_name_{nonce}", max_chars=limits.NAME_MAX)
         with col1:
             errors.slot("full_name")
         phone = col2.text_input("Điện thoại di động", key=f"teams_member_phone_{nonce}", placeholder="vd. 0905 123 456")
@@ -157,29 +140,24 @@ def members_tab() -> None:
             errors.slot("phone")
         col3, col4, col5 = st.columns(3)
         gender = col3.selectbox("Giới tính", [None, *vocab.GENDERS], format_func=lambda g: "—" if g is None else vocab.GENDERS[g], key=f"teams_member_gender_{nonce}")
-        birth_year = col4.number_input("Năm sinh", min_value=1900, max_value=today.year, value=None, step=1, key=f"teams_member_year_{nonce}")
+        birth_year = col4.number_input("Năm sinh", min_value=BIRTH_YEARS[0], max_value=BIRTH_YEARS[1], value=None, step=1, key=f"teams_member_year_{nonce}")
         with col4:
             errors.slot("birth_year")
         role = col5.selectbox("Vai trò", list(vocab.MEMBER_ROLES), index=2, format_func=vocab.MEMBER_ROLES.get, key=f"teams_member_role_{nonce}")
         with col5:
             errors.slot("role")
         organisation = st.selectbox("Tổ chức, đơn vị", list(vocab.ORGANISATIONS), format_func=vocab.ORGANISATIONS.get, key=f"teams_member_org_{nonce}")
-        position = st.text_input("Chức vụ", key=f"teams_member_position_{nonce}", placeholder="vd. Bí thư Chi đoàn", max_chars=120)
-        joined = st.date_input("Ngày tham gia", value=today, max_value=today, min_value=date(2018, 1, 1), format=fmt.DATE_FORMAT, key=f"teams_member_joined_{nonce}")
+        position = st.text_input("Chức vụ", key=f"teams_member_position_{nonce}", placeholder="vd. Bí thư Chi đoàn", max_chars=limits.NAME_MAX)
+        joined = st.date_input("Ngày tham gia", value=today, max_value=today, min_value=limits.EARLIEST_DATE, format=fmt.DATE_FORMAT, key=f"teams_member_joined_{nonce}")
         errors.slot("joined_on")
         added = st.form_submit_button("Thêm thành viên", type="primary")
     errors.slot("team")
     if added:
         payload = services.MemberInput(full_name=full_name, gender=gender, birth_year=birth_year, phone=phone,
                                        role=role, organisation=organisation, position=position, joined_on=joined)
-        try:
-            run_action(services.create_member, actor=actor, team_id=team_id, data=payload)
-        except UserError as err:
-            errors.show(err.message, err.field)
-        else:
-            st.session_state["teams_flash"] = f"Đã thêm {full_name.strip()} vào tổ."
-            st.session_state["teams_member_nonce"] = nonce + 1
-            st.rerun()
+        forms.submit(services.create_member, actor=actor, team_id=team_id, data=payload, errors=errors,
+                     flash="teams_flash", success=f"Đã thêm {full_name.strip()} vào tổ.",
+                     then={"teams_member_nonce": nonce + 1})
     if roster is not None and not roster.empty:
         with st.expander("Sửa thông tin hoặc cho thôi tham gia"):
             member_edit(roster)
@@ -203,7 +181,7 @@ def member_edit(roster: pd.DataFrame) -> None:
     errors = widgets.FieldErrors()
     with st.form(f"teams_member_edit_{member_id}"):
         col1, col2 = st.columns(2)
-        full_name = col1.text_input("Họ và tên", value=row["full_name"], key=f"teams_me_name_{member_id}", max_chars=120)
+        full_name = col1.text_input("Họ và tên", value=row["full_name"], key=f"teams_me_name_{member_id}", max_chars=limits.NAME_MAX)
         phone = col2.text_input("Điện thoại di động", value=row["phone"] if isinstance(row["phone"], str) else "", key=f"teams_me_phone_{member_id}")
         with col1:
             errors.slot("full_name")
@@ -214,7 +192,9 @@ def member_edit(roster: pd.DataFrame) -> None:
         gender = col3.selectbox("Giới tính", genders, index=genders.index(row["gender"]) if row["gender"] in genders else 0,
                                 format_func=lambda g: "—" if g is None else vocab.GENDERS[g], key=f"teams_me_gender_{member_id}")
         year = None if pd.isna(row["birth_year"]) else int(row["birth_year"])
-        birth_year = col4.number_input("Năm sinh", min_value=1900, max_value=today.year, value=year, step=1, key=f"teams_me_year_{member_id}")
+        # A year stored before today's bounds moved stays shown (Streamlit refuses a value outside its range).
+        birth_year = col4.number_input("Năm sinh", min_value=min(BIRTH_YEARS[0], year or BIRTH_YEARS[0]),
+                                     max_value=max(BIRTH_YEARS[1], year or BIRTH_YEARS[1]), value=year, step=1, key=f"teams_me_year_{member_id}")
         roles = list(vocab.MEMBER_ROLES)
         role = col5.selectbox("Vai trò", roles, index=roles.index(row["role"]), format_func=vocab.MEMBER_ROLES.get, key=f"teams_me_role_{member_id}")
         with col4:
@@ -223,36 +203,26 @@ def member_edit(roster: pd.DataFrame) -> None:
             errors.slot("role")
         orgs = list(vocab.ORGANISATIONS)
         organisation = st.selectbox("Tổ chức, đơn vị", orgs, index=orgs.index(row["organisation"]), format_func=vocab.ORGANISATIONS.get, key=f"teams_me_org_{member_id}")
-        position = st.text_input("Chức vụ", value=row["position"] if isinstance(row["position"], str) else "", key=f"teams_me_position_{member_id}", max_chars=120)
-        joined = st.date_input("Ngày tham gia", value=row["joined_on"], max_value=today, min_value=date(2018, 1, 1), format=fmt.DATE_FORMAT, key=f"teams_me_joined_{member_id}")
+        position = st.text_input("Chức vụ", value=row["position"] if isinstance(row["position"], str) else "", key=f"teams_me_position_{member_id}", max_chars=limits.NAME_MAX)
+        joined = st.date_input("Ngày tham gia", value=row["joined_on"], max_value=today, min_value=limits.EARLIEST_DATE, format=fmt.DATE_FORMAT, key=f"teams_me_joined_{member_id}")
         errors.slot("joined_on")
         saved = st.form_submit_button("Lưu thông tin thành viên", type="primary")
     errors.slot("other")
     if saved:
         payload = services.MemberInput(full_name=full_name, gender=gender, birth_year=birth_year, phone=phone, role=role,
                                        organisation=organisation, position=position, joined_on=joined)
-        try:
-            run_action(members.update_member, actor=actor, member_id=member_id, data=payload)
-        except UserError as err:
-            errors.show(err.message, err.field or "other")
-        else:
-            st.session_state["teams_flash"] = f"Đã lưu thông tin của {full_name.strip()}."
-            st.rerun()
+        forms.submit(members.update_member, actor=actor, member_id=member_id, data=payload, errors=errors,
+                     flash="teams_flash", success=f"Đã lưu thông tin của {full_name.strip()}.")
     if not pd.isna(row["left_on"]):
         return
     leave_errors = widgets.FieldErrors()
     with st.form(f"teams_member_leave_{member_id}"):
-        left_on = st.date_input("Thôi tham gia từ ngày", value=today, max_value=today, min_value=date(2018, 1, 1), format=fmt.DATE_FORMAT, key=f"teams_me_left_{member_id}")
+        left_on = st.date_input("Thôi tham gia từ ngày", value=today, max_value=today, min_value=limits.EARLIEST_DATE, format=fmt.DATE_FORMAT, key=f"teams_me_left_{member_id}")
         leave_errors.slot("left_on")
         left = st.form_submit_button("Cho thôi tham gia tổ")
     if left:
-        try:
-            run_action(members.end_membership, actor=actor, member_id=member_id, left_on=left_on)
-        except UserError as err:
-            leave_errors.show(err.message, "left_on")
-        else:
-            st.session_state["teams_flash"] = f"{row['full_name']} thôi tham gia tổ từ {fmt.day(left_on)}."
-            st.rerun()
+        forms.submit(members.end_membership, actor=actor, member_id=member_id, left_on=left_on, errors=leave_errors,
+                     field="left_on", flash="teams_flash", success=f"{row['full_name']} thôi tham gia tổ từ {fmt.day(left_on)}.")
 
 
 def profile_tab() -> None:

@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from db import auth, vocab
-from db.errors import UserError
-from ui import data, downloads, fmt, widgets
-from ui.session import require_actor, run_action, shown_errors
+from db import auth, limits, vocab
+from report import fmt
+from ui import data, downloads, forms, widgets
+from ui.session import require_actor, shown_errors
 
 actor = require_actor()
 st.title("Người dùng")
@@ -20,7 +20,7 @@ with shown_errors():
             "Họ và tên": users["full_name"],
             "Vai trò": users["role"].map(vocab.ROLES),
             "Địa bàn": users["unit"].fillna("Cả nước"),
-            "Trạng thái": users["is_active"].map({True: "Đang dùng", False: "Đã khóa"}),
+            "Trạng thái": users["is_active"].map(vocab.ACCOUNT_STATES),
             "Đăng nhập gần nhất": users["last_login_at"].map(lambda d: fmt.day(d) if d is not None and d == d else "Chưa"),
         },
         name="nguoi-dung", key="users_list_export", sheet="Người dùng",
@@ -41,24 +41,18 @@ with create_tab:
     errors.slot("unit")
     errors.slot("team")
     with st.form(f"users_new_form_{nonce}"):
-        username = st.text_input("Tên đăng nhập", key=f"users_new_username_{nonce}", max_chars=60)
+        username = st.text_input("Tên đăng nhập", key=f"users_new_username_{nonce}", max_chars=limits.USERNAME_MAX)
         errors.slot("username")
-        full_name = st.text_input("Họ và tên", key=f"users_new_name_{nonce}", max_chars=120)
-        email = st.text_input("Thư điện tử (cho đăng nhập một lần, nếu có)", key=f"users_new_email_{nonce}", max_chars=200)
+        full_name = st.text_input("Họ và tên", key=f"users_new_name_{nonce}", max_chars=limits.NAME_MAX)
+        email = st.text_input("Thư điện tử (cho đăng nhập một lần, nếu có)", key=f"users_new_email_{nonce}", max_chars=limits.EMAIL_MAX)
         errors.slot("email")
         password = st.text_input("Mật khẩu ban đầu (ít nhất 10 ký tự)", type="password", key=f"users_new_password_{nonce}")
         errors.slot("password")
         created = st.form_submit_button("Tạo tài khoản", type="primary")
     if created:
-        try:
-            run_action(auth.create_user, actor=actor, username=username, password=password, full_name=full_name,
-                       role=role, unit_id=unit_id, team_id=team_id, email=email)
-        except UserError as err:
-            errors.show(err.message, err.field)
-        else:
-            st.session_state["users_flash"] = f"Đã tạo tài khoản “{username.strip().lower()}”."
-            st.session_state["users_nonce"] = nonce + 1
-            st.rerun()
+        forms.submit(auth.create_user, actor=actor, username=username, password=password, full_name=full_name,
+                     role=role, unit_id=unit_id, team_id=team_id, email=email, errors=errors, flash="users_flash",
+                     success=f"Đã tạo tài khoản “{username.strip().lower()}”.", then={"users_nonce": nonce + 1})
 
 with manage_tab:
     manageable = users[users["user_id"] != actor.user_id]
@@ -72,23 +66,13 @@ with manage_tab:
         row = manageable.loc[manageable["user_id"] == chosen].iloc[0]
         active = bool(row["is_active"])
         if st.button("Khóa tài khoản" if active else "Mở khóa tài khoản", key=f"users_toggle_{chosen}"):
-            try:
-                run_action(auth.set_user_active, actor=actor, user_id=chosen, active=not active)
-            except UserError as err:
-                st.error(err.message)
-            else:
-                st.session_state["users_flash"] = f"Đã {'khóa' if active else 'mở khóa'} tài khoản “{row['username']}”."
-                st.rerun()
+            forms.submit(auth.set_user_active, actor=actor, user_id=chosen, active=not active, flash="users_flash",
+                         success=f"Đã {'khóa' if active else 'mở khóa'} tài khoản “{row['username']}”.")
         reset_errors = widgets.FieldErrors()
         with st.form(f"users_reset_{chosen}"):
             new_password = st.text_input("Mật khẩu mới", type="password", key=f"users_reset_password_{chosen}")
             reset_errors.slot("password")
             reset = st.form_submit_button("Đặt lại mật khẩu")
         if reset:
-            try:
-                run_action(auth.reset_password, actor=actor, user_id=chosen, new_password=new_password)
-            except UserError as err:
-                reset_errors.show(err.message, "password")
-            else:
-                st.session_state["users_flash"] = f"Đã đặt lại mật khẩu cho “{row['username']}”."
-                st.rerun()
+            forms.submit(auth.reset_password, actor=actor, user_id=chosen, new_password=new_password, flash="users_flash",
+                         success=f"Đã đặt lại mật khẩu cho “{row['username']}”.", errors=reset_errors, field="password")

@@ -3,11 +3,11 @@
 import pandas as pd
 import streamlit as st
 
-from db import queries, services, vocab
-from db.errors import UserError
-from ui import data, downloads, fmt, widgets
+from db import limits, queries, services, vocab
+from report import fmt
+from ui import data, downloads, forms, widgets
 from ui.imports import render_import
-from ui.session import require_actor, run_action, shown_errors
+from ui.session import require_actor, shown_errors
 
 actor = require_actor()
 st.title("Địa bàn: thôn, khối phố")
@@ -43,15 +43,10 @@ if actor.role in ("admin", "officer"):
     with st.form(f"villages_add_{commune.id}_{nonce}", clear_on_submit=False):
         kind = st.selectbox("Loại", vocab.VILLAGE_KINDS, key="villages_kind")
         errors.slot("kind")
-        name = st.text_input("Tên (không cần gõ chữ “Thôn”)", key=f"villages_name_{commune.id}_{nonce}", max_chars=120)
+        name = st.text_input("Tên (không cần gõ chữ “Thôn”)", key=f"villages_name_{commune.id}_{nonce}", max_chars=limits.NAME_MAX)
         errors.slot("name")
         submitted = st.form_submit_button("Thêm", type="primary")
     if submitted:
-        try:
-            run_action(services.create_village, actor=actor, commune_id=commune.id, kind=kind, name=name)
-        except UserError as err:
-            errors.show(err.message, err.field)
-        else:
-            st.session_state["villages_flash"] = f"Đã thêm {kind} {name.strip()} vào {commune.name}."
-            st.session_state["villages_nonce"] = nonce + 1
-            st.rerun()
+        forms.submit(services.create_village, actor=actor, commune_id=commune.id, kind=kind, name=name,
+                     success=f"Đã thêm {kind} {name.strip()} vào {commune.name}.", flash="villages_flash", errors=errors,
+                     then={"villages_nonce": nonce + 1})

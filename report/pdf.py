@@ -8,10 +8,10 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from sqlalchemy.orm import Session
 
-from db import activities, queries, targets
+from db import activities, queries, targets, vocab
 from db.access import Actor
+from report import charts, fmt
 from report.images import chart_png, font_dir
-from ui import charts, fmt
 
 
 @dataclass(frozen=True)
@@ -24,9 +24,7 @@ class ReportData:
     indicators: queries.Indicators
     children: pd.DataFrame
     progress: pd.DataFrame
-    timeline: pd.DataFrame
-    target: targets.TargetInfo | None
-    projected: date | None
+    target_progress: targets.TargetProgress
     months: pd.DataFrame
     reporting: pd.DataFrame
     silent: pd.DataFrame
@@ -36,10 +34,6 @@ def collect(session: Session, *, actor: Actor, unit_id: int | None, start: date,
     """Read the report's figures for a unit (the whole country for None) and a period."""
     ind = queries.fetch_indicators(session, actor=actor, unit_id=unit_id, as_of=end)
     scope = unit_id if unit_id is not None else actor.unit_id
-    target = targets.fetch_coverage_target(session, actor=actor, unit_id=scope) if scope is not None else None
-    # The curve starts with the year of the deadline (or two years back), so the target is in view.
-    first_year = min(start.year, target.due_on.year if target else end.year - 2)
-    timeline = targets.fetch_coverage_timeline(session, actor=actor, unit_id=scope, start=date(first_year, 1, 1), end=end)
     return ReportData(
         unit_name=ind.unit,
         start=start,
@@ -47,9 +41,7 @@ def collect(session: Session, *, actor: Actor, unit_id: int | None, start: date,
         indicators=ind,
         children=queries.fetch_coverage_by_child(session, actor=actor, unit_id=scope, as_of=end),
         progress=targets.fetch_child_progress(session, actor=actor, unit_id=scope, today=end),
-        timeline=timeline,
-        target=target,
-        projected=targets.project_completion(timeline, today=end, goal=target.value if target else 1.0),
+        target_progress=targets.fetch_target_progress(session, actor=actor, unit_id=scope, as_of=end, since=start),
         months=activities.fetch_unit_activity_by_month(session, actor=actor, unit_id=scope, start=start, end=end),
         reporting=activities.fetch_reporting_by_child(session, actor=actor, unit_id=scope, start=start, end=end),
         silent=activities.fetch_silent_teams(session, actor=actor, unit_id=scope, start=start, end=end, limit=200),
@@ -151,17 +143,18 @@ def render(data: ReportData) -> bytes:
         ["Tỷ lệ tổ có báo cáo (30 ngày đến cuối kỳ)", fmt.percent(ind.active_team_rate)],
         ["Tổ chưa báo cáo (30 ngày đến cuối kỳ)", fmt.number(ind.silent_teams)],
     ]
-    if data.target is not None:
-        kpis.append(["Chỉ tiêu độ phủ", f"{fmt.percent(data.target.value)} trước {fmt.day(data.target.due_on)}"
-                     + (f" (của {data.target.unit_name})" if data.target.inherited else "")])
-    kpis.append(["Dự kiến đạt 100% theo tốc độ hiện nay",
-                 fmt.day(data.projected) if data.projected else ("Đã đạt" if ind.village_coverage >= 1 else "Chưa xác định được")])
+    progress = data.target_progress
+    if progress.target is not None:
+        kpis.append(["Chỉ tiêu độ phủ", f"{fmt.percent(progress.target.value)} trước {fmt.day(progress.target.due_on)}"
+                     + (f" (của {progress.target.unit_name})" if progress.target.inherited else "")])
+    kpis.append([f"Dự kiến đạt {fmt.percent(progress.aim)} theo tốc độ hiện nay",
+                 fmt.day(progress.projected) if progress.projected else ("Đã đạt" if progress.reached else "Chưa xác định được")])
     pdf.table(["Chỉ tiêu", "Giá trị"], kpis, [100, 80])
 
-    if not data.timeline.empty and data.timeline["villages"].iloc[0] > 0:
+    if progress.villages > 0:
         pdf.heading("2. Độ phủ theo thời gian so với chỉ tiêu")
-        chart = charts.build_timeline_chart(data.timeline, goal=data.target.value if data.target else None,
-                                            deadline=data.target.due_on if data.target else None, projected=data.projected)
+        chart = charts.build_timeline_chart(progress.timeline, goal=progress.goal, deadline=progress.deadline,
+                                            projected=progress.projected)
         pdf.chart(chart_png(chart.properties(width=640, height=260)), width=175)
 
     if not data.children.empty and data.children["villages"].sum() > 0:
@@ -170,7 +163,7 @@ def render(data: ReportData) -> bytes:
         status = dict(zip(data.progress["unit_id"], data.progress["status"], strict=True)) if not data.progress.empty else {}
         rows = [
             [r.name, fmt.number(r.villages), fmt.number(r.covered), fmt.percent(r.coverage), fmt.number(r.teams),
-             fmt.number(r.members), targets.STATUS.get(status.get(r.unit_id, "no_target"), "")]
+             fmt.number(r.members), vocab.TARGET_STATUSES.get(status.get(r.unit_id, "no_target"), "")]
             for r in data.children.itertuples()
         ]
         pdf.table(["Địa bàn", "Số thôn", "Có tổ", "Độ phủ", "Tổ", "Thành viên", "Tiến độ"], rows, [52, 18, 16, 18, 14, 22, 40])

@@ -1,1 +1,1 @@
-"""Streamlit pieces shared by pages: formatting, charts, cached reads, widgets, session."""
+"""Streamlit pieces shared by pages: cached reads, widgets, form helpers, session, slides."""

@@ -1,11 +1,18 @@
-"""Conversions between form widgets and the services' input types."""
+"""Form helpers: sending one write from a form, and conversions between widgets and the services' input types."""
 
+from collections.abc import Callable
 from datetime import date
+from typing import Any, TypeVar
 
 import pandas as pd
 import streamlit as st
 
-from db import services, vocab
+from db import limits, services, vocab
+from db.errors import UserError
+from ui.session import run_action
+from ui.widgets import FieldErrors
+
+T = TypeVar("T")
 
 ROLE_LABELS = list(vocab.MEMBER_ROLES.values())
 ORG_LABELS = list(vocab.ORGANISATIONS.values())
@@ -15,17 +22,49 @@ CODE_BY_LABEL = {
     for mapping in (vocab.MEMBER_ROLES, vocab.ORGANISATIONS, vocab.GENDERS)
     for code, label in mapping.items()
 }
+BIRTH_YEARS = limits.birth_years(date.today())
 MEMBER_COLUMNS = ["Họ và tên", "Giới tính", "Năm sinh", "Điện thoại", "Vai trò", "Tổ chức", "Chức vụ"]
 
 MEMBER_EDITOR_COLUMNS = {
-    "Họ và tên": st.column_config.TextColumn("Họ và tên", max_chars=120),
+    "Họ và tên": st.column_config.TextColumn("Họ và tên", max_chars=limits.NAME_MAX),
     "Giới tính": st.column_config.SelectboxColumn("Giới tính", options=GENDER_LABELS),
-    "Năm sinh": st.column_config.NumberColumn("Năm sinh", min_value=1900, max_value=date.today().year, step=1, format="%d"),
-    "Điện thoại": st.column_config.TextColumn("Điện thoại", max_chars=20),
+    "Năm sinh": st.column_config.NumberColumn("Năm sinh", min_value=BIRTH_YEARS[0], max_value=BIRTH_YEARS[1], step=1, format="%d"),
+    "Điện thoại": st.column_config.TextColumn("Điện thoại", max_chars=limits.PHONE_CHARS),
     "Vai trò": st.column_config.SelectboxColumn("Vai trò", options=ROLE_LABELS, default="Thành viên"),
     "Tổ chức": st.column_config.SelectboxColumn("Tổ chức", options=ORG_LABELS, default="Khác"),
-    "Chức vụ": st.column_config.TextColumn("Chức vụ", max_chars=120),
+    "Chức vụ": st.column_config.TextColumn("Chức vụ", max_chars=limits.NAME_MAX),
 }
+
+
+def submit(
+    action: Callable[..., T],
+    /,
+    *,
+    success: str | Callable[[T], str],
+    flash: str,
+    errors: FieldErrors | None = None,
+    field: str | None = None,
+    then: dict[str, Any] | None = None,
+    **kwargs: Any,
+) -> None:
+    """Run one write (`action(session, **kwargs)`, one transaction) for a submitted form.
+
+    A UserError shows its Vietnamese message under the field it names (or under `field`; a plain st.error
+    without `errors`) and returns None, so the form keeps what was typed. On success the `success` message
+    (or `success(result)`) is stored under the page's `flash` key, `then` is applied to the session state
+    (a new nonce or token empties the form) and the page reruns; keyed tabs stay open.
+    """
+    try:
+        result = run_action(action, **kwargs)
+    except UserError as err:
+        if errors is None:
+            st.error(err.message)
+        else:
+            errors.show(err.message, field or err.field or "other")
+        return
+    st.session_state[flash] = success(result) if callable(success) else success
+    st.session_state.update(then or {})
+    st.rerun()
 
 
 def empty_members() -> pd.DataFrame:
@@ -38,7 +77,7 @@ def empty_members() -> pd.DataFrame:
 def _text(value: object) -> str | None:
     """A cell as text, None when empty."""
     if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return None
+        return
     return str(value)
 
 

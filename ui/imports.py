@@ -8,8 +8,7 @@ from db import imports
 from db.access import Actor
 from db.errors import UserError
 from report import templates
-from ui import data, downloads, widgets
-from ui.session import run_action
+from ui import data, downloads, forms, widgets
 
 UPLOAD_PREFIX = "imports_file_"  # ui/style.py writes the uploader's texts in Vietnamese for this key prefix
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -94,15 +93,8 @@ def render_import(actor: Actor, *, key: str, scope_label: str, default_commune_i
     if not st.button("Nhập dữ liệu", type="primary", key=f"{key}_apply", icon=":material/upload:"):
         return
     bar = st.progress(0.0, text="Đang nhập…")
-    try:
-        done = run_action(imports.apply_import, actor=actor, source=book, default_commune_id=default_commune_id,
-                          progress=lambda share, text: bar.progress(min(1.0, share), text=text))
-    except UserError as err:
-        bar.empty()
-        st.error(err.message)
-        return
-    st.session_state[f"{key}_flash"] = imports.import_summary(done)
-    st.session_state[f"{key}_nonce"] = nonce + 1
-    for leftover in ("_parsed", "_plan"):
-        st.session_state.pop(f"{key}{leftover}", None)
-    st.rerun()
+    forms.submit(imports.apply_import, actor=actor, source=book, default_commune_id=default_commune_id,
+                 progress=lambda share, text: bar.progress(min(1.0, share), text=text),
+                 success=imports.import_summary, flash=f"{key}_flash",
+                 then={f"{key}_nonce": nonce + 1, f"{key}_parsed": None, f"{key}_plan": None})  # the next upload starts afresh
+    bar.empty()  # reached only when the import was refused: its message is shown, the bar goes

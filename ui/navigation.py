@@ -5,7 +5,8 @@ import streamlit as st
 from db import queries
 from db.access import Actor
 from db.errors import UserError
-from ui import charts, data, widgets
+from report import charts
+from ui import data, widgets
 
 PARAM = "unit"
 

@@ -5,7 +5,8 @@ import streamlit as st
 
 from db.photos import photo_path
 from db.queries import Indicators
-from ui import charts, downloads, fmt
+from report import charts, fmt
+from ui import downloads
 
 
 def indicator_cards(ind: Indicators) -> None:

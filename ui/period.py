@@ -4,9 +4,8 @@ from datetime import date, timedelta
 
 import streamlit as st
 
-from ui import fmt
-
-KINDS = {"month": "Tháng", "quarter": "Quý", "year": "Năm", "custom": "Tùy chọn"}
+from db import vocab
+from report import fmt
 
 
 def month_bounds(day: date) -> tuple[date, date]:
@@ -55,10 +54,10 @@ def period_picker(*, key: str, today: date | None = None) -> tuple[date, date]:
     today = today or date.today()
     addr_kind = st.query_params.get("ky", "quarter")
     addr_start, addr_end = _from_address("tu"), _from_address("den")
-    kinds = list(KINDS)
+    kinds = list(vocab.PERIOD_KINDS)
     c1, c2 = st.columns([1, 2])
     kind = c1.radio("Kỳ báo cáo", kinds, index=kinds.index(addr_kind) if addr_kind in kinds else 1,
-                    format_func=KINDS.get, horizontal=True, key=f"{key}_kind")
+                    format_func=vocab.PERIOD_KINDS.get, horizontal=True, key=f"{key}_kind")
     if kind == "custom":
         default = (addr_start or today - timedelta(days=89), addr_end or today)
         picked = c2.date_input("Từ ngày – đến ngày", value=default, max_value=today, format=fmt.DATE_FORMAT, key=f"{key}_range")
@@ -67,7 +66,7 @@ def period_picker(*, key: str, today: date | None = None) -> tuple[date, date]:
         choices = _choices(kind, today)
         labels = list(choices)
         index = next((i for i, (s, _) in enumerate(choices.values()) if s == addr_start), 0)
-        label = c2.selectbox(KINDS[kind], labels, index=index, key=f"{key}_{kind}")
+        label = c2.selectbox(vocab.PERIOD_KINDS[kind], labels, index=index, key=f"{key}_{kind}")
         start, end = choices[label]
     st.query_params.update({"ky": kind, "tu": start.isoformat(), "den": end.isoformat()})
     return start, end

@@ -6,9 +6,10 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from db import activities, queries, recommendations, targets
+from db import activities, queries, recommendations, targets, vocab
 from db.access import Actor
-from ui import charts, data, fmt, period, tables, widgets
+from report import charts, fmt, tables
+from ui import data, period, widgets
 
 # Hide the sidebar and Streamlit's header; large type for the back of the meeting room.
 CSS = """
@@ -54,7 +55,7 @@ def present(actor: Actor) -> None:
     slides = [
         ("Kết quả chính", lambda: _kpis(ind)),
         ("Độ phủ theo địa bàn", lambda: _coverage(actor, unit_id, end)),
-        ("Tiến độ so với chỉ tiêu", lambda: _progress(actor, unit_id, end)),
+        ("Tiến độ so với chỉ tiêu", lambda: _progress(actor, unit_id, start, end)),
         ("Hoạt động theo tháng và loại", lambda: _months(actor, unit_id, start, end)),
         ("Tổ chưa báo cáo trong kỳ", lambda: _silent(actor, unit_id, start, end)),
         ("Kiến nghị chưa giải quyết", lambda: _open_recommendations(actor, unit_id)),
@@ -117,19 +118,16 @@ def _coverage(actor: Actor, unit_id: int | None, end: date) -> None:
     st.altair_chart(chart.configure_legend(labelFontSize=16, titleFontSize=16), width="stretch", key="slides_coverage")
 
 
-def _progress(actor: Actor, unit_id: int | None, end: date) -> None:
+def _progress(actor: Actor, unit_id: int | None, start: date, end: date) -> None:
     if unit_id is None:
         st.info("Chọn một tỉnh hoặc huyện để xem tiến độ so với chỉ tiêu.")
         return
-    target = data.read(targets.fetch_coverage_target, actor, unit_id=unit_id)
-    first_year = min(end.year - 2, target.due_on.year if target else end.year - 2)
-    timeline = data.read(targets.fetch_coverage_timeline, actor, unit_id=unit_id, start=date(first_year, 1, 1), end=end)
-    projected = targets.project_completion(timeline, today=end, goal=target.value if target else 1.0)
-    if target:
-        st.markdown(widgets.md(f"Chỉ tiêu {fmt.percent(target.value)} trước {fmt.day(target.due_on)}"
-                               + (f"; dự kiến đạt {fmt.day(projected)}" if projected else "")))
-    chart = charts.build_timeline_chart(timeline, goal=target.value if target else None,
-                                        deadline=target.due_on if target else None, projected=projected, title="")
+    progress = data.read(targets.fetch_target_progress, actor, unit_id=unit_id, as_of=end, since=start)
+    if progress.target:
+        st.markdown(widgets.md(f"Chỉ tiêu {fmt.percent(progress.goal)} trước {fmt.day(progress.deadline)}"
+                               + (f"; dự kiến đạt {fmt.day(progress.projected)}" if progress.projected else "")))
+    chart = charts.build_timeline_chart(progress.timeline, goal=progress.goal, deadline=progress.deadline,
+                                        projected=progress.projected, title="")
     st.altair_chart(chart.configure_axis(labelFontSize=16, titleFontSize=18), width="stretch", height=560, key="slides_timeline")
 
 
@@ -162,7 +160,7 @@ def _open_recommendations(actor: Actor, unit_id: int | None) -> None:
         return
     st.markdown(f"**{fmt.number(len(items))}** kiến nghị, đề xuất đang chờ giải quyết.")
     st.dataframe(
-        {"Ngày gửi": items["raised_at"].map(fmt.day), "Địa bàn": items["unit"], "Loại": items["category"].map(recommendations.CATEGORIES),
-         "Nội dung": items["text"], "Trạng thái": items["status"].map(recommendations.STATUSES)},
+        {"Ngày gửi": items["raised_at"].map(fmt.day), "Địa bàn": items["unit"], "Loại": items["category"].map(vocab.RECOMMENDATION_CATEGORIES),
+         "Nội dung": items["text"], "Trạng thái": items["status"].map(vocab.RECOMMENDATION_STATUSES)},
         hide_index=True, width="stretch", height=600,
     )

@@ -11,13 +11,6 @@ from db.access import Actor
 from db.queries import NATIONAL_NAME
 from ui import data
 
-TIER_PICK_LABELS = {
-    "province": "Tỉnh / thành phố",
-    "district": "Huyện / quận / thị xã",
-    "commune": "Xã / phường / thị trấn",
-    "village": "Thôn / khối phố",
-}
-
 
 @dataclass(frozen=True)
 class Picked:
@@ -69,7 +62,7 @@ def unit_picker(
         names = dict(zip(children["id"], children["name"], strict=True))
         with cols[depth % 4]:
             choice = st.selectbox(
-                TIER_PICK_LABELS.get(tier, vocab.TIERS.get(tier, "Địa bàn")),
+                vocab.TIER_PICK_LABELS.get(tier, vocab.TIERS.get(tier, "Địa bàn")),
                 [None, *names],
                 format_func=lambda i, n=names: "— Tất cả —" if i is None else n[i],
                 key=f"{key}_{depth}_{current.id}",  # a new parent gets a fresh widget

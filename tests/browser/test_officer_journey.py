@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 from db.auth import actor_of
 from db.models import Member, Team, Unit, UnitPath, User
 from db.queries import fetch_indicators, fetch_uncovered_villages
+from report import fmt
 from seed.demo import DEMO_PASSWORD
 from tests.browser.conftest import settle, shot
-from ui import fmt
 
 pytestmark = pytest.mark.browser
 

@@ -114,3 +114,61 @@ def test_child_progress_marks_each_child(session):
     status = dict(zip(progress["name"], progress["status"], strict=True))
     assert status[tree.district.name] == "reached"  # all of its villages have a team
     assert status[tree.district2.name] == "behind"  # none, and no rise to project from
+
+
+@pytest.mark.parametrize(
+    ("as_of", "deadline", "since", "expected"),
+    [
+        (TODAY, None, None, date(TODAY.year - targets.HISTORY_YEARS, 1, 1)),
+        (TODAY, date(2025, 12, 31), date(2023, 1, 1), date(TODAY.year - targets.HISTORY_YEARS, 1, 1)),
+        (TODAY, date(2019, 12, 31), None, date(2019, 1, 1)),  # an old deadline stays in view
+        (TODAY, None, date(2020, 4, 1), date(2020, 1, 1)),  # so does the start of an old period
+    ],
+)
+def test_timeline_start(as_of, deadline, since, expected):
+    assert targets.timeline_start(as_of=as_of, deadline=deadline, since=since) == expected
+
+
+def test_target_progress_of_a_unit(session):
+    tree = factories.create_tree(session)
+    # Phú Ninh has 3 villages: one covered since July 2022, a second since January 2023, the third not yet.
+    factories.create_team(session, unit=tree.villages[0], established_on=date(2022, 7, 10))
+    factories.create_team(session, unit=tree.villages[1], established_on=date(2023, 1, 15))
+    factories.create_team(session, unit=tree.village_other, established_on=date(2022, 8, 1))  # Núi Thành's only village
+    session.commit()
+    admin = targets_admin()
+    targets.set_target(session, actor=admin, unit_id=tree.province.id, kind="village_coverage", value=1.0, due_on=DEADLINE)
+    session.commit()
+
+    progress = targets.fetch_target_progress(session, actor=admin, unit_id=tree.district.id, as_of=TODAY, since=date(2023, 1, 1))
+    assert (progress.target.unit_id, progress.target.inherited) == (tree.province.id, True)
+    assert (progress.goal, progress.deadline, progress.aim) == (1.0, DEADLINE, 1.0)
+    assert progress.start == date(TODAY.year - targets.HISTORY_YEARS, 1, 1)
+    assert progress.timeline["day"].iloc[0] == date(TODAY.year - targets.HISTORY_YEARS, 1, 31)
+    assert progress.timeline["day"].iloc[-1] == TODAY
+    assert (progress.covered, progress.villages) == (2, 3)
+    assert progress.coverage == pytest.approx(2 / 3)
+    # The pace: 1 of 3 villages covered at the window's start (31/12/2022, 90 days back), 2 of 3 today: one third
+    # in 90 days, so the last third takes 90 more days, well before the deadline.
+    assert progress.projected == TODAY + timedelta(days=90)
+    assert progress.status == "on_track" and not progress.reached
+
+    # The same unit in its parent's table gets the same projection and status.
+    children = targets.fetch_child_progress(session, actor=admin, unit_id=tree.province.id, today=TODAY).set_index("unit_id")
+    assert children.loc[tree.district.id, "projected"] == progress.projected
+    assert children.loc[tree.district.id, "status"] == progress.status
+
+    # The period shown only moves where the curve starts, never the projection.
+    short = targets.fetch_target_progress(session, actor=admin, unit_id=tree.district.id, as_of=TODAY, since=date(2023, 3, 1))
+    assert (short.projected, short.status) == (progress.projected, progress.status)
+
+    # A target of its own that the coverage already meets: reached, nothing left to project.
+    targets.set_target(session, actor=admin, unit_id=tree.district.id, kind="village_coverage", value=0.6, due_on=DEADLINE)
+    session.commit()
+    own = targets.fetch_target_progress(session, actor=admin, unit_id=tree.district.id, as_of=TODAY)
+    assert (own.target.inherited, own.goal, own.reached, own.projected, own.status) == (False, 0.6, True, None, "reached")
+
+    # The whole country has no target: the projection runs to 100%, the status says no target.
+    country = targets.fetch_target_progress(session, actor=admin, unit_id=None, as_of=TODAY)
+    assert (country.target, country.goal, country.aim, country.status) == (None, None, 1.0, "no_target")
+    assert (country.covered, country.villages) == (3, 4)

@@ -4,8 +4,8 @@ from datetime import date
 
 from db import queries, services
 from db.auth import actor_of
+from report import fmt
 from tests import factories
-from ui import fmt
 
 
 def _metric(at, label: str) -> str:  # noqa: ANN001

@@ -37,7 +37,7 @@ from sqlalchemy.orm import Session
 
 import db.auth
 import db.engine
-from db import activities, members, recommendations, services, targets, vocab
+from db import activities, limits, members, recommendations, services, targets, vocab
 from db.access import Actor
 from db.activities import ActivityInput
 from db.auth import SYSTEM
@@ -100,7 +100,9 @@ def numbers(low: int = 0, high: int = 1000) -> st.SearchStrategy:
     return mostly(st.one_of(st.integers(low, high), st.integers(low, high).map(float)), bad_numbers)
 
 
-FAR_DATES = [date.min, date.max, date(1999, 12, 31), date(2000, 1, 1), STARTED - timedelta(days=1), STARTED, TODAY,
+EARLIEST = date(2018, 1, 1)  # db/limits.py: no team, membership or deadline before it
+FAR_DATES = [date.min, date.max, date(1999, 12, 31), date(2000, 1, 1), EARLIEST - timedelta(days=1), EARLIEST,
+             STARTED - timedelta(days=1), STARTED, TODAY,
              TODAY + timedelta(days=1), date(2100, 12, 31), date(2101, 1, 1)]
 
 
@@ -387,7 +389,7 @@ def test_create_team(world):
                    or text_problem(note, max_len=2000, required=False))
         if unit_id not in (tree.commune.id,) and unit_id not in _fresh_villages(world):
             problem = "unit out of scope, unknown or not a village or commune"
-        if established_on is None or established_on > TODAY or established_on.year < 2000:
+        if established_on is None or established_on > TODAY or established_on < EARLIEST:
             problem = "established date"
         elif any(member_problem(m, start=established_on) for m in people):
             problem = "a member row"
@@ -430,7 +432,7 @@ def test_update_team(world):
         problem = None if fresh else "team out of scope or unknown"
         problem = problem or (text_problem(name, max_len=200) or text_problem(decision_no, max_len=60, required=False)
                               or text_problem(note, max_len=2000, required=False))
-        if established_on is None or established_on > TODAY or established_on.year < 2000 or established_on > STARTED:
+        if established_on is None or established_on > TODAY or established_on < EARLIEST or established_on > STARTED:
             problem = problem or "established date (after the first member joined, or not a past date)"
         data = TeamInput(unit_id=None, name=name, established_on=established_on, decision_no=decision_no, note=note)
 
@@ -455,7 +457,7 @@ def test_close_team(world):
         fresh = team_id == FRESH
         team_id = world.fresh_team()[0] if fresh else team_id
         problem = None if fresh else "team out of scope or unknown"
-        if closed_on is None or closed_on > TODAY or closed_on.year < 2000 or closed_on <= STARTED:
+        if closed_on is None or closed_on > TODAY or closed_on < EARLIEST or closed_on <= STARTED:
             problem = problem or "closing date"
 
         def check(s: Session, _id: int) -> None:
@@ -528,7 +530,7 @@ def test_end_membership(world):
         fresh = member_id == FRESH
         member_id = world.fresh_team()[1] if fresh else member_id
         problem = None if fresh else "member out of scope or unknown"
-        if left_on is None or left_on > TODAY or left_on.year < 2000 or left_on <= STARTED:
+        if left_on is None or left_on > TODAY or left_on < EARLIEST or left_on <= STARTED:
             problem = problem or "leaving date"
 
         def check(s: Session, _id: int) -> None:
@@ -564,7 +566,7 @@ def activity_problem(world: World, team_id: Any, data: ActivityInput) -> str | N
     day = data.activity_date
     if day is None or day > TODAY or day < STARTED:
         return "date (future, or before the team was established)"
-    for name, limit in activities.LIMITS.items():
+    for name, limit in limits.REPORT_MAXIMA.items():
         value = getattr(data, name)
         if value is not None and (whole_number(value) is None or not 0 <= whole_number(value) <= limit):
             return f"{name} not a whole number from 0 to {limit}"
@@ -576,7 +578,7 @@ def activity_problem(world: World, team_id: Any, data: ActivityInput) -> str | N
 def check_activity(s: Session, activity_id: int, team_id: int, data: ActivityInput) -> None:
     row = s.get(Activity, activity_id)
     assert (row.team_id, row.activity_date, row.activity_type) == (team_id, data.activity_date, data.activity_type)
-    for name in activities.LIMITS:
+    for name in limits.REPORT_MAXIMA:
         value = getattr(data, name)
         assert getattr(row, name) == (0 if value is None else whole_number(value))
     assert row.note == stored_text(data.note)
@@ -635,7 +637,7 @@ def test_update_activity(world):
 
 
 def test_create_recommendation(world):
-    categories = pick(list(recommendations.CATEGORIES), ["", "complaint"])
+    categories = pick(list(vocab.RECOMMENDATION_CATEGORIES), ["", "complaint"])
     team_ids = st.one_of(st.none(), st.just(world.team), ids(valid=[world.team], out_of_scope=[world.other_team]))
     village_of_team = world.tree.villages[0].id
     holds_team = {village_of_team, world.tree.commune.id, world.tree.district.id}
@@ -645,7 +647,7 @@ def test_create_recommendation(world):
            text=texts, team_id=team_ids)
     def case(unit_id, category, text, team_id):  # noqa: ANN001
         problem = text_problem(text, max_len=4000)
-        if category not in recommendations.CATEGORIES:
+        if category not in vocab.RECOMMENDATION_CATEGORIES:
             problem = "category"
         if unit_id not in world.in_scope_units():
             problem = "unit out of scope or unknown"
@@ -708,7 +710,7 @@ def real(value: Any) -> float | None:
 
 
 def test_set_target(world):
-    kinds = pick(list(targets.KINDS), ["", "members"])
+    kinds = pick(list(vocab.TARGET_KINDS), ["", "members"])
     values = mostly(st.one_of(st.floats(0, 1), st.integers(1, 200_000_000)), bad_numbers)
 
     @SETTINGS
@@ -718,10 +720,10 @@ def test_set_target(world):
         problem = None
         if unit_id not in world.in_scope_units():
             problem = "unit out of scope or unknown"
-        elif kind not in targets.KINDS:
+        elif kind not in vocab.TARGET_KINDS:
             problem = "kind"
-        elif due_on is None or not 2000 <= due_on.year <= 2100:
-            problem = "deadline missing or outside 2000–2100"
+        elif due_on is None or not EARLIEST.year <= due_on.year <= 2100:
+            problem = "deadline missing or outside 2018–2100"
         elif kind == "village_coverage" and (real(value) is None or not 0 < real(value) <= 1):
             problem = "coverage not a ratio in (0, 1]"
         elif kind == "people_quarter" and (whole_number(value) is None or not 0 < whole_number(value) <= 100_000_000):

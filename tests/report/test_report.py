@@ -13,11 +13,11 @@ from pypdf import PdfReader
 
 from db import queries
 from db.auth import SYSTEM
+from report import charts, fmt
 from report.excel import to_xlsx
 from report.images import chart_png, chart_svg
 from report.pdf import build_meeting_report
 from tests import factories
-from ui import charts, fmt
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -85,3 +85,12 @@ def test_report_command_writes_a_pdf(tmp_path, engine, session):
     bad = subprocess.run([sys.executable, "-m", "report", "không có", "--from", "2022-01-01", "--to", "2022-12-31",
                           "--out", str(tmp_path / "x.pdf")], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2 and "Không tìm thấy địa bàn" in bad.stderr
+
+
+def test_report_package_runs_without_streamlit():
+    """report/ is shared by pages and the command line: importing it must not pull in ui/ or Streamlit."""
+    code = ("import sys, report.charts, report.fmt, report.tables, report.pdf, report.excel, report.images; "
+            "bad = [m for m in sys.modules if m == 'ui' or m.startswith(('ui.', 'streamlit'))]; "
+            "sys.exit(f'imported: {bad}' if bad else 0)")
+    result = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).parents[2], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr or result.stdout

@@ -3,7 +3,7 @@
 import pandas as pd
 
 from db import vocab
-from ui import fmt
+from report import fmt
 
 
 def coverage_table(df: pd.DataFrame) -> pd.DataFrame:
@@ -62,8 +62,6 @@ def uncovered_table(df: pd.DataFrame) -> pd.DataFrame:
 
 def progress_table(df: pd.DataFrame) -> pd.DataFrame:
     """Child units against their target: coverage, deadline, projected date, status."""
-    from db.targets import STATUS
-
     return pd.DataFrame(
         {
             "Địa bàn": df["name"],
@@ -72,7 +70,7 @@ def progress_table(df: pd.DataFrame) -> pd.DataFrame:
             "Chỉ tiêu": df["goal"].map(lambda g: fmt.percent(g) if g is not None and not pd.isna(g) else "—"),
             "Hạn": df["deadline"].map(lambda d: fmt.day(d) if d is not None else "—"),
             "Dự kiến đạt": df["projected"].map(lambda d: fmt.day(d) if d is not None else "—"),
-            "Tiến độ": df["status"].map(STATUS),
+            "Tiến độ": df["status"].map(vocab.TARGET_STATUSES),
         }
     )
 

@@ -4,7 +4,7 @@ import altair as alt
 import pandas as pd
 
 from db import vocab
-from ui import fmt
+from report import fmt
 
 # Vega's number locale for Vietnamese: "1.234", "56,7%".
 VI_LOCALE = {
@@ -79,14 +79,6 @@ def build_coverage_chart(df: pd.DataFrame, *, title: str = "Tỷ lệ thôn có 
 # monthly charts room for a 2-column legend of eight types under a ~240 px plot.
 MONTHLY_HEIGHT = 460
 
-MEASURES = {
-    "reports": "Số báo cáo",
-    "people_reached": "Lượt người được hỗ trợ",
-    "households_reached": "Số hộ",
-    "results": "Kết quả",
-}
-
-
 def build_activity_by_month_chart(df: pd.DataFrame, *, measure: str = "reports", title: str = "") -> alt.Chart:
     """Stacked monthly bars of one measure, coloured by activity type (rows are already monthly sums)."""
     data = df[["month", "activity_type", measure]].copy()
@@ -101,13 +93,13 @@ def build_activity_by_month_chart(df: pd.DataFrame, *, measure: str = "reports",
         .mark_bar()
         .encode(
             x=alt.X("label:O", sort=order, title=None, axis=alt.Axis(labelAngle=-45)),
-            y=alt.Y(f"sum({measure}):Q", title=MEASURES[measure], axis=alt.Axis(format=",d", tickMinStep=1)),
+            y=alt.Y(f"sum({measure}):Q", title=vocab.MEASURES[measure], axis=alt.Axis(format=",d", tickMinStep=1)),
             color=alt.Color("type:N", title="Loại hoạt động", scale=alt.Scale(domain=list(vocab.ACTIVITY_SHORT.values())),
                             legend=alt.Legend(orient="bottom", columns=2)),
             tooltip=[
                 alt.Tooltip("label:O", title="Tháng"),
                 alt.Tooltip("type:N", title="Loại"),
-                alt.Tooltip("value_text:N", title=MEASURES[measure]),
+                alt.Tooltip("value_text:N", title=vocab.MEASURES[measure]),
             ],
         )
         .properties(title=title)
@@ -199,7 +191,7 @@ def build_map_chart(points: pd.DataFrame, *, title: str = "Bản đồ độ ph�
     )
 
 
-STATUS_COLORS = alt.Scale(domain=["Chưa xử lý", "Đang xử lý", "Đã giải quyết"], range=["#d73027", "#fdae61", "#1a9850"])
+STATUS_COLORS = alt.Scale(domain=list(vocab.RECOMMENDATION_STATUSES.values()), range=["#d73027", "#fdae61", "#1a9850"])
 
 
 def build_recommendation_chart(df: pd.DataFrame, *, title: str = "Kiến nghị theo địa bàn và trạng thái") -> alt.Chart:
