@@ -10,10 +10,11 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from db.auth import SYSTEM, create_user
+from db.coverage import fetch_indicators
 from db.engine import SessionLocal
 from db.errors import UserError
 from db.migrate import upgrade
-from db.queries import fetch_indicators, resolve_unit
+from db.units import resolve_unit
 
 if TYPE_CHECKING:
     from db.imports import ImportPlan

@@ -33,16 +33,12 @@ from db import vocab
 from db.access import WRITER_ROLES, Actor
 from db.counts import refresh_units
 from db.errors import PermissionDenied, UserError
+from db.members import MemberInput
+from db.members import validated_member as _validated_member  # the name this module's body uses
 from db.models import AuditEntry, Member, Team, Unit, UnitPath
-from db.services import (
-    MemberInput,
-    _validated_member,
-    bump_data_version,
-    optional_text,
-    require_past_date,
-    require_text,
-)
 from db.text import clean, fold
+from db.validation import optional_text, require_past_date, require_text
+from db.versions import bump_data_version
 
 MAX_BYTES = 10 * 1024 * 1024  # the upload limit (.streamlit/config.toml says the same)
 MAX_ROWS = 50_000  # non-empty rows in the whole workbook
