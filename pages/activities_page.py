@@ -5,9 +5,11 @@ from datetime import date, timedelta
 
 import streamlit as st
 
-from db import activities, audit, queries, vocab
+from db import activities, audit, vocab
 from db.activities import RESULT_LABELS, ActivityInput
 from db.errors import UserError
+from db.reporting import fetch_reporting_by_child, fetch_silent_teams, reporting_rate
+from db.teams import TeamInfo, fetch_team
 from ui import charts, data, downloads, fmt, panels, tables, widgets
 from ui.session import require_actor, run_action, shown_errors
 
@@ -17,10 +19,10 @@ st.title("Hoạt động của Tổ CNSCĐ")
 widgets.flash("activities_flash")
 
 TYPES = list(vocab.ACTIVITY_TYPES)
-CAN_REPORT = actor.role in ("volunteer", "officer", "admin")
+CAN_REPORT = actor.can_report
 
 
-def report_form(team: queries.TeamInfo) -> None:
+def report_form(team: TeamInfo) -> None:
     """The quick report; one token per form so a double tap or a resend makes one report."""
     st.subheader("Báo cáo nhanh")
     token = st.session_state.setdefault("activities_token", uuid.uuid4().hex)
@@ -59,7 +61,7 @@ def report_form(team: queries.TeamInfo) -> None:
     st.rerun()
 
 
-def recent_reports(team: queries.TeamInfo) -> None:
+def recent_reports(team: TeamInfo) -> None:
     """The team's latest reports, with thumbnails and, where allowed, correction and deletion."""
     recent = data.read(activities.fetch_recent_activities, actor, team_id=team.id, limit=15)
     st.subheader("Báo cáo gần đây")
@@ -81,7 +83,7 @@ def recent_reports(team: queries.TeamInfo) -> None:
             correction_form(team, chosen)
 
 
-def correction_form(team: queries.TeamInfo, activity_id: int) -> None:
+def correction_form(team: TeamInfo, activity_id: int) -> None:
     """Correct or delete one report (the reporter for 7 days, an officer at any time)."""
     with shown_errors():
         rec = data.read(activities.fetch_activity, actor, activity_id=activity_id)
@@ -117,14 +119,14 @@ def correction_form(team: queries.TeamInfo, activity_id: int) -> None:
             return
         st.session_state["activities_flash"] = message
         st.rerun()
-    if actor.role in ("officer", "admin"):
+    if actor.can_read_history:
         history = data.read(audit.fetch_activity_history, actor, activity_id=activity_id)
         if not history.empty:
             st.caption("Lịch sử của báo cáo này")
             panels.history_table(history)
 
 
-def live_charts(team: queries.TeamInfo) -> None:
+def live_charts(team: TeamInfo) -> None:
     """The team's and the commune's activity by month, read from aggregates."""
     start = (today.replace(day=1) - timedelta(days=365)).replace(day=1)
     team_months = data.read(activities.fetch_team_activity_by_month, actor, team_id=team.id, start=start, end=today)
@@ -149,7 +151,7 @@ def live_charts(team: queries.TeamInfo) -> None:
 
 def team_section() -> None:
     """The chosen team (the volunteer's own): the report form beside its live charts."""
-    if actor.role == "volunteer":
+    if actor.acts_for_own_team:
         team_id = actor.team_id
         if team_id is None:
             st.error("Tài khoản của bạn chưa được gắn với tổ nào; hãy liên hệ cán bộ xã.")
@@ -159,7 +161,7 @@ def team_section() -> None:
         if team_id is None:
             return
     with shown_errors():
-        team = data.read(queries.fetch_team, actor, team_id=team_id)
+        team = data.read(fetch_team, actor, team_id=team_id)
         st.caption(widgets.md(f"{team.name} — {team.unit_name}"))
         form_col, chart_col = st.columns([1, 1.4], gap="large")  # stacked on a phone: the form first
         if CAN_REPORT:
@@ -181,15 +183,15 @@ def reporting_section() -> None:
         return
     start, end = period
     with shown_errors():
-        by_child = data.read(activities.fetch_reporting_by_child, actor, unit_id=unit.id, start=start, end=end)
+        by_child = data.read(fetch_reporting_by_child, actor, unit_id=unit.id, start=start, end=end)
         teams, reporting = int(by_child["teams"].sum()), int(by_child["reporting"].sum())
         c1, c2, c3 = st.columns(3)
         c1.metric("Tổ đang hoạt động", fmt.number(teams), border=True)
-        c2.metric("Tỷ lệ tổ có báo cáo", fmt.percent(reporting / teams) if teams else "–", border=True)
+        c2.metric("Tỷ lệ tổ có báo cáo", fmt.percent(reporting_rate(reporting, teams)) if teams else "–", border=True)
         c3.metric("Tổ chưa báo cáo", fmt.number(teams - reporting), border=True)
         if teams and unit.tier != "commune":
             st.altair_chart(charts.build_reporting_chart(by_child), width="stretch", key="activities_reporting_chart")
-        silent = data.read(activities.fetch_silent_teams, actor, unit_id=unit.id, start=start, end=end)
+        silent = data.read(fetch_silent_teams, actor, unit_id=unit.id, start=start, end=end)
         st.subheader(f"Tổ chưa báo cáo từ {fmt.day(start)} đến {fmt.day(end)} ({fmt.number(len(silent))})")
         if silent.empty:
             st.success("Tất cả các tổ đều đã có báo cáo trong kỳ.")
@@ -198,7 +200,7 @@ def reporting_section() -> None:
                             sheet="Tổ chưa báo cáo")
 
 
-if actor.role == "volunteer":
+if actor.acts_for_own_team:
     team_section()
 else:
     team_tab, rate_tab = st.tabs(["Báo cáo của tổ", "Tình hình báo cáo"])

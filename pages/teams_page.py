@@ -5,8 +5,9 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from db import activities, audit, members, queries, services, vocab
+from db import activities, audit, members, vocab
 from db.errors import UserError
+from db.teams import TeamInput, close_team, create_team, fetch_team, fetch_teams, update_team
 from db.text import fold
 from ui import charts, data, downloads, fmt, forms, panels, tables, widgets
 from ui.imports import render_import
@@ -16,7 +17,7 @@ actor = require_actor()
 today = date.today()
 st.title("Tổ công nghệ số cộng đồng")
 widgets.flash("teams_flash")
-can_write = actor.role in ("admin", "officer")
+can_write = actor.can_write
 
 def list_tab() -> None:
     """Teams in scope, filtered by unit, status and a search text."""
@@ -25,7 +26,7 @@ def list_tab() -> None:
     status_labels = {"all": "Tất cả", "active": "Đang hoạt động", "closed": "Ngừng hoạt động"}
     status = col1.radio("Trạng thái", list(status_labels), format_func=status_labels.get, horizontal=True, key="teams_list_status")
     query = col2.text_input("Lọc theo tên tổ, thôn", key="teams_list_query")
-    teams = data.read(queries.fetch_teams, actor, unit_id=unit.id, status=status, query=query)
+    teams = data.read(fetch_teams, actor, unit_id=unit.id, status=status, query=query)
     st.caption(f"{fmt.number(len(teams))} tổ")
     downloads.table(tables.teams_table(teams), name="to-cnscd", key="teams_list_export", sheet="Tổ CNSCĐ")
     st.subheader(widgets.md(f"Thành phần thành viên — {unit.name}"))
@@ -64,9 +65,9 @@ def register_tab() -> None:
     if not submitted:
         return
     try:
-        payload = services.TeamInput(unit_id=unit.id, name=name, established_on=established, decision_no=decision,
+        payload = TeamInput(unit_id=unit.id, name=name, established_on=established, decision_no=decision,
                                      note=note, members=forms.members_from_editor(members))
-        team = run_action(services.create_team, actor=actor, data=payload)
+        team = run_action(create_team, actor=actor, data=payload)
     except UserError as err:
         errors.show(err.message, err.field)
         return
@@ -83,7 +84,7 @@ def edit_tab() -> None:
     if team_id is None:
         return
     with shown_errors():
-        team = data.read(queries.fetch_team, actor, team_id=team_id)
+        team = data.read(fetch_team, actor, team_id=team_id)
         st.markdown(f"**{widgets.md(team.name)}** — {widgets.md(team.unit_name)}, thành lập {fmt.day(team.established_on)}, "
                     f"{fmt.team_status(team.closed_on).lower()}.")
         errors = widgets.FieldErrors()
@@ -100,9 +101,9 @@ def edit_tab() -> None:
         errors.slot("unit")
         if saved:
             try:
-                payload = services.TeamInput(unit_id=team.unit_id, name=name, established_on=established,
+                payload = TeamInput(unit_id=team.unit_id, name=name, established_on=established,
                                              decision_no=decision, note=note)
-                run_action(services.update_team, actor=actor, team_id=team.id, data=payload)
+                run_action(update_team, actor=actor, team_id=team.id, data=payload)
             except UserError as err:
                 errors.show(err.message, err.field)
             else:
@@ -123,7 +124,7 @@ def edit_tab() -> None:
                 close_errors.show("Hãy đánh dấu ô xác nhận trước khi ngừng hoạt động tổ.", "closed_on")
                 return
             try:
-                run_action(services.close_team, actor=actor, team_id=team.id, closed_on=closed_on)
+                run_action(close_team, actor=actor, team_id=team.id, closed_on=closed_on)
             except UserError as err:
                 close_errors.show(err.message, err.field)
             else:
@@ -138,7 +139,7 @@ def members_tab() -> None:
         return
     roster = None
     with shown_errors():
-        roster = data.read(queries.fetch_members, actor, team_id=team_id)
+        roster = data.read(members.fetch_members, actor, team_id=team_id)
         st.caption(f"{fmt.number(int(roster['left_on'].isna().sum()))} thành viên đang tham gia")
         downloads.table(tables.members_table(roster), name=f"thanh-vien-to-{team_id}", key="teams_members_export",
                         sheet="Thành viên")
@@ -170,10 +171,10 @@ def members_tab() -> None:
         added = st.form_submit_button("Thêm thành viên", type="primary")
     errors.slot("team")
     if added:
-        payload = services.MemberInput(full_name=full_name, gender=gender, birth_year=birth_year, phone=phone,
+        payload = members.MemberInput(full_name=full_name, gender=gender, birth_year=birth_year, phone=phone,
                                        role=role, organisation=organisation, position=position, joined_on=joined)
         try:
-            run_action(services.create_member, actor=actor, team_id=team_id, data=payload)
+            run_action(members.create_member, actor=actor, team_id=team_id, data=payload)
         except UserError as err:
             errors.show(err.message, err.field)
         else:
@@ -229,7 +230,7 @@ def member_edit(roster: pd.DataFrame) -> None:
         saved = st.form_submit_button("Lưu thông tin thành viên", type="primary")
     errors.slot("other")
     if saved:
-        payload = services.MemberInput(full_name=full_name, gender=gender, birth_year=birth_year, phone=phone, role=role,
+        payload = members.MemberInput(full_name=full_name, gender=gender, birth_year=birth_year, phone=phone, role=role,
                                        organisation=organisation, position=position, joined_on=joined)
         try:
             run_action(members.update_member, actor=actor, member_id=member_id, data=payload)
@@ -261,14 +262,14 @@ def profile_tab() -> None:
     if team_id is None:
         return
     with shown_errors():
-        team = data.read(queries.fetch_team, actor, team_id=team_id)
+        team = data.read(fetch_team, actor, team_id=team_id)
         status = fmt.team_status(team.closed_on)
         st.subheader(widgets.md(team.name))
         st.markdown(
             f"**Địa bàn:** {widgets.md(team.unit_name)}  \n**Thành lập:** {fmt.day(team.established_on)}"
             f" — quyết định số {widgets.md(team.decision_no or 'chưa ghi')}  \n**Trạng thái:** {status}"
         )
-        roster = data.read(queries.fetch_members, actor, team_id=team.id)
+        roster = data.read(members.fetch_members, actor, team_id=team.id)
         downloads.table(tables.members_table(roster), name=f"thanh-vien-to-{team.id}", key="teams_detail_members_export",
                         sheet="Thành viên")
         start = date(today.year - 1, today.month, 1)

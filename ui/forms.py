@@ -1,11 +1,11 @@
-"""Conversions between form widgets and the services' input types."""
+"""Conversions between form widgets and the write functions' input types."""
 
 from datetime import date
 
 import pandas as pd
 import streamlit as st
 
-from db import services, vocab
+from db import members, vocab
 
 ROLE_LABELS = list(vocab.MEMBER_ROLES.values())
 ORG_LABELS = list(vocab.ORGANISATIONS.values())
@@ -42,7 +42,7 @@ def _text(value: object) -> str | None:
     return str(value)
 
 
-def members_from_editor(frame: pd.DataFrame) -> list[services.MemberInput]:
+def members_from_editor(frame: pd.DataFrame) -> list[members.MemberInput]:
     """Member rows typed in the editor; rows left entirely empty are ignored, others validated later."""
     rows = []
     for rec in frame.to_dict("records"):
@@ -50,7 +50,7 @@ def members_from_editor(frame: pd.DataFrame) -> list[services.MemberInput]:
             continue
         year = rec.get("Năm sinh")
         rows.append(
-            services.MemberInput(
+            members.MemberInput(
                 full_name=_text(rec.get("Họ và tên")),
                 gender=CODE_BY_LABEL.get(_text(rec.get("Giới tính")) or ""),
                 birth_year=None if year is None or pd.isna(year) else int(year),
