@@ -159,6 +159,9 @@ def fetch_villages(session: Session, *, actor: Actor, commune_id: int, as_of: da
     )
 
 
+# ---- writes -------------------------------------------------------------------------------------
+
+
 def insert_unit(session: Session, unit: Unit) -> Unit:
     """Add a unit and its closure rows (self and every ancestor)."""
     session.add(unit)
