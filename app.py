@@ -5,7 +5,7 @@ from collections.abc import Callable
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
-from db import queries, vocab
+from db import units, vocab
 from db.errors import UserError
 from ui import data, style, widgets
 from db.auth import find_by_email
@@ -115,7 +115,7 @@ with shown_errors(frame=True):
             for path in allowed:
                 st.page_link(pages[path])
             st.divider()
-            scope = data.read(queries.fetch_unit, actor, unit_id=actor.unit_id).name if actor.unit_id else "Cả nước"
+            scope = data.read(units.fetch_unit, actor, unit_id=actor.unit_id).name if actor.unit_id else "Cả nước"
             st.markdown(f"**{widgets.md(actor.full_name)}**")
             st.caption(f"{vocab.ROLES[actor.role]} · {scope}")
             if st.button("Đăng xuất", key="app_sign_out", icon=":material/logout:"):

@@ -1,6 +1,6 @@
 """The dashboard's aggregations, computed three ways from the same database, for the benchmark and CI.
 
-1. the dashboard itself (`db.queries`, `db.activities`: rollups, indexes, SQL aggregates);
+1. the dashboard itself (`db.coverage`, `db.activities`: rollups, indexes, SQL aggregates);
 2. DuckDB on the raw rows, copied once (untimed) into an in-memory DuckDB: what a columnar engine
    does with every raw row at hand;
 3. naive pandas: load the raw rows with `pd.read_sql`, then filter, join and group in pandas.
@@ -18,7 +18,7 @@ import pandas as pd
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from db import activities, queries
+from db import activities, coverage
 from db.auth import SYSTEM
 from db.counts import REPORT_WINDOW_DAYS
 
@@ -74,17 +74,17 @@ def cases(*, province_id: int, as_of: date) -> list[Case]:
 def dashboard_answer(session: Session, case: Case) -> Any:
     """Run the dashboard's own read function and normalise its answer."""
     if case.name == "fetch_indicators":
-        ind = queries.fetch_indicators(session, actor=SYSTEM, unit_id=case.unit_id, as_of=case.as_of)
+        ind = coverage.fetch_indicators(session, actor=SYSTEM, unit_id=case.unit_id, as_of=case.as_of)
         return _indicators_dict(ind)
     if case.name == "fetch_coverage_by_child":
-        df = queries.fetch_coverage_by_child(session, actor=SYSTEM, unit_id=case.unit_id, as_of=case.as_of)
+        df = coverage.fetch_coverage_by_child(session, actor=SYSTEM, unit_id=case.unit_id, as_of=case.as_of)
         return _rows(df, COVERAGE_KEYS)
     start, end = month_window(case.as_of)
     df = activities.fetch_unit_activity_by_month(session, actor=SYSTEM, unit_id=case.unit_id, start=start, end=end)
     return _rows(df, MONTH_KEYS)
 
 
-def _indicators_dict(ind: queries.Indicators) -> dict[str, Any]:
+def _indicators_dict(ind: coverage.Indicators) -> dict[str, Any]:
     """The indicator counts; the reporting rate as the exact pair it is computed from."""
     return {
         "villages": ind.villages,

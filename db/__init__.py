@@ -1,3 +1,3 @@
-"""Data layer: models, queries, services and access rules. Never imports Streamlit."""
+"""Data layer: models, reads and writes in modules named for what they hold, access rules. Never imports Streamlit."""
 
 import db.counts  # noqa: F401 - registers the flush listener that keeps the counts current

@@ -12,11 +12,12 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from db.auth import SYSTEM, create_user
+from db.coverage import fetch_indicators
 from db.engine import SessionLocal
 from db.errors import UserError
 from db.migrate import upgrade
-from db.queries import fetch_indicators, resolve_unit
-from db.services import bump_data_version
+from db.units import resolve_unit
+from db.versions import bump_data_version
 
 if TYPE_CHECKING:
     from db.imports import ImportPlan

@@ -1,4 +1,4 @@
-"""Access rules: which unit subtree an acting user may read or write."""
+"""Access rules: what each role may do, and which unit subtree an acting user may read or write."""
 
 from dataclasses import dataclass
 
@@ -9,6 +9,7 @@ from db.errors import PermissionDenied
 from db.models import Team, UnitPath
 
 WRITER_ROLES = frozenset({"admin", "officer"})
+REPORTER_ROLES = frozenset({"volunteer", "officer", "admin"})
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,36 @@ class Actor:
         """True when the account is bound to no unit, i.e. sees the whole country."""
         return self.unit_id is None
 
+    @property
+    def can_write(self) -> bool:
+        """Officers and admins change villages, teams, members and targets, import lists and answer recommendations."""
+        return self.role in WRITER_ROLES
+
+    @property
+    def can_report(self) -> bool:
+        """Team members report their own team's activities; officers and admins any team's in their scope."""
+        return self.role in REPORTER_ROLES
+
+    @property
+    def acts_for_own_team(self) -> bool:
+        """A team member's account (volunteer): it reports and raises recommendations for its own team only."""
+        return self.role == "volunteer"
+
+    @property
+    def can_read_history(self) -> bool:
+        """Officers and admins, who make the changes, read the change history."""
+        return self.role in WRITER_ROLES
+
+    @property
+    def can_manage_users(self) -> bool:
+        """Officers and admins manage accounts (officers only team members' and leaders' in their subtree)."""
+        return self.role in WRITER_ROLES
+
+    @property
+    def can_manage_all_users(self) -> bool:
+        """Admins manage every account, officers' and admins' included."""
+        return self.role == "admin"
+
 
 def is_within(session: Session, *, ancestor_id: int, unit_id: int) -> bool:
     """True when `unit_id` is `ancestor_id` or lies below it."""
@@ -44,9 +75,18 @@ def ensure_can_read_unit(session: Session, actor: Actor, unit_id: int) -> None:
         raise PermissionDenied("Địa bàn này nằm ngoài phạm vi tài khoản của bạn.")
 
 
+def scope_unit(session: Session, actor: Actor, unit_id: int | None) -> int | None:
+    """The unit a read covers: the given one, else the actor's own (None: the whole country), checked readable."""
+    if unit_id is None and not actor.is_national:
+        unit_id = actor.unit_id
+    if unit_id is not None:
+        ensure_can_read_unit(session, actor, unit_id)
+    return unit_id
+
+
 def ensure_can_write_unit(session: Session, actor: Actor, unit_id: int) -> None:
     """Raise PermissionDenied unless the actor is an officer or admin whose subtree holds the unit."""
-    if actor.role not in WRITER_ROLES:
+    if not actor.can_write:
         raise PermissionDenied("Tài khoản của bạn không có quyền thay đổi dữ liệu này.")
     ensure_can_read_unit(session, actor, unit_id)
 

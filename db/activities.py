@@ -1,21 +1,21 @@
 """Activity reports: the quick report, corrections, and the aggregates the charts read."""
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 import pandas as pd
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session, aliased
 
 from db import limits, vocab
-from db.access import Actor, ensure_can_read_team, ensure_can_read_unit
-from db.counts import COUNTRY, REPORT_WINDOW_DAYS, SCOPE_TIERS, is_kept_scope, scope_totals
+from db.access import Actor, ensure_can_read_team, ensure_can_read_unit, scope_unit
+from db.audit import record, snapshot
+from db.counts import COUNTRY, is_kept_scope
 from db.errors import NotFound, PermissionDenied, UserError
 from db.models import Activity, ActivityRollup, ScopeRollup, Team, Unit, UnitPath, User
 from db.photos import store_photo
-from db.queries import reported_between, team_active_on
 from db.sqlfuncs import first_of_month, month_start
-from db.services import _snapshot, optional_text, record, whole_number
+from db.validation import optional_text, whole_number
 
 EDIT_DAYS = 7  # a reporter may correct or delete their own report for this many days
 
@@ -43,10 +43,10 @@ def _ensure_can_report(session: Session, actor: Actor, team_id: int) -> Team:
     team = session.get(Team, team_id)
     if team is None:
         raise NotFound("Không tìm thấy tổ.", field="team")
-    if actor.role == "volunteer":
+    if actor.acts_for_own_team:
         if actor.team_id != team_id:
             raise PermissionDenied("Bạn chỉ báo cáo được cho tổ của mình.")
-    elif actor.role in ("officer", "admin"):
+    elif actor.can_report:
         ensure_can_read_unit(session, actor, team.unit_id)
     else:
         raise PermissionDenied("Tài khoản của bạn không gửi báo cáo hoạt động.")
@@ -127,10 +127,10 @@ def create_activity(session: Session, *, actor: Actor, data: ActivityInput, toda
 
 def _ensure_can_change(session: Session, actor: Actor, activity: Activity, today: date) -> None:
     """The reporter for 7 days after reporting; an officer or admin of the scope at any time."""
-    if actor.role in ("officer", "admin"):
+    if actor.can_write:
         ensure_can_read_unit(session, actor, activity.unit_id)
         return
-    if activity.reported_by != actor.user_id or actor.role != "volunteer":
+    if activity.reported_by != actor.user_id or not actor.acts_for_own_team:
         raise PermissionDenied("Bạn chỉ sửa, xóa được báo cáo do chính mình gửi.")
     if (today - activity.created_at.date()).days > EDIT_DAYS:
         raise PermissionDenied(f"Đã quá {EDIT_DAYS} ngày kể từ khi gửi; hãy nhờ cán bộ xã sửa báo cáo này.")
@@ -153,7 +153,7 @@ def update_activity(
     team = session.get(Team, activity.team_id)
     assert team is not None
     values = _validated(session, team, data, today)
-    before = _snapshot(activity)
+    before = snapshot(activity)
     for key, value in values.items():
         setattr(activity, key, value)
     session.flush()
@@ -166,7 +166,7 @@ def delete_activity(session: Session, *, actor: Actor, activity_id: int, today: 
     today = today or date.today()
     activity = _get_activity(session, activity_id)
     _ensure_can_change(session, actor, activity, today)
-    before = _snapshot(activity)
+    before = snapshot(activity)
     record(session, actor, "delete", activity, before)
     session.delete(activity)
 
@@ -174,15 +174,6 @@ def delete_activity(session: Session, *, actor: Actor, activity_id: int, today: 
 # ---- reads --------------------------------------------------------------------------------------
 
 MONTH_COLUMNS = ["month", "activity_type", "reports", "people_reached", "households_reached", "results"]
-
-
-def _scope_unit(session: Session, actor: Actor, unit_id: int | None) -> int | None:
-    """The unit to read, defaulting to the actor's own; checked against the actor's scope."""
-    if unit_id is None and not actor.is_national:
-        unit_id = actor.unit_id
-    if unit_id is not None:
-        ensure_can_read_unit(session, actor, unit_id)
-    return unit_id
 
 
 def _labelled(df: pd.DataFrame) -> pd.DataFrame:
@@ -198,7 +189,7 @@ def fetch_unit_activity_by_month(
     session: Session, *, actor: Actor, unit_id: int | None, start: date, end: date
 ) -> pd.DataFrame:
     """Reports, people, households and results per month and type in a unit's subtree (from the rollups)."""
-    unit_id = _scope_unit(session, actor, unit_id)
+    unit_id = scope_unit(session, actor, unit_id)
     # The country, a province or a district reads its own scope rows; a commune sums its villages' few.
     kept = is_kept_scope(session, unit_id)
     r = ScopeRollup if kept else ActivityRollup
@@ -258,15 +249,14 @@ def fetch_recent_activities(
         ensure_can_read_team(session, actor, team_id)
         stmt = stmt.where(a.team_id == team_id)
     else:
-        unit_id = _scope_unit(session, actor, unit_id)
+        unit_id = scope_unit(session, actor, unit_id)
         if unit_id is not None:
             stmt = stmt.join(UnitPath, and_(UnitPath.descendant_id == a.commune_id, UnitPath.ancestor_id == unit_id))
     cols = ["activity_id", "activity_date", "activity_type", "people_reached", "households_reached", "results",
             "note", "photo", "team", "unit", "reporter", "reported_by", "created_at"]
     df = pd.DataFrame(session.execute(stmt).all(), columns=cols)
-    officer = actor.role in ("officer", "admin")
     df["can_change"] = [
-        officer or (actor.role == "volunteer" and rb == actor.user_id and (today - ca.date()).days <= EDIT_DAYS)
+        actor.can_write or (actor.acts_for_own_team and rb == actor.user_id and (today - ca.date()).days <= EDIT_DAYS)
         for rb, ca in zip(df["reported_by"], df["created_at"], strict=True)
     ]
     df["type_label"] = df["activity_type"].map(vocab.ACTIVITY_TYPES)
@@ -298,71 +288,3 @@ def fetch_activity(session: Session, *, actor: Actor, activity_id: int) -> Activ
         households_reached=activity.households_reached, results=activity.results, note=activity.note,
         photo=activity.photo,
     )
-
-
-def fetch_reporting_by_child(
-    session: Session, *, actor: Actor, unit_id: int | None, start: date, end: date
-) -> pd.DataFrame:
-    """Per child unit: teams active at the period's end, those that reported in it, the rate, the silent."""
-    unit_id = _scope_unit(session, actor, unit_id)
-    grp = aliased(Unit)
-    cond = grp.parent_id == unit_id if unit_id is not None else grp.parent_id.is_(None)
-    children = session.execute(select(grp.id, grp.name, grp.tier).where(cond).order_by(grp.name)).all()
-    if (end - start).days == REPORT_WINDOW_DAYS - 1 and children and all(c.tier in SCOPE_TIERS for c in children):
-        # The 30 days up to a date are what the kept "reporting" count means: one range read per child.
-        totals = scope_totals(session, [c.id for c in children], end, today=date.today())
-        rows = [(c.id, c.name, totals[c.id]["teams"], totals[c.id]["reporting"]) for c in children]
-        return _reporting_frame(rows)
-    # One seek per team in the (team, date) index, instead of every report of the period in the country.
-    reported = func.count(case((reported_between(Team, start, end), 1)))
-    stmt = (
-        select(grp.id, grp.name, func.count(Team.id), reported)
-        .select_from(grp)
-        .join(UnitPath, UnitPath.ancestor_id == grp.id)
-        .join(Team, and_(Team.unit_id == UnitPath.descendant_id, team_active_on(end)))
-        .where(cond)
-        .group_by(grp.id, grp.name)
-        .order_by(grp.name)
-    )
-    return _reporting_frame(session.execute(stmt).all())
-
-
-def _reporting_frame(rows: list) -> pd.DataFrame:  # type: ignore[type-arg]
-    """Teams and reporting teams per child, with the silent ones and the rate."""
-    df = pd.DataFrame(rows, columns=["unit_id", "name", "teams", "reporting"])
-    df = df[df["teams"] > 0].reset_index(drop=True)  # as the join does: a child without active teams has no row
-    for col in ("teams", "reporting"):
-        df[col] = df[col].astype("int64")
-    df["silent"] = df["teams"] - df["reporting"]
-    df["rate"] = (df["reporting"] / df["teams"].where(df["teams"] > 0)).astype("float64")
-    return df
-
-
-def fetch_silent_teams(
-    session: Session, *, actor: Actor, unit_id: int | None, start: date, end: date, limit: int = 2000
-) -> pd.DataFrame:
-    """Teams active at the period's end with no report in it, with their last report date."""
-    unit_id = _scope_unit(session, actor, unit_id)
-    # The last report of each listed team is one backwards seek in the (team, date) index.
-    last = select(func.max(Activity.activity_date)).where(Activity.team_id == Team.id).scalar_subquery()
-    village, commune = aliased(Unit), aliased(Unit)
-    stmt = (
-        select(Team.id, Team.name, village.name, commune.name, Team.established_on, last)
-        .join(village, village.id == Team.unit_id)
-        .outerjoin(commune, commune.id == village.parent_id)
-        .where(team_active_on(end), ~reported_between(Team, start, end))
-        .order_by(commune.name, village.name)
-        .limit(limit)
-    )
-    if unit_id is not None:
-        stmt = stmt.join(UnitPath, and_(UnitPath.descendant_id == Team.unit_id, UnitPath.ancestor_id == unit_id))
-    cols = ["team_id", "name", "unit", "parent", "established_on", "last_report"]
-    df = pd.DataFrame(session.execute(stmt).all(), columns=cols)
-    df["last_report"] = [date.fromisoformat(d) if isinstance(d, str) else d for d in df["last_report"]]
-    return df
-
-
-def period_of(end: date, days: int = 30) -> tuple[date, date]:
-    """The `days`-day period that ends on `end`."""
-    return end - timedelta(days=days - 1), end
-

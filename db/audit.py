@@ -1,4 +1,6 @@
-"""The audit trail, read-only: who changed a team or a report, when, from what to what."""
+"""The audit trail: the row every write stages, and who changed a team or a report, when, from what to what."""
+
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import and_, or_, select
@@ -8,8 +10,41 @@ from db import vocab
 from db.access import Actor, ensure_can_read_team
 from db.errors import NotFound, PermissionDenied
 from db.models import Activity, AuditEntry, Member, User
+from db.versions import bump_data_version
+
+SECRET_COLUMNS = frozenset({"password_hash"})  # never copied into the audit trail
 
 _SKIP = {"id", "created_at", "updated_at", "team_id", "unit_id", "commune_id", "reported_by", "form_token"}
+
+
+def snapshot(obj: Any) -> dict:
+    """Column values of a model instance, JSON-friendly, for the audit trail."""
+    out = {}
+    for col in obj.__table__.columns:
+        if col.key in SECRET_COLUMNS:
+            continue
+        value = getattr(obj, col.key)
+        out[col.key] = value.isoformat() if hasattr(value, "isoformat") else value
+    return out
+
+
+def record(session: Session, actor: Actor, action: str, obj: Any, before: dict | None, *, extra: dict | None = None) -> None:
+    """Stage the audit row for a write and bump the data version, in the same transaction.
+
+    `extra` adds facts the columns do not show, such as a password change (never the password).
+    """
+    session.flush()
+    session.add(
+        AuditEntry(
+            user_id=actor.user_id,
+            action=action,
+            entity=obj.__tablename__,
+            entity_id=obj.id,
+            before=before,
+            after=None if action == "delete" else snapshot(obj) | (extra or {}),
+        )
+    )
+    bump_data_version(session)
 
 
 def _changes(before: dict | None, after: dict | None) -> str:
@@ -29,7 +64,7 @@ def _changes(before: dict | None, after: dict | None) -> str:
 
 def fetch_team_history(session: Session, *, actor: Actor, team_id: int, limit: int = 200) -> pd.DataFrame:
     """The audit rows of a team, its members and its reports, newest first (officers and admins)."""
-    if actor.role not in ("officer", "admin"):
+    if not actor.can_read_history:
         raise PermissionDenied("Chỉ cán bộ mới xem được lịch sử thay đổi.")
     ensure_can_read_team(session, actor, team_id)
     member_ids = select(Member.id).where(Member.team_id == team_id)

@@ -13,9 +13,10 @@ from sqlalchemy.orm import Session
 
 from db import limits, vocab
 from db.access import Actor, ensure_can_write_unit
+from db.audit import record, snapshot
 from db.errors import NotFound, PermissionDenied, UserError
 from db.models import AuthSession, Team, Unit, UnitPath, User
-from db.services import _snapshot, has_control_characters, optional_text, record
+from db.validation import has_control_characters, optional_text
 
 _hasher = PasswordHasher()  # argon2id with the library's recommended parameters
 MAX_FAILURES = 5
@@ -91,9 +92,9 @@ def validate_password(password: str, *, username: str) -> None:
 
 def _ensure_can_manage(session: Session, actor: Actor, *, role: str, unit_id: int | None) -> None:
     """Admins manage every account; officers manage volunteer and leader accounts in their subtree."""
-    if actor.role == "admin":
+    if actor.can_manage_all_users:
         return
-    if actor.role != "officer" or role not in ("volunteer", "leader"):
+    if not actor.can_manage_users or role not in ("volunteer", "leader"):
         raise PermissionDenied("Bạn chỉ được quản lý tài khoản thành viên tổ và lãnh đạo trong địa bàn của mình.")
     if unit_id is None:
         raise PermissionDenied("Tài khoản phải gắn với một địa bàn trong phạm vi của bạn.")
@@ -169,7 +170,7 @@ def set_user_active(session: Session, *, actor: Actor, user_id: int, active: boo
     user = _managed_user(session, actor, user_id)
     if user.id == actor.user_id:
         raise UserError("Bạn không thể tự khóa tài khoản của mình.")
-    before = _snapshot(user)
+    before = snapshot(user)
     user.is_active = active
     if not active:
         session.execute(delete(AuthSession).where(AuthSession.user_id == user.id))
@@ -181,7 +182,7 @@ def reset_password(session: Session, *, actor: Actor, user_id: int, new_password
     """Set a new password for an account one manages; it also lifts a lockout."""
     user = _managed_user(session, actor, user_id)
     validate_password(new_password, username=user.username)
-    before = _snapshot(user)
+    before = snapshot(user)
     user.password_hash = hash_password(new_password)
     user.failed_logins, user.locked_until = 0, None
     session.execute(delete(AuthSession).where(AuthSession.user_id == user.id))
@@ -201,14 +202,14 @@ def change_password(session: Session, *, actor: Actor, current: str, new_passwor
     if new_password == current:
         raise UserError("Mật khẩu mới phải khác mật khẩu hiện tại.", field="password")
     validate_password(new_password, username=user.username)
-    before = _snapshot(user)
+    before = snapshot(user)
     user.password_hash = hash_password(new_password)
     record(session, actor, "update", user, before, extra={"password": "đổi"})
 
 
 def fetch_users(session: Session, *, actor: Actor) -> pd.DataFrame:
     """Accounts the actor manages: all for an admin, the subtree's for an officer."""
-    if actor.role not in ("admin", "officer"):
+    if not actor.can_manage_users:
         raise PermissionDenied("Bạn không có quyền xem danh sách tài khoản.")
     stmt = (
         select(User.id, User.username, User.full_name, User.role, Unit.name, User.team_id, User.is_active,

@@ -9,7 +9,6 @@ from typing import IO, Any
 
 from sqlalchemy import Connection, Date, DateTime, LargeBinary, func, insert, select, text
 
-import db.recommendations  # noqa: F401 - its table is part of the backup
 from db.counts import rebuild
 from db.models import Base
 

@@ -1,4 +1,4 @@
-"""Typed SQLAlchemy models: units, the unit closure, teams, members, activities, users, audit."""
+"""Typed SQLAlchemy models: units, the unit closure, teams, members, activities, users, audit, recommendations."""
 
 from datetime import date, datetime
 
@@ -305,3 +305,23 @@ class DataVersion(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     version: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class Recommendation(Base):
+    """One difficulty, recommendation or proposal, with the answer and the dates it moved."""
+
+    __tablename__ = "recommendations"
+    __table_args__ = (Index("ix_recommendations_unit_status", "unit_id", "status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="RESTRICT"))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"))
+    category: Mapped[str] = mapped_column(String(20))
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(12), default="open")
+    raised_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    raised_at: Mapped[datetime] = mapped_column(DateTime)
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime)

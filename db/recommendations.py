@@ -3,36 +3,17 @@
 from datetime import datetime
 
 import pandas as pd
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, and_, case, func, select
-from sqlalchemy.orm import Mapped, Session, aliased, mapped_column
+from sqlalchemy import Select, and_, case, func, select
+from sqlalchemy.orm import Session, aliased
 
 from db import limits, vocab
-from db.access import Actor, ensure_can_read_unit, is_within
+from db.access import Actor, ensure_can_read_unit, is_within, scope_unit
+from db.audit import record, snapshot
 from db.errors import NotFound, PermissionDenied, UserError
-from db.models import Base, Team, Unit, UnitPath, User
-from db.services import _snapshot, record, require_text
+from db.models import Recommendation, Team, Unit, UnitPath, User
+from db.validation import require_text
 
 NEXT_STATUSES = {"open": ("in_progress", "resolved"), "in_progress": ("resolved",), "resolved": ()}
-
-
-class Recommendation(Base):
-    """One difficulty, recommendation or proposal, with the answer and the dates it moved."""
-
-    __tablename__ = "recommendations"
-    __table_args__ = (Index("ix_recommendations_unit_status", "unit_id", "status"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="RESTRICT"))
-    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"))
-    category: Mapped[str] = mapped_column(String(20))
-    text: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(12), default="open")
-    raised_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    raised_at: Mapped[datetime] = mapped_column(DateTime)
-    answer: Mapped[str | None] = mapped_column(Text)
-    answered_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    answered_at: Mapped[datetime | None] = mapped_column(DateTime)
-    resolved_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 def create_recommendation(
@@ -43,7 +24,7 @@ def create_recommendation(
     if category not in vocab.RECOMMENDATION_CATEGORIES:
         raise UserError("Hãy chọn loại: khó khăn vướng mắc, kiến nghị hay đề xuất.", field="category")
     body = require_text(text, field="text", label="Nội dung", max_len=limits.RECOMMENDATION_MAX)
-    if actor.role == "volunteer":
+    if actor.acts_for_own_team:
         if actor.team_id is None:
             raise PermissionDenied("Tài khoản của bạn chưa gắn với tổ nào.")
         team_id = actor.team_id
@@ -55,7 +36,7 @@ def create_recommendation(
     if session.get(Unit, unit_id) is None:
         raise NotFound("Không tìm thấy địa bàn.", field="unit")
     ensure_can_read_unit(session, actor, unit_id)
-    if team_id is not None and actor.role != "volunteer":
+    if team_id is not None and not actor.acts_for_own_team:
         # An unknown team broke the foreign key at flush; another district's team slipped through.
         team_unit = session.scalar(select(Team.unit_id).where(Team.id == team_id))
         if team_unit is None or not is_within(session, ancestor_id=unit_id, unit_id=team_unit):
@@ -74,7 +55,7 @@ def answer_recommendation(
     rec = session.get(Recommendation, recommendation_id)
     if rec is None:
         raise NotFound("Không tìm thấy kiến nghị.")
-    if actor.role not in ("officer", "admin"):
+    if not actor.can_write:
         raise PermissionDenied("Chỉ cán bộ được trả lời kiến nghị.")
     ensure_can_read_unit(session, actor, rec.unit_id)
     if rec.raised_by is not None and rec.raised_by == actor.user_id:
@@ -83,7 +64,7 @@ def answer_recommendation(
         labels = vocab.RECOMMENDATION_STATUSES
         raise UserError(f"Không thể chuyển từ “{labels[rec.status]}” sang “{labels.get(status, status)}”.", field="status")
     body = require_text(answer, field="answer", label="Nội dung trả lời", max_len=limits.RECOMMENDATION_MAX)
-    before = _snapshot(rec)
+    before = snapshot(rec)
     now = now or datetime.now()
     rec.answer, rec.answered_by, rec.answered_at, rec.status = body, actor.user_id, now, status
     if status == "resolved":
@@ -92,13 +73,11 @@ def answer_recommendation(
     return rec
 
 
-def _scoped(stmt, actor: Actor, unit_id: int | None):  # type: ignore[no-untyped-def]
-    """Restrict a statement on Recommendation to a unit's subtree (the actor's own by default)."""
-    if unit_id is None and not actor.is_national:
-        unit_id = actor.unit_id
+def _within(stmt: Select, unit_id: int | None) -> Select:
+    """Restrict a statement on Recommendation to a unit's subtree (`None`: the whole country)."""
     if unit_id is not None:
         stmt = stmt.join(UnitPath, and_(UnitPath.descendant_id == Recommendation.unit_id, UnitPath.ancestor_id == unit_id))
-    return stmt, unit_id
+    return stmt
 
 
 def fetch_recommendations(
@@ -106,8 +85,7 @@ def fetch_recommendations(
     limit: int = 500,
 ) -> pd.DataFrame:
     """Recommendations in a subtree, newest first, with who raised and who answered them."""
-    if unit_id is not None:
-        ensure_can_read_unit(session, actor, unit_id)
+    unit_id = scope_unit(session, actor, unit_id)
     raiser, answerer, parent = aliased(User), aliased(User), aliased(Unit)
     r = Recommendation
     stmt = (
@@ -121,7 +99,7 @@ def fetch_recommendations(
         .order_by(r.raised_at.desc(), r.id.desc())
         .limit(limit)
     )
-    stmt, _ = _scoped(stmt, actor, unit_id)
+    stmt = _within(stmt, unit_id)
     if status:
         stmt = stmt.where(r.status == status)
     if category:
@@ -129,17 +107,14 @@ def fetch_recommendations(
     cols = ["recommendation_id", "category", "status", "text", "unit", "parent", "team", "raised_by_name", "raised_by",
             "raised_at", "answer", "answered_by_name", "answered_at", "resolved_at"]
     df = pd.DataFrame(session.execute(stmt).all(), columns=cols)
-    df["can_answer"] = [actor.role in ("officer", "admin") and rb != actor.user_id and s != "resolved"
+    df["can_answer"] = [actor.can_write and rb != actor.user_id and s != "resolved"
                         for rb, s in zip(df["raised_by"], df["status"], strict=True)]
     return df
 
 
 def fetch_recommendation_counts(session: Session, *, actor: Actor, unit_id: int | None) -> pd.DataFrame:
     """Per child unit and status: how many, and the mean days to resolve the resolved ones."""
-    if unit_id is None and not actor.is_national:
-        unit_id = actor.unit_id
-    if unit_id is not None:
-        ensure_can_read_unit(session, actor, unit_id)
+    unit_id = scope_unit(session, actor, unit_id)
     grp = aliased(Unit)
     r = Recommendation
     cond = grp.parent_id == unit_id if unit_id is not None else grp.parent_id.is_(None)
@@ -163,7 +138,7 @@ def fetch_recommendation_counts(session: Session, *, actor: Actor, unit_id: int 
 
 def fetch_open_to_answer(session: Session, *, actor: Actor, limit: int = 10) -> pd.DataFrame:
     """Open or in-progress recommendations this officer must answer (in scope, not raised by them)."""
-    if actor.role not in ("officer", "admin"):
+    if not actor.can_write:
         return pd.DataFrame(columns=["recommendation_id", "category", "status", "text", "unit", "raised_at"])
     r = Recommendation
     stmt = (
@@ -173,17 +148,12 @@ def fetch_open_to_answer(session: Session, *, actor: Actor, limit: int = 10) -> 
         .order_by(r.raised_at)
         .limit(limit)
     )
-    stmt, _ = _scoped(stmt, actor, None)
+    stmt = _within(stmt, scope_unit(session, actor, None))
     return pd.DataFrame(session.execute(stmt).all(), columns=["recommendation_id", "category", "status", "text", "unit", "raised_at"])
 
 
 def count_open(session: Session, *, actor: Actor, unit_id: int | None) -> int:
     """How many recommendations of a subtree are not resolved yet."""
     stmt = select(func.count(Recommendation.id)).where(Recommendation.status != "resolved")
-    if unit_id is not None:
-        ensure_can_read_unit(session, actor, unit_id)
-    stmt, _ = _scoped(stmt, actor, unit_id)
+    stmt = _within(stmt, scope_unit(session, actor, unit_id))
     return int(session.scalar(stmt) or 0)
-
-
-

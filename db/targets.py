@@ -10,11 +10,12 @@ from sqlalchemy import Date, and_, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from db import limits, vocab
-from db.access import Actor, ensure_can_read_unit, ensure_can_write_unit
+from db.access import Actor, ensure_can_read_unit, ensure_can_write_unit, scope_unit
+from db.audit import record, snapshot
+from db.coverage import fetch_coverage_by_child
 from db.errors import NotFound, UserError
 from db.models import Target, Team, Unit, UnitPath
-from db.queries import fetch_coverage_by_child
-from db.services import _snapshot, record, whole_number
+from db.validation import whole_number
 
 PACE_WINDOW_DAYS = 90  # the "current pace" is the coverage gained over the last 90 days
 AT_RISK_DAYS = 90  # projected this much after the deadline: at risk; later: behind
@@ -74,7 +75,7 @@ def set_target(session: Session, *, actor: Actor, unit_id: int, kind: str, value
             raise UserError("Chỉ tiêu lượt người phải là số nguyên dương.", field="value")
         value = people
     target = session.scalar(select(Target).where(Target.unit_id == unit_id, Target.kind == kind, Target.due_on == due_on))
-    before = _snapshot(target) if target else None
+    before = snapshot(target) if target else None
     if target is None:
         target = Target(unit_id=unit_id, kind=kind, value=value, due_on=due_on)
         session.add(target)
@@ -130,10 +131,7 @@ def fetch_coverage_timeline(
 
     The denominator is today's village count (villages carry no founding date).
     """
-    if unit_id is None and not actor.is_national:
-        unit_id = actor.unit_id
-    if unit_id is not None:
-        ensure_can_read_unit(session, actor, unit_id)
+    unit_id = scope_unit(session, actor, unit_id)
     days = month_ends(start, end)
     # A UNION of one-row SELECTs: the portable way to join a list of dates (SQLite lacks VALUES aliases).
     points = union_all(*(select(literal(d, Date).label("day")) for d in days)).subquery("days")

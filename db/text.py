@@ -1,4 +1,4 @@
-"""Text helpers shared by queries and validation: Vietnamese-aware folding for search."""
+"""Text helpers shared by reads and validation: Vietnamese-aware folding for search."""
 
 import re
 import unicodedata

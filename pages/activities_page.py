@@ -5,8 +5,10 @@ from datetime import date, timedelta
 
 import streamlit as st
 
-from db import activities, audit, limits, queries, vocab
+from db import activities, audit, limits, vocab
 from db.activities import ActivityInput
+from db.reporting import fetch_reporting_by_child, fetch_silent_teams, reporting_rate
+from db.teams import TeamInfo, fetch_team
 from report import charts, fmt, tables
 from ui import data, downloads, forms, panels, widgets
 from ui.session import require_actor, shown_errors
@@ -17,11 +19,11 @@ st.title("Hoạt động của Tổ CNSCĐ")
 widgets.flash("activities_flash")
 
 TYPES = list(vocab.ACTIVITY_TYPES)
-CAN_REPORT = actor.role in ("volunteer", "officer", "admin")
+CAN_REPORT = actor.can_report
 MAXIMA = limits.REPORT_MAXIMA
 
 
-def report_form(team: queries.TeamInfo) -> None:
+def report_form(team: TeamInfo) -> None:
     """The quick report; one token per form so a double tap or a resend makes one report."""
     st.subheader("Báo cáo nhanh")
     token = st.session_state.setdefault("activities_token", uuid.uuid4().hex)
@@ -55,7 +57,7 @@ def report_form(team: queries.TeamInfo) -> None:
                  then={"activities_token": uuid.uuid4().hex})  # the next report is a new form
 
 
-def recent_reports(team: queries.TeamInfo) -> None:
+def recent_reports(team: TeamInfo) -> None:
     """The team's latest reports, with thumbnails and, where allowed, correction and deletion."""
     recent = data.read(activities.fetch_recent_activities, actor, team_id=team.id, limit=15)
     st.subheader("Báo cáo gần đây")
@@ -77,7 +79,7 @@ def recent_reports(team: queries.TeamInfo) -> None:
             correction_form(team, chosen)
 
 
-def correction_form(team: queries.TeamInfo, activity_id: int) -> None:
+def correction_form(team: TeamInfo, activity_id: int) -> None:
     """Correct or delete one report (the reporter for 7 days, an officer at any time)."""
     with shown_errors():
         rec = data.read(activities.fetch_activity, actor, activity_id=activity_id)
@@ -108,14 +110,14 @@ def correction_form(team: queries.TeamInfo, activity_id: int) -> None:
             forms.submit(activities.update_activity, actor=actor, activity_id=rec.id, data=payload,
                          success="Đã lưu sửa đổi báo cáo.", flash="activities_flash", errors=errors)
         return
-    if actor.role in ("officer", "admin"):
+    if actor.can_read_history:
         history = data.read(audit.fetch_activity_history, actor, activity_id=activity_id)
         if not history.empty:
             st.caption("Lịch sử của báo cáo này")
             panels.history_table(history)
 
 
-def live_charts(team: queries.TeamInfo) -> None:
+def live_charts(team: TeamInfo) -> None:
     """The team's and the commune's activity by month, read from aggregates."""
     start = (today.replace(day=1) - timedelta(days=365)).replace(day=1)
     team_months = data.read(activities.fetch_team_activity_by_month, actor, team_id=team.id, start=start, end=today)
@@ -140,7 +142,7 @@ def live_charts(team: queries.TeamInfo) -> None:
 
 def team_section() -> None:
     """The chosen team (the volunteer's own): the report form beside its live charts."""
-    if actor.role == "volunteer":
+    if actor.acts_for_own_team:
         team_id = actor.team_id
         if team_id is None:
             st.error("Tài khoản của bạn chưa được gắn với tổ nào; hãy liên hệ cán bộ xã.")
@@ -150,7 +152,7 @@ def team_section() -> None:
         if team_id is None:
             return
     with shown_errors():
-        team = data.read(queries.fetch_team, actor, team_id=team_id)
+        team = data.read(fetch_team, actor, team_id=team_id)
         st.caption(widgets.md(f"{team.name} — {team.unit_name}"))
         form_col, chart_col = st.columns([1, 1.4], gap="large")  # stacked on a phone: the form first
         if CAN_REPORT:
@@ -172,15 +174,15 @@ def reporting_section() -> None:
         return
     start, end = period
     with shown_errors():
-        by_child = data.read(activities.fetch_reporting_by_child, actor, unit_id=unit.id, start=start, end=end)
+        by_child = data.read(fetch_reporting_by_child, actor, unit_id=unit.id, start=start, end=end)
         teams, reporting = int(by_child["teams"].sum()), int(by_child["reporting"].sum())
         c1, c2, c3 = st.columns(3)
         c1.metric("Tổ đang hoạt động", fmt.number(teams), border=True)
-        c2.metric("Tỷ lệ tổ có báo cáo", fmt.percent(reporting / teams) if teams else "–", border=True)
+        c2.metric("Tỷ lệ tổ có báo cáo", fmt.percent(reporting_rate(reporting, teams)) if teams else "–", border=True)
         c3.metric("Tổ chưa báo cáo", fmt.number(teams - reporting), border=True)
         if teams and unit.tier != "commune":
             st.altair_chart(charts.build_reporting_chart(by_child), width="stretch", key="activities_reporting_chart")
-        silent = data.read(activities.fetch_silent_teams, actor, unit_id=unit.id, start=start, end=end)
+        silent = data.read(fetch_silent_teams, actor, unit_id=unit.id, start=start, end=end)
         st.subheader(f"Tổ chưa báo cáo từ {fmt.day(start)} đến {fmt.day(end)} ({fmt.number(len(silent))})")
         if silent.empty:
             st.success("Tất cả các tổ đều đã có báo cáo trong kỳ.")
@@ -189,7 +191,7 @@ def reporting_section() -> None:
                             sheet="Tổ chưa báo cáo")
 
 
-if actor.role == "volunteer":
+if actor.acts_for_own_team:
     team_section()
 else:
     team_tab, rate_tab = st.tabs(["Báo cáo của tổ", "Tình hình báo cáo"])

@@ -4,7 +4,7 @@ from datetime import date
 
 import streamlit as st
 
-from db import limits, queries
+from db import coverage, limits
 from report import charts, fmt, tables
 from ui import data, downloads, navigation, panels, widgets
 from ui.session import require_actor, shown_errors
@@ -24,10 +24,10 @@ as_of = st.date_input(
 def live_coverage() -> None:
     """Indicators, the children's coverage (click to drill down), the map and the villages without a team."""
     with shown_errors():
-        ind = data.read(queries.fetch_indicators, actor, unit_id=unit.id, as_of=as_of)
+        ind = data.read(coverage.fetch_indicators, actor, unit_id=unit.id, as_of=as_of)
         st.subheader(widgets.md(f"{ind.unit} — đến {fmt.day(as_of)}"))
         panels.indicator_cards(ind)
-        children = data.read(queries.fetch_coverage_by_child, actor, unit_id=unit.id, as_of=as_of)
+        children = data.read(coverage.fetch_coverage_by_child, actor, unit_id=unit.id, as_of=as_of)
         chart_tab, map_tab = st.tabs(["Theo địa bàn trực thuộc", "Bản đồ"])
         with chart_tab:
             if unit.tier != "commune" and children["villages"].sum() > 0:
@@ -37,12 +37,12 @@ def live_coverage() -> None:
             elif unit.tier != "commune":
                 st.info("Các địa bàn trực thuộc chưa có thôn, khối phố nào trong hệ thống.")
         with map_tab:
-            points = data.read(queries.fetch_commune_points, actor, unit_id=unit.id, as_of=as_of)
+            points = data.read(coverage.fetch_commune_points, actor, unit_id=unit.id, as_of=as_of)
             if points.dropna(subset=["lat", "lon"]).empty:
                 st.info("Chưa có tọa độ của các xã trong địa bàn này.")
             else:
                 st.altair_chart(charts.build_map_chart(points), width="stretch", height=520, key="coverage_map")
-        missing = data.read(queries.fetch_uncovered_villages, actor, unit_id=unit.id, as_of=as_of)
+        missing = data.read(coverage.fetch_uncovered_villages, actor, unit_id=unit.id, as_of=as_of)
         uncovered = ind.villages - ind.villages_covered
         st.subheader(f"Thôn, khối phố chưa có tổ ({fmt.number(uncovered)})")
         if missing.empty:

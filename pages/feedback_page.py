@@ -16,7 +16,7 @@ widgets.flash("feedback_flash")
 def raise_form() -> None:
     """A volunteer raises one for their team; others for a unit in their scope."""
     unit_id = None
-    if actor.role != "volunteer":
+    if not actor.acts_for_own_team:
         unit_id = widgets.unit_picker(actor, key="feedback_new_unit", stop_tier="village").id
     nonce = st.session_state.setdefault("feedback_nonce", 0)
     errors = widgets.FieldErrors()

@@ -4,7 +4,7 @@ from datetime import date
 
 import streamlit as st
 
-from db import limits, queries, recommendations, vocab
+from db import coverage, limits, recommendations, vocab
 
 from report import charts, fmt, tables
 from ui import data, downloads, panels, widgets
@@ -12,7 +12,7 @@ from ui.session import require_actor, shown_errors
 
 actor = require_actor()
 st.title("Tổng quan")
-if actor.role == "volunteer":
+if actor.acts_for_own_team:
     st.page_link("pages/activities_page.py", label="Báo cáo hoạt động của tổ", icon=":material/edit_note:")
 today = date.today()
 as_of = st.date_input(
@@ -25,10 +25,10 @@ as_of = st.date_input(
 def live_overview() -> None:
     """Indicators and coverage chart, refreshed from the cache whenever the data version moves."""
     with shown_errors():
-        ind = data.read(queries.fetch_indicators, actor, unit_id=actor.unit_id, as_of=as_of)
+        ind = data.read(coverage.fetch_indicators, actor, unit_id=actor.unit_id, as_of=as_of)
         st.subheader(widgets.md(f"{ind.unit} — số liệu đến {fmt.day(as_of)}"))
         panels.indicator_cards(ind)
-        children = data.read(queries.fetch_coverage_by_child, actor, unit_id=actor.unit_id, as_of=as_of)
+        children = data.read(coverage.fetch_coverage_by_child, actor, unit_id=actor.unit_id, as_of=as_of)
         if children["villages"].sum() > 0:
             st.altair_chart(charts.build_coverage_chart(children), width="stretch", key="overview_chart")
             downloads.table(tables.coverage_table(children), name=f"do-phu-{as_of:%Y%m%d}", key="overview_coverage_export",
@@ -39,7 +39,7 @@ def live_overview() -> None:
 
 live_overview()
 
-if actor.role in ("officer", "admin"):
+if actor.can_write:
     with shown_errors():
         waiting = data.read(recommendations.fetch_open_to_answer, actor)
         if not waiting.empty:

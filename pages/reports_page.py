@@ -4,7 +4,7 @@ from datetime import date
 
 import streamlit as st
 
-from db import activities, limits, queries, targets, vocab
+from db import activities, coverage, limits, reporting, targets, vocab
 from report import charts, fmt, tables
 from report.pdf import build_meeting_report
 from ui import data, downloads, forms, navigation, period, slides, widgets
@@ -82,7 +82,7 @@ def activity_section() -> None:
         chart = charts.build_activity_by_month_chart(months, title="Báo cáo theo tháng và loại hoạt động")
         st.altair_chart(chart, width="stretch", height=charts.MONTHLY_HEIGHT, key="reports_months")
         downloads.chart_buttons(chart, name="hoat-dong-theo-thang", key="reports_months_dl")
-    silent = data.read(activities.fetch_silent_teams, actor, unit_id=scope, start=start, end=end)
+    silent = data.read(reporting.fetch_silent_teams, actor, unit_id=scope, start=start, end=end)
     st.subheader(f"Tổ chưa báo cáo trong kỳ ({fmt.number(len(silent))})")
     if not silent.empty:
         st.dataframe(tables.silent_table(silent), hide_index=True, width="stretch")
@@ -97,8 +97,8 @@ def downloads_section() -> None:
 
     st.download_button("Tải báo cáo PDF", data=pdf, file_name=f"bao-cao-to-cnscd-{start:%Y%m%d}-{end:%Y%m%d}.pdf",
                        mime="application/pdf", type="primary", icon=":material/picture_as_pdf:", key="reports_pdf")
-    children = data.read(queries.fetch_coverage_by_child, actor, unit_id=scope, as_of=end)
-    silent = data.read(activities.fetch_silent_teams, actor, unit_id=scope, start=start, end=end)
+    children = data.read(coverage.fetch_coverage_by_child, actor, unit_id=scope, as_of=end)
+    silent = data.read(reporting.fetch_silent_teams, actor, unit_id=scope, start=start, end=end)
     progress = data.read(targets.fetch_child_progress, actor, unit_id=scope, today=end)
     downloads.excel_button(
         {"Độ phủ": tables.coverage_table(children), "Tiến độ": tables.progress_table(progress),
@@ -124,7 +124,7 @@ def targets_section() -> None:
              "Hạn": current["due_on"].map(fmt.day)},
             name="chi-tieu", key="reports_targets_export", sheet="Chỉ tiêu",
         )
-    if actor.role not in ("officer", "admin"):
+    if not actor.can_write:
         return
     errors = widgets.FieldErrors()
     with st.form("reports_target_form"):

@@ -5,7 +5,8 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from db import activities, audit, limits, members, queries, services, vocab
+from db import activities, audit, limits, members, vocab
+from db.teams import TeamInput, close_team, create_team, fetch_team, fetch_teams, update_team
 from db.text import fold
 from report import charts, fmt, tables
 from ui import data, downloads, forms, panels, widgets
@@ -17,7 +18,7 @@ today = date.today()
 BIRTH_YEARS = limits.birth_years(today)
 st.title("Tổ công nghệ số cộng đồng")
 widgets.flash("teams_flash")
-can_write = actor.role in ("admin", "officer")
+can_write = actor.can_write
 
 def list_tab() -> None:
     """Teams in scope, filtered by unit, status and a search text."""
@@ -25,7 +26,7 @@ def list_tab() -> None:
     col1, col2 = st.columns(2)
     status = col1.radio("Trạng thái", list(vocab.TEAM_STATUSES), format_func=vocab.TEAM_STATUSES.get, horizontal=True, key="teams_list_status")
     query = col2.text_input("Lọc theo tên tổ, thôn", key="teams_list_query")
-    teams = data.read(queries.fetch_teams, actor, unit_id=unit.id, status=status, query=query)
+    teams = data.read(fetch_teams, actor, unit_id=unit.id, status=status, query=query)
     st.caption(f"{fmt.number(len(teams))} tổ")
     downloads.table(tables.teams_table(teams), name="to-cnscd", key="teams_list_export", sheet="Tổ CNSCĐ")
     st.subheader(widgets.md(f"Thành phần thành viên — {unit.name}"))
@@ -63,9 +64,9 @@ def register_tab() -> None:
         submitted = st.form_submit_button("Đăng ký tổ", type="primary")
     if not submitted:
         return
-    payload = services.TeamInput(unit_id=unit.id, name=name, established_on=established, decision_no=decision,
+    payload = TeamInput(unit_id=unit.id, name=name, established_on=established, decision_no=decision,
                                  note=note, members=forms.members_from_editor(members))
-    forms.submit(services.create_team, actor=actor, data=payload, errors=errors, flash="teams_flash",
+    forms.submit(create_team, actor=actor, data=payload, errors=errors, flash="teams_flash",
                  success=lambda team: f"Đã đăng ký “{team.name}” với {len(payload.members)} thành viên. Độ phủ đã được cập nhật.",
                  then={"teams_new_nonce": nonce + 1})
 
@@ -76,7 +77,7 @@ def edit_tab() -> None:
     if team_id is None:
         return
     with shown_errors():
-        team = data.read(queries.fetch_team, actor, team_id=team_id)
+        team = data.read(fetch_team, actor, team_id=team_id)
         st.markdown(f"**{widgets.md(team.name)}** — {widgets.md(team.unit_name)}, thành lập {fmt.day(team.established_on)}, "
                     f"{fmt.team_status(team.closed_on).lower()}.")
         errors = widgets.FieldErrors()
@@ -92,9 +93,9 @@ def edit_tab() -> None:
             saved = st.form_submit_button("Lưu thay đổi", type="primary")
         errors.slot("unit")
         if saved:
-            payload = services.TeamInput(unit_id=team.unit_id, name=name, established_on=established,
+            payload = TeamInput(unit_id=team.unit_id, name=name, established_on=established,
                                          decision_no=decision, note=note)
-            forms.submit(services.update_team, actor=actor, team_id=team.id, data=payload, errors=errors,
+            forms.submit(update_team, actor=actor, team_id=team.id, data=payload, errors=errors,
                          flash="teams_flash", success=f"Đã lưu thay đổi của “{name.strip()}”.")
         if team.closed_on is not None:
             return
@@ -110,7 +111,7 @@ def edit_tab() -> None:
             if not confirm:
                 close_errors.show("Hãy đánh dấu ô xác nhận trước khi ngừng hoạt động tổ.", "closed_on")
                 return
-            forms.submit(services.close_team, actor=actor, team_id=team.id, closed_on=closed_on, errors=close_errors,
+            forms.submit(close_team, actor=actor, team_id=team.id, closed_on=closed_on, errors=close_errors,
                          flash="teams_flash", success=f"“{team.name}” ngừng hoạt động từ {fmt.day(closed_on)}.")
 
 
@@ -121,7 +122,7 @@ def members_tab() -> None:
         return
     roster = None
     with shown_errors():
-        roster = data.read(queries.fetch_members, actor, team_id=team_id)
+        roster = data.read(members.fetch_members, actor, team_id=team_id)
         st.caption(f"{fmt.number(int(roster['left_on'].isna().sum()))} thành viên đang tham gia")
         downloads.table(tables.members_table(roster), name=f"thanh-vien-to-{team_id}", key="teams_members_export",
                         sheet="Thành viên")
@@ -153,9 +154,9 @@ def members_tab() -> None:
         added = st.form_submit_button("Thêm thành viên", type="primary")
     errors.slot("team")
     if added:
-        payload = services.MemberInput(full_name=full_name, gender=gender, birth_year=birth_year, phone=phone,
+        payload = members.MemberInput(full_name=full_name, gender=gender, birth_year=birth_year, phone=phone,
                                        role=role, organisation=organisation, position=position, joined_on=joined)
-        forms.submit(services.create_member, actor=actor, team_id=team_id, data=payload, errors=errors,
+        forms.submit(members.create_member, actor=actor, team_id=team_id, data=payload, errors=errors,
                      flash="teams_flash", success=f"Đã thêm {full_name.strip()} vào tổ.",
                      then={"teams_member_nonce": nonce + 1})
     if roster is not None and not roster.empty:
@@ -209,7 +210,7 @@ def member_edit(roster: pd.DataFrame) -> None:
         saved = st.form_submit_button("Lưu thông tin thành viên", type="primary")
     errors.slot("other")
     if saved:
-        payload = services.MemberInput(full_name=full_name, gender=gender, birth_year=birth_year, phone=phone, role=role,
+        payload = members.MemberInput(full_name=full_name, gender=gender, birth_year=birth_year, phone=phone, role=role,
                                        organisation=organisation, position=position, joined_on=joined)
         forms.submit(members.update_member, actor=actor, member_id=member_id, data=payload, errors=errors,
                      flash="teams_flash", success=f"Đã lưu thông tin của {full_name.strip()}.")
@@ -231,14 +232,14 @@ def profile_tab() -> None:
     if team_id is None:
         return
     with shown_errors():
-        team = data.read(queries.fetch_team, actor, team_id=team_id)
+        team = data.read(fetch_team, actor, team_id=team_id)
         status = fmt.team_status(team.closed_on)
         st.subheader(widgets.md(team.name))
         st.markdown(
             f"**Địa bàn:** {widgets.md(team.unit_name)}  \n**Thành lập:** {fmt.day(team.established_on)}"
             f" — quyết định số {widgets.md(team.decision_no or 'chưa ghi')}  \n**Trạng thái:** {status}"
         )
-        roster = data.read(queries.fetch_members, actor, team_id=team.id)
+        roster = data.read(members.fetch_members, actor, team_id=team.id)
         downloads.table(tables.members_table(roster), name=f"thanh-vien-to-{team.id}", key="teams_detail_members_export",
                         sheet="Thành viên")
         start = date(today.year - 1, today.month, 1)

@@ -10,7 +10,7 @@ from ui.session import require_actor, shown_errors
 actor = require_actor()
 st.title("Người dùng")
 widgets.flash("users_flash")
-ROLES = list(vocab.ROLES) if actor.role == "admin" else ["volunteer", "leader"]
+ROLES = list(vocab.ROLES) if actor.can_manage_all_users else ["volunteer", "leader"]
 
 with shown_errors():
     users = data.read(auth.fetch_users, actor)
@@ -33,7 +33,7 @@ with create_tab:
     if role == "volunteer":
         st.caption("Tài khoản thành viên tổ gắn với một tổ (và xem được số liệu của xã có tổ đó).")
         team_id = widgets.team_picker(actor, key="users_new_team", status="active")
-    elif role != "admin" or actor.role != "admin":
+    elif role != "admin" or not actor.can_manage_all_users:
         unit_id = widgets.unit_picker(actor, key="users_new_unit", stop_tier="commune",
                                       search_tiers=("province", "district", "commune")).id
     nonce = st.session_state.setdefault("users_nonce", 0)
@@ -56,7 +56,7 @@ with create_tab:
 
 with manage_tab:
     manageable = users[users["user_id"] != actor.user_id]
-    if actor.role != "admin":
+    if not actor.can_manage_all_users:
         manageable = manageable[manageable["role"].isin(["volunteer", "leader"])]
     if manageable.empty:
         st.info("Chưa có tài khoản nào bạn quản lý được.")

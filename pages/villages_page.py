@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from db import limits, queries, services, vocab
+from db import limits, units, vocab
 from report import fmt
 from ui import data, downloads, forms, widgets
 from ui.imports import render_import
@@ -14,7 +14,7 @@ st.title("Địa bàn: thôn, khối phố")
 widgets.flash("villages_flash")
 commune = widgets.unit_picker(actor, key="villages_unit", stop_tier="commune", search_tiers=("commune",),
                               search_label="Tìm xã, phường, thị trấn (gõ có dấu hoặc không dấu)")
-if actor.role in ("admin", "officer"):
+if actor.can_write:
     with st.expander("Nhập từ Excel", icon=":material/upload_file:", key="villages_import_open", on_change="rerun"):
         render_import(actor, key="villages_import", scope_label=commune.name,
                       default_commune_id=commune.id if commune.tier == "commune" else None)
@@ -23,7 +23,7 @@ if commune.tier != "commune":
     st.stop()
 
 with shown_errors():
-    villages = data.read(queries.fetch_villages, actor, commune_id=commune.id)
+    villages = data.read(units.fetch_villages, actor, commune_id=commune.id)
     st.subheader(widgets.md(f"{commune.name}: {fmt.number(len(villages))} thôn, khối phố"))
     if villages.empty:
         st.info("Xã này chưa có thôn, khối phố nào. Thêm thôn đầu tiên ở biểu mẫu bên dưới.")
@@ -36,7 +36,7 @@ with shown_errors():
         st.dataframe(table, hide_index=True, width="stretch")
         downloads.excel_button({"Thôn, khối phố": table}, name=f"thon-{commune.id}", key="villages_export", label="Tải Excel")
 
-if actor.role in ("admin", "officer"):
+if actor.can_write:
     st.subheader("Thêm thôn, khối phố")
     errors = widgets.FieldErrors()
     nonce = st.session_state.setdefault("villages_nonce", 0)  # a new nonce gives an empty form
@@ -47,6 +47,6 @@ if actor.role in ("admin", "officer"):
         errors.slot("name")
         submitted = st.form_submit_button("Thêm", type="primary")
     if submitted:
-        forms.submit(services.create_village, actor=actor, commune_id=commune.id, kind=kind, name=name,
+        forms.submit(units.create_village, actor=actor, commune_id=commune.id, kind=kind, name=name,
                      success=f"Đã thêm {kind} {name.strip()} vào {commune.name}.", flash="villages_flash", errors=errors,
                      then={"villages_nonce": nonce + 1})

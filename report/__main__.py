@@ -8,7 +8,7 @@ from pathlib import Path
 from db.auth import SYSTEM
 from db.engine import SessionLocal
 from db.errors import UserError
-from db.queries import resolve_unit
+from db.units import resolve_unit
 from report.pdf import build_meeting_report
 
 

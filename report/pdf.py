@@ -8,7 +8,7 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from sqlalchemy.orm import Session
 
-from db import activities, queries, targets, vocab
+from db import activities, coverage, reporting, targets, vocab
 from db.access import Actor
 from report import charts, fmt
 from report.images import chart_png, font_dir
@@ -21,7 +21,7 @@ class ReportData:
     unit_name: str
     start: date
     end: date
-    indicators: queries.Indicators
+    indicators: coverage.Indicators
     children: pd.DataFrame
     progress: pd.DataFrame
     target_progress: targets.TargetProgress
@@ -32,19 +32,19 @@ class ReportData:
 
 def collect(session: Session, *, actor: Actor, unit_id: int | None, start: date, end: date) -> ReportData:
     """Read the report's figures for a unit (the whole country for None) and a period."""
-    ind = queries.fetch_indicators(session, actor=actor, unit_id=unit_id, as_of=end)
+    ind = coverage.fetch_indicators(session, actor=actor, unit_id=unit_id, as_of=end)
     scope = unit_id if unit_id is not None else actor.unit_id
     return ReportData(
         unit_name=ind.unit,
         start=start,
         end=end,
         indicators=ind,
-        children=queries.fetch_coverage_by_child(session, actor=actor, unit_id=scope, as_of=end),
+        children=coverage.fetch_coverage_by_child(session, actor=actor, unit_id=scope, as_of=end),
         progress=targets.fetch_child_progress(session, actor=actor, unit_id=scope, today=end),
         target_progress=targets.fetch_target_progress(session, actor=actor, unit_id=scope, as_of=end, since=start),
         months=activities.fetch_unit_activity_by_month(session, actor=actor, unit_id=scope, start=start, end=end),
-        reporting=activities.fetch_reporting_by_child(session, actor=actor, unit_id=scope, start=start, end=end),
-        silent=activities.fetch_silent_teams(session, actor=actor, unit_id=scope, start=start, end=end, limit=200),
+        reporting=reporting.fetch_reporting_by_child(session, actor=actor, unit_id=scope, start=start, end=end),
+        silent=reporting.fetch_silent_teams(session, actor=actor, unit_id=scope, start=start, end=end, limit=200),
     )
 
 

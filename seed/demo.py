@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session, aliased
 
 from db import counts
 from db.auth import SYSTEM, create_user
-from db.models import Activity, Member, Target, Team, Unit, User
-from db.recommendations import Recommendation
-from db.services import bump_data_version, insert_unit
+from db.models import Activity, Member, Recommendation, Target, Team, Unit, User
 from db.text import fold
+from db.units import insert_unit
+from db.versions import bump_data_version
 from seed.units import Progress, load_units
 
 DEADLINE = date(2022, 8, 31)

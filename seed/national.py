@@ -22,8 +22,8 @@ from sqlalchemy.orm import Session, aliased
 
 from db import counts
 from db.models import Team, Unit, UnitPath
-from db.services import bump_data_version
 from db.text import fold
+from db.versions import bump_data_version
 from seed.demo import ACTIVITY_VOLUMES, ACTIVITY_WEIGHTS, FAMILY, FEMALE, MALE, SUPPORT_ORGS
 from seed.units import Progress, load_units
 

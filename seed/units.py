@@ -8,8 +8,9 @@ from sqlalchemy.orm import Session
 
 from db.models import Unit, UnitPath
 from db import counts
-from db.services import bump_data_version
+from db.versions import bump_data_version
 from db.text import fold
+from db.versions import bump_data_version
 
 TABLES = {"legacy": "admin_units_legacy", "2025": "admin_units"}
 Progress = Callable[[str], None]

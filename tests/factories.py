@@ -8,8 +8,8 @@ from sqlalchemy.orm import Session
 from db.access import Actor
 from db.auth import SYSTEM, actor_of, create_user as _create_user
 from db.models import Member, Team, Unit, User
-from db.services import insert_unit
 from db.text import fold
+from db.units import insert_unit
 
 DEFAULT_PASSWORD = "Mat-khau-dai-2022"
 __all__ = ["Member", "Tree", "actor_for", "actor_of", "admin", "create_team", "create_tree", "create_unit", "create_user", "officer_of"]

@@ -11,7 +11,7 @@ from typing import Any
 
 import streamlit as st
 
-from db import queries
+from db import versions
 from db.access import Actor
 from db.engine import SessionLocal
 
@@ -19,7 +19,7 @@ from db.engine import SessionLocal
 def data_version() -> int:
     """The current write counter."""
     with SessionLocal() as session:
-        return queries.fetch_data_version(session)
+        return versions.fetch_data_version(session)
 
 
 def _resolve(path: str) -> Callable[..., Any]:

@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 import pandas as pd
 import streamlit as st
 
-from db import limits, services, vocab
+from db import limits, members, vocab
 from db.errors import UserError
 from ui.session import run_action
 from ui.widgets import FieldErrors
@@ -81,7 +81,7 @@ def _text(value: object) -> str | None:
     return str(value)
 
 
-def members_from_editor(frame: pd.DataFrame) -> list[services.MemberInput]:
+def members_from_editor(frame: pd.DataFrame) -> list[members.MemberInput]:
     """Member rows typed in the editor; rows left entirely empty are ignored, others validated later."""
     rows = []
     for rec in frame.to_dict("records"):
@@ -89,7 +89,7 @@ def members_from_editor(frame: pd.DataFrame) -> list[services.MemberInput]:
             continue
         year = rec.get("Năm sinh")
         rows.append(
-            services.MemberInput(
+            members.MemberInput(
                 full_name=_text(rec.get("Họ và tên")),
                 gender=CODE_BY_LABEL.get(_text(rec.get("Giới tính")) or ""),
                 birth_year=None if year is None or pd.isna(year) else int(year),

@@ -53,7 +53,7 @@ def template_buttons(key: str) -> None:
 
 def render_import(actor: Actor, *, key: str, scope_label: str, default_commune_id: int | None = None) -> None:
     """Upload an .xlsx, preview what it will create or update with every problem, then import it in one go."""
-    if actor.role not in ("admin", "officer"):
+    if not actor.can_write:
         return
     widgets.flash(f"{key}_flash")
     st.markdown(

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from db import queries
+from db import units
 from db.access import Actor
 from db.errors import UserError
 from report import charts
@@ -17,7 +17,7 @@ def unit_in_view(actor: Actor, *, key: str) -> widgets.Picked:
     unit = None
     if raw and raw.isdigit():
         try:
-            info = data.read(queries.fetch_unit, actor, unit_id=int(raw))
+            info = data.read(units.fetch_unit, actor, unit_id=int(raw))
             unit = widgets.Picked(info.id, info.name, info.tier)
         except UserError:
             st.warning("Địa bàn trong địa chỉ không tồn tại hoặc nằm ngoài phạm vi của bạn; đang hiển thị địa bàn của bạn.")
@@ -39,8 +39,8 @@ def go_to(unit_id: int | None) -> None:
 
 def _breadcrumb(actor: Actor, unit: widgets.Picked, *, key: str) -> None:
     """Buttons for each level from the actor's root down to the unit in view."""
-    chain = [] if unit.id is None else data.read(queries.fetch_ancestors, actor, unit_id=unit.id)
-    crumbs: list[tuple[int | None, str]] = [(None, queries.NATIONAL_NAME)] if actor.is_national else []
+    chain = [] if unit.id is None else data.read(units.fetch_ancestors, actor, unit_id=unit.id)
+    crumbs: list[tuple[int | None, str]] = [(None, units.NATIONAL_NAME)] if actor.is_national else []
     crumbs += [(u.id, u.name) for u in chain]
     row = st.container(horizontal=True)
     for i, (uid, name) in enumerate(crumbs):
@@ -56,7 +56,7 @@ def _search(actor: Actor, *, key: str) -> widgets.Picked | None:
     query = st.text_input("Tìm địa bàn (gõ có dấu hoặc không dấu)", key=f"{key}_q_{nonce}", placeholder="vd. tam phuoc, nui thanh")
     if not query.strip():
         return None
-    found = data.read_fresh(queries.search_units, actor, query=query, tiers=("province", "district", "commune"), limit=50)
+    found = data.read_fresh(units.search_units, actor, query=query, tiers=("province", "district", "commune"), limit=50)
     if found.empty:
         st.info("Không tìm thấy địa bàn nào khớp trong phạm vi của bạn.")
         return None

@@ -3,8 +3,8 @@
 import pandas as pd
 import streamlit as st
 
+from db.coverage import Indicators
 from db.photos import photo_path
-from db.queries import Indicators
 from report import charts, fmt
 from ui import downloads
 

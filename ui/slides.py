@@ -6,7 +6,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from db import activities, queries, recommendations, targets, vocab
+from db import activities, coverage, recommendations, reporting, targets, vocab
 from db.access import Actor
 from report import charts, fmt, tables
 from ui import data, period, widgets
@@ -50,7 +50,7 @@ def present(actor: Actor) -> None:
     except ValueError:
         start, end = period.quarter_bounds(today)
         end = min(end, today)
-    ind = data.read(queries.fetch_indicators, actor, unit_id=unit_id, as_of=end)
+    ind = data.read(coverage.fetch_indicators, actor, unit_id=unit_id, as_of=end)
     subtitle = f"{ind.unit} · từ {fmt.day(start)} đến {fmt.day(end)}"
     slides = [
         ("Kết quả chính", lambda: _kpis(ind)),
@@ -95,7 +95,7 @@ def _ticker(number: int, count: int) -> None:
         st.rerun(scope="app")
 
 
-def _kpis(ind: queries.Indicators) -> None:
+def _kpis(ind: coverage.Indicators) -> None:
     row = st.columns(3)
     row[0].metric("Thôn có Tổ CNSCĐ", fmt.percent(ind.village_coverage), border=True)
     row[0].caption(f"{fmt.number(ind.villages_covered)}/{fmt.number(ind.villages)} thôn, khối phố")
@@ -110,7 +110,7 @@ def _kpis(ind: queries.Indicators) -> None:
 
 
 def _coverage(actor: Actor, unit_id: int | None, end: date) -> None:
-    children = data.read(queries.fetch_coverage_by_child, actor, unit_id=unit_id, as_of=end)
+    children = data.read(coverage.fetch_coverage_by_child, actor, unit_id=unit_id, as_of=end)
     if children["villages"].sum() == 0:
         st.info("Các địa bàn trực thuộc chưa có thôn trong hệ thống.")
         return
@@ -142,7 +142,7 @@ def _months(actor: Actor, unit_id: int | None, start: date, end: date) -> None:
 
 
 def _silent(actor: Actor, unit_id: int | None, start: date, end: date) -> None:
-    silent = data.read(activities.fetch_silent_teams, actor, unit_id=unit_id, start=start, end=end)
+    silent = data.read(reporting.fetch_silent_teams, actor, unit_id=unit_id, start=start, end=end)
     if silent.empty:
         st.success("Tất cả các tổ đều có báo cáo trong kỳ.")
         return

@@ -6,9 +6,10 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from db import queries, vocab
+from db import units, vocab
 from db.access import Actor
-from db.queries import NATIONAL_NAME
+from db.teams import fetch_teams
+from db.units import NATIONAL_NAME
 from ui import data
 
 
@@ -25,7 +26,7 @@ def scope_root(actor: Actor) -> Picked:
     """The unit an account is bound to (the whole country for a national administrator)."""
     if actor.unit_id is None:
         return Picked(None, NATIONAL_NAME, None)
-    unit = data.read(queries.fetch_unit, actor, unit_id=actor.unit_id)
+    unit = data.read(units.fetch_unit, actor, unit_id=actor.unit_id)
     return Picked(unit.id, unit.name, unit.tier)
 
 
@@ -40,7 +41,7 @@ def unit_picker(
     """Pick a unit inside the actor's scope, level by level or by search; returns the deepest choice."""
     query = st.text_input(search_label, key=f"{key}_q", placeholder="vd. tam phuoc, nui thanh")
     if query.strip():
-        found: pd.DataFrame = data.read_fresh(queries.search_units, actor, query=query, tiers=search_tiers, limit=50)
+        found: pd.DataFrame = data.read_fresh(units.search_units, actor, query=query, tiers=search_tiers, limit=50)
         if found.empty:
             st.info("Không tìm thấy địa bàn nào khớp trong phạm vi của bạn.")
         else:
@@ -55,7 +56,7 @@ def unit_picker(
     cols = st.columns(4)
     depth = 0
     while True:
-        children: pd.DataFrame = data.read(queries.fetch_children, actor, parent_id=current.id)
+        children: pd.DataFrame = data.read(units.fetch_children, actor, parent_id=current.id)
         if children.empty:
             return current
         tier = str(children["tier"].iloc[0])
@@ -78,7 +79,7 @@ def unit_picker(
 def team_picker(actor: Actor, *, key: str, status: str = "all") -> int | None:
     """Pick a team in scope by typing part of its name or its village (diacritics optional)."""
     query = st.text_input("Tìm tổ theo tên tổ hoặc tên thôn, xã", key=f"{key}_q", placeholder="vd. phu my")
-    teams: pd.DataFrame = data.read(queries.fetch_teams, actor, unit_id=actor.unit_id, status=status, query=query, limit=300)
+    teams: pd.DataFrame = data.read(fetch_teams, actor, unit_id=actor.unit_id, status=status, query=query, limit=300)
     if teams.empty:
         st.info("Không có tổ nào khớp trong phạm vi của bạn.")
         return None

@@ -6,7 +6,7 @@ new one) and each member within the team (by folded full name), and lists per ro
 updated and every problem, located by sheet, row and column as the officer finds them in Excel. It reads the
 database and never writes; the changes it would make are kept in `ImportPlan.ops` for db/imports/write.py.
 
-Rules enforced the same way as the forms (db.services): scope, village kinds and names, one open team per
+Rules enforced the same way as the forms (db.teams, db.members, db.validation): scope, village kinds and names, one open team per
 unit and no overlap with an earlier one, dates not in the future, member names, phones, birth years and
 joining dates, one active Tổ trưởng per team.
 """
@@ -55,14 +55,10 @@ from db.imports.workbook import (
     SheetTable,
     read_workbook,
 )
+from db import limits
 from db.models import Member, Team, Unit
-from db.services import (
-    MemberInput,
-    _validated_member,
-    optional_text,
-    require_past_date,
-    require_text,
-)
+from db.members import MemberInput, validated_member
+from db.validation import optional_text, require_past_date, require_text
 from db.text import clean, fold
 
 CHUNK = 900  # ids per IN (...) list: SQLite's variable limit stays far away
@@ -603,9 +599,10 @@ def _plan_team(planner: _Planner, key: TeamKey, unit: UnitRef, rows: list[tuple[
         changes: dict[str, Any] = {}
         try:
             if name_in_file is not None and normalise(name_in_file) != normalise(existing["name"]):
-                changes["name"] = require_text(name_in_file, field="name", label="Tên tổ", max_len=200)
+                changes["name"] = require_text(name_in_file, field="name", label="Tên tổ", max_len=limits.TEAM_NAME_MAX)
             if decision_in_file is not None and decision_in_file != (existing["decision_no"] or ""):
-                changes["decision_no"] = optional_text(decision_in_file, field="decision_no", label="Số quyết định", max_len=60)
+                changes["decision_no"] = optional_text(decision_in_file, field="decision_no", label="Số quyết định",
+                                                       max_len=limits.DECISION_NO_MAX)
             if start_in_file is not None and start_in_file != existing["established_on"]:
                 changes["established_on"] = _check_start(planner, unit, start_in_file, exclude=existing["id"])
                 earliest = min((m["joined_on"] for m in planner.members.get(existing["id"], [])), default=None)
@@ -625,8 +622,8 @@ def _plan_team(planner: _Planner, key: TeamKey, unit: UnitRef, rows: list[tuple[
     else:
         team_name = name_in_file or f"Tổ CNSCĐ {unit_name}"
         try:
-            team_name = require_text(team_name, field="name", label="Tên tổ", max_len=200)
-            decision = optional_text(decision_in_file, field="decision_no", label="Số quyết định", max_len=60)
+            team_name = require_text(team_name, field="name", label="Tên tổ", max_len=limits.TEAM_NAME_MAX)
+            decision = optional_text(decision_in_file, field="decision_no", label="Số quyết định", max_len=limits.DECISION_NO_MAX)
             if start_in_file is None:
                 raise UserError("Tổ mới cần ngày thành lập.", field="established_on")
             team_start = _check_start(planner, unit, start_in_file, exclude=None)
@@ -708,7 +705,7 @@ def _plan_members(planner: _Planner, key: TeamKey, existing: dict | None, team_s
             joined_on=row.joined_on or base.get("joined_on"),
         )
         try:
-            checked = _validated_member(data, row=None, team_start=team_start, today=planner.today)
+            checked = validated_member(data, row=None, team_start=team_start, today=planner.today)
         except UserError as err:
             column = _MEMBER_FIELD_KEYS.get(err.field or "", None)
             if column == "birth_year" and "birth_year" not in row.sheet.columns:

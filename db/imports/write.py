@@ -18,7 +18,7 @@ from db.imports.plan import ImportPlan, Ops, TeamKey, audit_values, chunks, form
 from db.imports.units import UnitRef
 from db.imports.workbook import ParsedWorkbook, Progress
 from db.models import AuditEntry, Member, Team, Unit, UnitPath
-from db.services import bump_data_version
+from db.versions import bump_data_version
 from db.text import fold
 
 

@@ -3,7 +3,6 @@
 from alembic import context
 
 from db.engine import get_engine
-import db.recommendations  # noqa: F401 - registers its table on Base.metadata
 from db.models import Base
 
 config = context.config

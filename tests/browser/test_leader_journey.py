@@ -9,8 +9,8 @@ from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
 from db.auth import actor_of
+from db.coverage import fetch_indicators
 from db.models import User
-from db.queries import fetch_indicators
 from report import fmt
 from seed.demo import DEMO_PASSWORD
 from tests.browser.conftest import shot

@@ -9,8 +9,8 @@ from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
 from db.auth import actor_of
+from db.coverage import fetch_indicators, fetch_uncovered_villages
 from db.models import Member, Team, Unit, UnitPath, User
-from db.queries import fetch_indicators, fetch_uncovered_villages
 from report import fmt
 from seed.demo import DEMO_PASSWORD
 from tests.browser.conftest import settle, shot

@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
-from db import activities, queries, counts
+from db import activities, counts, coverage, reporting
 from db.activities import ActivityInput
 from db.auth import actor_of
 from db.errors import PermissionDenied, UserError
@@ -191,14 +191,14 @@ def test_indicator_totals_and_rates_agree_with_the_raw_reports(session, world):
     session.commit()
     officer = world["officer"]
     for as_of in (TODAY, TODAY - timedelta(days=30), date(2025, 11, 10)):
-        ind = queries.fetch_indicators(session, actor=officer, unit_id=world["tree"].district.id, as_of=as_of)
+        ind = coverage.fetch_indicators(session, actor=officer, unit_id=world["tree"].district.id, as_of=as_of)
         upto = [d for d in days if d <= as_of]
         assert ind.activities == len(upto)
         assert ind.people_reached == sum(d.day for d in upto)
-    ind = queries.fetch_indicators(session, actor=officer, unit_id=world["tree"].district.id, as_of=TODAY)
-    start, end = activities.period_of(TODAY)
-    by_child = activities.fetch_reporting_by_child(session, actor=officer, unit_id=world["tree"].district.id, start=start, end=end)
-    silent = activities.fetch_silent_teams(session, actor=officer, unit_id=world["tree"].district.id, start=start, end=end)
+    ind = coverage.fetch_indicators(session, actor=officer, unit_id=world["tree"].district.id, as_of=TODAY)
+    start, end = reporting.period_of(TODAY)
+    by_child = reporting.fetch_reporting_by_child(session, actor=officer, unit_id=world["tree"].district.id, start=start, end=end)
+    silent = reporting.fetch_silent_teams(session, actor=officer, unit_id=world["tree"].district.id, start=start, end=end)
     assert int(by_child["silent"].sum()) == ind.silent_teams == len(silent)
     assert world["team2"].id in set(silent["team_id"]) and world["team"].id not in set(silent["team_id"])
     assert ind.active_team_rate == pytest.approx(int(by_child["reporting"].sum()) / int(by_child["teams"].sum()))

@@ -13,8 +13,7 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 import db.engine
-import db.recommendations  # noqa: F401 - include its table
-from db import activities, counts, queries, recommendations
+from db import activities, counts, coverage, recommendations
 from db.activities import ActivityInput
 from db.auth import SYSTEM
 from db.backup import backup, restore
@@ -111,7 +110,7 @@ def test_a_backup_from_before_the_kept_counts_restores_with_them_recomputed(engi
     buf = io.BytesIO()
     with engine.connect() as conn:
         backup(conn, buf)
-        national = queries.fetch_indicators(session, actor=SYSTEM, unit_id=None)
+        national = coverage.fetch_indicators(session, actor=SYSTEM, unit_id=None)
     kept = {"scope_rollups", "leaf_counts", "scope_counts"}
     old = io.BytesIO()
     with gzip.open(io.BytesIO(buf.getvalue()), "rt", encoding="utf-8") as src, gzip.open(old, "wt", encoding="utf-8") as out:
@@ -126,6 +125,6 @@ def test_a_backup_from_before_the_kept_counts_restores_with_them_recomputed(engi
     with target.connect() as conn:
         assert counts.differences(conn) == []
     with Session(target) as restored:
-        again = queries.fetch_indicators(restored, actor=SYSTEM, unit_id=None)
+        again = coverage.fetch_indicators(restored, actor=SYSTEM, unit_id=None)
     assert again == national and again.teams == 1 and again.villages == 4
     target.dispose()

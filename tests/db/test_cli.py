@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import Engine, inspect, select, text
 from sqlalchemy.orm import Session
 
-from db import auth, queries
+from db import auth, coverage
 from db.engine import make_engine
 from db.models import Unit
 from seed.demo import DEADLINE, PHU_NINH
@@ -85,7 +85,7 @@ def test_stats_json_has_the_spec_keys_and_matches_the_read_functions(cli):
     assert STATS_KEYS <= set(got)
     with Session(cli.engine) as session:
         unit_id = session.scalars(select(Unit.id).where(Unit.name == PHU_NINH)).one()
-        expected = queries.fetch_indicators(session, actor=auth.SYSTEM, unit_id=unit_id, as_of=DEADLINE)
+        expected = coverage.fetch_indicators(session, actor=auth.SYSTEM, unit_id=unit_id, as_of=DEADLINE)
     assert got["unit"] == PHU_NINH
     for key in STATS_KEYS:
         assert got[key] == getattr(expected, key), key
@@ -96,7 +96,7 @@ def test_stats_json_has_the_spec_keys_and_matches_the_read_functions(cli):
 def test_stats_by_code_defaults_to_today(cli):
     with Session(cli.engine) as session:
         unit = session.scalars(select(Unit).where(Unit.name == PHU_NINH)).one()
-        expected = queries.fetch_indicators(session, actor=auth.SYSTEM, unit_id=unit.id, as_of=date.today())
+        expected = coverage.fetch_indicators(session, actor=auth.SYSTEM, unit_id=unit.id, as_of=date.today())
     got = _stats(cli, unit.code)
     assert got["unit"] == PHU_NINH
     assert (got["teams"], got["members"], got["villages_covered"]) == (expected.teams, expected.members, expected.villages_covered)

@@ -8,22 +8,23 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import Engine, event, func, insert, select, text, update
 
-from db import counts, queries
+from db import counts, coverage
 from db.activities import (
     ActivityInput,
     create_activity,
     delete_activity,
-    fetch_reporting_by_child,
     fetch_unit_activity_by_month,
     update_activity,
 )
 from db.imports import apply_import
-from db.members import end_membership, update_member
+from db.members import MemberInput, create_member, end_membership, update_member
 from db.migrate import upgrade
 from db.models import Activity, ActivityRollup, LeafCount, Member, ScopeCount, Team, Unit, UnitPath
+from db.reporting import fetch_reporting_by_child
 from db.engine import SessionLocal
-from db.services import MemberInput, TeamInput, close_team, create_member, create_team, create_village, update_team
+from db.teams import TeamInput, close_team, create_team, update_team
 from db.transactions import run_write
+from db.units import create_village
 from tests import factories
 from tests.conftest import fresh_database
 from tests.db.test_imports import MESSY, MESSY_MERGES, xlsx
@@ -64,7 +65,7 @@ def _recount(session, unit_id: int | None, as_of: date, window: int = 30) -> dic
     }
 
 
-def _shown(ind: queries.Indicators) -> dict[str, int]:
+def _shown(ind: coverage.Indicators) -> dict[str, int]:
     return {"villages": ind.villages, "villages_covered": ind.villages_covered, "communes": ind.communes,
             "communes_with_team": ind.communes_with_team, "teams": ind.teams, "members": ind.members,
             "reporting": ind.teams - ind.silent_teams, "activities": ind.activities, "people_reached": ind.people_reached}
@@ -81,7 +82,7 @@ def _check(session, tree: factories.Tree, rng: random.Random) -> None:  # noqa: 
     actor = factories.admin()
     for unit in (None, tree.province, tree.district, tree.district2):
         for day in _dates(rng):
-            got = _shown(queries.fetch_indicators(session, actor=actor, unit_id=unit and unit.id, as_of=day))
+            got = _shown(coverage.fetch_indicators(session, actor=actor, unit_id=unit and unit.id, as_of=day))
             assert got == _recount(session, unit and unit.id, day), (unit and unit.name, day)
 
 
@@ -195,7 +196,7 @@ def test_coverage_by_child_reads_the_kept_counts_and_equals_the_recount(session,
     actor = factories.admin()
     for parent, children in ((None, [tree.province]), (tree.province, [tree.district, tree.district2])):
         for day in (date(2022, 8, 1), date(2023, 6, 1), TODAY):
-            df = queries.fetch_coverage_by_child(session, actor=actor, unit_id=parent and parent.id, as_of=day)
+            df = coverage.fetch_coverage_by_child(session, actor=actor, unit_id=parent and parent.id, as_of=day)
             assert sorted(df["unit_id"]) == sorted(c.id for c in children)
             for child in children:
                 row = df.set_index("unit_id").loc[child.id]
@@ -304,7 +305,7 @@ def test_two_reports_of_one_team_written_at_once_are_counted_as_one_window(sessi
     session.expire_all()
     assert counts.differences(session) == []
     for on in (day, day + timedelta(days=1), day + timedelta(days=30)):
-        got = _shown(queries.fetch_indicators(session, actor=factories.admin(), unit_id=tree.district.id, as_of=on))
+        got = _shown(coverage.fetch_indicators(session, actor=factories.admin(), unit_id=tree.district.id, as_of=on))
         assert got["reporting"] == _recount(session, tree.district.id, on)["reporting"] == 1
 
 
@@ -333,7 +334,7 @@ def test_a_bulk_write_that_says_nothing_of_the_kept_tables_is_refused(session, t
     counts.touch_units(session, {team.unit_id: None})
     session.commit()
     assert counts.differences(session) == []
-    after = queries.fetch_indicators(session, actor=factories.admin(), unit_id=tree.district.id, as_of=date(2023, 2, 1))
+    after = coverage.fetch_indicators(session, actor=factories.admin(), unit_id=tree.district.id, as_of=date(2023, 2, 1))
     assert after.teams == _recount(session, tree.district.id, date(2023, 2, 1))["teams"] == 0
 
 
@@ -362,7 +363,7 @@ def test_a_read_inside_the_writing_transaction_sees_the_write(session, tree):  #
     create_team(session, actor=factories.admin(), today=TODAY, data=TeamInput(
         unit_id=tree.villages[1].id, name="Tổ mới", established_on=date(2022, 7, 1),
         members=[MemberInput(full_name="Người một", joined_on=date(2022, 7, 1))]))
-    shown = _shown(queries.fetch_indicators(session, actor=factories.admin(), unit_id=tree.district.id, as_of=TODAY))
+    shown = _shown(coverage.fetch_indicators(session, actor=factories.admin(), unit_id=tree.district.id, as_of=TODAY))
     want = _recount(session, tree.district.id, TODAY)
     assert (shown["teams"], shown["members"], shown["villages_covered"]) == (want["teams"], want["members"],
                                                                               want["villages_covered"])

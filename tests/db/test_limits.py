@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from db import limits, members, services, targets
+from db import limits, members, targets, teams
 from db.errors import UserError
 from db.models import Member
 from tests import factories
@@ -27,12 +27,12 @@ def test_a_team_established_before_the_earliest_date_is_refused(session):
     officer = factories.officer_of(session, tree.district)
     session.commit()
     with pytest.raises(UserError) as err:
-        services.create_team(session, actor=officer, today=TODAY, data=services.TeamInput(
+        teams.create_team(session, actor=officer, today=TODAY, data=teams.TeamInput(
             unit_id=tree.villages[0].id, name="Tổ CNSCĐ thôn Phú Mỹ", established_on=BEFORE))
     assert err.value.field == "established_on"
     assert "01/01/2018" in err.value.message
     session.rollback()
-    team = services.create_team(session, actor=officer, today=TODAY, data=services.TeamInput(
+    team = teams.create_team(session, actor=officer, today=TODAY, data=teams.TeamInput(
         unit_id=tree.villages[0].id, name="Tổ CNSCĐ thôn Phú Mỹ", established_on=limits.EARLIEST_DATE))
     assert team.established_on == limits.EARLIEST_DATE
 
@@ -43,7 +43,7 @@ def test_closing_and_leaving_before_the_earliest_date_are_refused(session):
     team = factories.create_team(session, unit=tree.villages[0], established_on=date(2022, 7, 1), members=1)
     session.commit()
     with pytest.raises(UserError) as err:
-        services.close_team(session, actor=officer, team_id=team.id, closed_on=BEFORE, today=TODAY)
+        teams.close_team(session, actor=officer, team_id=team.id, closed_on=BEFORE, today=TODAY)
     assert err.value.field == "closed_on"
     member_id = session.scalar(select(Member.id).where(Member.team_id == team.id))
     with pytest.raises(UserError) as err:
@@ -64,7 +64,7 @@ def test_birth_years_follow_the_member_ages():
     assert limits.birth_years(TODAY) == (TODAY.year - limits.MEMBER_AGES[1], TODAY.year - limits.MEMBER_AGES[0])
     latest = limits.birth_years(TODAY)[1]
     with pytest.raises(UserError):
-        services._validated_member(services.MemberInput(full_name="Trần Thị Bé", birth_year=latest + 1),
+        members.validated_member(members.MemberInput(full_name="Trần Thị Bé", birth_year=latest + 1),
                                    row=None, team_start=date(2022, 7, 1), today=TODAY)
 
 

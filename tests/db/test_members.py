@@ -7,8 +7,8 @@ import pytest
 from db import members
 from db.auth import actor_of
 from db.errors import PermissionDenied, UserError
+from db.members import MemberInput, create_member
 from db.models import Member
-from db.services import MemberInput, create_member
 from tests import factories
 
 TODAY = date(2026, 11, 20)

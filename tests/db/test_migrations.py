@@ -19,7 +19,7 @@ from tests.conftest import fresh_database
 
 
 def _import_every_db_module() -> None:
-    """Models may live outside db/models.py (db/recommendations.py does); load them all into the metadata."""
+    """Load every db module, so a model defined outside db/models.py would still reach the metadata."""
     for module in pkgutil.iter_modules(db.__path__):
         if module.name != "__main__":
             importlib.import_module(f"db.{module.name}")

@@ -11,13 +11,14 @@ from datetime import date, timedelta
 
 import pytest
 
-from db import activities, audit, auth, members, queries, services
+from db import activities, audit, auth, coverage, members, reporting, teams, units
 from db.access import Actor
 from db.activities import ActivityInput
 from db.auth import actor_of
 from db.errors import PermissionDenied
+from db.members import MemberInput
 from db.models import Member
-from db.services import MemberInput, TeamInput
+from db.teams import TeamInput
 from tests import factories
 
 TODAY = date.today()
@@ -87,16 +88,16 @@ def _report(team_id: int) -> ActivityInput:
 Call = Callable[..., object]
 RULES: dict[str, tuple[set[str], Call]] = {
     # reads
-    "fetch_unit": (READERS, lambda s, a, x, w: queries.fetch_unit(s, actor=a, unit_id=x.commune.id)),
-    "fetch_children": (READERS, lambda s, a, x, w: queries.fetch_children(s, actor=a, parent_id=x.commune.id)),
-    "fetch_ancestors": (READERS, lambda s, a, x, w: queries.fetch_ancestors(s, actor=a, unit_id=x.village.id)),
-    "fetch_coverage_by_child": (READERS, lambda s, a, x, w: queries.fetch_coverage_by_child(s, actor=a, unit_id=x.commune.id)),
-    "fetch_indicators": (READERS, lambda s, a, x, w: queries.fetch_indicators(s, actor=a, unit_id=x.commune.id)),
-    "fetch_uncovered_villages": (READERS, lambda s, a, x, w: queries.fetch_uncovered_villages(s, actor=a, unit_id=x.commune.id)),
-    "fetch_villages": (READERS, lambda s, a, x, w: queries.fetch_villages(s, actor=a, commune_id=x.commune.id)),
-    "fetch_teams": (READERS, lambda s, a, x, w: queries.fetch_teams(s, actor=a, unit_id=x.commune.id)),
-    "fetch_team": (READERS, lambda s, a, x, w: queries.fetch_team(s, actor=a, team_id=x.team.id)),
-    "fetch_members": (READERS, lambda s, a, x, w: queries.fetch_members(s, actor=a, team_id=x.team.id)),
+    "fetch_unit": (READERS, lambda s, a, x, w: units.fetch_unit(s, actor=a, unit_id=x.commune.id)),
+    "fetch_children": (READERS, lambda s, a, x, w: units.fetch_children(s, actor=a, parent_id=x.commune.id)),
+    "fetch_ancestors": (READERS, lambda s, a, x, w: units.fetch_ancestors(s, actor=a, unit_id=x.village.id)),
+    "fetch_coverage_by_child": (READERS, lambda s, a, x, w: coverage.fetch_coverage_by_child(s, actor=a, unit_id=x.commune.id)),
+    "fetch_indicators": (READERS, lambda s, a, x, w: coverage.fetch_indicators(s, actor=a, unit_id=x.commune.id)),
+    "fetch_uncovered_villages": (READERS, lambda s, a, x, w: coverage.fetch_uncovered_villages(s, actor=a, unit_id=x.commune.id)),
+    "fetch_villages": (READERS, lambda s, a, x, w: units.fetch_villages(s, actor=a, commune_id=x.commune.id)),
+    "fetch_teams": (READERS, lambda s, a, x, w: teams.fetch_teams(s, actor=a, unit_id=x.commune.id)),
+    "fetch_team": (READERS, lambda s, a, x, w: teams.fetch_team(s, actor=a, team_id=x.team.id)),
+    "fetch_members": (READERS, lambda s, a, x, w: members.fetch_members(s, actor=a, team_id=x.team.id)),
     "fetch_member_composition": (READERS, lambda s, a, x, w: members.fetch_member_composition(s, actor=a, unit_id=x.commune.id)),
     "fetch_unit_activity_by_month": (READERS, lambda s, a, x, w: activities.fetch_unit_activity_by_month(
         s, actor=a, unit_id=x.commune.id, start=date(2022, 1, 1), end=TODAY)),
@@ -104,20 +105,20 @@ RULES: dict[str, tuple[set[str], Call]] = {
         s, actor=a, team_id=x.team.id, start=date(2022, 1, 1), end=TODAY)),
     "fetch_recent_activities": (READERS, lambda s, a, x, w: activities.fetch_recent_activities(s, actor=a, team_id=x.team.id)),
     "fetch_activity": (READERS, lambda s, a, x, w: activities.fetch_activity(s, actor=a, activity_id=x.activity.id)),
-    "fetch_reporting_by_child": (READERS, lambda s, a, x, w: activities.fetch_reporting_by_child(
+    "fetch_reporting_by_child": (READERS, lambda s, a, x, w: reporting.fetch_reporting_by_child(
         s, actor=a, unit_id=x.commune.id, start=TODAY - timedelta(days=29), end=TODAY)),
-    "fetch_silent_teams": (READERS, lambda s, a, x, w: activities.fetch_silent_teams(
+    "fetch_silent_teams": (READERS, lambda s, a, x, w: reporting.fetch_silent_teams(
         s, actor=a, unit_id=x.commune.id, start=TODAY - timedelta(days=29), end=TODAY)),
     "fetch_team_history": (WRITERS, lambda s, a, x, w: audit.fetch_team_history(s, actor=a, team_id=x.team.id)),
     "fetch_activity_history": (READERS, lambda s, a, x, w: audit.fetch_activity_history(s, actor=a, activity_id=x.activity.id)),
     # writes
-    "create_village": (WRITERS, lambda s, a, x, w: services.create_village(s, actor=a, commune_id=x.commune.id, kind="Thôn", name="Mới Lập")),
-    "create_team": (WRITERS, lambda s, a, x, w: services.create_team(s, actor=a, data=TeamInput(
+    "create_village": (WRITERS, lambda s, a, x, w: units.create_village(s, actor=a, commune_id=x.commune.id, kind="Thôn", name="Mới Lập")),
+    "create_team": (WRITERS, lambda s, a, x, w: teams.create_team(s, actor=a, data=TeamInput(
         unit_id=x.commune.id, name="Tổ cấp xã", established_on=date(2023, 1, 1)))),
-    "update_team": (WRITERS, lambda s, a, x, w: services.update_team(s, actor=a, team_id=x.team.id, data=TeamInput(
+    "update_team": (WRITERS, lambda s, a, x, w: teams.update_team(s, actor=a, team_id=x.team.id, data=TeamInput(
         unit_id=x.village.id, name="Tên mới", established_on=date(2022, 7, 1)))),
-    "close_team": (WRITERS, lambda s, a, x, w: services.close_team(s, actor=a, team_id=x.team.id, closed_on=TODAY)),
-    "create_member": (WRITERS, lambda s, a, x, w: services.create_member(s, actor=a, team_id=x.team.id, data=_member_input())),
+    "close_team": (WRITERS, lambda s, a, x, w: teams.close_team(s, actor=a, team_id=x.team.id, closed_on=TODAY)),
+    "create_member": (WRITERS, lambda s, a, x, w: members.create_member(s, actor=a, team_id=x.team.id, data=_member_input())),
     "update_member": (WRITERS, lambda s, a, x, w: members.update_member(s, actor=a, member_id=x.member.id, data=_member_input())),
     "end_membership": (WRITERS, lambda s, a, x, w: members.end_membership(s, actor=a, member_id=x.member.id, left_on=TODAY)),
     "create_activity": ({"admin", "officer", "volunteer"}, lambda s, a, x, w: activities.create_activity(

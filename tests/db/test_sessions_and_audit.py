@@ -5,12 +5,13 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from db import activities, auth, members, services
+from db import activities, auth, members, teams, units
 from db.activities import ActivityInput
 from db.auth import actor_of
 from db.errors import UserError
+from db.members import MemberInput
 from db.models import Activity, AuditEntry, AuthSession, Member, Team, User
-from db.services import MemberInput, TeamInput
+from db.teams import TeamInput
 from tests import factories
 
 T0 = datetime(2026, 11, 20, 8, 0)
@@ -91,8 +92,8 @@ def test_every_kind_of_write_leaves_its_audit_row_in_the_same_transaction(sessio
     admin = auth.SYSTEM
     today = date.today()
     writes = [
-        ("units", "create", lambda: services.create_village(session, actor=admin, commune_id=tree.commune.id, kind="Thôn", name="Mới")),
-        ("teams", "create", lambda: services.create_team(session, actor=admin, data=TeamInput(
+        ("units", "create", lambda: units.create_village(session, actor=admin, commune_id=tree.commune.id, kind="Thôn", name="Mới")),
+        ("teams", "create", lambda: teams.create_team(session, actor=admin, data=TeamInput(
             unit_id=tree.villages[0].id, name="Tổ A", established_on=date(2023, 1, 1)))),
     ]
     for entity, action, write in writes:
@@ -102,9 +103,9 @@ def test_every_kind_of_write_leaves_its_audit_row_in_the_same_transaction(sessio
         assert _audit_rows(session)[before:][0] == (entity, action)
     team = session.scalars(select(Team)).one()
     cases = [
-        ("teams", "update", lambda: services.update_team(session, actor=admin, team_id=team.id, data=TeamInput(
+        ("teams", "update", lambda: teams.update_team(session, actor=admin, team_id=team.id, data=TeamInput(
             unit_id=team.unit_id, name="Tổ A mới", established_on=date(2023, 1, 1)))),
-        ("members", "create", lambda: services.create_member(session, actor=admin, team_id=team.id,
+        ("members", "create", lambda: members.create_member(session, actor=admin, team_id=team.id,
                                                                data=MemberInput(full_name="Hồ Thị Lan", joined_on=date(2023, 2, 1)))),
         ("activities", "create", lambda: activities.create_activity(session, actor=admin, data=ActivityInput(
             team_id=team.id, activity_date=today, activity_type="cashless", people_reached=3))),
@@ -131,7 +132,7 @@ def test_every_kind_of_write_leaves_its_audit_row_in_the_same_transaction(sessio
         ("activities", "delete", lambda: activities.delete_activity(session, actor=admin, activity_id=activity.id)),
         ("users", "update", lambda: auth.set_user_active(session, actor=admin, user_id=user.id, active=False)),
         ("users", "update", lambda: auth.reset_password(session, actor=admin, user_id=user.id, new_password="Mat-khau-khac-2026")),
-        ("teams", "close", lambda: services.close_team(session, actor=admin, team_id=team.id, closed_on=today)),
+        ("teams", "close", lambda: teams.close_team(session, actor=admin, team_id=team.id, closed_on=today)),
     ]
     for entity, action, write in later:
         before = len(_audit_rows(session))
@@ -148,6 +149,6 @@ def test_a_failed_write_leaves_no_audit_row(session):
     session.commit()
     before = len(_audit_rows(session))
     with pytest.raises(UserError):
-        services.create_team(session, actor=auth.SYSTEM, data=TeamInput(unit_id=tree.villages[0].id, name=" ", established_on=date(2023, 1, 1)))
+        teams.create_team(session, actor=auth.SYSTEM, data=TeamInput(unit_id=tree.villages[0].id, name=" ", established_on=date(2023, 1, 1)))
     session.rollback()
     assert len(_audit_rows(session)) == before

@@ -12,7 +12,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 import db.engine
-from db import activities, queries
+from db import activities, coverage
 from db.activities import ActivityInput
 from db.auth import SYSTEM
 from db.errors import UserError
@@ -61,7 +61,7 @@ def test_next_action_after_a_restart_works(pg_app, mode):
     assert saved.id is not None and _count("after") == 1
     with db.engine.SessionLocal() as session:  # reads, as a page does them, work too
         recent = activities.fetch_recent_activities(session, actor=SYSTEM, unit_id=province_id)
-        ind = queries.fetch_indicators(session, actor=SYSTEM, unit_id=province_id)
+        ind = coverage.fetch_indicators(session, actor=SYSTEM, unit_id=province_id)
     assert len(recent) == 5 and ind.teams == 1
     assert_consistent(db.engine.get_engine())
 

@@ -1,6 +1,6 @@
 """Độ phủ: the unit in the address, search that ignores diacritics, the villages still without a team."""
 
-from db import queries
+from db import coverage
 from db.auth import actor_of
 from tests import factories
 
@@ -21,7 +21,7 @@ def test_a_commune_in_the_address_lists_its_uncovered_villages(app, session):
     actor = actor_of(user)
     at = _coverage(app, actor, tree.commune.id)
     assert not at.exception
-    expected = queries.fetch_uncovered_villages(session, actor=actor, unit_id=tree.commune.id)
+    expected = coverage.fetch_uncovered_villages(session, actor=actor, unit_id=tree.commune.id)
     table = at.dataframe[-1].value
     assert sorted(table["Thôn / khối phố"]) == sorted(expected["village"])
     assert tree.villages[0].name not in set(table["Thôn / khối phố"])

@@ -5,7 +5,7 @@ from datetime import date
 from sqlalchemy import select
 
 from db.auth import actor_of
-from db.recommendations import Recommendation
+from db.models import Recommendation
 from tests import factories
 from tests.pages.conftest import button
 

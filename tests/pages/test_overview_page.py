@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from db import queries, services
+from db import coverage, teams
 from db.auth import actor_of
 from report import fmt
 from tests import factories
@@ -20,19 +20,19 @@ def test_indicators_match_the_database_and_follow_a_new_team(app, session):
     actor = actor_of(user)
     at = app(actor).run()
     assert not at.exception
-    before = queries.fetch_indicators(session, actor=actor, unit_id=tree.province.id)
+    before = coverage.fetch_indicators(session, actor=actor, unit_id=tree.province.id)
     assert _metric(at, "Độ phủ thôn có Tổ CNSCĐ") == fmt.percent(before.village_coverage)
     assert _metric(at, "Tổ đang hoạt động") == fmt.number(before.teams)
     assert f"{before.villages_covered}/{before.villages} thôn" in " ".join(c.value for c in at.caption)
 
     # Another officer registers a team; this open page shows it at its next rerun.
-    services.create_team(
+    teams.create_team(
         session, actor=actor,
-        data=services.TeamInput(unit_id=tree.villages[1].id, name="Tổ CNSCĐ mới", established_on=date.today()),
+        data=teams.TeamInput(unit_id=tree.villages[1].id, name="Tổ CNSCĐ mới", established_on=date.today()),
     )
     session.commit()
     at.run()
-    after = queries.fetch_indicators(session, actor=actor, unit_id=tree.province.id)
+    after = coverage.fetch_indicators(session, actor=actor, unit_id=tree.province.id)
     assert after.villages_covered == before.villages_covered + 1
     assert _metric(at, "Độ phủ thôn có Tổ CNSCĐ") == fmt.percent(after.village_coverage)
     assert _metric(at, "Tổ đang hoạt động") == fmt.number(after.teams)
@@ -44,7 +44,7 @@ def test_table_lists_the_children_of_the_scope(app, session):
     session.commit()
     actor = actor_of(user)
     at = app(actor).run()
-    children = queries.fetch_coverage_by_child(session, actor=actor, unit_id=tree.province.id)
+    children = coverage.fetch_coverage_by_child(session, actor=actor, unit_id=tree.province.id)
     shown = at.dataframe[0].value
     assert list(shown["Địa bàn"]) == list(children["name"])
     assert at.get("vega_lite_chart"), "the coverage chart is drawn"
@@ -59,8 +59,8 @@ def test_past_date_counts_only_teams_active_then(app, session):
     actor = actor_of(user)
     at = app(actor).run()
     at.date_input(key="overview_as_of").set_value(date(2022, 12, 31)).run()
-    then = queries.fetch_indicators(session, actor=actor, unit_id=tree.district.id, as_of=date(2022, 12, 31))
-    now = queries.fetch_indicators(session, actor=actor, unit_id=tree.district.id)
+    then = coverage.fetch_indicators(session, actor=actor, unit_id=tree.district.id, as_of=date(2022, 12, 31))
+    now = coverage.fetch_indicators(session, actor=actor, unit_id=tree.district.id)
     assert then.villages_covered == now.villages_covered - 1
     assert _metric(at, "Độ phủ thôn có Tổ CNSCĐ") == fmt.percent(then.village_coverage)
     assert "31/12/2022" in " ".join(s.value for s in at.subheader)

@@ -4,11 +4,11 @@ from datetime import date
 
 from sqlalchemy import select
 
-from db import queries, targets
+from db import coverage, targets
 from db.auth import actor_of
 from db.models import Target, Unit
-from db.services import insert_unit
 from db.text import fold
+from db.units import insert_unit
 from tests import factories
 from tests.pages.conftest import button
 
@@ -56,7 +56,7 @@ def test_two_level_2025_structure_groups_a_province_by_its_communes(app, session
     leader = factories.create_user(session, role="leader", unit=province, username="lanhdao.dn")
     session.commit()
     actor = actor_of(leader)
-    children = queries.fetch_coverage_by_child(session, actor=actor, unit_id=province.id)
+    children = coverage.fetch_coverage_by_child(session, actor=actor, unit_id=province.id)
     assert set(children["tier"]) == {"commune"} and list(children["villages"]) == [2, 2]
     progress = targets.fetch_child_progress(session, actor=actor, unit_id=province.id)
     assert sorted(progress["name"]) == sorted(c.name for c in communes)

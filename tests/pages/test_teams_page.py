@@ -4,7 +4,7 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from db import queries
+from db import coverage
 from db.auth import actor_of
 from db.models import Member, Team
 from tests import factories
@@ -36,7 +36,7 @@ def test_register_team_for_uncovered_village_updates_coverage(app, session):
     tree = factories.create_tree(session)
     actor = _officer(session, tree.district)
     village = tree.villages[2]
-    before = queries.fetch_indicators(session, actor=actor, unit_id=tree.district.id)
+    before = coverage.fetch_indicators(session, actor=actor, unit_id=tree.district.id)
     at = _pick_village_by_search(_teams_page(app, actor), village)
     at.text_input(key=f"teams_new_name_{village.id}_0").input("Tổ CNSCĐ thôn thử nghiệm")
     at.text_input(key="teams_new_decision_0").input("125/QĐ-UBND")
@@ -47,7 +47,7 @@ def test_register_team_for_uncovered_village_updates_coverage(app, session):
     session.expire_all()
     team = session.scalars(select(Team).where(Team.unit_id == village.id)).one()
     assert (team.name, team.decision_no, team.established_on) == ("Tổ CNSCĐ thôn thử nghiệm", "125/QĐ-UBND", date.today())
-    after = queries.fetch_indicators(session, actor=actor, unit_id=tree.district.id)
+    after = coverage.fetch_indicators(session, actor=actor, unit_id=tree.district.id)
     assert after.villages_covered == before.villages_covered + 1
 
 
@@ -110,8 +110,8 @@ def test_close_team_needs_confirmation_then_stops_it(app, session):
     assert not at.error
     session.expire_all()
     assert session.get(Team, team.id).closed_on == date(2024, 3, 31)
-    covered = queries.fetch_indicators(session, actor=actor, unit_id=tree.district.id, as_of=date(2024, 3, 30))
-    stopped = queries.fetch_indicators(session, actor=actor, unit_id=tree.district.id, as_of=date(2024, 3, 31))
+    covered = coverage.fetch_indicators(session, actor=actor, unit_id=tree.district.id, as_of=date(2024, 3, 30))
+    stopped = coverage.fetch_indicators(session, actor=actor, unit_id=tree.district.id, as_of=date(2024, 3, 31))
     assert covered.villages_covered == stopped.villages_covered + 1
 
 

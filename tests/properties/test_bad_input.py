@@ -37,15 +37,16 @@ from sqlalchemy.orm import Session
 
 import db.auth
 import db.engine
-from db import activities, limits, members, recommendations, services, targets, vocab
+from db import activities, limits, members, recommendations, targets, vocab
 from db.access import Actor
 from db.activities import ActivityInput
 from db.auth import SYSTEM
 from db.errors import UserError
-from db.models import Activity, AuditEntry, Base, DataVersion, Member, Target, Team, Unit, User
-from db.recommendations import Recommendation
-from db.services import MemberInput, TeamInput
+from db.members import MemberInput
+from db.models import Activity, AuditEntry, Base, DataVersion, Member, Recommendation, Target, Team, Unit, User
+from db.teams import TeamInput, close_team, create_team, update_team
 from db.text import clean, fold
+from db.units import create_village
 from tests import factories
 from tests.faults.checks import assert_consistent
 from tests.properties.conftest import TALLY
@@ -118,7 +119,7 @@ def pick(good: list, bad: list) -> st.SearchStrategy:
 
 # Ids within the 32-bit range of the id columns (reports' ids are 64-bit, still bound the same way): the write
 # functions get ids from the app's own rows; the one id a user can type, ?unit= in the address, is bounded
-# by queries.fetch_unit (beyond it PostgreSQL raises "integer out of range", SQLite cannot bind past 64 bits).
+# by units.fetch_unit (beyond it PostgreSQL raises "integer out of range", SQLite cannot bind past 64 bits).
 UNKNOWN_IDS = [0, -1, -(2**31), 2**31 - 1, 2**31 - 2]
 FRESH = "fresh"  # an id strategy's stand-in for "a new, valid record made for this case"
 
@@ -369,7 +370,7 @@ def test_create_village(world):
             assert unit.search_name == fold(unit.name) and unit.parent_id == commune_id and unit.tier == "village"
             audited(s, "units", unit_id, "create")
 
-        run_case(world, "create_village", lambda s: services.create_village(
+        run_case(world, "create_village", lambda s: create_village(
             s, actor=world.officer, commune_id=commune_id, kind=kind, name=name), must_refuse=problem, check=check)
 
     case()
@@ -408,7 +409,7 @@ def test_create_team(world):
                 check_member(row, person, start=established_on)
             audited(s, "teams", team_id, "create")
 
-        run_case(world, "create_team", lambda s: services.create_team(s, actor=world.officer, data=data, today=TODAY),
+        run_case(world, "create_team", lambda s: create_team(s, actor=world.officer, data=data, today=TODAY),
                  must_refuse=problem, check=check)
 
     case()
@@ -442,7 +443,7 @@ def test_update_team(world):
                 clean(name), established_on, stored_text(decision_no), stored_text(note))
             audited(s, "teams", team_id, "update")
 
-        run_case(world, "update_team", lambda s: services.update_team(
+        run_case(world, "update_team", lambda s: update_team(
             s, actor=world.officer, team_id=team_id, data=data, today=TODAY), must_refuse=problem,
             watch=(Team, team_id) if fresh else None, check=check)
 
@@ -466,7 +467,7 @@ def test_close_team(world):
             assert left and all(d == closed_on for d in left)
             audited(s, "teams", team_id, "close")
 
-        run_case(world, "close_team", lambda s: services.close_team(
+        run_case(world, "close_team", lambda s: close_team(
             s, actor=world.officer, team_id=team_id, closed_on=closed_on, today=TODAY), must_refuse=problem,
             watch=(Team, team_id) if fresh else None, check=check)
 
@@ -494,7 +495,7 @@ def test_create_member(world):
             check_member(row, data, start=STARTED)
             audited(s, "members", member_id, "create")
 
-        run_case(world, "create_member", lambda s: services.create_member(
+        run_case(world, "create_member", lambda s: members.create_member(
             s, actor=world.officer, team_id=team_id, data=data, today=TODAY), must_refuse=problem, check=check)
 
     case()

@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from PIL import Image
 from pypdf import PdfReader
 
-from db import queries
+from db import coverage
 from db.auth import SYSTEM
 from report import charts, fmt
 from report.excel import to_xlsx
@@ -35,7 +35,7 @@ def test_pdf_carries_unit_names_with_diacritics_and_the_figures(session):
     pdf = build_meeting_report(session, actor=SYSTEM, unit_id=tree.province.id, start=date(end.year, 1, 1), end=end)
     assert pdf.startswith(b"%PDF")
     text = _pdf_text(pdf)
-    ind = queries.fetch_indicators(session, actor=SYSTEM, unit_id=tree.province.id, as_of=end)
+    ind = coverage.fetch_indicators(session, actor=SYSTEM, unit_id=tree.province.id, as_of=end)
     for name in (tree.province.name, tree.district.name, tree.district2.name):
         assert name in text, name
     assert f"{fmt.number(ind.villages_covered)}/{fmt.number(ind.villages)} ({fmt.percent(ind.village_coverage)})" in text

@@ -13,11 +13,11 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-import db.recommendations  # noqa: F401 - registers its table on Base.metadata, so every table is counted
-from db import activities, auth, queries, vocab
+from db import auth, coverage, reporting, vocab
 from db.auth import SYSTEM
 from db.engine import make_engine
 from db.models import Activity, Base, Target, Unit
+from db.teams import fetch_teams
 from seed.demo import DEADLINE, DEMO_ACCOUNTS, DEMO_PASSWORD, NUI_THANH, PHU_NINH, PIONEERS, UNCOVERED, load_demo
 from tests.conftest import BACKENDS, fresh_database
 
@@ -49,38 +49,38 @@ def demo(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
 
 def test_phu_ninh_had_19_teams_with_102_members_on_the_deadline(demo):
     with Session(demo.engine) as session:
-        got = queries.fetch_indicators(session, actor=SYSTEM, unit_id=demo.phu_ninh, as_of=DEADLINE)
+        got = coverage.fetch_indicators(session, actor=SYSTEM, unit_id=demo.phu_ninh, as_of=DEADLINE)
         assert (got.teams, got.members) == (PIONEER_TEAMS, PIONEER_MEMBERS)
-        teams = queries.fetch_teams(session, actor=SYSTEM, unit_id=demo.phu_ninh, status="active", as_of=DEADLINE)
+        teams = fetch_teams(session, actor=SYSTEM, unit_id=demo.phu_ninh, status="active", as_of=DEADLINE)
         # All in the four pioneer localities: village teams name their commune as parent.
         assert len(teams) == PIONEER_TEAMS
         assert set(teams["parent"]) == set(PIONEERS)
         assert int(teams["members"].sum()) == PIONEER_MEMBERS
         # Those four had every village covered; the rest of the district none yet.
-        by_commune = queries.fetch_coverage_by_child(session, actor=SYSTEM, unit_id=demo.phu_ninh, as_of=DEADLINE)
+        by_commune = coverage.fetch_coverage_by_child(session, actor=SYSTEM, unit_id=demo.phu_ninh, as_of=DEADLINE)
         for row in by_commune.itertuples():
             assert row.covered == (row.villages if row.name in PIONEERS else 0), row.name
         assert got.villages_covered == PIONEER_TEAMS
         # The day before the first team nothing was counted.
         first = min(teams["established_on"])
-        before = queries.fetch_indicators(session, actor=SYSTEM, unit_id=demo.phu_ninh, as_of=first - timedelta(days=1))
+        before = coverage.fetch_indicators(session, actor=SYSTEM, unit_id=demo.phu_ninh, as_of=first - timedelta(days=1))
         assert (before.teams, before.members) == (0, 0)
 
 
 def test_nui_thanh_covers_every_village_and_commune_today(demo):
     with Session(demo.engine) as session:
-        got = queries.fetch_indicators(session, actor=SYSTEM, unit_id=demo.nui_thanh)
+        got = coverage.fetch_indicators(session, actor=SYSTEM, unit_id=demo.nui_thanh)
         assert got.villages > 0
         assert got.village_coverage == 1.0
         assert got.communes_with_team == got.communes > 0
-        assert queries.fetch_uncovered_villages(session, actor=SYSTEM, unit_id=demo.nui_thanh).empty
+        assert coverage.fetch_uncovered_villages(session, actor=SYSTEM, unit_id=demo.nui_thanh).empty
 
 
 def test_phu_ninh_still_has_uncovered_villages_today(demo):
     with Session(demo.engine) as session:
-        got = queries.fetch_indicators(session, actor=SYSTEM, unit_id=demo.phu_ninh)
+        got = coverage.fetch_indicators(session, actor=SYSTEM, unit_id=demo.phu_ninh)
         assert 0 < got.villages_covered < got.villages
-        uncovered = queries.fetch_uncovered_villages(session, actor=SYSTEM, unit_id=demo.phu_ninh)
+        uncovered = coverage.fetch_uncovered_villages(session, actor=SYSTEM, unit_id=demo.phu_ninh)
         assert len(uncovered) == got.villages - got.villages_covered
         assert uncovered["commune"].value_counts().to_dict() == UNCOVERED
 
@@ -93,13 +93,13 @@ def test_the_demo_is_alive_today(demo):
         assert types == set(vocab.ACTIVITY_TYPES)
         assert session.scalar(select(func.max(Activity.activity_date))) <= today
         for district in (demo.phu_ninh, demo.nui_thanh):
-            got = queries.fetch_indicators(session, actor=SYSTEM, unit_id=district, as_of=today)
+            got = coverage.fetch_indicators(session, actor=SYSTEM, unit_id=district, as_of=today)
             assert got.activities > 0 and got.people_reached > 0
             assert 0 < got.active_team_rate < 1 and got.silent_teams > 0
             assert session.scalar(select(func.count()).select_from(Target).where(Target.unit_id == district)) >= 1
-        start, end = activities.period_of(today)
-        silent = activities.fetch_silent_teams(session, actor=SYSTEM, unit_id=demo.phu_ninh, start=start, end=end)
-        got = queries.fetch_indicators(session, actor=SYSTEM, unit_id=demo.phu_ninh, as_of=today)
+        start, end = reporting.period_of(today)
+        silent = reporting.fetch_silent_teams(session, actor=SYSTEM, unit_id=demo.phu_ninh, start=start, end=end)
+        got = coverage.fetch_indicators(session, actor=SYSTEM, unit_id=demo.phu_ninh, as_of=today)
         assert len(silent) == got.silent_teams
 
 

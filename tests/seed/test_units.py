@@ -13,7 +13,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, aliased
 from vietnamadminunits.database import get_data
 
-from db import services
+from db import units
 from db.auth import SYSTEM
 from db.engine import make_engine
 from db.models import Unit, UnitPath
@@ -151,7 +151,7 @@ def test_villages_can_be_added_after_a_load(loaded):
     with Session(loaded.engine) as session:
         commune = session.scalars(
             select(Unit).where(Unit.structure == "legacy", Unit.tier == "commune").order_by(Unit.id.desc()).limit(1)).one()
-        village = services.create_village(session, actor=SYSTEM, commune_id=commune.id, kind="Thôn", name="Thử Nghiệm")
+        village = units.create_village(session, actor=SYSTEM, commune_id=commune.id, kind="Thôn", name="Thử Nghiệm")
         session.flush()
         assert village.id > commune.id
         ancestors = session.scalar(select(func.count()).select_from(UnitPath).where(UnitPath.descendant_id == village.id))
