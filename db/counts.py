@@ -540,12 +540,6 @@ def differences(session: Session | Connection) -> list[Difference]:
     ]
 
 
-TABLE_NAMES = {
-    "leaf_counts": "Số đếm của thôn/xã",
-    "scope_counts": "Số đếm tổng hợp của huyện/tỉnh/cả nước",
-    "activity_rollups": "Tổng hợp báo cáo theo xã, tháng, loại",
-    "scope_rollups": "Tổng hợp báo cáo theo huyện/tỉnh/cả nước, tháng, loại",
-}
 
 
 def describe(diff: Difference, names: Mapping[int, str]) -> str:
@@ -554,17 +548,12 @@ def describe(diff: Difference, names: Mapping[int, str]) -> str:
     when = diff.key[1]
     day = "tổng" if when == TOTAL_DAY else (f"tháng {when:%m/%Y}" if "rollups" in diff.table else f"ngày {when:%d/%m/%Y}")
     cols = COLUMNS if "counts" in diff.table else ROLLUP_SUMS
-    words = "; ".join(f"{VOCAB_COLUMNS.get(c, c)}: đang giữ {k}, đếm lại {r}"
+    words = "; ".join(f"{vocab.KEPT_COLUMNS.get(c, c)}: đang giữ {k}, đếm lại {r}"
                       for c, k, r in zip(cols, diff.kept, diff.recount, strict=True) if k != r)
     kind = f", {vocab.ACTIVITY_SHORT.get(diff.key[2], diff.key[2])}" if len(diff.key) > 2 else ""
-    return f"{TABLE_NAMES[diff.table]} — {unit}, {day}{kind}: {words}"
+    return f"{vocab.KEPT_TABLES[diff.table]} — {unit}, {day}{kind}: {words}"
 
 
-VOCAB_COLUMNS = {
-    "villages": "thôn", "villages_covered": "thôn có tổ", "communes": "xã", "communes_with_team": "xã có tổ",
-    "teams": "tổ", "members": "thành viên", "reporting": "tổ có báo cáo", "reports": "báo cáo",
-    "people_reached": "lượt người", "households_reached": "lượt hộ", "results": "kết quả",
-}
 
 
 # ---- reading ---------------------------------------------------------------------------------------

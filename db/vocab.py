@@ -118,3 +118,39 @@ TIER_PICK_LABELS: dict[str, str] = {
 }
 
 PERIOD_KINDS: dict[str, str] = {"month": "Tháng", "quarter": "Quý", "year": "Năm", "custom": "Tùy chọn"}
+
+
+KEPT_TABLES: dict[str, str] = {
+    "leaf_counts": "Số đếm của thôn/xã",
+    "scope_counts": "Số đếm tổng hợp của huyện/tỉnh/cả nước",
+    "activity_rollups": "Tổng hợp báo cáo theo xã, tháng, loại",
+    "scope_rollups": "Tổng hợp báo cáo theo huyện/tỉnh/cả nước, tháng, loại",
+}
+
+KEPT_COLUMNS: dict[str, str] = {
+    "villages": "thôn", "villages_covered": "thôn có tổ", "communes": "xã", "communes_with_team": "xã có tổ",
+    "teams": "tổ", "members": "thành viên", "reporting": "tổ có báo cáo", "reports": "báo cáo",
+    "people_reached": "lượt người", "households_reached": "lượt hộ", "results": "kết quả",
+}
+
+IMPORT_PREVIEW_COLUMNS: dict[str, str] = {
+    "sheet": "Trang tính", "row": "Dòng", "place": "Địa bàn", "village": "Thôn", "team": "Tổ",
+    "team_action": "Tổ: xử lý", "member": "Thành viên", "member_action": "Thành viên: xử lý", "status": "Kiểm tra",
+}
+
+IMPORT_PROBLEM_COLUMNS: dict[str, str] = {"sheet": "Trang tính", "row": "Dòng", "column": "Cột", "message": "Lỗi"}
+
+IMPORT_FIELD_WORDS: dict[str, str] = {
+    "name": "tên tổ", "decision_no": "số quyết định", "established_on": "ngày thành lập", "gender": "giới tính",
+    "birth_year": "năm sinh", "phone": "điện thoại", "role": "vai trò", "organisation": "tổ chức", "position": "chức vụ",
+    "joined_on": "ngày tham gia",
+}
+
+# How a problem names a column the sheet does not have.
+IMPORT_COLUMNS: dict[str, str] = {
+    "seq": "STT", "province": "Tỉnh", "district": "Huyện", "commune": "Xã", "village": "Thôn", "village_kind": "Loại",
+    "team_name": "Tên tổ", "decision_no": "Số quyết định", "established_on": "Ngày thành lập", "full_name": "Họ và tên",
+    "gender": "Giới tính", "birth_year": "Năm sinh", "birth_male": "Nam", "birth_female": "Nữ", "phone": "Số điện thoại",
+    "role": "Vai trò", "organisation": "Tổ chức", "position": "Chức vụ", "joined_on": "Ngày tham gia", "note": "Ghi chú",
+    "family_name": "Họ và đệm", "given_name": "Tên",
+}

@@ -22,8 +22,6 @@ The limits (MAX_ROWS…) are read where they are used: patch `db.imports.workboo
 
 from db.imports.cells import organisation_code, parse_date
 from db.imports.plan import (
-    PREVIEW_COLUMNS,
-    PROBLEM_COLUMNS,
     ImportPlan,
     PreviewRow,
     Problem,
@@ -45,8 +43,6 @@ from db.imports.write import apply_import
 
 __all__ = [
     "MEMBER_TEMPLATE",
-    "PREVIEW_COLUMNS",
-    "PROBLEM_COLUMNS",
     "TEAM_TEMPLATE",
     "VILLAGE_TEMPLATE",
     "ImportPlan",

@@ -22,7 +22,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db import vocab
+from db import limits, vocab
 from db.access import WRITER_ROLES, Actor
 from db.errors import PermissionDenied, UserError
 from db.imports.cells import (
@@ -55,11 +55,10 @@ from db.imports.workbook import (
     SheetTable,
     read_workbook,
 )
-from db import limits
-from db.models import Member, Team, Unit
 from db.members import MemberInput, validated_member
-from db.validation import optional_text, require_past_date, require_text
+from db.models import Member, Team, Unit
 from db.text import clean, fold
+from db.validation import optional_text, require_past_date, require_text
 
 CHUNK = 900  # ids per IN (...) list: SQLite's variable limit stays far away
 
@@ -131,11 +130,6 @@ class Ops:
     units: dict[int, Any] = field(default_factory=dict)  # commune id → its row (level, structure)
 
 
-PREVIEW_COLUMNS = {
-    "sheet": "Trang tính", "row": "Dòng", "place": "Địa bàn", "village": "Thôn", "team": "Tổ",
-    "team_action": "Tổ: xử lý", "member": "Thành viên", "member_action": "Thành viên: xử lý", "status": "Kiểm tra",
-}
-PROBLEM_COLUMNS = {"sheet": "Trang tính", "row": "Dòng", "column": "Cột", "message": "Lỗi"}
 
 
 @dataclass
@@ -175,14 +169,14 @@ class ImportPlan:
 
     def preview_frame(self) -> pd.DataFrame:
         """The per-row preview with Vietnamese headers."""
-        frame = pd.DataFrame([r.__dict__ for r in self.rows], columns=list(PREVIEW_COLUMNS))
-        return frame.rename(columns=PREVIEW_COLUMNS)
+        frame = pd.DataFrame([r.__dict__ for r in self.rows], columns=list(vocab.IMPORT_PREVIEW_COLUMNS))
+        return frame.rename(columns=vocab.IMPORT_PREVIEW_COLUMNS)
 
     def problems_frame(self) -> pd.DataFrame:
         """The problems as (sheet, row, column, message) with Vietnamese headers."""
-        frame = pd.DataFrame([p.__dict__ for p in self.problems], columns=list(PROBLEM_COLUMNS))
+        frame = pd.DataFrame([p.__dict__ for p in self.problems], columns=list(vocab.IMPORT_PROBLEM_COLUMNS))
         frame["row"] = frame["row"].astype("Int64")
-        return frame.rename(columns=PROBLEM_COLUMNS)
+        return frame.rename(columns=vocab.IMPORT_PROBLEM_COLUMNS)
 
 
 def format_count(value: int) -> str:
@@ -616,7 +610,7 @@ def _plan_team(planner: _Planner, key: TeamKey, unit: UnitRef, rows: list[tuple[
             planner.ops.team_updates[existing["id"]] = (audit_values(Team, existing), changes)
             team_start = changes.get("established_on", team_start)
             team_name = changes.get("name", team_name)
-            action = "Cập nhật: " + ", ".join(_FIELD_WORDS[k] for k in changes)
+            action = "Cập nhật: " + ", ".join(vocab.IMPORT_FIELD_WORDS[k] for k in changes)
         else:
             action = "Đã có"
     else:
@@ -658,11 +652,6 @@ def _team_problem(planner: _Planner, rows: list[tuple[_Row, PreviewRow]], err: U
         line.team_action = "Có lỗi"
 
 
-_FIELD_WORDS = {
-    "name": "tên tổ", "decision_no": "số quyết định", "established_on": "ngày thành lập", "gender": "giới tính",
-    "birth_year": "năm sinh", "phone": "điện thoại", "role": "vai trò", "organisation": "tổ chức", "position": "chức vụ",
-    "joined_on": "ngày tham gia",
-}
 _MEMBER_FIELD_KEYS = {"full_name": "full_name", "phone": "phone", "position": "position", "role": "role",
                       "organisation": "organisation", "gender": "gender", "birth_year": "birth_year",
                       "joined_on": "joined_on"}
@@ -721,7 +710,7 @@ def _plan_members(planner: _Planner, key: TeamKey, existing: dict | None, team_s
             changes = {k: v for k, v in values.items() if k != "full_name" and v != match[k]}
             if changes:
                 planner.ops.member_updates.append((match["id"], audit_values(Member, match), changes))
-                line.member_action = "Cập nhật: " + ", ".join(_FIELD_WORDS[k] for k in changes)
+                line.member_action = "Cập nhật: " + ", ".join(vocab.IMPORT_FIELD_WORDS[k] for k in changes)
             else:
                 line.member_action = "Đã có"
         else:

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from db import vocab
 from db.errors import UserError
 from db.imports.cells import is_empty, normalise
 from db.text import clean, fold
@@ -68,14 +69,6 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "note": ("ghi chu",),
 }
 _ALIAS_TO_KEY = {alias: key for key, aliases in HEADER_ALIASES.items() for alias in aliases}
-# How a problem names a column the sheet does not have.
-KEY_LABELS = {
-    "seq": "STT", "province": "Tỉnh", "district": "Huyện", "commune": "Xã", "village": "Thôn", "village_kind": "Loại",
-    "team_name": "Tên tổ", "decision_no": "Số quyết định", "established_on": "Ngày thành lập", "full_name": "Họ và tên",
-    "gender": "Giới tính", "birth_year": "Năm sinh", "birth_male": "Nam", "birth_female": "Nữ", "phone": "Số điện thoại",
-    "role": "Vai trò", "organisation": "Tổ chức", "position": "Chức vụ", "joined_on": "Ngày tham gia", "note": "Ghi chú",
-    "family_name": "Họ và đệm", "given_name": "Tên",
-}
 NAME_KEYS = {"full_name", "family_name", "village", "commune"}  # a header names at least one of these
 UNIT_KEYS = ("province", "district", "commune", "village")
 TEAM_KEYS = ("team_name", "decision_no", "established_on")
@@ -116,7 +109,7 @@ class SheetTable:
 
     def label(self, key: str) -> str:
         """The column's header as the officer wrote it, for messages."""
-        return self.labels.get(key) or KEY_LABELS.get(key, key)
+        return self.labels.get(key) or vocab.IMPORT_COLUMNS.get(key, key)
 
     @property
     def has_members(self) -> bool:

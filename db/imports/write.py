@@ -11,15 +11,15 @@ from datetime import date
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from db.access import Actor
 from db import counts
+from db.access import Actor
 from db.errors import UserError
 from db.imports.plan import ImportPlan, Ops, TeamKey, audit_values, chunks, format_count, plan_import
 from db.imports.units import UnitRef
 from db.imports.workbook import ParsedWorkbook, Progress
 from db.models import AuditEntry, Member, Team, Unit, UnitPath
-from db.versions import bump_data_version
 from db.text import fold
+from db.versions import bump_data_version
 
 
 def apply_import(
