@@ -6,7 +6,7 @@ PORT ?= 8501
 DEMO ?= 1
 PYTEST_ARGS ?=
 
-.PHONY: run test bench serve venv venv-dev clean
+.PHONY: run test check bench serve venv venv-dev clean
 
 $(VENV)/.runtime: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -30,9 +30,14 @@ else
 endif
 	$(PY) -m ui.serve app.py --server.port $(PORT)
 
+## Code checks, also run first by `make test`: ruff on the code and tests, mypy on db/ and report/ (pyproject.toml).
+check: $(VENV)/.dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
 ## The whole suite: SQLite, a PostgreSQL server the tests start, AppTest pages, Chromium journeys.
 ## STRICT=1 (used by CI) turns "component missing: skip" into a failure.
-test: $(VENV)/.dev
+test: $(VENV)/.dev check
 	$(PY) -m pytest $(if $(filter 1,$(STRICT)),--strict-components,) $(PYTEST_ARGS)
 
 ## The national-scale benchmark (bench/README.md): builds bench/data/national.sqlite3 once, prints the
