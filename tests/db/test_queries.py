@@ -106,9 +106,9 @@ def test_commune_coverage_counts_commune_teams_not_village_teams(session):
 
 
 @pytest.fixture
-def district_world(session):  # noqa: ANN001, ANN201
-    """Huyện Phú Ninh with two communes (Tam Phước and Tam Dân), teams in some villages and one commune team."""
-    tree = factories.create_tree(session)
+def district_world(session, world):  # noqa: ANN001, ANN201
+    """On the shared world: Huyện Phú Ninh with a second commune (Tam Dân), teams in some villages and one commune team."""
+    tree = world.tree
     tam_dan = factories.create_unit(session, parent=tree.district, tier="commune", kind="Xã", short="Tam Dân", code="20383")
     dan_villages = [factories.create_unit(session, parent=tam_dan, tier="village", kind="Thôn", short=s)
                     for s in ("Đông An", "Phú Xuân")]
