@@ -1,9 +1,10 @@
 """Test factories with fixed, readable defaults: a small unit tree, teams, users, the standard world; a row count."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Connection, ColumnElement, FromClause, func, select
+from sqlalchemy import ColumnElement, Connection, FromClause, Table, func, select
 from sqlalchemy.orm import Session
 
 from db.access import Actor
@@ -14,7 +15,7 @@ from db.text import fold
 
 DEFAULT_PASSWORD = "Mat-khau-dai-2022"
 __all__ = ["Member", "Tree", "World", "actor_for", "actor_of", "admin", "count_rows", "create_team", "create_tree", "create_unit",
-           "create_user", "create_world", "officer_of"]
+           "create_user", "create_world", "officer_of", "row_counts"]
 
 
 @dataclass
@@ -89,6 +90,11 @@ def count_rows(db: Session | Connection, table: type | FromClause, *where: Colum
     if where:
         stmt = stmt.where(*where)
     return int(db.scalar(stmt) or 0)
+
+
+def row_counts(db: Session | Connection, tables: Iterable[type | Table]) -> dict[str, int]:
+    """count_rows of each model or table, by table name: a snapshot to compare before and after a write."""
+    return {getattr(t, "__tablename__", None) or t.name: count_rows(db, t) for t in tables}
 
 
 def create_team(

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 import pandas as pd
 import pytest
 from PIL import Image
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from db import activities, queries
 from db.access import Actor
@@ -16,6 +16,7 @@ from db.auth import actor_of
 from db.errors import PermissionDenied, UserError
 from db.models import Activity, ActivityRollup, AuditEntry, Team
 from tests import factories
+from tests.factories import count_rows
 
 TODAY = date(2026, 11, 20)
 
@@ -47,10 +48,6 @@ def reporting(session, world):  # noqa: ANN001, ANN201
     volunteer = actor_of(factories.create_user(session, role="volunteer", team=team, username="tnv.a"))
     session.commit()
     return Reporting(team, team2, far, volunteer)
-
-
-def _count(session, model) -> int:  # noqa: ANN001
-    return session.scalar(select(func.count()).select_from(model))
 
 
 def _recount(session) -> pd.DataFrame:  # noqa: ANN001
@@ -99,7 +96,7 @@ def test_same_form_token_twice_makes_one_report(session, world, reporting):
     again = activities.create_activity(session, actor=reporting.volunteer, data=data, today=TODAY)
     session.commit()
     assert again.id == first.id
-    assert _count(session, Activity) == 1
+    assert count_rows(session, Activity) == 1
     _assert_rollups_match(session)
 
 
@@ -118,13 +115,13 @@ def test_same_form_token_twice_makes_one_report(session, world, reporting):
     ],
 )
 def test_bad_reports_are_refused_and_nothing_is_written(session, world, reporting, overrides, field):
-    before = (_count(session, Activity), _count(session, ActivityRollup), _count(session, AuditEntry))
+    before = (count_rows(session, Activity), count_rows(session, ActivityRollup), count_rows(session, AuditEntry))
     with pytest.raises(UserError) as err:
         activities.create_activity(session, actor=reporting.volunteer, data=_report(reporting.team, **overrides), today=TODAY)
     session.rollback()
     assert err.value.field == field
     assert err.value.message
-    assert (_count(session, Activity), _count(session, ActivityRollup), _count(session, AuditEntry)) == before
+    assert (count_rows(session, Activity), count_rows(session, ActivityRollup), count_rows(session, AuditEntry)) == before
 
 
 def test_report_after_the_team_stopped_is_refused(session, world, reporting):
@@ -174,7 +171,7 @@ def test_delete_moves_rollups_and_keeps_an_audit_row(session, world, reporting):
     session.commit()
     activities.delete_activity(session, actor=world.officer, activity_id=a.id, today=TODAY)
     session.commit()
-    assert _count(session, Activity) == 1
+    assert count_rows(session, Activity) == 1
     _assert_rollups_match(session)
     audit = session.scalars(select(AuditEntry).where(AuditEntry.entity == "activities", AuditEntry.action == "delete")).one()
     assert audit.before["people_reached"] == 12 and audit.after is None

@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 import pytest
 from openpyxl import Workbook, load_workbook
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from db import imports
 from db.auth import SYSTEM
@@ -18,6 +18,7 @@ from db.models import AuditEntry, DataVersion, Member, Team, Unit, UnitPath
 from report import templates
 from report.excel import to_xlsx
 from tests import factories
+from tests.factories import count_rows, row_counts
 
 TODAY = date(2026, 11, 20)
 TABLES = (Unit, UnitPath, Team, Member, AuditEntry)
@@ -39,10 +40,6 @@ def xlsx(*rows: list, merges: tuple[str, ...] = (), title: str = "Danh sách", e
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
-
-
-def _counts(session) -> dict[str, int]:  # noqa: ANN001
-    return {m.__tablename__: session.scalar(select(func.count()).select_from(m)) for m in TABLES}
 
 
 def _version(session) -> int:  # noqa: ANN001
@@ -102,12 +99,12 @@ MESSY_MERGES = ("B5:B7", "E5:E7", "F5:F7", "B8:B9", "E8:E9", "F8:F9")
 
 def test_the_messy_sheet_officers_keep_imports(session, world):
     tree, officer = world.tree, world.officer
-    before = _counts(session)
+    before = row_counts(session, TABLES)
     version = _version(session)
     plan = _import(session, officer, xlsx(*MESSY, merges=MESSY_MERGES))
     assert plan.ok, plan.problems
     assert (plan.villages_created, plan.teams_created, plan.members_created) == (1, 3, 6)
-    after = _counts(session)
+    after = row_counts(session, TABLES)
     assert after["units"] == before["units"] + 1
     assert after["teams"] == before["teams"] + 3
     assert after["members"] == before["members"] + 6
@@ -147,14 +144,14 @@ def test_importing_the_same_file_twice_creates_nothing_new(session, world):
     officer = world.officer
     data = xlsx(*MESSY, merges=MESSY_MERGES)
     _import(session, officer, data)
-    before, version = _counts(session), _version(session)
+    before, version = row_counts(session, TABLES), _version(session)
     again = _plan(session, officer, data)
     assert again.ok and again.changes == 0
     assert {r.village for r in again.rows} <= {"Đã có", "—"}
     assert {r.team_action for r in again.rows} == {"Đã có"}
     assert {r.member_action for r in again.rows} == {"Đã có"}
     _import(session, officer, data)
-    assert _counts(session) == before
+    assert row_counts(session, TABLES) == before
     assert _version(session) == version  # nothing written, nothing to refresh
 
 
@@ -392,7 +389,7 @@ def test_units_that_do_not_exist_or_lie_outside_the_scope_are_problems(session, 
                 ["Tam Xuân", "Long Khánh", "Ngoài Phạm Vi", "01/07/2022"],  # Núi Thành: not this officer's district
                 ["Tam Không Có", "Thôn X", "Không Tồn Tại", "01/07/2022"],
                 ["Tam Phước", "Phú Mỹ", "Hợp Lệ", "01/07/2022"])
-    before = _counts(session)
+    before = row_counts(session, TABLES)
     plan = _plan(session, officer, data)
     messages = {p.row: p.message for p in plan.problems}
     assert "ngoài phạm vi" in messages[2]
@@ -400,7 +397,7 @@ def test_units_that_do_not_exist_or_lie_outside_the_scope_are_problems(session, 
     with pytest.raises(UserError, match="chưa có gì được ghi"):
         apply_import(session, actor=officer, source=data, today=TODAY)
     session.rollback()
-    assert _counts(session) == before
+    assert row_counts(session, TABLES) == before
     # The national administrator sees Tam Xuân.
     assert 2 not in {p.row for p in _plan(session, SYSTEM, data).problems}
     del tree
@@ -411,7 +408,7 @@ def test_one_bad_row_and_nothing_is_written(session, world):
     rows = [list(r) for r in MESSY]
     rows[8][9] = "12345"  # Võ Văn Em's phone
     rows[8][8] = 1850
-    before, version = _counts(session), _version(session)
+    before, version = row_counts(session, TABLES), _version(session)
     plan = _plan(session, officer, xlsx(*rows, merges=MESSY_MERGES))
     problems = [(p.sheet, p.row, p.column) for p in plan.problems]
     assert problems == [("Danh sách", 9, "SO DIEN THOAI")]  # the first problem of the member row stops it
@@ -420,7 +417,7 @@ def test_one_bad_row_and_nothing_is_written(session, world):
         apply_import(session, actor=officer, source=xlsx(*rows, merges=MESSY_MERGES), today=TODAY)
     assert "dòng 9" in refused.value.message
     session.rollback()
-    assert _counts(session) == before and _version(session) == version
+    assert row_counts(session, TABLES) == before and _version(session) == version
 
 
 @pytest.mark.parametrize(
@@ -656,7 +653,7 @@ def test_blank_cells_here_and_there_do_not_split_the_bulk_insert(session, world)
 
     full, with_blanks = statements("Đủ", blanks=False), statements("Trống", blanks=True)
     assert with_blanks == full, f"{with_blanks} INSERT statements with blank cells, {full} without"
-    assert session.scalar(select(func.count()).select_from(Member).where(Member.phone.is_(None))) == 150
+    assert count_rows(session, Member, Member.phone.is_(None)) == 150
 
 
 def test_ten_thousand_members_import_in_one_go(session, world):
@@ -680,9 +677,9 @@ def test_ten_thousand_members_import_in_one_go(session, world):
     print(f"\n10,000-member import on {session.bind.dialect.name}: read {read - started:.2f} s, "
           f"check and write {done - read:.2f} s, total {done - started:.2f} s")
     assert (plan.villages_created, plan.teams_created, plan.members_created) == (1000, 1000, 10_000)
-    assert session.scalar(select(func.count()).select_from(Member)) == 10_000
-    assert session.scalar(select(func.count()).select_from(Unit).where(Unit.parent_id == tree.commune.id)) == 1003
-    leaders = session.scalar(select(func.count()).select_from(Member).where(Member.role == "leader"))
+    assert count_rows(session, Member) == 10_000
+    assert count_rows(session, Unit, Unit.parent_id == tree.commune.id) == 1003
+    leaders = count_rows(session, Member, Member.role == "leader")
     assert leaders == 1000
     again = time.perf_counter()
     second = plan_import(session, actor=officer, source=book, today=TODAY)

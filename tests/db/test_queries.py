@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import func, select
+
 
 from db import queries, services
 from db.auth import SYSTEM
@@ -13,6 +13,7 @@ from db.errors import NotFound, PermissionDenied, UserError
 from db.models import AuditEntry, Member, Team, Unit
 from db.services import MemberInput, TeamInput
 from tests import factories
+from tests.factories import count_rows, row_counts
 
 ESTABLISHED = date(2022, 7, 1)
 CLOSED = date(2023, 1, 1)
@@ -149,12 +150,12 @@ def test_district_counts_match_the_data_created(session, district_world):
     assert got.villages == len(village_units)
     assert got.villages_covered == len({t.unit_id for t in in_district} & village_units)
     assert got.teams == len(in_district)
-    members = session.scalar(select(func.count()).select_from(Member).where(Member.team_id.in_([t.id for t in in_district])))
+    members = count_rows(session, Member, Member.team_id.in_([t.id for t in in_district]))
     assert got.members == members
     assert (got.communes, got.communes_with_team) == (2, 1)
     whole_country = queries.fetch_indicators(session, actor=SYSTEM, unit_id=None, as_of=as_of)
     assert whole_country.teams == len(teams)
-    assert whole_country.members == session.scalar(select(func.count()).select_from(Member))
+    assert whole_country.members == count_rows(session, Member)
 
 
 def test_uncovered_villages_are_those_without_an_active_team(session, district_world):
@@ -372,14 +373,10 @@ def test_leaders_and_volunteers_cannot_write(session, role, write):
     user = factories.create_user(session, role=role, unit=tree.district if role == "leader" else None,
                                  team=team if role == "volunteer" else None)
     session.commit()
-    counts_before = _row_counts(session)
+    counts_before = row_counts(session, (Unit, Team, Member, AuditEntry))
     with pytest.raises(PermissionDenied):
         WRITES[write](session, factories.actor_for(user), tree, team)
     session.rollback()
-    assert _row_counts(session) == counts_before
+    assert row_counts(session, (Unit, Team, Member, AuditEntry)) == counts_before
     # An officer of the district may make the same write.
     WRITES[write](session, factories.officer_of(session, tree.district), tree, team)
-
-
-def _row_counts(session) -> tuple[int, ...]:  # noqa: ANN001
-    return tuple(session.scalar(select(func.count()).select_from(m)) for m in (Unit, Team, Member, AuditEntry))

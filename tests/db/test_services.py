@@ -15,15 +15,11 @@ from db.models import AuditEntry, Member, Team, Unit, UnitPath
 from db.services import MemberInput, TeamInput
 from db.transactions import run_write
 from tests import factories
+from tests.factories import row_counts
 
 TODAY = date(2026, 11, 20)
 ESTABLISHED = date(2022, 7, 1)
 TABLES = (Unit, UnitPath, Team, Member, AuditEntry)
-
-
-def _counts(session) -> dict[str, int]:  # noqa: ANN001
-    """Rows per table, read in the caller's transaction (autoflush shows anything staged)."""
-    return {m.__tablename__: session.scalar(select(func.count()).select_from(m)) for m in TABLES}
 
 
 
@@ -37,13 +33,13 @@ def _team_input(unit: Unit, **overrides) -> TeamInput:  # noqa: ANN003
 
 def _refused(session, call: Callable[[], object], *, field: str | None = None) -> UserError:  # noqa: ANN001
     """Run a write that must fail; check the field it names and that nothing was staged."""
-    before = _counts(session)
+    before = row_counts(session, TABLES)
     with pytest.raises(UserError) as caught:
         call()
     if field is not None:
         assert caught.value.field == field, caught.value.message
     assert caught.value.message  # a Vietnamese sentence for the page
-    assert _counts(session) == before
+    assert row_counts(session, TABLES) == before
     return caught.value
 
 
@@ -389,8 +385,8 @@ def test_every_write_leaves_one_audit_row_per_record_and_bumps_the_data_version(
 
 def test_services_never_commit(session, world):
     tree, officer = world.tree, world.officer
-    before = _counts(session)
+    before = row_counts(session, TABLES)
     services.create_team(session, actor=officer, data=_team_input(tree.villages[0]), today=TODAY)
     services.create_village(session, actor=officer, commune_id=tree.commune.id, kind="Thôn", name="Mới Lập")
     session.rollback()
-    assert _counts(session) == before
+    assert row_counts(session, TABLES) == before

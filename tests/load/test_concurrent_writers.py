@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import pandas as pd
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from db import activities, counts
 from db.activities import ActivityInput
@@ -15,6 +15,7 @@ from db.auth import SYSTEM
 from db.models import Activity, ActivityRollup
 from db.transactions import run_write
 from tests import factories
+from tests.factories import count_rows
 
 pytestmark = pytest.mark.load
 WRITERS, REPORTS = 50, 100
@@ -60,7 +61,7 @@ def test_fifty_writers_make_exactly_five_thousand_reports(session, backend):
 
     assert errors == []
     session.expire_all()
-    assert session.scalar(select(func.count()).select_from(Activity)) == WRITERS * REPORTS
+    assert count_rows(session, Activity) == WRITERS * REPORTS
     raw = pd.DataFrame(session.execute(select(Activity.commune_id, Activity.activity_date, Activity.activity_type,
                                               Activity.people_reached, Activity.results)).all(),
                        columns=["commune_id", "day", "activity_type", "people", "results"])

@@ -32,7 +32,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from PIL import Image
 from hypothesis import strategies as st
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import db.auth
@@ -47,6 +47,7 @@ from db.recommendations import Recommendation
 from db.services import MemberInput, TeamInput
 from db.text import clean, fold
 from tests import factories
+from tests.factories import count_rows, row_counts
 from tests.faults.checks import assert_consistent
 from tests.properties.conftest import TALLY
 
@@ -294,7 +295,7 @@ TABLES = [t for t in Base.metadata.sorted_tables]
 def _state(watch: tuple[type, int] | None) -> tuple:
     """Every table's row count, the data version and the watched row's values, in a fresh transaction."""
     with db.engine.SessionLocal() as s:
-        counts = tuple(s.scalar(select(func.count()).select_from(t)) for t in TABLES)
+        counts = row_counts(s, TABLES)
         version = s.scalar(select(DataVersion.version))
         row = None
         if watch is not None:
@@ -325,8 +326,8 @@ def run_case(sandbox: Sandbox, name: str, call: Callable[[Session], Any], *, mus
 
 
 def audited(s: Session, entity: str, entity_id: int, action: str) -> None:
-    assert s.scalar(select(func.count()).where(AuditEntry.entity == entity, AuditEntry.entity_id == entity_id,
-                                                  AuditEntry.action == action)) >= 1
+    assert count_rows(s, AuditEntry, AuditEntry.entity == entity, AuditEntry.entity_id == entity_id,
+                      AuditEntry.action == action) >= 1
 
 
 def both_outcomes(sandbox: Sandbox, name: str) -> None:
