@@ -9,6 +9,8 @@ Fixtures for test modules:
 - `db_url`: the URL of a fresh, migrated, empty database for this test.
 - `engine`: `db.engine.configure(db_url)`, with DATABASE_URL and DATA_DIR set for the test.
 - `session`: a Session from `db.engine.SessionLocal` on that engine; tests may commit.
+- `world`: `factories.create_world` committed in the test's session (the tree, an admin, an officer and a
+  leader of Huyện Phú Ninh); modules that need teams build them on top of it.
 - `fresh_database(backend, request, tmp_dir, migrated=True)`: the same, as a context manager, for
   module-scoped fixtures (a demo dataset loaded once per module and backend).
 - `chromium_path`, `require_component(request_or_config, available, what)`.
@@ -36,6 +38,7 @@ from sqlalchemy.orm import Session
 import db.auth
 import db.engine
 from db.migrate import upgrade
+from tests import factories
 
 CHROMIUM = "/usr/bin/chromium"
 BACKENDS = ["sqlite", "postgresql"]
@@ -323,3 +326,11 @@ def session(engine: Engine) -> Iterator[Session]:
     """A session on the fresh database (tests may commit)."""
     with db.engine.SessionLocal() as sess:
         yield sess
+
+
+@pytest.fixture
+def world(session: Session) -> factories.World:
+    """The standard small dataset, committed: the unit tree and an admin, an officer and a leader account."""
+    made = factories.create_world(session)
+    session.commit()
+    return made

@@ -1,8 +1,10 @@
-"""Test factories with fixed, readable defaults: a small unit tree, teams, users."""
+"""Test factories with fixed, readable defaults: a small unit tree, teams, users, the standard world; a row count."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import ColumnElement, Connection, FromClause, Table, func, select
 from sqlalchemy.orm import Session
 
 from db.access import Actor
@@ -12,7 +14,8 @@ from db.text import fold
 from db.units import insert_unit
 
 DEFAULT_PASSWORD = "Mat-khau-dai-2022"
-__all__ = ["Member", "Tree", "actor_for", "actor_of", "admin", "create_team", "create_tree", "create_unit", "create_user", "officer_of"]
+__all__ = ["Member", "Tree", "World", "actor_for", "actor_of", "admin", "count_rows", "create_team", "create_tree", "create_unit",
+           "create_user", "create_world", "officer_of", "row_counts"]
 
 
 @dataclass
@@ -53,6 +56,45 @@ def create_tree(session: Session) -> Tree:
     village_other = create_unit(session, parent=commune2, tier="village", kind="Thôn", short="Long Khánh")
     session.flush()
     return Tree(province, district, district2, commune, commune2, villages, village_other)
+
+
+@dataclass
+class World:
+    """The standard small dataset of the database tests: the tree and one account of each role that needs no team.
+
+    It holds no team on purpose: the modules put their teams in different villages, and the import and
+    service tests need every village free. A module that needs teams (and so a volunteer) builds them on
+    top of this in a fixture of its own, with a name that says what it adds.
+    """
+
+    tree: Tree
+    admin: Actor  # quantri: an administrator's account, the whole country
+    officer: Actor  # canbo.phuninh: the officer (cán bộ) of Huyện Phú Ninh, who writes inside tree.district
+    leader: Actor  # lanhdao.phuninh: a leader (lãnh đạo) of Huyện Phú Ninh, who reads inside it; password DEFAULT_PASSWORD
+
+
+def create_world(session: Session) -> World:
+    """The tree of create_tree and an admin, an officer and a leader account (Huyện Phú Ninh's), flushed."""
+    tree = create_tree(session)
+    return World(
+        tree=tree,
+        admin=actor_of(create_user(session, role="admin", username="quantri")),
+        officer=actor_of(create_user(session, role="officer", unit=tree.district, username="canbo.phuninh")),
+        leader=actor_of(create_user(session, role="leader", unit=tree.district, username="lanhdao.phuninh")),
+    )
+
+
+def count_rows(db: Session | Connection, table: type | FromClause, *where: ColumnElement[bool]) -> int:
+    """How many rows of a model or table (those matching every `where`), read in the caller's transaction."""
+    stmt = select(func.count()).select_from(table)
+    if where:
+        stmt = stmt.where(*where)
+    return int(db.scalar(stmt) or 0)
+
+
+def row_counts(db: Session | Connection, tables: Iterable[type | Table]) -> dict[str, int]:
+    """count_rows of each model or table, by table name: a snapshot to compare before and after a write."""
+    return {getattr(t, "__tablename__", None) or t.name: count_rows(db, t) for t in tables}
 
 
 def create_team(

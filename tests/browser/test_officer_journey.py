@@ -5,7 +5,7 @@ from datetime import datetime
 
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from db.auth import actor_of
@@ -14,6 +14,8 @@ from db.models import Member, Team, Unit, UnitPath, User
 from report import fmt
 from seed.demo import DEMO_PASSWORD
 from tests.browser.conftest import settle, shot
+from report import fmt
+from tests.factories import count_rows
 
 pytestmark = pytest.mark.browser
 
@@ -75,7 +77,7 @@ def _commune_figures(database_url: str, username: str, commune: str):  # noqa: A
         actor = actor_of(session.query(User).filter_by(username=username).one())
         unit = session.scalars(select(Unit).join(UnitPath, UnitPath.descendant_id == Unit.id).where(
             UnitPath.ancestor_id == actor.unit_id, Unit.name == commune, Unit.tier == "commune")).one()
-        villages = session.scalar(select(func.count()).where(Unit.parent_id == unit.id, Unit.tier == "village"))
+        villages = count_rows(session, Unit, Unit.parent_id == unit.id, Unit.tier == "village")
         commune_ind = fetch_indicators(session, actor=actor, unit_id=unit.id)
         scope_ind = fetch_indicators(session, actor=actor, unit_id=actor.unit_id)
     engine.dispose()

@@ -5,12 +5,13 @@ import re
 
 import pytest
 from PIL import Image
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from db.models import Activity, User
 from seed.demo import DEMO_PASSWORD
 from tests.browser.conftest import shot
+from tests.factories import count_rows
 
 pytestmark = pytest.mark.browser
 PHONE = {"width": 390, "height": 844}
@@ -21,8 +22,8 @@ def _team_reports(database_url: str, username: str) -> tuple[int, int]:
     engine = create_engine(database_url)
     with Session(engine) as session:
         team_id = session.scalar(select(User.team_id).where(User.username == username))
-        total = session.scalar(select(func.count()).where(Activity.team_id == team_id))
-        photos = session.scalar(select(func.count()).where(Activity.team_id == team_id, Activity.photo.is_not(None)))
+        total = count_rows(session, Activity, Activity.team_id == team_id)
+        photos = count_rows(session, Activity, Activity.team_id == team_id, Activity.photo.is_not(None))
     engine.dispose()
     return int(total), int(photos)
 

@@ -4,7 +4,6 @@ from collections.abc import Callable
 from datetime import date
 
 import pytest
-from sqlalchemy import func, select
 
 from db import coverage
 from db.errors import PermissionDenied
@@ -13,7 +12,7 @@ from db.models import AuditEntry, Member, Team, Unit
 from db.teams import TeamInput, close_team, create_team, fetch_teams, update_team
 from db.units import create_village, fetch_ancestors, fetch_children, fetch_unit, fetch_villages
 from tests import factories
-
+from tests.factories import row_counts
 
 # ---- scope --------------------------------------------------------------------------------------
 
@@ -62,14 +61,12 @@ def test_leaders_and_volunteers_cannot_write(session, role, write):
     user = factories.create_user(session, role=role, unit=tree.district if role == "leader" else None,
                                  team=team if role == "volunteer" else None)
     session.commit()
-    counts_before = _row_counts(session)
+    counts_before = row_counts(session, (Unit, Team, Member, AuditEntry))
     with pytest.raises(PermissionDenied):
         WRITES[write](session, factories.actor_for(user), tree, team)
     session.rollback()
-    assert _row_counts(session) == counts_before
+    assert row_counts(session, (Unit, Team, Member, AuditEntry)) == counts_before
     # An officer of the district may make the same write.
     WRITES[write](session, factories.officer_of(session, tree.district), tree, team)
 
 
-def _row_counts(session) -> tuple[int, ...]:  # noqa: ANN001
-    return tuple(session.scalar(select(func.count()).select_from(m)) for m in (Unit, Team, Member, AuditEntry))

@@ -4,13 +4,14 @@ from datetime import datetime, timedelta
 
 import pytest
 from argon2 import Type
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from db import auth
 from db.errors import PermissionDenied, UserError
 from db.models import AuditEntry, User
 from tests import factories
 from tests.conftest import PRODUCTION_HASHER
+from tests.factories import count_rows
 
 T0 = datetime(2026, 11, 20, 8, 0)
 PASSWORD = factories.DEFAULT_PASSWORD
@@ -116,10 +117,6 @@ def _create(session, *, actor=auth.SYSTEM, username="lanhdao.moi", password="Mat
                             role=role, unit_id=unit_id, team_id=team_id)
 
 
-def _users(session) -> int:  # noqa: ANN001
-    return session.scalar(select(func.count()).select_from(User))
-
-
 @pytest.mark.parametrize(
     ("overrides", "field"),
     [
@@ -138,11 +135,11 @@ def _users(session) -> int:  # noqa: ANN001
 )
 def test_create_user_validation(session, officer_user, overrides, field):
     tree, _ = officer_user
-    before = _users(session)
+    before = count_rows(session, User)
     with pytest.raises(UserError) as caught:
         _create(session, unit_id=tree.district.id, **overrides)
     assert caught.value.field == field
-    assert _users(session) == before
+    assert count_rows(session, User) == before
 
 
 def test_only_admins_and_officers_create_accounts_and_officers_only_below_them(session, officer_user):
@@ -159,11 +156,11 @@ def test_only_admins_and_officers_create_accounts_and_officers_only_below_them(s
         dict(actor=officer_actor, role="admin", unit_id=None),
         dict(actor=officer_actor, unit_id=tree.commune2.id),  # another district
     ]
-    before = _users(session)
+    before = count_rows(session, User)
     for case in refused:
         with pytest.raises(PermissionDenied):
             _create(session, **case)
-    assert _users(session) == before
+    assert count_rows(session, User) == before
     made = _create(session, actor=officer_actor, unit_id=tree.commune.id)
     volunteer2 = _create(session, actor=officer_actor, username="tnv.moi", role="volunteer", team_id=team.id)
     session.commit()

@@ -6,18 +6,19 @@ import sys
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+
 
 from db.models import AuditEntry, Member, Team, Unit
 from tests import factories
 from tests.db.test_imports import MESSY, MESSY_MERGES, xlsx
+from tests.factories import row_counts
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _counts(session) -> tuple[int, ...]:  # noqa: ANN001
+def _counts(session) -> dict[str, int]:  # noqa: ANN001
     session.expire_all()
-    return tuple(session.scalar(select(func.count()).select_from(m)) for m in (Unit, Team, Member, AuditEntry))
+    return row_counts(session, (Unit, Team, Member, AuditEntry))
 
 
 @pytest.fixture
@@ -56,7 +57,7 @@ def test_import_writes_once_and_a_second_run_adds_nothing(cli, session, tmp_path
     assert done.returncode == 0, done.stderr
     assert "Đã nhập: 1 thôn, 3 tổ, 6 thành viên mới" in done.stdout
     after = _counts(session)
-    assert after[:3] == (before[0] + 1, before[1] + 3, before[2] + 6)
+    assert (after["units"], after["teams"], after["members"]) == (before["units"] + 1, before["teams"] + 3, before["members"] + 6)
     again = cli(str(path))
     assert again.returncode == 0, again.stderr
     assert "không có gì mới" in again.stdout

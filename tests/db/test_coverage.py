@@ -4,13 +4,13 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import func, select
 
 from db import coverage, units
 from db.auth import SYSTEM
 from db.models import Member, Unit
 from db.teams import fetch_teams
 from tests import factories
+from tests.factories import count_rows
 
 ESTABLISHED = date(2022, 7, 1)
 CLOSED = date(2023, 1, 1)
@@ -104,9 +104,9 @@ def test_commune_coverage_counts_commune_teams_not_village_teams(session):
 
 
 @pytest.fixture
-def district_world(session):  # noqa: ANN001, ANN201
-    """Huyện Phú Ninh with two communes (Tam Phước and Tam Dân), teams in some villages and one commune team."""
-    tree = factories.create_tree(session)
+def district_world(session, world):  # noqa: ANN001, ANN201
+    """On the shared world: Huyện Phú Ninh with a second commune (Tam Dân), teams in some villages and one commune team."""
+    tree = world.tree
     tam_dan = factories.create_unit(session, parent=tree.district, tier="commune", kind="Xã", short="Tam Dân", code="20383")
     dan_villages = [factories.create_unit(session, parent=tam_dan, tier="village", kind="Thôn", short=s)
                     for s in ("Đông An", "Phú Xuân")]
@@ -147,12 +147,12 @@ def test_district_counts_match_the_data_created(session, district_world):
     assert got.villages == len(village_units)
     assert got.villages_covered == len({t.unit_id for t in in_district} & village_units)
     assert got.teams == len(in_district)
-    members = session.scalar(select(func.count()).select_from(Member).where(Member.team_id.in_([t.id for t in in_district])))
+    members = count_rows(session, Member, Member.team_id.in_([t.id for t in in_district]))
     assert got.members == members
     assert (got.communes, got.communes_with_team) == (2, 1)
     whole_country = coverage.fetch_indicators(session, actor=SYSTEM, unit_id=None, as_of=as_of)
     assert whole_country.teams == len(teams)
-    assert whole_country.members == session.scalar(select(func.count()).select_from(Member))
+    assert whole_country.members == count_rows(session, Member)
 
 
 def test_uncovered_villages_are_those_without_an_active_team(session, district_world):

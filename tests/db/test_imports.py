@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 import pytest
 from openpyxl import Workbook, load_workbook
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from db import imports
 from db.auth import SYSTEM
@@ -18,6 +18,7 @@ from db.models import AuditEntry, DataVersion, Member, Team, Unit, UnitPath
 from report import templates
 from report.excel import to_xlsx
 from tests import factories
+from tests.factories import count_rows, row_counts
 
 TODAY = date(2026, 11, 20)
 TABLES = (Unit, UnitPath, Team, Member, AuditEntry)
@@ -41,21 +42,9 @@ def xlsx(*rows: list, merges: tuple[str, ...] = (), title: str = "Danh sách", e
     return buf.getvalue()
 
 
-def _counts(session) -> dict[str, int]:  # noqa: ANN001
-    return {m.__tablename__: session.scalar(select(func.count()).select_from(m)) for m in TABLES}
-
-
 def _version(session) -> int:  # noqa: ANN001
     return session.scalar(select(DataVersion.version).where(DataVersion.id == 1)) or 0
 
-
-@pytest.fixture
-def world(session):  # noqa: ANN001, ANN201
-    """The unit tree and an officer of Huyện Phú Ninh."""
-    tree = factories.create_tree(session)
-    officer = factories.officer_of(session, tree.district)
-    session.commit()
-    return tree, officer
 
 
 def _import(session, actor, data: bytes, **kwargs) -> imports.ImportPlan:  # noqa: ANN001, ANN003
@@ -109,13 +98,13 @@ MESSY_MERGES = ("B5:B7", "E5:E7", "F5:F7", "B8:B9", "E8:E9", "F8:F9")
 
 
 def test_the_messy_sheet_officers_keep_imports(session, world):
-    tree, officer = world
-    before = _counts(session)
+    tree, officer = world.tree, world.officer
+    before = row_counts(session, TABLES)
     version = _version(session)
     plan = _import(session, officer, xlsx(*MESSY, merges=MESSY_MERGES))
     assert plan.ok, plan.problems
     assert (plan.villages_created, plan.teams_created, plan.members_created) == (1, 3, 6)
-    after = _counts(session)
+    after = row_counts(session, TABLES)
     assert after["units"] == before["units"] + 1
     assert after["teams"] == before["teams"] + 3
     assert after["members"] == before["members"] + 6
@@ -152,22 +141,22 @@ def test_the_messy_sheet_officers_keep_imports(session, world):
 
 
 def test_importing_the_same_file_twice_creates_nothing_new(session, world):
-    _, officer = world
+    officer = world.officer
     data = xlsx(*MESSY, merges=MESSY_MERGES)
     _import(session, officer, data)
-    before, version = _counts(session), _version(session)
+    before, version = row_counts(session, TABLES), _version(session)
     again = _plan(session, officer, data)
     assert again.ok and again.changes == 0
     assert {r.village for r in again.rows} <= {"Đã có", "—"}
     assert {r.team_action for r in again.rows} == {"Đã có"}
     assert {r.member_action for r in again.rows} == {"Đã có"}
     _import(session, officer, data)
-    assert _counts(session) == before
+    assert row_counts(session, TABLES) == before
     assert _version(session) == version  # nothing written, nothing to refresh
 
 
 def test_a_second_import_updates_what_changed(session, world):
-    _, officer = world
+    officer = world.officer
     _import(session, officer, xlsx(*MESSY, merges=MESSY_MERGES))
     changed = [list(r) for r in MESSY]
     changed[4][9] = "0912 000 111"  # Hùng's new phone
@@ -193,7 +182,7 @@ def test_a_second_import_updates_what_changed(session, world):
 
 
 def test_members_join_an_existing_team_and_its_leader_stays_single(session, world):
-    tree, officer = world
+    tree, officer = world.tree, world.officer
     team = factories.create_team(session, unit=tree.villages[1], members=2)  # "Thành viên 1" is its Tổ trưởng
     session.commit()
     header = ["Thôn", "Xã", "Họ và tên", "Vai trò"]
@@ -211,7 +200,7 @@ def test_members_join_an_existing_team_and_its_leader_stays_single(session, worl
 
 
 def test_two_leaders_in_the_file_are_refused(session, world):
-    _, officer = world
+    officer = world.officer
     data = xlsx(["Thôn", "Xã", "Ngày thành lập", "Họ và tên", "Vai trò"],
                 ["Phú Mỹ", "Tam Phước", "01/07/2022", "A", "Tổ trưởng"],
                 ["Phú Mỹ", "Tam Phước", "01/07/2022", "B", "Tổ trưởng"])
@@ -222,7 +211,7 @@ def test_two_leaders_in_the_file_are_refused(session, world):
 
 def test_headers_two_rows_numbering_and_split_birth_year_columns(session, world):
     """A two-row header (Năm sinh over Nam | Nữ), a "(1) (2) (3)" row under it, ticks and years."""
-    tree, officer = world
+    tree, officer = world.tree, world.officer
     rows = [
         ["DANH SÁCH"],
         ["TT", "Họ và tên", "Năm sinh", None, "Thôn", "Xã", "Ngày QĐ"],
@@ -244,7 +233,7 @@ def test_headers_two_rows_numbering_and_split_birth_year_columns(session, world)
 
 def test_a_position_that_looks_like_a_signature_abbreviation_does_not_end_the_table(session, world):
     """"KT viên" (kỹ thuật viên) is a member's position; "KT. CHỦ TỊCH" under the table is a signature."""
-    _, officer = world
+    officer = world.officer
     data = xlsx(["Thôn", "Xã", "Ngày thành lập", "Họ và tên", "Chức vụ", "Tổ chức"],
                 ["Phú Mỹ", "Tam Phước", "01/07/2022", "Một", "KT viên", "VNPT"],
                 ["Phú Mỹ", "Tam Phước", "01/07/2022", "Hai", "TM", "KT"],
@@ -257,7 +246,7 @@ def test_a_position_that_looks_like_a_signature_abbreviation_does_not_end_the_ta
 
 
 def test_rows_left_blank_under_a_group_continue_the_team_above(session, world):
-    _, officer = world
+    officer = world.officer
     data = xlsx(["Thôn", "Xã", "Ngày thành lập", "Họ và tên"],
                 ["Phú Mỹ", "Tam Phước", "01/07/2022", "Một"],
                 [None, None, None, "Hai"],
@@ -271,7 +260,7 @@ def test_rows_left_blank_under_a_group_continue_the_team_above(session, world):
                                      "125/QĐ-UBND - 01/07/2022"])
 def test_one_column_for_the_decision_number_and_its_date(session, world, written):
     """"Số, ngày quyết định" in one cell: the number and the founding date are read apart."""
-    _, officer = world
+    officer = world.officer
     data = xlsx(["Thôn", "Xã", "Số, ngày quyết định", "Họ và tên"],
                 ["Phú Mỹ", "Tam Phước", written, "Một"])
     plan = _import(session, officer, data)
@@ -282,7 +271,7 @@ def test_one_column_for_the_decision_number_and_its_date(session, world, written
 
 def test_group_headings_a_split_name_and_a_sheet_named_after_its_commune(session, world):
     """One sheet per commune titled with its name, the name in "Họ và đệm" | "Tên", headings between groups."""
-    tree, officer = world
+    tree, officer = world.tree, world.officer
     rows = [
         ["DANH SÁCH TỔ CNSCĐ XÃ TAM PHƯỚC"],
         ["STT", "Họ và đệm", "Tên", "Thôn", "Ngày thành lập", "Số điện thoại", "Ghi chú"],
@@ -308,7 +297,7 @@ def test_group_headings_a_split_name_and_a_sheet_named_after_its_commune(session
 
 @pytest.mark.parametrize("written", ["Tam Phước", "Xã Tam Phước", "XA TAM PHUOC", "X. Tam Phuoc", "tam  phuoc"])
 def test_the_commune_is_found_with_or_without_its_kind(session, world, written):
-    tree, officer = world
+    tree, officer = world.tree, world.officer
     plan = _plan(session, officer, xlsx(["Xã", "Thôn"], [written, "Phú Mỹ"]))
     assert plan.ok, plan.problems
     assert plan.rows[0].place.startswith("Thôn Phú Mỹ, Xã Tam Phước")
@@ -348,7 +337,7 @@ def test_communes_and_villages_that_differ_only_by_diacritics_are_told_apart(ses
 
     The official list has 25 such pairs inside one district (Xã Hoằng Đồng / Xã Hoằng Đông, …); villages too.
     """
-    tree, officer = world
+    tree, officer = world.tree, world.officer
     make = factories.create_unit
     dan = make(session, parent=tree.district, tier="commune", kind="Xã", short="Tam Dân")
     dan2 = make(session, parent=tree.district, tier="commune", kind="Xã", short="Tam Đàn")
@@ -380,7 +369,7 @@ def test_communes_and_villages_that_differ_only_by_diacritics_are_told_apart(ses
 
 
 def test_new_villages_that_differ_only_by_diacritics_are_two_and_unmarked_names_take_the_file_spelling(session, world):
-    tree, officer = world
+    tree, officer = world.tree, world.officer
     header = ["Xã", "Thôn"]
     plan = _plan(session, officer, xlsx(header, ["Tam Phước", "thon dong"], ["Tam Phước", "Thôn Đông"],
                                         ["Tam Phước", "Thôn Đồng"]))
@@ -395,12 +384,12 @@ def test_new_villages_that_differ_only_by_diacritics_are_two_and_unmarked_names_
 
 
 def test_units_that_do_not_exist_or_lie_outside_the_scope_are_problems(session, world):
-    tree, officer = world
+    tree, officer = world.tree, world.officer
     data = xlsx(["Xã", "Thôn", "Họ và tên", "Ngày thành lập"],
                 ["Tam Xuân", "Long Khánh", "Ngoài Phạm Vi", "01/07/2022"],  # Núi Thành: not this officer's district
                 ["Tam Không Có", "Thôn X", "Không Tồn Tại", "01/07/2022"],
                 ["Tam Phước", "Phú Mỹ", "Hợp Lệ", "01/07/2022"])
-    before = _counts(session)
+    before = row_counts(session, TABLES)
     plan = _plan(session, officer, data)
     messages = {p.row: p.message for p in plan.problems}
     assert "ngoài phạm vi" in messages[2]
@@ -408,18 +397,18 @@ def test_units_that_do_not_exist_or_lie_outside_the_scope_are_problems(session, 
     with pytest.raises(UserError, match="chưa có gì được ghi"):
         apply_import(session, actor=officer, source=data, today=TODAY)
     session.rollback()
-    assert _counts(session) == before
+    assert row_counts(session, TABLES) == before
     # The national administrator sees Tam Xuân.
     assert 2 not in {p.row for p in _plan(session, SYSTEM, data).problems}
     del tree
 
 
 def test_one_bad_row_and_nothing_is_written(session, world):
-    _, officer = world
+    officer = world.officer
     rows = [list(r) for r in MESSY]
     rows[8][9] = "12345"  # Võ Văn Em's phone
     rows[8][8] = 1850
-    before, version = _counts(session), _version(session)
+    before, version = row_counts(session, TABLES), _version(session)
     plan = _plan(session, officer, xlsx(*rows, merges=MESSY_MERGES))
     problems = [(p.sheet, p.row, p.column) for p in plan.problems]
     assert problems == [("Danh sách", 9, "SO DIEN THOAI")]  # the first problem of the member row stops it
@@ -428,7 +417,7 @@ def test_one_bad_row_and_nothing_is_written(session, world):
         apply_import(session, actor=officer, source=xlsx(*rows, merges=MESSY_MERGES), today=TODAY)
     assert "dòng 9" in refused.value.message
     session.rollback()
-    assert _counts(session) == before and _version(session) == version
+    assert row_counts(session, TABLES) == before and _version(session) == version
 
 
 @pytest.mark.parametrize(
@@ -446,7 +435,7 @@ def test_one_bad_row_and_nothing_is_written(session, world):
     ],
 )
 def test_each_bad_cell_is_located_with_a_vietnamese_message(session, world, cells, column, needle):
-    _, officer = world
+    officer = world.officer
     header = ["Xã", "Thôn", "Ngày thành lập", "Họ và tên", "Giới tính", "Năm sinh", "Số điện thoại", "Vai trò"]
     values = dict(zip(header, ["Tam Phước", "Phú Mỹ", "01/07/2022", "Nguyễn Văn A", "Nam", 1990, None, "Thành viên"], strict=True))
     values.update(cells)
@@ -458,7 +447,7 @@ def test_each_bad_cell_is_located_with_a_vietnamese_message(session, world, cell
 
 
 def test_a_team_whose_rows_disagree_is_a_problem(session, world):
-    _, officer = world
+    officer = world.officer
     data = xlsx(["Thôn", "Xã", "Số quyết định", "Ngày thành lập", "Họ và tên"],
                 ["Phú Mỹ", "Tam Phước", "12/QĐ", "01/07/2022", "A"],
                 ["Phú Mỹ", "Tam Phước", "13/QĐ", "01/07/2022", "B"])
@@ -468,7 +457,7 @@ def test_a_team_whose_rows_disagree_is_a_problem(session, world):
 
 
 def test_a_repeated_problem_is_listed_once_with_its_rows(session, world):
-    _, officer = world
+    officer = world.officer
     rows = [["Xã", "Thôn", "Họ và tên", "Ngày thành lập"]] + [["Tam Phuoc Sai", "Phú Mỹ", f"Người {i}", "01/07/2022"] for i in range(30)]
     plan = _plan(session, officer, xlsx(*rows))
     assert len(plan.problems) == 1
@@ -476,7 +465,7 @@ def test_a_repeated_problem_is_listed_once_with_its_rows(session, world):
 
 
 def test_a_village_list_without_members(session, world):
-    tree, officer = world
+    tree, officer = world.tree, world.officer
     data = xlsx(["DANH SÁCH THÔN"], ["STT", "Xã", "Loại", "Tên thôn"],
                 [1, "Tam Phước", "Khối phố", "5"], [2, "Tam Phước", None, "Phú Mỹ"], [3, "Tam Phước", None, "KP.6"],
                 [4, "Tam Phước", "Tổ dân phố", None])
@@ -491,7 +480,7 @@ def test_a_village_list_without_members(session, world):
 
 
 def test_the_chosen_commune_fills_a_sheet_without_one(session, world):
-    tree, officer = world
+    tree, officer = world.tree, world.officer
     data = xlsx(["Tên thôn"], ["Bàu Sen"])
     assert [p.message for p in _plan(session, officer, data).problems] == ["Thiếu tên xã, phường, thị trấn."]
     _import(session, officer, data, default_commune_id=tree.commune.id)
@@ -499,7 +488,7 @@ def test_the_chosen_commune_fills_a_sheet_without_one(session, world):
 
 
 def test_a_closed_team_before_the_new_one(session, world):
-    tree, officer = world
+    tree, officer = world.tree, world.officer
     factories.create_team(session, unit=tree.villages[0], established_on=date(2020, 1, 1), closed_on=date(2022, 6, 30))
     session.commit()
     header = ["Thôn", "Xã", "Ngày thành lập", "Họ và tên"]
@@ -551,10 +540,8 @@ def test_size_and_row_limits(monkeypatch):
 
 
 def test_only_officers_and_admins_import(session, world):
-    tree, _ = world
-    leader = factories.actor_for(factories.create_user(session, role="leader", unit=tree.district))
     with pytest.raises(PermissionDenied):
-        plan_import(session, actor=leader, source=xlsx(["Xã", "Thôn"], ["Tam Phước", "Mới"]), today=TODAY)
+        plan_import(session, actor=world.leader, source=xlsx(["Xã", "Thôn"], ["Tam Phước", "Mới"]), today=TODAY)
 
 
 # ---- templates, progress, export ------------------------------------------------------------------
@@ -581,7 +568,7 @@ def _headers(template: bytes) -> list[str]:
 
 
 def test_the_three_templates_have_vietnamese_headers_and_import_once_filled_in(session, world):
-    tree, officer = world
+    tree, officer = world.tree, world.officer
     members = templates.members_template()
     assert _headers(members) == ["STT", "Tỉnh", "Huyện", "Xã", "Thôn", "Tên tổ", "Số quyết định", "Ngày thành lập",
                                  "Họ và tên", "Giới tính", "Năm sinh", "Số điện thoại", "Vai trò", "Tổ chức", "Chức vụ"]
@@ -610,7 +597,7 @@ def test_the_three_templates_have_vietnamese_headers_and_import_once_filled_in(s
 
 
 def test_progress_is_reported_up_to_the_end(session, world):
-    _, officer = world
+    officer = world.officer
     seen: list[tuple[float, str]] = []
     apply_import(session, actor=officer, source=xlsx(*MESSY, merges=MESSY_MERGES), today=TODAY,
                  progress=lambda share, text: seen.append((share, text)))
@@ -644,7 +631,7 @@ def test_blank_cells_here_and_there_do_not_split_the_bulk_insert(session, world)
     """
     from sqlalchemy import event
 
-    _, officer = world
+    officer = world.officer
     header = ["Xã", "Thôn", "Ngày thành lập", "Họ và tên", "Số điện thoại", "Chức vụ", "Năm sinh"]
     inserts: list[str] = []
 
@@ -666,12 +653,12 @@ def test_blank_cells_here_and_there_do_not_split_the_bulk_insert(session, world)
 
     full, with_blanks = statements("Đủ", blanks=False), statements("Trống", blanks=True)
     assert with_blanks == full, f"{with_blanks} INSERT statements with blank cells, {full} without"
-    assert session.scalar(select(func.count()).select_from(Member).where(Member.phone.is_(None))) == 150
+    assert count_rows(session, Member, Member.phone.is_(None)) == 150
 
 
 def test_ten_thousand_members_import_in_one_go(session, world):
     """1,000 new villages with a team of 10 each, merged village cells: timed, not asserted."""
-    tree, officer = world
+    tree, officer = world.tree, world.officer
     header = ["STT", "Tỉnh", "Huyện", "Xã", "Thôn", "Số quyết định", "Ngày thành lập", "Họ và tên", "Giới tính",
               "Năm sinh", "Số điện thoại", "Vai trò", "Tổ chức", "Chức vụ"]
     rows = [["DANH SÁCH THÀNH VIÊN"], [], header]
@@ -690,9 +677,9 @@ def test_ten_thousand_members_import_in_one_go(session, world):
     print(f"\n10,000-member import on {session.bind.dialect.name}: read {read - started:.2f} s, "
           f"check and write {done - read:.2f} s, total {done - started:.2f} s")
     assert (plan.villages_created, plan.teams_created, plan.members_created) == (1000, 1000, 10_000)
-    assert session.scalar(select(func.count()).select_from(Member)) == 10_000
-    assert session.scalar(select(func.count()).select_from(Unit).where(Unit.parent_id == tree.commune.id)) == 1003
-    leaders = session.scalar(select(func.count()).select_from(Member).where(Member.role == "leader"))
+    assert count_rows(session, Member) == 10_000
+    assert count_rows(session, Unit, Unit.parent_id == tree.commune.id) == 1003
+    leaders = count_rows(session, Member, Member.role == "leader")
     assert leaders == 1000
     again = time.perf_counter()
     second = plan_import(session, actor=officer, source=book, today=TODAY)

@@ -15,12 +15,11 @@ TODAY = date(2026, 11, 20)
 
 
 @pytest.fixture
-def setup(session):  # noqa: ANN001, ANN201
-    tree = factories.create_tree(session)
-    team = factories.create_team(session, unit=tree.villages[0], established_on=date(2022, 7, 1))
-    officer = actor_of(factories.create_user(session, role="officer", unit=tree.district, username="canbo.m"))
+def setup(session, world):  # noqa: ANN001, ANN201
+    """The shared world's tree and officer, and a team of Thôn Phú Mỹ."""
+    team = factories.create_team(session, unit=world.tree.villages[0], established_on=date(2022, 7, 1))
     session.commit()
-    return tree, team, officer
+    return world.tree, team, world.officer
 
 
 def _add(session, officer, team, **kw) -> Member:  # noqa: ANN001

@@ -9,13 +9,14 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, func, inspect, select
+from sqlalchemy import Engine, inspect
 
 import db
 from db.engine import make_engine
 from db.migrate import alembic_config, upgrade
 from db.models import Base, Unit
 from tests.conftest import fresh_database
+from tests.factories import count_rows
 
 
 def _import_every_db_module() -> None:
@@ -72,4 +73,4 @@ def test_upgrade_twice_is_harmless_and_keeps_the_data(engine, session):
     assert set(inspect(engine).get_table_names()) == tables_before
     assert _current_revision(engine) == _head()
     session.expire_all()
-    assert session.scalar(select(func.count()).select_from(Unit)) == 1
+    assert count_rows(session, Unit) == 1

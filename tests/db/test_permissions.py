@@ -51,16 +51,27 @@ def _side(session, *, district, commune, village, reporter: Actor, tag: str) -> 
     return Side(district, commune, village, team, member, activity, user)
 
 
+@dataclass
+class Scope:
+    """The shared world's actors, a volunteer added, and the records inside and outside their scope."""
+
+    actors: dict[str, Actor]  # role → actor; all but the admin bound to Huyện Phú Ninh (or a team in it)
+    inside: Side  # Huyện Phú Ninh: Xã Tam Phước, Thôn Phú Mỹ and its team
+    outside: Side  # Huyện Núi Thành: Xã Tam Xuân, Thôn Long Khánh and its team
+    own_team: object  # the volunteer's team (Thôn Khánh Thọ)
+    own_report: object  # the volunteer's own report
+
+
 @pytest.fixture
-def world(session):  # noqa: ANN001, ANN201
+def scope(session, world):  # noqa: ANN001, ANN201
     """A district inside every non-admin actor's scope and another district outside it."""
-    tree = factories.create_tree(session)
+    tree = world.tree
     volunteer_team = factories.create_team(session, unit=tree.villages[1], established_on=date(2022, 7, 1), members=1)
     session.flush()
     actors = {
-        "admin": auth.SYSTEM,
-        "officer": actor_of(factories.create_user(session, role="officer", unit=tree.district, username="canbo.pm")),
-        "leader": actor_of(factories.create_user(session, role="leader", unit=tree.district, username="lanhdao.pm")),
+        "admin": world.admin,
+        "officer": world.officer,
+        "leader": world.leader,
         "volunteer": actor_of(factories.create_user(session, role="volunteer", team=volunteer_team, username="tnv.pm")),
     }
     inside = _side(session, district=tree.district, commune=tree.commune, village=tree.villages[0],
@@ -73,7 +84,7 @@ def world(session):  # noqa: ANN001, ANN201
     outside = _side(session, district=tree.district2, commune=tree.commune2, village=tree.village_other,
                     reporter=auth.SYSTEM, tag="out")
     session.commit()
-    return dict(actors=actors, inside=inside, outside=outside, own_team=volunteer_team, own_report=own_report)
+    return Scope(actors=actors, inside=inside, outside=outside, own_team=volunteer_team, own_report=own_report)
 
 
 def _member_input() -> MemberInput:
@@ -84,7 +95,7 @@ def _report(team_id: int) -> ActivityInput:
     return ActivityInput(team_id=team_id, activity_date=TODAY - timedelta(days=2), activity_type="door_to_door", people_reached=4)
 
 
-# function name → (roles allowed inside their scope, call(session, actor, side, world))
+# function name → (roles allowed inside their scope, call(session, actor, side, scope))
 Call = Callable[..., object]
 RULES: dict[str, tuple[set[str], Call]] = {
     # reads
@@ -122,13 +133,13 @@ RULES: dict[str, tuple[set[str], Call]] = {
     "update_member": (WRITERS, lambda s, a, x, w: members.update_member(s, actor=a, member_id=x.member.id, data=_member_input())),
     "end_membership": (WRITERS, lambda s, a, x, w: members.end_membership(s, actor=a, member_id=x.member.id, left_on=TODAY)),
     "create_activity": ({"admin", "officer", "volunteer"}, lambda s, a, x, w: activities.create_activity(
-        s, actor=a, data=_report(w["own_team"].id if a.role == "volunteer" and x is w["inside"] else x.team.id))),
+        s, actor=a, data=_report(w.own_team.id if a.role == "volunteer" and x is w.inside else x.team.id))),
     "update_activity": ({"admin", "officer", "volunteer"}, lambda s, a, x, w: activities.update_activity(
-        s, actor=a, activity_id=(w["own_report"].id if a.role == "volunteer" and x is w["inside"] else x.activity.id),
-        data=_report(w["own_team"].id if a.role == "volunteer" and x is w["inside"] else x.team.id))),
+        s, actor=a, activity_id=(w.own_report.id if a.role == "volunteer" and x is w.inside else x.activity.id),
+        data=_report(w.own_team.id if a.role == "volunteer" and x is w.inside else x.team.id))),
     "delete_activity": ({"admin", "officer", "volunteer"}, lambda s, a, x, w: activities.delete_activity(
-        s, actor=a, activity_id=(w["own_report"].id if a.role == "volunteer" and x is w["inside"] else x.activity.id))),
-    "fetch_users": (WRITERS, lambda s, a, x, w: auth.fetch_users(s, actor=a) if x is w["inside"] else _users_outside(s, a, x)),
+        s, actor=a, activity_id=(w.own_report.id if a.role == "volunteer" and x is w.inside else x.activity.id))),
+    "fetch_users": (WRITERS, lambda s, a, x, w: auth.fetch_users(s, actor=a) if x is w.inside else _users_outside(s, a, x)),
     "create_user": (WRITERS, lambda s, a, x, w: auth.create_user(
         s, actor=a, username="moi.taikhoan", password="Mat-khau-rat-dai-9", full_name="Mới", role="leader", unit_id=x.commune.id)),
     "set_user_active": (WRITERS, lambda s, a, x, w: auth.set_user_active(s, actor=a, user_id=x.user.id, active=False)),
@@ -148,14 +159,14 @@ def _users_outside(session, actor: Actor, side: Side) -> None:  # noqa: ANN001
 
 
 @pytest.mark.parametrize("name", sorted(RULES))
-def test_permission_matrix(session, world, name):
+def test_permission_matrix(session, scope, name):
     allowed_inside, call = RULES[name]
     outcomes = {}
-    for role, actor in world["actors"].items():
+    for role, actor in scope.actors.items():
         for where in ("inside", "outside"):
             expected = role in allowed_inside and (where == "inside" or role == "admin")
             try:
-                call(session, actor, world[where], world)
+                call(session, actor, getattr(scope, where), scope)
                 session.flush()
                 got = True
             except PermissionDenied:

@@ -13,16 +13,17 @@ T0 = datetime(2026, 10, 1, 9, 0)
 
 
 @pytest.fixture
-def people(session):  # noqa: ANN001, ANN201
-    tree = factories.create_tree(session)
+def people(session, world):  # noqa: ANN001, ANN201
+    """On the shared world: a team of Thôn Phú Mỹ, its volunteer, and officers of the commune and of the other district."""
+    tree = world.tree
     team = factories.create_team(session, unit=tree.villages[0], established_on=date(2022, 7, 1))
     out = dict(
         tree=tree, team=team,
         volunteer=actor_of(factories.create_user(session, role="volunteer", team=team, username="tnv.r")),
         commune_officer=actor_of(factories.create_user(session, role="officer", unit=tree.commune, username="canbo.xa")),
-        district_officer=actor_of(factories.create_user(session, role="officer", unit=tree.district, username="canbo.huyen")),
+        district_officer=world.officer,
         other_officer=actor_of(factories.create_user(session, role="officer", unit=tree.district2, username="canbo.khac")),
-        leader=actor_of(factories.create_user(session, role="leader", unit=tree.district, username="lanhdao.r")),
+        leader=world.leader,
     )
     session.commit()
     return out

@@ -3,7 +3,7 @@
 from datetime import date, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from db import activities, auth, members, teams, units
 from db.activities import ActivityInput
@@ -13,6 +13,7 @@ from db.members import MemberInput
 from db.models import Activity, AuditEntry, AuthSession, Member, Team, User
 from db.teams import TeamInput
 from tests import factories
+from tests.factories import count_rows
 
 T0 = datetime(2026, 11, 20, 8, 0)
 
@@ -32,7 +33,7 @@ def test_session_resumes_within_the_idle_limit_and_not_after(session):
     session.commit()
     assert auth.resume_session(session, token=token, now=T0 + timedelta(hours=24), idle=idle) is None
     session.commit()
-    assert session.scalar(select(func.count()).select_from(AuthSession)) == 0  # the stale row is gone
+    assert count_rows(session, AuthSession) == 0  # the stale row is gone
 
 
 def test_unknown_token_ended_session_and_disabled_account_do_not_resume(session):

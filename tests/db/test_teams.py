@@ -18,25 +18,13 @@ from db.models import AuditEntry, Member, Team, Unit, UnitPath
 from db.teams import TeamInput, close_team, create_team, fetch_teams, update_team
 from db.transactions import run_write
 from tests import factories
+from tests.factories import row_counts
 
 TODAY = date(2026, 11, 20)
 ESTABLISHED = date(2022, 7, 1)
 CLOSED = date(2023, 1, 1)
 TABLES = (Unit, UnitPath, Team, Member, AuditEntry)
 
-
-def _counts(session) -> dict[str, int]:  # noqa: ANN001
-    """Rows per table, read in the caller's transaction (autoflush shows anything staged)."""
-    return {m.__tablename__: session.scalar(select(func.count()).select_from(m)) for m in TABLES}
-
-
-@pytest.fixture
-def world(session):  # noqa: ANN001, ANN201
-    """The unit tree and an officer of Huyện Phú Ninh."""
-    tree = factories.create_tree(session)
-    officer = factories.officer_of(session, tree.district)
-    session.commit()
-    return tree, officer
 
 
 def _team_input(unit: Unit, **overrides) -> TeamInput:  # noqa: ANN003
@@ -49,13 +37,13 @@ def _team_input(unit: Unit, **overrides) -> TeamInput:  # noqa: ANN003
 
 def _refused(session, call: Callable[[], object], *, field: str | None = None) -> UserError:  # noqa: ANN001
     """Run a write that must fail; check the field it names and that nothing was staged."""
-    before = _counts(session)
+    before = row_counts(session, TABLES)
     with pytest.raises(UserError) as caught:
         call()
     if field is not None:
         assert caught.value.field == field, caught.value.message
     assert caught.value.message  # a Vietnamese sentence for the page
-    assert _counts(session) == before
+    assert row_counts(session, TABLES) == before
     return caught.value
 
 
@@ -118,14 +106,14 @@ def test_an_officer_lists_only_the_teams_of_their_subtree(session, team_list):
 
 @pytest.mark.parametrize("name", ["", "   ", None, "\t\n"])
 def test_create_village_needs_a_name(session, world, name):
-    tree, officer = world
+    tree, officer = world.tree, world.officer
     _refused(session, lambda: units.create_village(session, actor=officer, commune_id=tree.commune.id, kind="Thôn", name=name),
              field="name")
 
 
 @pytest.mark.parametrize("name", ["Phú Mỹ", "phú mỹ", "PHU MY", "Thôn Phú Mỹ", "  Phú   Mỹ "])
 def test_create_village_refuses_a_name_taken_in_the_commune(session, world, name):
-    tree, officer = world
+    tree, officer = world.tree, world.officer
     assert tree.villages[0].name == "Thôn Phú Mỹ"
     _refused(session, lambda: units.create_village(session, actor=officer, commune_id=tree.commune.id, kind="Thôn", name=name),
              field="name")
@@ -133,7 +121,7 @@ def test_create_village_refuses_a_name_taken_in_the_commune(session, world, name
 
 def test_two_officers_adding_the_same_village_at_once_make_one_village(session, world, engine):  # noqa: ANN001
     """The second add runs while the first is not committed: one village, and the second officer is told."""
-    tree, officer = world
+    tree, officer = world.tree, world.officer
     first = SessionLocal()
     units.create_village(first, actor=officer, commune_id=tree.commune.id, kind="Thôn", name="Hòa Bình")
     first.flush()
@@ -158,7 +146,7 @@ def test_two_officers_adding_the_same_village_at_once_make_one_village(session, 
 
 
 def test_the_same_village_name_is_allowed_in_another_commune(session, world):
-    tree, _ = world
+    tree = world.tree
     village = units.create_village(session, actor=factories.admin(), commune_id=tree.commune2.id, kind="Thôn", name="Phú Mỹ")
     session.commit()
     assert (village.name, village.parent_id) == ("Thôn Phú Mỹ", tree.commune2.id)
@@ -175,7 +163,7 @@ def test_the_same_village_name_is_allowed_in_another_commune(session, world):
     ],
 )
 def test_create_village_names_it_with_its_kind_once(session, world, kind, typed, name, short):
-    tree, officer = world
+    tree, officer = world.tree, world.officer
     village = units.create_village(session, actor=officer, commune_id=tree.commune.id, kind=kind, name=typed)
     session.commit()
     assert (village.name, village.short_name, village.kind, village.tier) == (name, short, kind, "village")
@@ -187,7 +175,7 @@ def test_create_village_names_it_with_its_kind_once(session, world, kind, typed,
 
 
 def test_create_village_only_under_a_commune(session, world):
-    tree, officer = world
+    tree, officer = world.tree, world.officer
     for parent in (tree.district, tree.villages[0]):
         _refused(session, lambda p=parent: units.create_village(session, actor=officer, commune_id=p.id, kind="Thôn", name="Mới"),
                  field="commune")
@@ -201,7 +189,7 @@ def test_create_village_only_under_a_commune(session, world):
 
 
 def test_create_team_registers_the_team_and_its_members(session, world):
-    tree, officer = world
+    tree, officer = world.tree, world.officer
     team = create_team(session, actor=officer, data=_team_input(tree.villages[0]), today=TODAY)
     session.commit()
     rows = session.scalars(select(Member).where(Member.team_id == team.id).order_by(Member.id)).all()
@@ -213,7 +201,7 @@ def test_create_team_registers_the_team_and_its_members(session, world):
 
 
 def test_create_team_refuses_a_future_date(session, world):
-    tree, officer = world
+    tree, officer = world.tree, world.officer
     _refused(session, lambda: create_team(
         session, actor=officer, data=_team_input(tree.villages[0], established_on=TODAY + timedelta(days=1)), today=TODAY),
         field="established_on")
@@ -222,7 +210,7 @@ def test_create_team_refuses_a_future_date(session, world):
 
 
 def test_one_active_team_per_village_but_a_decision_may_cover_many(session, world):
-    tree, officer = world
+    tree, officer = world.tree, world.officer
     create_team(session, actor=officer, data=_team_input(tree.villages[0]), today=TODAY)
     session.commit()
     _refused(session, lambda: create_team(
@@ -247,7 +235,7 @@ def test_one_active_team_per_village_but_a_decision_may_cover_many(session, worl
     ids=["member-without-name", "two-leaders", "bad-phone", "joined-before-team", "unknown-role"],
 )
 def test_create_team_with_a_bad_member_row_writes_nothing(session, world, members, field):
-    tree, officer = world
+    tree, officer = world.tree, world.officer
     err = _refused(session, lambda: create_team(
         session, actor=officer, data=_team_input(tree.villages[0], members=members), today=TODAY), field=field)
     if field == "members" and len(members) == 2 and members[1].role != "leader":
@@ -256,14 +244,14 @@ def test_create_team_with_a_bad_member_row_writes_nothing(session, world, member
 
 @pytest.mark.parametrize("which", ["province", "district"])
 def test_teams_belong_to_villages_or_communes_only(session, world, which):
-    tree, _ = world
+    tree = world.tree
     unit = getattr(tree, which)
     _refused(session, lambda: create_team(session, actor=factories.admin(), data=_team_input(unit), today=TODAY),
              field="unit")
 
 
 def test_a_commune_may_have_its_own_team(session, world):
-    tree, officer = world
+    tree, officer = world.tree, world.officer
     team = create_team(session, actor=officer, data=_team_input(tree.commune), today=TODAY)
     session.commit()
     assert coverage.fetch_indicators(session, actor=officer, unit_id=tree.commune.id, as_of=TODAY).communes_with_team == 1
@@ -271,7 +259,7 @@ def test_a_commune_may_have_its_own_team(session, world):
 
 
 def test_create_team_for_an_unknown_unit(session, world):
-    _, officer = world
+    officer = world.officer
     with pytest.raises(NotFound):
         create_team(session, actor=officer, data=TeamInput(unit_id=999_999, name="Tổ", established_on=ESTABLISHED), today=TODAY)
     _refused(session, lambda: create_team(
@@ -279,7 +267,7 @@ def test_create_team_for_an_unknown_unit(session, world):
 
 
 def test_update_team_changes_its_details(session, world):
-    tree, officer = world
+    tree, officer = world.tree, world.officer
     team = create_team(session, actor=officer, data=_team_input(tree.villages[0], members=[]), today=TODAY)
     session.commit()
     update_team(session, actor=officer, team_id=team.id, today=TODAY, data=TeamInput(
@@ -295,7 +283,7 @@ def test_update_team_changes_its_details(session, world):
 
 
 def test_update_team_refuses_dates_that_contradict_members_or_another_team(session, world):
-    tree, officer = world
+    tree, officer = world.tree, world.officer
     first = factories.create_team(session, unit=tree.villages[0], established_on=ESTABLISHED, closed_on=date(2023, 1, 1))
     second = factories.create_team(session, unit=tree.villages[0], established_on=date(2023, 1, 1), members=1)
     session.commit()
@@ -316,7 +304,7 @@ def test_update_team_refuses_dates_that_contradict_members_or_another_team(sessi
 @pytest.fixture
 def running_team(session, world):  # noqa: ANN001, ANN201
     """A village team established 01/07/2022 with three members, one of whom left in 2023."""
-    tree, officer = world
+    tree, officer = world.tree, world.officer
     team = create_team(session, actor=officer, today=TODAY, data=_team_input(tree.villages[0], members=[
         MemberInput(full_name="Nguyễn Văn Hùng", role="leader"), MemberInput(full_name="Trần Thị Lan"),
         MemberInput(full_name="Phạm Văn Dũng")]))
@@ -454,9 +442,9 @@ def test_every_write_leaves_one_audit_row_per_record_and_bumps_the_data_version(
 
 
 def test_services_never_commit(session, world):
-    tree, officer = world
-    before = _counts(session)
+    tree, officer = world.tree, world.officer
+    before = row_counts(session, TABLES)
     create_team(session, actor=officer, data=_team_input(tree.villages[0]), today=TODAY)
     units.create_village(session, actor=officer, commune_id=tree.commune.id, kind="Thôn", name="Mới Lập")
     session.rollback()
-    assert _counts(session) == before
+    assert row_counts(session, TABLES) == before

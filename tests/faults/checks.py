@@ -9,6 +9,7 @@ import pandas as pd
 from sqlalchemy import Engine, func, select
 
 from db.models import Activity, ActivityRollup, AuditEntry, DataVersion
+from tests.factories import count_rows
 
 SUMS = ["reports", "people_reached", "households_reached", "results"]
 ROOT = Path(__file__).resolve().parents[2]
@@ -50,9 +51,9 @@ def assert_consistent(engine: Engine) -> dict[str, int]:
         ids = set(conn.scalars(select(Activity.id)).all())
         audited = conn.execute(select(AuditEntry.entity_id, func.count()).where(
             AuditEntry.entity == "activities", AuditEntry.action == "create").group_by(AuditEntry.entity_id)).all()
-        audit_rows = conn.scalar(select(func.count()).select_from(AuditEntry))
+        audit_rows = count_rows(conn, AuditEntry)
         version = conn.scalar(select(DataVersion.version).where(DataVersion.id == 1)) or 0
-        negative = conn.scalar(select(func.count()).select_from(ActivityRollup).where(ActivityRollup.reports < 0))
+        negative = count_rows(conn, ActivityRollup, ActivityRollup.reports < 0)
     assert {int(i) for i, _ in audited} == ids, "a report without its audit row, or an audit row without its report"
     assert all(n == 1 for _, n in audited)
     assert version == audit_rows, "every audited write bumps the data version once, in the same transaction"

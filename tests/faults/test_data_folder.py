@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from sqlalchemy import func, select
+
 
 import db.engine
 from db import activities
@@ -30,6 +30,7 @@ from db.errors import UserError
 from db.models import Activity
 from db.transactions import STORAGE_MESSAGE, run_write
 from tests import factories
+from tests.factories import count_rows
 from tests.faults.checks import assert_consistent
 
 pytestmark = pytest.mark.faults
@@ -84,7 +85,7 @@ def _report(team_id: int, photo: bytes | None = None, note: str | None = None, t
 
 def _reports(session) -> int:  # noqa: ANN001
     session.rollback()  # a fresh transaction sees what others committed
-    return int(session.scalar(select(func.count()).select_from(Activity)))
+    return count_rows(session, Activity)
 
 
 def _refused_with_nothing_written(session, team_id: int, photo: bytes, photos: Path) -> UserError:  # noqa: ANN001
@@ -176,7 +177,7 @@ def _check_full_then_freed(url: str, team_id: int, free_space) -> None:  # noqa:
     assert saved > 10
     engine = db.engine.get_engine()
     with engine.connect() as conn:
-        assert conn.scalar(select(func.count()).select_from(Activity)) == saved
+        assert count_rows(conn, Activity) == saved
     assert_consistent(engine)
     free_space()
     run_write(activities.create_activity, actor=SYSTEM, data=_report(team_id, token="after-space-freed"))

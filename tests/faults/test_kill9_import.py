@@ -23,6 +23,7 @@ from sqlalchemy import create_engine, func, select
 from db.models import AuditEntry, DataVersion, Member, Team, Unit, UnitPath
 from tests import factories
 from tests.conftest import require_component
+from tests.factories import count_rows
 
 pytestmark = pytest.mark.faults
 ROOT = Path(__file__).resolve().parents[2]
@@ -54,11 +55,11 @@ def _counts(url: str) -> dict[str, int]:
     try:
         with engine.connect() as conn:
             return {
-                "villages": conn.scalar(select(func.count()).where(Unit.tier == "village")),
-                "unit_paths": conn.scalar(select(func.count()).select_from(UnitPath)),
-                "teams": conn.scalar(select(func.count()).select_from(Team)),
-                "members": conn.scalar(select(func.count()).select_from(Member)),
-                "audit_rows": conn.scalar(select(func.count()).select_from(AuditEntry)),
+                "villages": count_rows(conn, Unit, Unit.tier == "village"),
+                "unit_paths": count_rows(conn, UnitPath),
+                "teams": count_rows(conn, Team),
+                "members": count_rows(conn, Member),
+                "audit_rows": count_rows(conn, AuditEntry),
                 "data_version": conn.scalar(select(DataVersion.version)) or 0,
             }
     finally:

@@ -7,7 +7,7 @@ import threading
 from datetime import date
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -19,6 +19,7 @@ from db.errors import UserError
 from db.models import Activity
 from db.transactions import run_write
 from tests.conftest import PG_CLUSTER
+from tests.factories import count_rows
 from tests.faults.checks import assert_consistent
 
 pytestmark = pytest.mark.faults
@@ -37,10 +38,7 @@ def _report(team_id: int, token: str) -> ActivityInput:
 
 def _count(token: str | None = None) -> int:
     with db.engine.SessionLocal() as session:
-        stmt = select(func.count()).select_from(Activity)
-        if token is not None:
-            stmt = stmt.where(Activity.form_token == token)
-        return int(session.scalar(stmt))
+        return count_rows(session, Activity, *([] if token is None else [Activity.form_token == token]))
 
 
 @pytest.mark.parametrize("mode", ["fast", "immediate"])

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import pandas as pd
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from db import activities
 from db.activities import ActivityInput
@@ -16,6 +16,7 @@ from db.models import Activity, ActivityRollup
 from db.transactions import run_write
 from tests.faults.checks import assert_counts_check_passes
 from tests import factories
+from tests.factories import count_rows
 
 pytestmark = pytest.mark.load
 WRITERS, REPORTS = 50, 100
@@ -61,7 +62,7 @@ def test_fifty_writers_make_exactly_five_thousand_reports(session, backend):
 
     assert errors == []
     session.expire_all()
-    assert session.scalar(select(func.count()).select_from(Activity)) == WRITERS * REPORTS
+    assert count_rows(session, Activity) == WRITERS * REPORTS
     raw = pd.DataFrame(session.execute(select(Activity.commune_id, Activity.activity_date, Activity.activity_type,
                                               Activity.people_reached, Activity.results)).all(),
                        columns=["commune_id", "day", "activity_type", "people", "results"])

@@ -2,12 +2,13 @@
 
 from datetime import date, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from db import activities
 from db.auth import actor_of
 from db.models import Activity
 from tests import factories
+from tests.factories import count_rows
 from tests.pages.conftest import button
 
 
@@ -21,11 +22,6 @@ def _volunteer_page(app, session):  # noqa: ANN001, ANN202
     return at, team
 
 
-def _count(session) -> int:  # noqa: ANN001
-    session.expire_all()
-    return session.scalar(select(func.count()).select_from(Activity))
-
-
 def test_volunteer_reports_and_the_team_chart_counts_it(app, session):
     at, team = _volunteer_page(app, session)
     assert not at.exception
@@ -36,7 +32,7 @@ def test_volunteer_reports_and_the_team_chart_counts_it(app, session):
     at.number_input(key=f"activities_results_{token}").set_value(12)
     button(at, "Gửi báo cáo").click().run()
     assert not at.error, [e.value for e in at.error]
-    assert _count(session) == 1
+    assert count_rows(session, Activity) == 1
     stored = session.scalars(select(Activity)).one()
     assert (stored.activity_type, stored.people_reached, stored.results, stored.form_token) == ("door_to_door", 25, 12, token)
     assert at.session_state["activities_token"] != token  # the next report is a new form
@@ -53,7 +49,7 @@ def test_the_same_form_sent_twice_makes_one_report(app, session):
     at.run()
     at.number_input(key=f"activities_people_{token}").set_value(7)
     button(at, "Gửi báo cáo").click().run()
-    assert _count(session) == 1
+    assert count_rows(session, Activity) == 1
 
 
 def test_a_renamed_non_image_is_refused_next_to_the_photo_field(app, session, tmp_path, monkeypatch):
@@ -63,7 +59,7 @@ def test_a_renamed_non_image_is_refused_next_to_the_photo_field(app, session, tm
     at.file_uploader(key=f"activities_photo_{token}").set_value(("anh.jpg", b"%PDF-1.7 this is not a photo", "image/jpeg"))
     button(at, "Gửi báo cáo").click().run()
     assert [e.value for e in at.error] == ["Tệp này không phải ảnh JPEG hoặc PNG hợp lệ."]
-    assert _count(session) == 0
+    assert count_rows(session, Activity) == 0
     assert not (tmp_path / "photos").exists() or not any((tmp_path / "photos").iterdir())
 
 

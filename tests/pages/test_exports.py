@@ -6,7 +6,7 @@ import pytest
 from openpyxl import load_workbook
 
 from db import recommendations
-from db.auth import SYSTEM, actor_of
+from db.auth import SYSTEM
 from report.excel import to_xlsx
 from tests import factories
 from tests.pages.conftest import open_page
@@ -29,22 +29,19 @@ def exported(monkeypatch: pytest.MonkeyPatch) -> list[dict]:
     return seen
 
 
-def _world(session):  # noqa: ANN001, ANN202
-    tree = factories.create_tree(session)
-    factories.create_team(session, unit=tree.villages[0], name="Tổ CNSCĐ Thôn Phú Mỹ", members=3)
+def _with_formulas(session, world) -> None:  # noqa: ANN001
+    """On top of the shared world: a team in Thôn Phú Mỹ and recommendations that look like formulas."""
+    factories.create_team(session, unit=world.tree.villages[0], name="Tổ CNSCĐ Thôn Phú Mỹ", members=3)
     for text in FORMULAS:
-        recommendations.create_recommendation(session, actor=SYSTEM, unit_id=tree.commune.id, category="recommendation",
+        recommendations.create_recommendation(session, actor=SYSTEM, unit_id=world.tree.commune.id, category="recommendation",
                                               text=text)
-    officer = factories.create_user(session, role="officer", unit=tree.district, username="canbo.xuat")
-    admin = factories.create_user(session, role="admin", unit=None, username="quantri.xuat")
     session.commit()
-    return tree, actor_of(officer), actor_of(admin)
 
 
 @pytest.mark.parametrize("page", ["overview_page", "coverage_page", "feedback_page", "activities_page", "users_page"])
-def test_each_list_on_a_page_has_its_excel_button(app, session, exported, page):
-    _, officer, admin = _world(session)
-    at = app(admin if page == "users_page" else officer).run()
+def test_each_list_on_a_page_has_its_excel_button(app, session, world, exported, page):
+    _with_formulas(session, world)
+    at = app(world.admin if page == "users_page" else world.officer).run()
     at = open_page(at, page)
     assert not at.exception
     shown = [list(df.value.columns) for df in at.dataframe]
@@ -55,9 +52,9 @@ def test_each_list_on_a_page_has_its_excel_button(app, session, exported, page):
     assert labels.count("Tải Excel") >= len(shown)
 
 
-def test_the_exported_recommendations_keep_formula_text_as_text(app, session, exported):
-    _, officer, _ = _world(session)
-    at = open_page(app(officer).run(), "feedback_page")
+def test_the_exported_recommendations_keep_formula_text_as_text(app, session, world, exported):
+    _with_formulas(session, world)
+    at = open_page(app(world.officer).run(), "feedback_page")
     assert not at.exception
     sheets = next(s for s in exported if "Kiến nghị" in s)
     ws = load_workbook(io.BytesIO(to_xlsx(sheets))).active

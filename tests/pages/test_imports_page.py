@@ -1,19 +1,15 @@
 """Nhập từ Excel on Địa bàn and Tổ CNSCĐ: upload, preview, problems, import with nothing written before the click."""
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from db.auth import actor_of
 from db.models import Member, Team, Unit
 from tests import factories
 from tests.db.test_imports import MESSY, MESSY_MERGES, xlsx
+from tests.factories import count_rows
 from tests.pages.conftest import button, texts
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _count(session, model) -> int:  # noqa: ANN001
-    session.expire_all()
-    return session.scalar(select(func.count()).select_from(model))
 
 
 def _villages_page(app, session):  # noqa: ANN001, ANN202
@@ -34,7 +30,7 @@ def _upload(at, name: str, content: bytes, key: str = "villages_import"):  # noq
 def test_import_on_the_villages_page_previews_then_writes(app, session):
     at, tree = _villages_page(app, session)
     assert not at.exception
-    members_before = _count(session, Member)
+    members_before = count_rows(session, Member)
     at = _upload(at, "danh-sach-to.xlsx", xlsx(*MESSY, merges=MESSY_MERGES))
     assert not at.exception and not at.error
     assert "thêm 1 thôn, 3 tổ, 6 thành viên" in texts(at)
@@ -43,12 +39,12 @@ def test_import_on_the_villages_page_previews_then_writes(app, session):
                                            "Võ Văn Em", "Huỳnh Thị Giang"]
     assert set(preview["Thành viên: xử lý"]) == {"Thêm mới"}
     assert list(preview["Thôn"])[3] == "Tạo mới"
-    assert _count(session, Member) == members_before  # nothing written by the preview
+    assert count_rows(session, Member) == members_before  # nothing written by the preview
 
     button(at, "Nhập dữ liệu").click().run()
     assert not at.exception and not at.error
-    assert _count(session, Member) == members_before + 6
-    assert _count(session, Team) == 3
+    assert count_rows(session, Member) == members_before + 6
+    assert count_rows(session, Team) == 3
     assert any("Đã nhập: 1 thôn, 3 tổ, 6 thành viên mới" in s.value for s in at.success)
     assert session.scalar(select(Unit.parent_id).where(Unit.name == "Thôn Hòa Bình Mới")) == tree.commune.id
 
@@ -56,7 +52,7 @@ def test_import_on_the_villages_page_previews_then_writes(app, session):
     at = _upload(at, "danh-sach-to.xlsx", xlsx(*MESSY, merges=MESSY_MERGES))
     assert any("không có gì mới để nhập" in i.value for i in at.info)
     assert not [b for b in at.button if b.label == "Nhập dữ liệu"]
-    assert _count(session, Member) == members_before + 6
+    assert count_rows(session, Member) == members_before + 6
 
 
 def test_a_file_with_problems_lists_them_and_offers_no_import(app, session):
@@ -69,7 +65,7 @@ def test_a_file_with_problems_lists_them_and_offers_no_import(app, session):
     problems = next(df.value for df in at.dataframe if "Lỗi" in df.value.columns)
     assert (problems.iloc[0]["Trang tính"], problems.iloc[0]["Dòng"], problems.iloc[0]["Cột"]) == ("Danh sách", 9, "SO DIEN THOAI")
     assert not [b for b in at.button if b.label == "Nhập dữ liệu"]
-    assert _count(session, Member) == 0
+    assert count_rows(session, Member) == 0
 
 
 def test_a_renamed_file_that_is_not_excel_is_refused(app, session):
@@ -113,4 +109,4 @@ def test_a_file_over_the_size_limit_is_refused_in_vietnamese(app, session):
     at = _upload(at, "danh-sach-lon.xlsx", xlsx(*MESSY, merges=MESSY_MERGES) + b"\0" * (10 * 1024 * 1024))
     assert not at.exception
     assert [e.value for e in at.error] == ["Tệp lớn hơn 10 MB; hãy chia thành nhiều tệp nhỏ hơn."]
-    assert _count(session, Member) == 0
+    assert count_rows(session, Member) == 0

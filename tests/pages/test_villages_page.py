@@ -1,15 +1,10 @@
 """Địa bàn: add villages under a commune; bad input refused with nothing written."""
 
-from sqlalchemy import func, select
-
 from db.auth import actor_of
 from db.models import Unit
 from tests import factories
+from tests.factories import count_rows
 from tests.pages.conftest import button
-
-
-def _village_count(session, commune) -> int:  # noqa: ANN001
-    return session.scalar(select(func.count()).select_from(Unit).where(Unit.parent_id == commune.id))
 
 
 def _villages_page(app, session, tree):  # noqa: ANN001, ANN202
@@ -24,19 +19,19 @@ def _villages_page(app, session, tree):  # noqa: ANN001, ANN202
 def test_add_village_shows_it_in_the_list(app, session):
     tree = factories.create_tree(session)
     at = _villages_page(app, session, tree)
-    before = _village_count(session, tree.commune)
+    before = count_rows(session, Unit, Unit.parent_id == tree.commune.id)
     at.selectbox(key="villages_kind").select("Thôn")
     at.text_input(key=f"villages_name_{tree.commune.id}_0").input("Hòa Bình Mới")
     button(at, "Thêm").click().run()
     assert not at.error
-    assert _village_count(session, tree.commune) == before + 1
+    assert count_rows(session, Unit, Unit.parent_id == tree.commune.id) == before + 1
     assert "Thôn Hòa Bình Mới" in list(at.dataframe[0].value["Thôn, khối phố"])
 
 
 def test_blank_and_duplicate_names_are_refused(app, session):
     tree = factories.create_tree(session)
     at = _villages_page(app, session, tree)
-    before = _village_count(session, tree.commune)
+    before = count_rows(session, Unit, Unit.parent_id == tree.commune.id)
     at.text_input(key=f"villages_name_{tree.commune.id}_0").input("  ")
     button(at, "Thêm").click().run()
     assert [e.value for e in at.error] == ["Tên thôn, khối phố không được để trống."]
@@ -45,4 +40,4 @@ def test_blank_and_duplicate_names_are_refused(app, session):
     at.text_input(key=f"villages_name_{tree.commune.id}_0").input(existing.short_name.upper())
     button(at, "Thêm").click().run()
     assert len(at.error) == 1 and "đã có" in at.error[0].value
-    assert _village_count(session, tree.commune) == before
+    assert count_rows(session, Unit, Unit.parent_id == tree.commune.id) == before

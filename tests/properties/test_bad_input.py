@@ -32,7 +32,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from PIL import Image
 from hypothesis import strategies as st
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import db.auth
@@ -48,6 +48,7 @@ from db.teams import TeamInput, close_team, create_team, update_team
 from db.text import clean, fold
 from db.units import create_village
 from tests import factories
+from tests.factories import count_rows, row_counts
 from tests.faults.checks import assert_consistent
 from tests.properties.conftest import TALLY
 
@@ -58,9 +59,9 @@ SETTINGS = settings(
                            HealthCheck.filter_too_much],
 )
 TODAY = date.today()
-STARTED = date(2022, 7, 1)  # every team of the world below was established then
+STARTED = date(2022, 7, 1)  # every team of the sandbox below was established then
 VIETNAMESE = set("àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđ")
-PASSWORD = "Mat-khau-dai-2022"
+PASSWORD = factories.DEFAULT_PASSWORD  # the shared world's leader signs in with it
 
 # ---- strategies ---------------------------------------------------------------------------------
 
@@ -221,11 +222,11 @@ def check_member(row: Member, data: MemberInput, *, start: date) -> None:
         assert re.sub(r"\D", "", data.phone or "").endswith(row.phone[1:])
 
 
-# ---- the world each test writes into ------------------------------------------------------------
+# ---- the sandbox each test writes into ------------------------------------------------------------
 
 
 @dataclass
-class World:
+class Sandbox:
     """Quảng Nam's small tree, an officer of Huyện Phú Ninh, and records out of that officer's scope."""
 
     backend: str
@@ -273,13 +274,11 @@ class World:
 
 
 @pytest.fixture
-def world(engine, session, backend) -> World:  # noqa: ANN001
-    tree = factories.create_tree(session)
-    officer = factories.officer_of(session, tree.district)
+def sandbox(world, session, backend) -> Sandbox:  # noqa: ANN001
+    """The shared world, a team in scope and records out of scope; the leader's account is the one whose password changes."""
+    tree = world.tree
     team = factories.create_team(session, unit=tree.villages[0], established_on=STARTED, members=2)
     other = factories.create_team(session, unit=tree.village_other, established_on=STARTED, members=1)
-    account = factories.create_user(session, role="leader", unit=tree.district, username="lanhdao.doimatkhau",
-                                    password=PASSWORD)
     session.commit()
     other_member = session.scalar(select(Member.id).where(Member.team_id == other.id))
     other_activity = activities.create_activity(session, actor=SYSTEM, data=ActivityInput(
@@ -287,7 +286,8 @@ def world(engine, session, backend) -> World:  # noqa: ANN001
     other_rec = recommendations.create_recommendation(session, actor=SYSTEM, unit_id=tree.commune2.id,
                                                       category="proposal", text="Đề xuất tập huấn").id
     session.commit()
-    return World(backend, tree, officer, team.id, other.id, other_member, other_activity, other_rec, account.id)
+    return Sandbox(backend, tree, world.officer, team.id, other.id, other_member, other_activity, other_rec,
+                   world.leader.user_id)
 
 
 # ---- one case ------------------------------------------------------------------------------------
@@ -298,7 +298,7 @@ TABLES = [t for t in Base.metadata.sorted_tables]
 def _state(watch: tuple[type, int] | None) -> tuple:
     """Every table's row count, the data version and the watched row's values, in a fresh transaction."""
     with db.engine.SessionLocal() as s:
-        counts = tuple(s.scalar(select(func.count()).select_from(t)) for t in TABLES)
+        counts = row_counts(s, TABLES)
         version = s.scalar(select(DataVersion.version))
         row = None
         if watch is not None:
@@ -308,7 +308,7 @@ def _state(watch: tuple[type, int] | None) -> tuple:
     return counts, version, row
 
 
-def run_case(world: World, name: str, call: Callable[[Session], Any], *, must_refuse: str | None,
+def run_case(sandbox: Sandbox, name: str, call: Callable[[Session], Any], *, must_refuse: str | None,
              watch: tuple[type, int] | None = None, check: Callable[[Session, Any], None] | None = None) -> None:
     """Run one write in its own transaction; it is stored (and checked) or refused with nothing written."""
     before = _state(watch)
@@ -319,23 +319,23 @@ def run_case(world: World, name: str, call: Callable[[Session], Any], *, must_re
     except UserError as err:
         assert VIETNAMESE & set(err.message.lower()), f"not a Vietnamese message: {err.message!r}"
         assert _state(watch) == before, f"refused ({err.message}) but something was written"
-        TALLY[(world.backend, name)]["refused"] += 1
+        TALLY[(sandbox.backend, name)]["refused"] += 1
         return
     assert must_refuse is None, f"{name} stored an input it must refuse: {must_refuse}"
-    TALLY[(world.backend, name)]["stored"] += 1
+    TALLY[(sandbox.backend, name)]["stored"] += 1
     if check is not None:
         with db.engine.SessionLocal() as s:
             check(s, result_id)
 
 
 def audited(s: Session, entity: str, entity_id: int, action: str) -> None:
-    assert s.scalar(select(func.count()).where(AuditEntry.entity == entity, AuditEntry.entity_id == entity_id,
-                                                  AuditEntry.action == action)) >= 1
+    assert count_rows(s, AuditEntry, AuditEntry.entity == entity, AuditEntry.entity_id == entity_id,
+                      AuditEntry.action == action) >= 1
 
 
-def both_outcomes(world: World, name: str) -> None:
+def both_outcomes(sandbox: Sandbox, name: str) -> None:
     """The generated inputs reached both outcomes, so neither half of the property went untested."""
-    counts = TALLY[(world.backend, name)]
+    counts = TALLY[(sandbox.backend, name)]
     assert counts["stored"] > 0 and counts["refused"] > 0, dict(counts)
 
 
@@ -346,13 +346,13 @@ def resolve(value: Any, make: Callable[[], Any]) -> Any:
 # ---- units and teams -----------------------------------------------------------------------------
 
 
-def test_create_village(world):
-    valid = [world.tree.commune.id]
+def test_create_village(sandbox):
+    valid = [sandbox.tree.commune.id]
     kinds = pick(vocab.VILLAGE_KINDS, ["Xóm", "", "thôn"])
 
     @SETTINGS
-    @given(commune_id=ids(valid=valid, out_of_scope=[world.tree.commune2.id, world.tree.district.id,
-                                                      world.tree.villages[0].id]),
+    @given(commune_id=ids(valid=valid, out_of_scope=[sandbox.tree.commune2.id, sandbox.tree.district.id,
+                                                      sandbox.tree.villages[0].id]),
            kind=kinds, name=st.one_of(optional_texts, good_texts.map(lambda t: "Thôn " + t)))
     def case(commune_id, kind, name):  # noqa: ANN001
         problem = text_problem(name, max_len=120)
@@ -370,25 +370,25 @@ def test_create_village(world):
             assert unit.search_name == fold(unit.name) and unit.parent_id == commune_id and unit.tier == "village"
             audited(s, "units", unit_id, "create")
 
-        run_case(world, "create_village", lambda s: create_village(
-            s, actor=world.officer, commune_id=commune_id, kind=kind, name=name), must_refuse=problem, check=check)
+        run_case(sandbox, "create_village", lambda s: create_village(
+            s, actor=sandbox.officer, commune_id=commune_id, kind=kind, name=name), must_refuse=problem, check=check)
 
     case()
-    both_outcomes(world, "create_village")
+    both_outcomes(sandbox, "create_village")
 
 
-def test_create_team(world):
-    tree = world.tree
+def test_create_team(sandbox):
+    tree = sandbox.tree
     units = ids(valid=[tree.commune.id], out_of_scope=[tree.village_other.id, tree.district.id, tree.commune2.id], fresh=True)
 
     @SETTINGS
     @given(unit_id=units, name=texts, established_on=dates(date(2018, 1, 1)), decision_no=optional_texts,
            note=optional_texts, people=st.lists(member_inputs, max_size=3))
     def case(unit_id, name, established_on, decision_no, note, people):  # noqa: ANN001
-        unit_id = resolve(unit_id, world.fresh_village)
+        unit_id = resolve(unit_id, sandbox.fresh_village)
         problem = (text_problem(name, max_len=200) or text_problem(decision_no, max_len=60, required=False)
                    or text_problem(note, max_len=2000, required=False))
-        if unit_id not in (tree.commune.id,) and unit_id not in _fresh_villages(world):
+        if unit_id not in (tree.commune.id,) and unit_id not in _fresh_villages(sandbox):
             problem = "unit out of scope, unknown or not a village or commune"
         if established_on is None or established_on > TODAY or established_on < EARLIEST:
             problem = "established date"
@@ -409,27 +409,27 @@ def test_create_team(world):
                 check_member(row, person, start=established_on)
             audited(s, "teams", team_id, "create")
 
-        run_case(world, "create_team", lambda s: create_team(s, actor=world.officer, data=data, today=TODAY),
+        run_case(sandbox, "create_team", lambda s: create_team(s, actor=sandbox.officer, data=data, today=TODAY),
                  must_refuse=problem, check=check)
 
     case()
-    both_outcomes(world, "create_team")
+    both_outcomes(sandbox, "create_team")
 
 
-def _fresh_villages(world: World) -> set[int]:
+def _fresh_villages(sandbox: Sandbox) -> set[int]:
     """Villages made by fresh_village (named "Thôn Mới n")."""
     with db.engine.SessionLocal() as s:
-        return set(s.scalars(select(Unit.id).where(Unit.parent_id == world.tree.commune.id,
+        return set(s.scalars(select(Unit.id).where(Unit.parent_id == sandbox.tree.commune.id,
                                                    Unit.short_name.like("Mới %"))).all())
 
 
-def test_update_team(world):
+def test_update_team(sandbox):
     @SETTINGS
-    @given(team_id=ids(valid=[], out_of_scope=[world.other_team], fresh=True), name=texts,
+    @given(team_id=ids(valid=[], out_of_scope=[sandbox.other_team], fresh=True), name=texts,
            established_on=dates(date(2018, 1, 1), STARTED), decision_no=optional_texts, note=optional_texts)
     def case(team_id, name, established_on, decision_no, note):  # noqa: ANN001
         fresh = team_id == FRESH
-        team_id = world.fresh_team()[0] if fresh else team_id
+        team_id = sandbox.fresh_team()[0] if fresh else team_id
         problem = None if fresh else "team out of scope or unknown"
         problem = problem or (text_problem(name, max_len=200) or text_problem(decision_no, max_len=60, required=False)
                               or text_problem(note, max_len=2000, required=False))
@@ -443,20 +443,20 @@ def test_update_team(world):
                 clean(name), established_on, stored_text(decision_no), stored_text(note))
             audited(s, "teams", team_id, "update")
 
-        run_case(world, "update_team", lambda s: update_team(
-            s, actor=world.officer, team_id=team_id, data=data, today=TODAY), must_refuse=problem,
+        run_case(sandbox, "update_team", lambda s: update_team(
+            s, actor=sandbox.officer, team_id=team_id, data=data, today=TODAY), must_refuse=problem,
             watch=(Team, team_id) if fresh else None, check=check)
 
     case()
-    both_outcomes(world, "update_team")
+    both_outcomes(sandbox, "update_team")
 
 
-def test_close_team(world):
+def test_close_team(sandbox):
     @SETTINGS
-    @given(team_id=ids(valid=[], out_of_scope=[world.other_team], fresh=True), closed_on=dates())
+    @given(team_id=ids(valid=[], out_of_scope=[sandbox.other_team], fresh=True), closed_on=dates())
     def case(team_id, closed_on):  # noqa: ANN001
         fresh = team_id == FRESH
-        team_id = world.fresh_team()[0] if fresh else team_id
+        team_id = sandbox.fresh_team()[0] if fresh else team_id
         problem = None if fresh else "team out of scope or unknown"
         if closed_on is None or closed_on > TODAY or closed_on < EARLIEST or closed_on <= STARTED:
             problem = problem or "closing date"
@@ -467,23 +467,23 @@ def test_close_team(world):
             assert left and all(d == closed_on for d in left)
             audited(s, "teams", team_id, "close")
 
-        run_case(world, "close_team", lambda s: close_team(
-            s, actor=world.officer, team_id=team_id, closed_on=closed_on, today=TODAY), must_refuse=problem,
+        run_case(sandbox, "close_team", lambda s: close_team(
+            s, actor=sandbox.officer, team_id=team_id, closed_on=closed_on, today=TODAY), must_refuse=problem,
             watch=(Team, team_id) if fresh else None, check=check)
 
     case()
-    both_outcomes(world, "close_team")
+    both_outcomes(sandbox, "close_team")
 
 
 # ---- members -------------------------------------------------------------------------------------
 
 
-def test_create_member(world):
+def test_create_member(sandbox):
     @SETTINGS
-    @given(team_id=ids(valid=[], out_of_scope=[world.other_team], fresh=True), data=member_inputs)
+    @given(team_id=ids(valid=[], out_of_scope=[sandbox.other_team], fresh=True), data=member_inputs)
     def case(team_id, data):  # noqa: ANN001
         fresh = team_id == FRESH
-        team_id = world.fresh_team()[0] if fresh else team_id
+        team_id = sandbox.fresh_team()[0] if fresh else team_id
         problem = None if fresh else "team out of scope or unknown"
         problem = problem or member_problem(data, start=STARTED)
         if data.role == "leader":
@@ -495,19 +495,19 @@ def test_create_member(world):
             check_member(row, data, start=STARTED)
             audited(s, "members", member_id, "create")
 
-        run_case(world, "create_member", lambda s: members.create_member(
-            s, actor=world.officer, team_id=team_id, data=data, today=TODAY), must_refuse=problem, check=check)
+        run_case(sandbox, "create_member", lambda s: members.create_member(
+            s, actor=sandbox.officer, team_id=team_id, data=data, today=TODAY), must_refuse=problem, check=check)
 
     case()
-    both_outcomes(world, "create_member")
+    both_outcomes(sandbox, "create_member")
 
 
-def test_update_member(world):
+def test_update_member(sandbox):
     @SETTINGS
-    @given(member_id=ids(valid=[], out_of_scope=[world.other_member], fresh=True), data=member_inputs)
+    @given(member_id=ids(valid=[], out_of_scope=[sandbox.other_member], fresh=True), data=member_inputs)
     def case(member_id, data):  # noqa: ANN001
         fresh = member_id == FRESH
-        member_id = world.fresh_team()[1] if fresh else member_id
+        member_id = sandbox.fresh_team()[1] if fresh else member_id
         problem = None if fresh else "member out of scope or unknown"
         problem = problem or member_problem(data, start=STARTED)
 
@@ -516,20 +516,20 @@ def test_update_member(world):
             check_member(row, data, start=STARTED)
             audited(s, "members", member_id, "update")
 
-        run_case(world, "update_member", lambda s: members.update_member(
-            s, actor=world.officer, member_id=member_id, data=data, today=TODAY), must_refuse=problem,
+        run_case(sandbox, "update_member", lambda s: members.update_member(
+            s, actor=sandbox.officer, member_id=member_id, data=data, today=TODAY), must_refuse=problem,
             watch=(Member, member_id) if fresh else None, check=check)
 
     case()
-    both_outcomes(world, "update_member")
+    both_outcomes(sandbox, "update_member")
 
 
-def test_end_membership(world):
+def test_end_membership(sandbox):
     @SETTINGS
-    @given(member_id=ids(valid=[], out_of_scope=[world.other_member], fresh=True), left_on=dates())
+    @given(member_id=ids(valid=[], out_of_scope=[sandbox.other_member], fresh=True), left_on=dates())
     def case(member_id, left_on):  # noqa: ANN001
         fresh = member_id == FRESH
-        member_id = world.fresh_team()[1] if fresh else member_id
+        member_id = sandbox.fresh_team()[1] if fresh else member_id
         problem = None if fresh else "member out of scope or unknown"
         if left_on is None or left_on > TODAY or left_on < EARLIEST or left_on <= STARTED:
             problem = problem or "leaving date"
@@ -538,12 +538,12 @@ def test_end_membership(world):
             assert s.get(Member, member_id).left_on == left_on
             audited(s, "members", member_id, "update")
 
-        run_case(world, "end_membership", lambda s: members.end_membership(
-            s, actor=world.officer, member_id=member_id, left_on=left_on, today=TODAY), must_refuse=problem,
+        run_case(sandbox, "end_membership", lambda s: members.end_membership(
+            s, actor=sandbox.officer, member_id=member_id, left_on=left_on, today=TODAY), must_refuse=problem,
             watch=(Member, member_id) if fresh else None, check=check)
 
     case()
-    both_outcomes(world, "end_membership")
+    both_outcomes(sandbox, "end_membership")
 
 
 # ---- activity reports ----------------------------------------------------------------------------
@@ -559,8 +559,8 @@ photos = mostly(st.sampled_from([None, PNG]), st.one_of(st.binary(max_size=40), 
 activity_types = pick(list(vocab.ACTIVITY_TYPES), ["", "Khác", "unknown"])
 
 
-def activity_problem(world: World, team_id: Any, data: ActivityInput) -> str | None:
-    if team_id != world.team:
+def activity_problem(sandbox: Sandbox, team_id: Any, data: ActivityInput) -> str | None:
+    if team_id != sandbox.team:
         return "team out of scope or unknown"
     if data.activity_type not in vocab.ACTIVITY_TYPES:
         return "type"
@@ -593,66 +593,66 @@ def activity_inputs(team_ids: st.SearchStrategy) -> st.SearchStrategy:
                      photo=photos)
 
 
-def test_create_activity(world):
-    teams = ids(valid=[world.team], out_of_scope=[world.other_team])
+def test_create_activity(sandbox):
+    teams = ids(valid=[sandbox.team], out_of_scope=[sandbox.other_team])
 
     @SETTINGS
     @given(data=activity_inputs(teams))
     def case(data):  # noqa: ANN001
         def check(s: Session, activity_id: int) -> None:
-            check_activity(s, activity_id, world.team, data)
+            check_activity(s, activity_id, sandbox.team, data)
             audited(s, "activities", activity_id, "create")
 
-        run_case(world, "create_activity", lambda s: activities.create_activity(
-            s, actor=world.officer, data=data, today=TODAY), must_refuse=activity_problem(world, data.team_id, data),
+        run_case(sandbox, "create_activity", lambda s: activities.create_activity(
+            s, actor=sandbox.officer, data=data, today=TODAY), must_refuse=activity_problem(sandbox, data.team_id, data),
             check=check)
 
     case()
-    both_outcomes(world, "create_activity")
+    both_outcomes(sandbox, "create_activity")
     assert_consistent(db.engine.get_engine())  # the rollups still equal a recount
 
 
-def test_update_activity(world):
+def test_update_activity(sandbox):
     @SETTINGS
-    @given(activity_id=ids(valid=[], out_of_scope=[world.other_activity], fresh=True),
+    @given(activity_id=ids(valid=[], out_of_scope=[sandbox.other_activity], fresh=True),
            data=activity_inputs(st.just(None)))
     def case(activity_id, data):  # noqa: ANN001
         fresh = activity_id == FRESH
-        activity_id = world.fresh_activity() if fresh else activity_id
-        problem = activity_problem(world, world.team if fresh else None, data)
+        activity_id = sandbox.fresh_activity() if fresh else activity_id
+        problem = activity_problem(sandbox, sandbox.team if fresh else None, data)
 
         def check(s: Session, _id: int) -> None:
-            check_activity(s, activity_id, world.team, data)
+            check_activity(s, activity_id, sandbox.team, data)
             audited(s, "activities", activity_id, "update")
 
-        run_case(world, "update_activity", lambda s: activities.update_activity(
-            s, actor=world.officer, activity_id=activity_id, data=data, today=TODAY), must_refuse=problem,
+        run_case(sandbox, "update_activity", lambda s: activities.update_activity(
+            s, actor=sandbox.officer, activity_id=activity_id, data=data, today=TODAY), must_refuse=problem,
             watch=(Activity, activity_id) if fresh else None, check=check)
 
     case()
-    both_outcomes(world, "update_activity")
+    both_outcomes(sandbox, "update_activity")
     assert_consistent(db.engine.get_engine())
 
 
 # ---- recommendations -----------------------------------------------------------------------------
 
 
-def test_create_recommendation(world):
+def test_create_recommendation(sandbox):
     categories = pick(list(vocab.RECOMMENDATION_CATEGORIES), ["", "complaint"])
-    team_ids = st.one_of(st.none(), st.just(world.team), ids(valid=[world.team], out_of_scope=[world.other_team]))
-    village_of_team = world.tree.villages[0].id
-    holds_team = {village_of_team, world.tree.commune.id, world.tree.district.id}
+    team_ids = st.one_of(st.none(), st.just(sandbox.team), ids(valid=[sandbox.team], out_of_scope=[sandbox.other_team]))
+    village_of_team = sandbox.tree.villages[0].id
+    holds_team = {village_of_team, sandbox.tree.commune.id, sandbox.tree.district.id}
 
     @SETTINGS
-    @given(unit_id=ids(valid=world.in_scope_units(), out_of_scope=world.out_of_scope_units()), category=categories,
+    @given(unit_id=ids(valid=sandbox.in_scope_units(), out_of_scope=sandbox.out_of_scope_units()), category=categories,
            text=texts, team_id=team_ids)
     def case(unit_id, category, text, team_id):  # noqa: ANN001
         problem = text_problem(text, max_len=4000)
         if category not in vocab.RECOMMENDATION_CATEGORIES:
             problem = "category"
-        if unit_id not in world.in_scope_units():
+        if unit_id not in sandbox.in_scope_units():
             problem = "unit out of scope or unknown"
-        if team_id is not None and (team_id != world.team or unit_id not in holds_team):
+        if team_id is not None and (team_id != sandbox.team or unit_id not in holds_team):
             problem = "team out of scope, unknown or not in the unit"
 
         def check(s: Session, rec_id: int) -> None:
@@ -661,22 +661,22 @@ def test_create_recommendation(world):
                 unit_id, team_id, category, clean(text), "open")
             audited(s, "recommendations", rec_id, "create")
 
-        run_case(world, "create_recommendation", lambda s: recommendations.create_recommendation(
-            s, actor=world.officer, unit_id=unit_id, category=category, text=text, team_id=team_id),
+        run_case(sandbox, "create_recommendation", lambda s: recommendations.create_recommendation(
+            s, actor=sandbox.officer, unit_id=unit_id, category=category, text=text, team_id=team_id),
             must_refuse=problem, check=check)
 
     case()
-    both_outcomes(world, "create_recommendation")
+    both_outcomes(sandbox, "create_recommendation")
 
 
-def test_answer_recommendation(world):
+def test_answer_recommendation(sandbox):
     statuses = pick(["in_progress", "resolved"], ["open", "closed", ""])
 
     @SETTINGS
-    @given(rec_id=ids(valid=[], out_of_scope=[world.other_recommendation], fresh=True), answer=texts, status=statuses)
+    @given(rec_id=ids(valid=[], out_of_scope=[sandbox.other_recommendation], fresh=True), answer=texts, status=statuses)
     def case(rec_id, answer, status):  # noqa: ANN001
         fresh = rec_id == FRESH
-        rec_id = world.fresh_recommendation() if fresh else rec_id
+        rec_id = sandbox.fresh_recommendation() if fresh else rec_id
         problem = None if fresh else "recommendation out of scope or unknown"
         if status not in ("in_progress", "resolved"):
             problem = problem or "status"
@@ -684,16 +684,16 @@ def test_answer_recommendation(world):
 
         def check(s: Session, _id: int) -> None:
             rec = s.get(Recommendation, rec_id)
-            assert (rec.answer, rec.status, rec.answered_by) == (clean(answer), status, world.officer.user_id)
+            assert (rec.answer, rec.status, rec.answered_by) == (clean(answer), status, sandbox.officer.user_id)
             assert (rec.resolved_at is not None) == (status == "resolved")
             audited(s, "recommendations", rec_id, "update")
 
-        run_case(world, "answer_recommendation", lambda s: recommendations.answer_recommendation(
-            s, actor=world.officer, recommendation_id=rec_id, answer=answer, status=status),
+        run_case(sandbox, "answer_recommendation", lambda s: recommendations.answer_recommendation(
+            s, actor=sandbox.officer, recommendation_id=rec_id, answer=answer, status=status),
             must_refuse=problem, watch=(Recommendation, rec_id) if fresh else None, check=check)
 
     case()
-    both_outcomes(world, "answer_recommendation")
+    both_outcomes(sandbox, "answer_recommendation")
 
 
 # ---- targets -------------------------------------------------------------------------------------
@@ -710,16 +710,16 @@ def real(value: Any) -> float | None:
     return number if number == number and abs(number) != float("inf") else None
 
 
-def test_set_target(world):
+def test_set_target(sandbox):
     kinds = pick(list(vocab.TARGET_KINDS), ["", "members"])
     values = mostly(st.one_of(st.floats(0, 1), st.integers(1, 200_000_000)), bad_numbers)
 
     @SETTINGS
-    @given(unit_id=ids(valid=world.in_scope_units(), out_of_scope=world.out_of_scope_units()), kind=kinds,
+    @given(unit_id=ids(valid=sandbox.in_scope_units(), out_of_scope=sandbox.out_of_scope_units()), kind=kinds,
            value=values, due_on=dates(date(2018, 1, 1), date(2030, 12, 31)))
     def case(unit_id, kind, value, due_on):  # noqa: ANN001
         problem = None
-        if unit_id not in world.in_scope_units():
+        if unit_id not in sandbox.in_scope_units():
             problem = "unit out of scope or unknown"
         elif kind not in vocab.TARGET_KINDS:
             problem = "kind"
@@ -737,12 +737,12 @@ def test_set_target(world):
             assert target.value == expected
             audited(s, "targets", target_id, "create")
 
-        run_case(world, "set_target", lambda s: targets.set_target(
-            s, actor=world.officer, unit_id=unit_id, kind=kind, value=value, due_on=due_on),
+        run_case(sandbox, "set_target", lambda s: targets.set_target(
+            s, actor=sandbox.officer, unit_id=unit_id, kind=kind, value=value, due_on=due_on),
             must_refuse=problem, check=check)
 
     case()
-    both_outcomes(world, "set_target")
+    both_outcomes(sandbox, "set_target")
 
 
 # ---- accounts ------------------------------------------------------------------------------------
@@ -796,11 +796,11 @@ def verifies(hash_: str, password: str) -> bool:
         return False
 
 
-def test_create_user(world):
-    tree = world.tree
-    actors = mostly(st.just(SYSTEM), st.just(world.officer), bad_percent=40)
-    units = st.one_of(st.none(), ids(valid=world.in_scope_units(), out_of_scope=world.out_of_scope_units()))
-    team_ids = st.one_of(st.none(), st.just(world.team), ids(valid=[world.team], out_of_scope=[world.other_team]))
+def test_create_user(sandbox):
+    tree = sandbox.tree
+    actors = mostly(st.just(SYSTEM), st.just(sandbox.officer), bad_percent=40)
+    units = st.one_of(st.none(), ids(valid=sandbox.in_scope_units(), out_of_scope=sandbox.out_of_scope_units()))
+    team_ids = st.one_of(st.none(), st.just(sandbox.team), ids(valid=[sandbox.team], out_of_scope=[sandbox.other_team]))
 
     @SETTINGS
     @given(actor=actors, username=usernames, password=passwords, full_name=texts, role=pick(list(vocab.ROLES), ["root", ""]),
@@ -813,14 +813,14 @@ def test_create_user(world):
         if role not in vocab.ROLES:
             problem = "role"
         elif role == "volunteer":
-            if team_id not in (world.team, world.other_team) or actor is world.officer and team_id != world.team:
+            if team_id not in (sandbox.team, sandbox.other_team) or actor is sandbox.officer and team_id != sandbox.team:
                 problem = "volunteer's team unknown or out of scope"
         elif role != "admin" and unit_id is None:
             problem = "no unit"
-        elif unit_id is not None and unit_id not in world.in_scope_units() + world.out_of_scope_units():
+        elif unit_id is not None and unit_id not in sandbox.in_scope_units() + sandbox.out_of_scope_units():
             problem = "unknown unit"
-        if actor is world.officer and (role not in ("volunteer", "leader") or
-                                       role == "leader" and unit_id not in world.in_scope_units()):
+        if actor is sandbox.officer and (role not in ("volunteer", "leader") or
+                                       role == "leader" and unit_id not in sandbox.in_scope_units()):
             problem = "an officer manages volunteer and leader accounts of their area only"
 
         def check(s: Session, user_id: int) -> None:
@@ -831,17 +831,17 @@ def test_create_user(world):
             assert verifies(user.password_hash, password)
             audited(s, "users", user_id, "create")
 
-        run_case(world, "create_user", lambda s: db.auth.create_user(
+        run_case(sandbox, "create_user", lambda s: db.auth.create_user(
             s, actor=actor, username=username, password=password, full_name=full_name, role=role, unit_id=unit_id,
             team_id=team_id, email=email), must_refuse=problem, check=check)
 
     case()
-    both_outcomes(world, "create_user")
+    both_outcomes(sandbox, "create_user")
 
 
-def test_change_password(world):
+def test_change_password(sandbox):
     with db.engine.SessionLocal() as s:
-        actor = db.auth.actor_of(s.get(User, world.account))
+        actor = db.auth.actor_of(s.get(User, sandbox.account))
     current = [PASSWORD]
 
     @SETTINGS
@@ -857,12 +857,12 @@ def test_change_password(world):
             problem = password_problem(new, actor.username)
 
         def check(s: Session, _id: None) -> None:
-            assert verifies(s.get(User, world.account).password_hash, new)
+            assert verifies(s.get(User, sandbox.account).password_hash, new)
             current[0] = new
 
-        run_case(world, "change_password", lambda s: db.auth.change_password(
-            s, actor=actor, current=typed, new_password=new), must_refuse=problem, watch=(User, world.account),
+        run_case(sandbox, "change_password", lambda s: db.auth.change_password(
+            s, actor=actor, current=typed, new_password=new), must_refuse=problem, watch=(User, sandbox.account),
             check=check)
 
     case()
-    both_outcomes(world, "change_password")
+    both_outcomes(sandbox, "change_password")

@@ -20,6 +20,7 @@ from db.models import Activity, Base, Target, Unit
 from db.teams import fetch_teams
 from seed.demo import DEADLINE, DEMO_ACCOUNTS, DEMO_PASSWORD, NUI_THANH, PHU_NINH, PIONEERS, UNCOVERED, load_demo
 from tests.conftest import BACKENDS, fresh_database
+from tests.factories import count_rows, row_counts
 
 PIONEER_TEAMS, PIONEER_MEMBERS = 19, 102  # SPEC: "19 teams with 102 members" on 31/08/2022
 
@@ -96,7 +97,7 @@ def test_the_demo_is_alive_today(demo):
             got = coverage.fetch_indicators(session, actor=SYSTEM, unit_id=district, as_of=today)
             assert got.activities > 0 and got.people_reached > 0
             assert 0 < got.active_team_rate < 1 and got.silent_teams > 0
-            assert session.scalar(select(func.count()).select_from(Target).where(Target.unit_id == district)) >= 1
+            assert count_rows(session, Target, Target.unit_id == district) >= 1
         start, end = reporting.period_of(today)
         silent = reporting.fetch_silent_teams(session, actor=SYSTEM, unit_id=demo.phu_ninh, start=start, end=end)
         got = coverage.fetch_indicators(session, actor=SYSTEM, unit_id=demo.phu_ninh, as_of=today)
@@ -105,14 +106,11 @@ def test_the_demo_is_alive_today(demo):
 
 def test_a_second_load_adds_no_rows(demo):
     with Session(demo.engine) as session:
-        def counts() -> dict[str, int]:
-            return {t.name: session.scalar(select(func.count()).select_from(t)) for t in Base.metadata.sorted_tables}
-
-        before = counts()
+        before = row_counts(session, Base.metadata.sorted_tables)
         assert before["units"] and before["teams"] and before["users"]
         load_demo(session, progress=lambda _: None)
         session.flush()
-        assert counts() == before
+        assert row_counts(session, Base.metadata.sorted_tables) == before
         session.rollback()
 
 

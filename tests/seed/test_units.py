@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session, aliased, join
 from vietnamadminunits.database import get_data
 
 from db import units
@@ -20,6 +20,7 @@ from db.models import Unit, UnitPath
 from db.text import fold
 from seed.units import TABLES, load_units
 from tests.conftest import BACKENDS, fresh_database
+from tests.factories import count_rows
 
 
 @dataclass
@@ -95,9 +96,7 @@ def test_legacy_closure_table_is_consistent(loaded):
     with Session(loaded.engine) as session:
         counts = _tier_counts(session, "legacy")
         # One row per (ancestor, descendant) pair: a commune has itself, its district and its province.
-        paths = session.scalar(
-            select(func.count()).select_from(UnitPath).join(Unit, Unit.id == UnitPath.descendant_id)
-            .where(Unit.structure == "legacy"))
+        paths = count_rows(session, join(UnitPath, Unit, Unit.id == UnitPath.descendant_id), Unit.structure == "legacy")
         assert paths == counts["province"] + 2 * counts["district"] + 3 * counts["commune"]
         by_depth = dict(session.execute(
             select(UnitPath.depth, func.count())
@@ -107,24 +106,22 @@ def test_legacy_closure_table_is_consistent(loaded):
         assert by_depth == {0: counts["commune"], 1: counts["commune"], 2: counts["commune"]}
         # Depth 0 is the unit itself, depth 1 its parent, depth 2 its grandparent.
         parent = aliased(Unit)
-        wrong = session.scalar(
-            select(func.count()).select_from(UnitPath)
-            .join(Unit, Unit.id == UnitPath.descendant_id)
-            .outerjoin(parent, parent.id == Unit.parent_id)
-            .where(Unit.structure == "legacy")
-            .where(
-                ((UnitPath.depth == 0) & (UnitPath.ancestor_id != Unit.id))
-                | ((UnitPath.depth == 1) & (UnitPath.ancestor_id != Unit.parent_id))
-                | ((UnitPath.depth == 2) & (UnitPath.ancestor_id != parent.parent_id))
-                | (UnitPath.depth > 2)
-            ))
+        wrong = count_rows(
+            session,
+            join(UnitPath, Unit, Unit.id == UnitPath.descendant_id).outerjoin(parent, parent.id == Unit.parent_id),
+            Unit.structure == "legacy",
+            ((UnitPath.depth == 0) & (UnitPath.ancestor_id != Unit.id))
+            | ((UnitPath.depth == 1) & (UnitPath.ancestor_id != Unit.parent_id))
+            | ((UnitPath.depth == 2) & (UnitPath.ancestor_id != parent.parent_id))
+            | (UnitPath.depth > 2),
+        )
         assert wrong == 0
 
 
 def test_a_second_load_adds_nothing(loaded):
     assert loaded.added_again == {"legacy": 0, "2025": 0}
     with Session(loaded.engine) as session:
-        assert session.scalar(select(func.count()).select_from(Unit)) == sum(loaded.added.values())
+        assert count_rows(session, Unit) == sum(loaded.added.values())
 
 
 def test_2025_structure_has_provinces_and_communes_only(loaded):
@@ -140,9 +137,8 @@ def test_2025_structure_has_provinces_and_communes_only(loaded):
             .join(province, province.id == commune.parent_id)
             .where(commune.structure == "2025", commune.tier == "commune")).all())
         assert got == {(r["wardCode"], 2, r["provinceCode"], "province", "2025") for r in rows if r["wardCode"]}
-        paths = session.scalar(
-            select(func.count()).select_from(UnitPath).join(Unit, Unit.id == UnitPath.descendant_id)
-            .where(Unit.structure == "2025", Unit.tier == "commune"))
+        paths = count_rows(session, join(UnitPath, Unit, Unit.id == UnitPath.descendant_id),
+                           Unit.structure == "2025", Unit.tier == "commune")
         assert paths == 2 * len({r["wardCode"] for r in rows if r["wardCode"]})
 
 
@@ -154,6 +150,6 @@ def test_villages_can_be_added_after_a_load(loaded):
         village = units.create_village(session, actor=SYSTEM, commune_id=commune.id, kind="Thôn", name="Thử Nghiệm")
         session.flush()
         assert village.id > commune.id
-        ancestors = session.scalar(select(func.count()).select_from(UnitPath).where(UnitPath.descendant_id == village.id))
+        ancestors = count_rows(session, UnitPath, UnitPath.descendant_id == village.id)
         assert ancestors == 4
         session.rollback()
