@@ -8,10 +8,8 @@ from streamlit.errors import StreamlitSecretNotFoundError
 from db import units, vocab
 from db.errors import UserError
 from ui import data, style, widgets
-from db.auth import find_by_email
-from db.engine import SessionLocal
 from ui.guard import shown_errors
-from ui.session import current_actor, pop_notice, sign_in, sign_out, try_sign_in, write_pending_cookie
+from ui.session import actor_by_email, current_actor, pop_notice, sign_in, sign_out, try_sign_in, write_pending_cookie
 
 st.set_page_config(page_title="Tổ công nghệ số cộng đồng", page_icon=":material/hub:", layout="wide")
 
@@ -51,8 +49,7 @@ def sso_sign_in() -> None:
         if st.button("Đăng nhập bằng tài khoản của cơ quan (SSO)", key="login_sso", icon=":material/badge:"):
             st.login()
         return
-    with SessionLocal() as session:
-        actor = find_by_email(session, email=str(st.user.get("email") or ""))
+    actor = actor_by_email(str(st.user.get("email") or ""))
     if actor is None:
         st.error(f"Thư điện tử {st.user.get('email')} chưa được gắn với tài khoản nào; hãy liên hệ quản trị hệ thống.")
         if st.button("Đăng xuất khỏi SSO", key="login_sso_out"):

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 import streamlit as st
 
 from db.access import Actor
-from db.auth import authenticate, end_session, idle_limit, resume_session, start_session
+from db.auth import authenticate, end_session, find_by_email, idle_limit, resume_session, start_session
 from db.engine import SessionLocal
 from db.errors import UserError
 from db.transactions import run_write
@@ -49,6 +49,12 @@ def current_actor(now: datetime | None = None) -> Actor | None:
     if actor is not None:
         _remember(actor, token, now)
     return actor
+
+
+def actor_by_email(email: str) -> Actor | None:
+    """The account a single sign-on e-mail is bound to (None when no account carries it)."""
+    with SessionLocal() as session:
+        return find_by_email(session, email=email)
 
 
 def _cookie_token() -> str | None:

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from db import activities, audit, auth, coverage, members, reporting, teams, units
+from db import activities, audit, auth, coverage, members, recommendations, reporting, targets, teams, units
 from db.access import Actor
 from db.activities import ActivityInput
 from db.auth import actor_of
@@ -144,7 +144,71 @@ RULES: dict[str, tuple[set[str], Call]] = {
         s, actor=a, username="moi.taikhoan", password="Mat-khau-rat-dai-9", full_name="Mới", role="leader", unit_id=x.commune.id)),
     "set_user_active": (WRITERS, lambda s, a, x, w: auth.set_user_active(s, actor=a, user_id=x.user.id, active=False)),
     "reset_password": (WRITERS, lambda s, a, x, w: auth.reset_password(s, actor=a, user_id=x.user.id, new_password="Mat-khau-moi-2026")),
+    # units, the map
+    "resolve_unit": (READERS, lambda s, a, x, w: units.resolve_unit(s, actor=a, ref=x.commune.name)),
+    "search_units": (READERS, lambda s, a, x, w: _search_outside(s, a, x, w)),
+    "fetch_commune_points": (READERS, lambda s, a, x, w: coverage.fetch_commune_points(s, actor=a, unit_id=x.commune.id)),
+    # recommendations
+    "create_recommendation": (READERS, lambda s, a, x, w: _raise(s, a, x, w)),
+    "answer_recommendation": (WRITERS, lambda s, a, x, w: recommendations.answer_recommendation(
+        s, actor=a, recommendation_id=_raised(s, x).id, answer="Đã bố trí máy.", status="resolved")),
+    "fetch_recommendations": (READERS, lambda s, a, x, w: recommendations.fetch_recommendations(s, actor=a, unit_id=x.commune.id)),
+    "fetch_recommendation_counts": (READERS, lambda s, a, x, w: recommendations.fetch_recommendation_counts(
+        s, actor=a, unit_id=x.commune.id)),
+    "count_open": (READERS, lambda s, a, x, w: recommendations.count_open(s, actor=a, unit_id=x.commune.id)),
+    # targets and progress
+    "set_target": (WRITERS, lambda s, a, x, w: targets.set_target(
+        s, actor=a, unit_id=x.commune.id, kind="village_coverage", value=1.0, due_on=date(2026, 12, 31))),
+    "fetch_targets": (READERS, lambda s, a, x, w: targets.fetch_targets(s, actor=a, unit_id=x.commune.id)),
+    "fetch_coverage_target": (READERS, lambda s, a, x, w: targets.fetch_coverage_target(s, actor=a, unit_id=x.commune.id)),
+    "fetch_coverage_timeline": (READERS, lambda s, a, x, w: targets.fetch_coverage_timeline(
+        s, actor=a, unit_id=x.commune.id, start=date(2022, 1, 1), end=TODAY)),
+    "fetch_target_progress": (READERS, lambda s, a, x, w: targets.fetch_target_progress(s, actor=a, unit_id=x.commune.id)),
+    "fetch_child_progress": (READERS, lambda s, a, x, w: targets.fetch_child_progress(s, actor=a, unit_id=x.commune.id)),
 }
+
+# Functions in db/ that take an actor but have no target on either side of a scope line, each with where
+# its rule is tested instead (tests/architecture checks that every other one is in RULES).
+NOT_IN_MATRIX = {
+    "ensure_can_read_unit": "the scope checks themselves (tests/db/test_access.py)",
+    "ensure_can_write_unit": "the scope checks themselves (tests/db/test_access.py)",
+    "ensure_can_read_team": "the scope checks themselves (tests/db/test_access.py)",
+    "ensure_can_write_team": "the scope checks themselves (tests/db/test_access.py)",
+    "scope_unit": "the scope default every read above goes through",
+    "record": "writes the audit row of a write already allowed; the actor only names who made it",
+    "change_password": "acts on the signed-in account only (tests/db/test_auth.py)",
+    "start_session": "starts the signed-in account's own session (tests/db/test_auth.py)",
+    "fetch_open_to_answer": "lists what waits for the actor in their own scope; no target (tests/db/test_recommendations.py)",
+    "plan_import": "an Excel file, checked row by row against the scope (tests/db/test_imports.py)",
+    "apply_import": "an Excel file, checked row by row against the scope (tests/db/test_imports.py)",
+}
+
+
+def _search_outside(session, actor: Actor, side: Side, scope: "Scope") -> None:  # noqa: ANN001
+    """search_units has no target: "outside" means the other district's commune must not be found."""
+    found = set(units.search_units(session, actor=actor, query=side.commune.name)["id"])
+    if side is scope.outside and actor.role != "admin":
+        if side.commune.id in found:
+            raise AssertionError("a unit outside the scope was found")
+        raise PermissionDenied()  # nothing outside was shown: the same as being refused
+    assert side.commune.id in found
+
+
+def _raised(session, side: Side):  # noqa: ANN001, ANN202
+    """A recommendation raised about the side's commune (by the system), for an answer."""
+    rec = recommendations.create_recommendation(session, actor=auth.SYSTEM, unit_id=side.commune.id, category="difficulty",
+                                                text="Thiếu máy tính bảng để hướng dẫn người dân.")
+    session.flush()
+    return rec
+
+
+def _raise(session, actor: Actor, side: Side, scope: "Scope") -> None:  # noqa: ANN001
+    """Raise one for the side's team; a volunteer's always goes to their own team, so asking for another is refused."""
+    team = scope.own_team if actor.role == "volunteer" and side is scope.inside else side.team
+    rec = recommendations.create_recommendation(session, actor=actor, unit_id=side.village.id, category="difficulty",
+                                                text="Người dân chưa có điện thoại thông minh.", team_id=team.id)
+    if rec.team_id != team.id:
+        raise PermissionDenied()
 
 
 def _users_outside(session, actor: Actor, side: Side) -> None:  # noqa: ANN001
