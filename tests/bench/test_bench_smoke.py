@@ -15,6 +15,7 @@ from bench import reference as ref
 from db.engine import SessionLocal
 from db.migrate import upgrade
 from seed.national import load_national
+from tests.faults.checks import assert_counts_check_passes
 
 VILLAGES, ACTIVITIES = 1_000, 100_000  # 1% of the national dataset
 
@@ -103,6 +104,11 @@ def test_rollups_equal_a_recount(national: Engine, duck) -> None:  # noqa: ANN00
             "SELECT commune_id, month, activity_type, reports, people_reached, households_reached, results "
             "FROM activity_rollups ORDER BY commune_id, month, activity_type").fetchall()
     assert [(r[0], date.fromisoformat(r[1]), *r[2:]) for r in stored] == [tuple(r) for r in recount]
+
+
+def test_counts_check_finds_no_difference_after_the_national_build(national: Engine) -> None:
+    """`python -m db counts check` on the 1% national dataset: all four kept tables equal a full recount."""
+    assert_counts_check_passes(national)
 
 
 def test_dashboard_aggregations_equal_duckdb_and_pandas(national: Engine, duck) -> None:  # noqa: ANN001
