@@ -6,10 +6,10 @@ import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
 from db import units, vocab
-from db.errors import UserError
-from ui import data, style, widgets
 from db.auth import find_by_email
 from db.engine import SessionLocal
+from db.errors import UserError
+from ui import data, style, widgets
 from ui.guard import shown_errors
 from ui.session import current_actor, pop_notice, sign_in, sign_out, try_sign_in, write_pending_cookie
 
