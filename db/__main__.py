@@ -1,4 +1,5 @@
-"""Command line: python -m db upgrade | stats UNIT [--as-of DATE] [--json] | create-user … | import FILE.xlsx … | counts check|rebuild [UNIT]"""
+"""Command line: python -m db upgrade | stats UNIT [--as-of DATE] [--json] | create-user … | import FILE.xlsx …
+| counts check|rebuild [UNIT]"""
 
 import argparse
 import errno

@@ -55,7 +55,8 @@ def teams_stmt(*, root_id: int | None, status: str, query: str, as_of: date) -> 
         stmt = stmt.where(~active)
     if fold(query):
         needle = fold(query)
-        stmt = stmt.where(or_(Unit.search_name.contains(needle, autoescape=True), func.lower(Team.name).contains(query.strip().lower(), autoescape=True)))
+        stmt = stmt.where(or_(Unit.search_name.contains(needle, autoescape=True),
+                              func.lower(Team.name).contains(query.strip().lower(), autoescape=True)))
     return stmt
 
 
