@@ -69,11 +69,13 @@ def authenticate(session: Session, *, username: str, password: str, now: datetim
 
 
 COMMON_PASSWORDS = frozenset(
-    """123456789 1234567890 12345678910 0123456789 1234567890a 123456789a 1234567890q qwertyuiop
-    qwertyuiop1 qwerty1234 qwerty12345 1q2w3e4r5t 1q2w3e4r5t6y password12 password123 password1234
-    passw0rd12 iloveyou12 abc1234567 abcd123456 aaaaaaaaaa 1111111111 0000000000 matkhau123
-    matkhau1234 matkhau@123 anhyeuem123 vietnam123 vietnam1234 admin12345 admin123456 administrator
-    tocnscd123 tocongnghe123 congnghe123 chuyendoiso chuyendoiso123 khongbiet123 hanoi12345 saigon1234""".split()
+    [
+        "123456789", "1234567890", "12345678910", "0123456789", "1234567890a", "123456789a", "1234567890q", "qwertyuiop",
+        "qwertyuiop1", "qwerty1234", "qwerty12345", "1q2w3e4r5t", "1q2w3e4r5t6y", "password12", "password123", "password1234",
+        "passw0rd12", "iloveyou12", "abc1234567", "abcd123456", "aaaaaaaaaa", "1111111111", "0000000000", "matkhau123",
+        "matkhau1234", "matkhau@123", "anhyeuem123", "vietnam123", "vietnam1234", "admin12345", "admin123456", "administrator",
+        "tocnscd123", "tocongnghe123", "congnghe123", "chuyendoiso", "chuyendoiso123", "khongbiet123", "hanoi12345", "saigon1234",
+    ]
 )
 
 

@@ -67,7 +67,7 @@ def restore(conn: Connection, source: IO[bytes]) -> dict[str, int]:
     for table in tables.values():
         if conn.scalar(select(func.count()).select_from(table)):
             raise ValueError(f"Cơ sở dữ liệu đích đã có dữ liệu (bảng {table.name}); chỉ phục hồi vào cơ sở dữ liệu trống.")
-    counts = {name: 0 for name in tables}
+    counts = dict.fromkeys(tables, 0)
     batch: dict[str, list[dict]] = {}
     decoders = {name: _decoder(t) for name, t in tables.items()}
     with gzip.open(source, "rt", encoding="utf-8") as fh:
