@@ -257,7 +257,7 @@ class _Planner:
             if n < 3 and all(_NUMBERING.match(t) for t in texts):  # "(1) (2) (3)…" under the header
                 continue
 
-            def cell(key: str) -> Any:
+            def cell(key: str, values: Sequence[Any] = values) -> Any:
                 c = cols.get(key)
                 return values[c] if c is not None and c < len(values) else None
 
@@ -661,7 +661,7 @@ _MEMBER_FIELDS = ("gender", "birth_year", "phone", "role", "organisation", "posi
 def _plan_members(planner: _Planner, key: TeamKey, existing: dict | None, team_start: date,
                   rows: list[tuple[_Row, PreviewRow]]) -> None:
     """New members and corrections of the team's active members, one Tổ trưởng at most."""
-    current = [m for m in planner.members.get(existing["id"], [])] if existing else []
+    current = list(planner.members.get(existing["id"], [])) if existing else []
     active = {}
     for m in current:
         if m["left_on"] is None:
@@ -696,7 +696,7 @@ def _plan_members(planner: _Planner, key: TeamKey, existing: dict | None, team_s
         try:
             checked = validated_member(data, row=None, team_start=team_start, today=planner.today)
         except UserError as err:
-            column = _MEMBER_FIELD_KEYS.get(err.field or "", None)
+            column = _MEMBER_FIELD_KEYS.get(err.field or "")
             if column == "birth_year" and "birth_year" not in row.sheet.columns:
                 column = "birth_male" if row.gender == "male" else "birth_female"
             planner.problem(row, column, err.message)
