@@ -127,7 +127,8 @@ def create_user(
             raise UserError("Tài khoản thành viên tổ phải gắn với một tổ.", field="team")
         # A volunteer sees their commune's charts, so the account is bound to the team's commune.
         unit = session.get(Unit, team.unit_id)
-        unit_id = unit.id if unit is None or unit.tier == "commune" or unit.parent_id is None else unit.parent_id
+        assert unit is not None  # teams.unit_id is a foreign key to units
+        unit_id = unit.id if unit.tier == "commune" or unit.parent_id is None else unit.parent_id
     else:
         team_id = None
     if unit_id is None and role != "admin":

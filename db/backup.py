@@ -7,7 +7,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from sqlalchemy import Connection, Date, DateTime, LargeBinary, func, insert, select, text
+from sqlalchemy import Connection, Date, DateTime, LargeBinary, Table, func, insert, select, text
 
 from db.counts import rebuild
 from db.models import Base
@@ -15,7 +15,7 @@ from db.models import Base
 FORMAT = "tocnscd-backup-1"
 
 
-def _tables() -> list:  # type: ignore[type-arg]
+def _tables() -> list[Table]:
     """Tables in foreign-key order (parents first)."""
     return list(Base.metadata.sorted_tables)
 
