@@ -152,9 +152,7 @@ def copy_to_duckdb(engine: Engine, *, chunk: int = 500_000) -> duckdb.DuckDBPyCo
                     break
                 frame = pd.DataFrame([tuple(r) for r in rows], columns=cols)
                 for c in cols:
-                    if c in dates:
-                        frame[c] = frame[c].astype("string")
-                    elif c in ("tier", "name", "activity_type"):
+                    if c in dates or c in ("tier", "name", "activity_type"):
                         frame[c] = frame[c].astype("string")
                     else:
                         frame[c] = pd.array(frame[c], dtype="Int64")

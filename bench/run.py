@@ -276,10 +276,9 @@ def measure_writes(backend: str, written: list[int] | None) -> tuple[float, floa
 def measure_postgres(villages: int, activities: int) -> tuple[list[Figure], dict[str, int]]:
     """Load a 1% national dataset into a throwaway PostgreSQL and measure logging reports there."""
     import db.engine
+    from bench.pg import throwaway_postgres
     from db.migrate import upgrade
     from seed.national import load_national
-
-    from bench.pg import throwaway_postgres
 
     v, a = max(1, round(villages * PG_SCALE)), max(1, round(activities * PG_SCALE))
     with throwaway_postgres() as url:
@@ -303,9 +302,8 @@ def measure_postgres(villages: int, activities: int) -> tuple[list[Figure], dict
 
 def measure_aggregations(engine, province_id: int) -> list[Figure]:  # type: ignore[no-untyped-def]
     """Equal answers three ways; the dashboard's time against DuckDB's and naive pandas'."""
-    from db.engine import SessionLocal
-
     from bench import reference as ref
+    from db.engine import SessionLocal
 
     as_of = date.today()
     say("Sao chép dữ liệu thô vào DuckDB trong bộ nhớ (không tính giờ)…")

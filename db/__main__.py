@@ -1,4 +1,5 @@
-"""Command line: python -m db upgrade | stats UNIT [--as-of DATE] [--json] | create-user … | import FILE.xlsx … | counts check|rebuild [UNIT]"""
+"""Command line: python -m db upgrade | stats UNIT [--as-of DATE] [--json] | create-user … | import FILE.xlsx …
+| counts check|rebuild [UNIT]"""
 
 import argparse
 import errno
@@ -211,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
 def _file_error(err: OSError) -> str:
     """A file error in Vietnamese (the system's strerror is English)."""
     name = f" “{err.filename}”" if err.filename else ""
-    reasons = {errno.ENOENT: "Không tìm thấy tệp", errno.EACCES: "Không có quyền đọc/ghi tệp",
+    reasons: dict[int | None, str] = {errno.ENOENT: "Không tìm thấy tệp", errno.EACCES: "Không có quyền đọc/ghi tệp",
                errno.EPERM: "Không có quyền đọc/ghi tệp", errno.EISDIR: "Đây là thư mục, không phải tệp",
                errno.ENOSPC: "Ổ đĩa đã đầy, không ghi được tệp"}
     return f"{reasons.get(err.errno, 'Không đọc/ghi được tệp')}{name}."

@@ -58,7 +58,8 @@ def _changes(before: dict | None, after: dict | None) -> str:
         if not before:
             parts.append(f"{label}: {after.get(key)}")
         else:
-            parts.append(f"{label}: {before.get(key) if before.get(key) is not None else '—'} → {after.get(key) if after.get(key) is not None else '—'}")
+            old, new = before.get(key), after.get(key)
+            parts.append(f"{label}: {old if old is not None else '—'} → {new if new is not None else '—'}")
     return "; ".join(parts)
 
 

@@ -69,11 +69,13 @@ def authenticate(session: Session, *, username: str, password: str, now: datetim
 
 
 COMMON_PASSWORDS = frozenset(
-    """123456789 1234567890 12345678910 0123456789 1234567890a 123456789a 1234567890q qwertyuiop
-    qwertyuiop1 qwerty1234 qwerty12345 1q2w3e4r5t 1q2w3e4r5t6y password12 password123 password1234
-    passw0rd12 iloveyou12 abc1234567 abcd123456 aaaaaaaaaa 1111111111 0000000000 matkhau123
-    matkhau1234 matkhau@123 anhyeuem123 vietnam123 vietnam1234 admin12345 admin123456 administrator
-    tocnscd123 tocongnghe123 congnghe123 chuyendoiso chuyendoiso123 khongbiet123 hanoi12345 saigon1234""".split()
+    [
+        "123456789", "1234567890", "12345678910", "0123456789", "1234567890a", "123456789a", "1234567890q", "qwertyuiop",
+        "qwertyuiop1", "qwerty1234", "qwerty12345", "1q2w3e4r5t", "1q2w3e4r5t6y", "password12", "password123", "password1234",
+        "passw0rd12", "iloveyou12", "abc1234567", "abcd123456", "aaaaaaaaaa", "1111111111", "0000000000", "matkhau123",
+        "matkhau1234", "matkhau@123", "anhyeuem123", "vietnam123", "vietnam1234", "admin12345", "admin123456", "administrator",
+        "tocnscd123", "tocongnghe123", "congnghe123", "chuyendoiso", "chuyendoiso123", "khongbiet123", "hanoi12345", "saigon1234",
+    ]
 )
 
 
@@ -125,7 +127,8 @@ def create_user(
             raise UserError("Tài khoản thành viên tổ phải gắn với một tổ.", field="team")
         # A volunteer sees their commune's charts, so the account is bound to the team's commune.
         unit = session.get(Unit, team.unit_id)
-        unit_id = unit.id if unit is None or unit.tier == "commune" or unit.parent_id is None else unit.parent_id
+        assert unit is not None  # teams.unit_id is a foreign key to units
+        unit_id = unit.id if unit.tier == "commune" or unit.parent_id is None else unit.parent_id
     else:
         team_id = None
     if unit_id is None and role != "admin":

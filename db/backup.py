@@ -7,7 +7,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from sqlalchemy import Connection, Date, DateTime, LargeBinary, func, insert, select, text
+from sqlalchemy import Connection, Date, DateTime, LargeBinary, Table, func, insert, select, text
 
 from db.counts import rebuild
 from db.models import Base
@@ -15,7 +15,7 @@ from db.models import Base
 FORMAT = "tocnscd-backup-1"
 
 
-def _tables() -> list:  # type: ignore[type-arg]
+def _tables() -> list[Table]:
     """Tables in foreign-key order (parents first)."""
     return list(Base.metadata.sorted_tables)
 
@@ -67,7 +67,7 @@ def restore(conn: Connection, source: IO[bytes]) -> dict[str, int]:
     for table in tables.values():
         if conn.scalar(select(func.count()).select_from(table)):
             raise ValueError(f"Cơ sở dữ liệu đích đã có dữ liệu (bảng {table.name}); chỉ phục hồi vào cơ sở dữ liệu trống.")
-    counts = {name: 0 for name in tables}
+    counts = dict.fromkeys(tables, 0)
     batch: dict[str, list[dict]] = {}
     decoders = {name: _decoder(t) for name, t in tables.items()}
     with gzip.open(source, "rt", encoding="utf-8") as fh:

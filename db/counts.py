@@ -464,8 +464,8 @@ def rebuild(session: Session | Connection, unit_id: int | None = None) -> None:
         if rows:
             conn.execute(insert(LeafCount), rows)
     recount = _commune_rollup_recount()
-    for chunk in [None] if communes is None else list(_chunks(communes)):
-        stmt = recount if chunk is None else recount.where(Activity.commune_id.in_(chunk))
+    for commune_chunk in [None] if communes is None else list(_chunks(communes)):
+        stmt = recount if commune_chunk is None else recount.where(Activity.commune_id.in_(commune_chunk))
         conn.execute(insert(ActivityRollup).from_select(["commune_id", "month", "activity_type", *ROLLUP_SUMS], stmt))
     m = _scope_map()
     leaf = LeafCount.__table__.c
@@ -622,7 +622,7 @@ def _mark_flushed(session: Session, _flush: UOWTransaction) -> None:
                 continue
             for unit_id in unit_ids:
                 marks.add_unit(unit_id, (min(days), max(days) + span))
-    member_teams.discard(None)  # type: ignore[arg-type]
+    member_teams.discard(None)
     if member_teams:
         for unit_id in session.connection().scalars(select(Team.unit_id).where(Team.id.in_(member_teams))):
             marks.add_unit(unit_id, None)

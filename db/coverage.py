@@ -4,7 +4,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 
 import pandas as pd
-from sqlalchemy import ColumnElement, Select, and_, case, func, select
+from sqlalchemy import ColumnElement, Select, SQLColumnExpression, and_, case, func, select
 from sqlalchemy.orm import Session, aliased
 
 from db.access import Actor, scope_unit
@@ -43,7 +43,7 @@ class Indicators:
         return asdict(self)
 
 
-def has_active_team(unit_id: ColumnElement[int], as_of: date) -> ColumnElement[bool]:
+def has_active_team(unit_id: SQLColumnExpression[int], as_of: date) -> ColumnElement[bool]:
     """EXISTS an active team of the unit on the date: one probe of the teams index per unit.
 
     Probing per unit keeps a district's query proportional to the district, where a subquery of
@@ -112,9 +112,9 @@ COUNT_COLUMNS = ("villages", "covered", "communes", "communes_with_team", "teams
 
 def _coverage_frame(session: Session, *, as_of: date, parent_id: int | None, unit_id: int | None) -> pd.DataFrame:
     """Run the coverage and team-count aggregates and join them (both small: one row per unit)."""
-    kw = {"as_of": as_of, "parent_id": parent_id, "unit_id": unit_id}
-    df = pd.DataFrame(session.execute(coverage_stmt(**kw)).all(), columns=COVERAGE_COLUMNS)
-    tc = pd.DataFrame(session.execute(team_counts_stmt(**kw)).all(), columns=["unit_id", "teams", "members"])
+    df = pd.DataFrame(session.execute(coverage_stmt(as_of=as_of, parent_id=parent_id, unit_id=unit_id)).all(), columns=COVERAGE_COLUMNS)
+    tc = pd.DataFrame(session.execute(team_counts_stmt(as_of=as_of, parent_id=parent_id, unit_id=unit_id)).all(),
+                      columns=["unit_id", "teams", "members"])
     return _with_coverage(df.merge(tc, on="unit_id", how="left"))
 
 

@@ -50,7 +50,8 @@ def normalise_phone(value: str | None) -> str | None:
     elif digits.startswith("84") and len(digits) == 11:
         digits = "0" + digits[2:]
     if not _MOBILE.match(digits):
-        raise UserError(f"Số điện thoại “{raw}” không đúng dạng số di động Việt Nam (10 số, bắt đầu bằng 03, 05, 07, 08, 09).", field="phone")
+        raise UserError(f"Số điện thoại “{raw}” không đúng dạng số di động Việt Nam (10 số, bắt đầu bằng 03, 05, 07, 08, 09).",
+                        field="phone")
     return digits
 
 

@@ -1,6 +1,7 @@
 """Recommendations (kiến nghị, đề xuất, khó khăn vướng mắc): raised by teams or officers, answered above."""
 
 from datetime import datetime
+from typing import TypeVar
 
 import pandas as pd
 from sqlalchemy import Select, and_, case, func, select
@@ -73,7 +74,10 @@ def answer_recommendation(
     return rec
 
 
-def _within(stmt: Select, unit_id: int | None) -> Select:
+_Stmt = TypeVar("_Stmt", bound=Select)
+
+
+def _within(stmt: _Stmt, unit_id: int | None) -> _Stmt:
     """Restrict a statement on Recommendation to a unit's subtree (`None`: the whole country)."""
     if unit_id is not None:
         stmt = stmt.join(UnitPath, and_(UnitPath.descendant_id == Recommendation.unit_id, UnitPath.ancestor_id == unit_id))

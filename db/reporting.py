@@ -5,7 +5,9 @@ divided by the teams active at its end. `reported_between` says what "reported i
 `reporting_rate` divides; the kept counts of db/counts.py hold the same figure for the 30 days up to a day.
 """
 
+from collections.abc import Sequence
 from datetime import date, timedelta
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import ColumnElement, and_, case, func, select
@@ -77,7 +79,7 @@ def fetch_reporting_by_child(
     return _reporting_frame(session.execute(stmt).all())
 
 
-def _reporting_frame(rows: list) -> pd.DataFrame:  # type: ignore[type-arg]
+def _reporting_frame(rows: Sequence[Sequence[Any]]) -> pd.DataFrame:
     """Teams and reporting teams per child, with the silent ones and the rate."""
     df = pd.DataFrame(rows, columns=["unit_id", "name", "teams", "reporting"])
     df = df[df["teams"] > 0].reset_index(drop=True)  # as the join does: a child without active teams has no row

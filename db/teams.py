@@ -6,6 +6,7 @@ from datetime import date
 import pandas as pd
 from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm.util import AliasedClass
 
 from db import limits
 from db.access import Actor, ensure_can_read_team, ensure_can_write_team, ensure_can_write_unit, scope_unit
@@ -17,7 +18,7 @@ from db.text import fold
 from db.validation import optional_text, require_past_date, require_text
 
 
-def team_active_on(as_of: date, team: type[Team] | Team = Team) -> ColumnElement[bool]:
+def team_active_on(as_of: date, team: type[Team] | AliasedClass[Team] = Team) -> ColumnElement[bool]:
     """A team counts as active on `as_of` once established and until the day it stopped."""
     return and_(team.established_on <= as_of, or_(team.closed_on.is_(None), team.closed_on > as_of))
 
@@ -55,7 +56,8 @@ def teams_stmt(*, root_id: int | None, status: str, query: str, as_of: date) -> 
         stmt = stmt.where(~active)
     if fold(query):
         needle = fold(query)
-        stmt = stmt.where(or_(Unit.search_name.contains(needle, autoescape=True), func.lower(Team.name).contains(query.strip().lower(), autoescape=True)))
+        stmt = stmt.where(or_(Unit.search_name.contains(needle, autoescape=True),
+                              func.lower(Team.name).contains(query.strip().lower(), autoescape=True)))
     return stmt
 
 

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.orm import Session, aliased
 
 from db import vocab
@@ -62,6 +62,7 @@ def fetch_unit(session: Session, *, actor: Actor, unit_id: int) -> UnitInfo:
 
 def fetch_children(session: Session, *, actor: Actor, parent_id: int | None) -> pd.DataFrame:
     """The children of a unit (the provinces for `None`), by name, inside the actor's scope."""
+    cond: ColumnElement[bool]
     if parent_id is None:
         if not actor.is_national:
             return fetch_children(session, actor=actor, parent_id=actor.unit_id)
@@ -136,7 +137,8 @@ def resolve_unit(session: Session, *, actor: Actor, ref: str) -> UnitInfo:
     if not candidates:
         raise NotFound(f"Không tìm thấy địa bàn “{ref}”.")
     if len(candidates) > 1:
-        parents = {u.id: u.name for u in session.scalars(select(Unit).where(Unit.id.in_([c.parent_id for c in candidates])))}
+        parent_ids = [c.parent_id for c in candidates]
+        parents: dict[int | None, str] = {u.id: u.name for u in session.scalars(select(Unit).where(Unit.id.in_(parent_ids)))}
         names = "; ".join(f"{c.name} – {parents.get(c.parent_id, '')} (mã {c.code or c.id})" for c in candidates)
         raise NotFound(f"“{ref}” trùng tên nhiều địa bàn: {names}. Hãy dùng mã địa bàn.")
     ensure_can_read_unit(session, actor, candidates[0].id)

@@ -10,6 +10,7 @@ from db import limits
 from db.errors import UserError
 from db.text import clean
 
+
 def require_text(value: str | None, *, field: str, label: str, max_len: int = limits.NAME_MAX) -> str:
     """A trimmed, non-empty text of bounded length, or a UserError naming the field."""
     text = clean(value)

@@ -34,11 +34,14 @@ def report_form(team: TeamInfo) -> None:
                             format=fmt.DATE_FORMAT, key=f"activities_date_{token}")
         errors.slot("activity_date")
         c1, c2 = st.columns(2)
-        people = c1.number_input("Số người được hỗ trợ", min_value=0, max_value=MAXIMA["people_reached"], step=1, value=0, key=f"activities_people_{token}")
-        households = c2.number_input("Số hộ", min_value=0, max_value=MAXIMA["households_reached"], step=1, value=0, key=f"activities_households_{token}")
+        people = c1.number_input("Số người được hỗ trợ", min_value=0, max_value=MAXIMA["people_reached"], step=1, value=0,
+                                 key=f"activities_people_{token}")
+        households = c2.number_input("Số hộ", min_value=0, max_value=MAXIMA["households_reached"], step=1, value=0,
+                                     key=f"activities_households_{token}")
         errors.slot("people_reached")
         errors.slot("households_reached")
-        results = st.number_input(vocab.RESULT_LABELS[kind], min_value=0, max_value=MAXIMA["results"], step=1, value=0, key=f"activities_results_{token}")
+        results = st.number_input(vocab.RESULT_LABELS[kind], min_value=0, max_value=MAXIMA["results"], step=1, value=0,
+                                  key=f"activities_results_{token}")
         errors.slot("results")
         note = st.text_area("Ghi chú", key=f"activities_note_{token}", max_chars=limits.NOTE_MAX, height=80)
         photo = st.file_uploader("Ảnh (JPEG hoặc PNG, tối đa 5 MB)", type=["jpg", "jpeg", "png"], key=f"activities_photo_{token}",
@@ -90,8 +93,10 @@ def correction_form(team: TeamInfo, activity_id: int) -> None:
             day = st.date_input("Ngày", value=rec.activity_date, max_value=today, min_value=team.established_on,
                                 format=fmt.DATE_FORMAT, key=f"activities_edit_date_{rec.id}")
             errors.slot("activity_date")
-            people = st.number_input("Số người được hỗ trợ", 0, MAXIMA["people_reached"], rec.people_reached, key=f"activities_edit_people_{rec.id}")
-            households = st.number_input("Số hộ", 0, MAXIMA["households_reached"], rec.households_reached, key=f"activities_edit_households_{rec.id}")
+            people = st.number_input("Số người được hỗ trợ", 0, MAXIMA["people_reached"], rec.people_reached,
+                                     key=f"activities_edit_people_{rec.id}")
+            households = st.number_input("Số hộ", 0, MAXIMA["households_reached"], rec.households_reached,
+                                         key=f"activities_edit_households_{rec.id}")
             results = st.number_input("Kết quả", 0, MAXIMA["results"], rec.results, key=f"activities_edit_results_{rec.id}")
             errors.slot("results")
             note = st.text_area("Ghi chú", rec.note or "", key=f"activities_edit_note_{rec.id}", max_chars=limits.NOTE_MAX)

@@ -22,7 +22,8 @@ def raise_form() -> None:
     errors = widgets.FieldErrors()
     errors.slot("unit")
     with st.form(f"feedback_new_{nonce}"):
-        category = st.radio("Loại", list(vocab.RECOMMENDATION_CATEGORIES), format_func=vocab.RECOMMENDATION_CATEGORIES.get, horizontal=True, key=f"feedback_cat_{nonce}")
+        category = st.radio("Loại", list(vocab.RECOMMENDATION_CATEGORIES), format_func=vocab.RECOMMENDATION_CATEGORIES.get, horizontal=True,
+                            key=f"feedback_cat_{nonce}")
         errors.slot("category")
         text = st.text_area("Nội dung", key=f"feedback_text_{nonce}", max_chars=limits.RECOMMENDATION_MAX,
                             placeholder="vd. Thôn chưa có sóng 4G ổn định để hướng dẫn người dân nộp hồ sơ trực tuyến")
@@ -37,9 +38,11 @@ def raise_form() -> None:
 def list_section() -> None:
     """The list by status and category, with the answer form for officers."""
     c1, c2 = st.columns(2)
-    status = c1.selectbox("Trạng thái", [None, *vocab.RECOMMENDATION_STATUSES], format_func=lambda s: "Tất cả" if s is None else vocab.RECOMMENDATION_STATUSES[s],
+    status = c1.selectbox("Trạng thái", [None, *vocab.RECOMMENDATION_STATUSES],
+                          format_func=lambda s: "Tất cả" if s is None else vocab.RECOMMENDATION_STATUSES[s],
                           key="feedback_status")
-    category = c2.selectbox("Loại", [None, *vocab.RECOMMENDATION_CATEGORIES], format_func=lambda c: "Tất cả" if c is None else vocab.RECOMMENDATION_CATEGORIES[c],
+    category = c2.selectbox("Loại", [None, *vocab.RECOMMENDATION_CATEGORIES],
+                            format_func=lambda c: "Tất cả" if c is None else vocab.RECOMMENDATION_CATEGORIES[c],
                             key="feedback_category")
     items = data.read(recs.fetch_recommendations, actor, unit_id=None, status=status, category=category)
     st.caption(f"{fmt.number(len(items))} kiến nghị")
@@ -72,7 +75,8 @@ def list_section() -> None:
         answer = st.text_area("Nội dung trả lời", value=row["answer"] if isinstance(row["answer"], str) else "",
                               key=f"feedback_answer_text_{chosen}", max_chars=limits.RECOMMENDATION_MAX)
         errors.slot("answer")
-        new_status = st.radio("Chuyển sang", nexts, format_func=vocab.RECOMMENDATION_STATUSES.get, horizontal=True, key=f"feedback_answer_status_{chosen}")
+        new_status = st.radio("Chuyển sang", nexts, format_func=vocab.RECOMMENDATION_STATUSES.get, horizontal=True,
+                              key=f"feedback_answer_status_{chosen}")
         errors.slot("status")
         saved = st.form_submit_button("Lưu trả lời", type="primary")
     if saved:

@@ -5,7 +5,6 @@ from datetime import date
 import streamlit as st
 
 from db import coverage, limits, recommendations, vocab
-
 from report import charts, fmt, tables
 from ui import data, downloads, panels, widgets
 from ui.session import require_actor, shown_errors

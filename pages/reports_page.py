@@ -120,7 +120,8 @@ def targets_section() -> None:
     if not current.empty:
         downloads.table(
             {"Loại chỉ tiêu": current["kind"].map(vocab.TARGET_KINDS),
-             "Giá trị": [fmt.percent(v) if k == "village_coverage" else fmt.number(v) for k, v in zip(current["kind"], current["value"], strict=True)],
+             "Giá trị": [fmt.percent(v) if k == "village_coverage" else fmt.number(v)
+                         for k, v in zip(current["kind"], current["value"], strict=True)],
              "Hạn": current["due_on"].map(fmt.day)},
             name="chi-tieu", key="reports_targets_export", sheet="Chỉ tiêu",
         )
@@ -128,7 +129,8 @@ def targets_section() -> None:
         return
     errors = widgets.FieldErrors()
     with st.form("reports_target_form"):
-        kind = st.radio("Loại chỉ tiêu", list(vocab.TARGET_KINDS), format_func=vocab.TARGET_KINDS.get, horizontal=True, key="reports_target_kind")
+        kind = st.radio("Loại chỉ tiêu", list(vocab.TARGET_KINDS), format_func=vocab.TARGET_KINDS.get, horizontal=True,
+                        key="reports_target_kind")
         value = st.number_input("Giá trị (% thôn có tổ, hoặc số lượt người trong quý)", min_value=0.0, value=100.0, step=1.0,
                                 key="reports_target_value")
         errors.slot("value")

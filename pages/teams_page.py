@@ -24,7 +24,8 @@ def list_tab() -> None:
     """Teams in scope, filtered by unit, status and a search text."""
     unit = widgets.unit_picker(actor, key="teams_list_unit", stop_tier="commune", search_tiers=("province", "district", "commune"))
     col1, col2 = st.columns(2)
-    status = col1.radio("Trạng thái", list(vocab.TEAM_STATUSES), format_func=vocab.TEAM_STATUSES.get, horizontal=True, key="teams_list_status")
+    status = col1.radio("Trạng thái", list(vocab.TEAM_STATUSES), format_func=vocab.TEAM_STATUSES.get, horizontal=True,
+                        key="teams_list_status")
     query = col2.text_input("Lọc theo tên tổ, thôn", key="teams_list_query")
     teams = data.read(fetch_teams, actor, unit_id=unit.id, status=status, query=query)
     st.caption(f"{fmt.number(len(teams))} tổ")
@@ -46,14 +47,16 @@ def register_tab() -> None:
     errors = widgets.FieldErrors()
     errors.slot("unit")
     with st.form(f"teams_new_form_{nonce}"):
-        name = st.text_input("Tên tổ", value=f"Tổ CNSCĐ {unit.name}", key=f"teams_new_name_{unit.id}_{nonce}", max_chars=limits.TEAM_NAME_MAX)
+        name = st.text_input("Tên tổ", value=f"Tổ CNSCĐ {unit.name}", key=f"teams_new_name_{unit.id}_{nonce}",
+                             max_chars=limits.TEAM_NAME_MAX)
         errors.slot("name")
         col1, col2 = st.columns(2)
         established = col1.date_input("Ngày thành lập", value=today, max_value=today, min_value=limits.EARLIEST_DATE,
                                       format=fmt.DATE_FORMAT, key=f"teams_new_date_{nonce}")
         with col1:
             errors.slot("established_on")
-        decision = col2.text_input("Số quyết định thành lập", placeholder="vd. 125/QĐ-UBND", key=f"teams_new_decision_{nonce}", max_chars=limits.DECISION_NO_MAX)
+        decision = col2.text_input("Số quyết định thành lập", placeholder="vd. 125/QĐ-UBND", key=f"teams_new_decision_{nonce}",
+                                   max_chars=limits.DECISION_NO_MAX)
         with col2:
             errors.slot("decision_no")
         note = st.text_area("Ghi chú", key=f"teams_new_note_{nonce}", max_chars=limits.NOTE_MAX)
@@ -87,7 +90,8 @@ def edit_tab() -> None:
             established = st.date_input("Ngày thành lập", value=team.established_on, max_value=today, min_value=limits.EARLIEST_DATE,
                                         format=fmt.DATE_FORMAT, key=f"teams_edit_date_{team.id}")
             errors.slot("established_on")
-            decision = st.text_input("Số quyết định", value=team.decision_no or "", key=f"teams_edit_decision_{team.id}", max_chars=limits.DECISION_NO_MAX)
+            decision = st.text_input("Số quyết định", value=team.decision_no or "", key=f"teams_edit_decision_{team.id}",
+                                     max_chars=limits.DECISION_NO_MAX)
             errors.slot("decision_no")
             note = st.text_area("Ghi chú", value=team.note or "", key=f"teams_edit_note_{team.id}", max_chars=limits.NOTE_MAX)
             saved = st.form_submit_button("Lưu thay đổi", type="primary")
@@ -140,16 +144,22 @@ def members_tab() -> None:
         with col2:
             errors.slot("phone")
         col3, col4, col5 = st.columns(3)
-        gender = col3.selectbox("Giới tính", [None, *vocab.GENDERS], format_func=lambda g: "—" if g is None else vocab.GENDERS[g], key=f"teams_member_gender_{nonce}")
-        birth_year = col4.number_input("Năm sinh", min_value=BIRTH_YEARS[0], max_value=BIRTH_YEARS[1], value=None, step=1, key=f"teams_member_year_{nonce}")
+        gender = col3.selectbox("Giới tính", [None, *vocab.GENDERS], format_func=lambda g: "—" if g is None else vocab.GENDERS[g],
+                                key=f"teams_member_gender_{nonce}")
+        birth_year = col4.number_input("Năm sinh", min_value=BIRTH_YEARS[0], max_value=BIRTH_YEARS[1], value=None, step=1,
+                                       key=f"teams_member_year_{nonce}")
         with col4:
             errors.slot("birth_year")
-        role = col5.selectbox("Vai trò", list(vocab.MEMBER_ROLES), index=2, format_func=vocab.MEMBER_ROLES.get, key=f"teams_member_role_{nonce}")
+        role = col5.selectbox("Vai trò", list(vocab.MEMBER_ROLES), index=2, format_func=vocab.MEMBER_ROLES.get,
+                              key=f"teams_member_role_{nonce}")
         with col5:
             errors.slot("role")
-        organisation = st.selectbox("Tổ chức, đơn vị", list(vocab.ORGANISATIONS), format_func=vocab.ORGANISATIONS.get, key=f"teams_member_org_{nonce}")
-        position = st.text_input("Chức vụ", key=f"teams_member_position_{nonce}", placeholder="vd. Bí thư Chi đoàn", max_chars=limits.NAME_MAX)
-        joined = st.date_input("Ngày tham gia", value=today, max_value=today, min_value=limits.EARLIEST_DATE, format=fmt.DATE_FORMAT, key=f"teams_member_joined_{nonce}")
+        organisation = st.selectbox("Tổ chức, đơn vị", list(vocab.ORGANISATIONS), format_func=vocab.ORGANISATIONS.get,
+                                    key=f"teams_member_org_{nonce}")
+        position = st.text_input("Chức vụ", key=f"teams_member_position_{nonce}", placeholder="vd. Bí thư Chi đoàn",
+                                 max_chars=limits.NAME_MAX)
+        joined = st.date_input("Ngày tham gia", value=today, max_value=today, min_value=limits.EARLIEST_DATE, format=fmt.DATE_FORMAT,
+                               key=f"teams_member_joined_{nonce}")
         errors.slot("joined_on")
         added = st.form_submit_button("Thêm thành viên", type="primary")
     errors.slot("team")
@@ -183,7 +193,8 @@ def member_edit(roster: pd.DataFrame) -> None:
     with st.form(f"teams_member_edit_{member_id}"):
         col1, col2 = st.columns(2)
         full_name = col1.text_input("Họ và tên", value=row["full_name"], key=f"teams_me_name_{member_id}", max_chars=limits.NAME_MAX)
-        phone = col2.text_input("Điện thoại di động", value=row["phone"] if isinstance(row["phone"], str) else "", key=f"teams_me_phone_{member_id}")
+        phone = col2.text_input("Điện thoại di động", value=row["phone"] if isinstance(row["phone"], str) else "",
+                                key=f"teams_me_phone_{member_id}")
         with col1:
             errors.slot("full_name")
         with col2:
@@ -195,17 +206,22 @@ def member_edit(roster: pd.DataFrame) -> None:
         year = None if pd.isna(row["birth_year"]) else int(row["birth_year"])
         # A year stored before today's bounds moved stays shown (Streamlit refuses a value outside its range).
         birth_year = col4.number_input("Năm sinh", min_value=min(BIRTH_YEARS[0], year or BIRTH_YEARS[0]),
-                                     max_value=max(BIRTH_YEARS[1], year or BIRTH_YEARS[1]), value=year, step=1, key=f"teams_me_year_{member_id}")
+                                     max_value=max(BIRTH_YEARS[1], year or BIRTH_YEARS[1]), value=year, step=1,
+                                     key=f"teams_me_year_{member_id}")
         roles = list(vocab.MEMBER_ROLES)
-        role = col5.selectbox("Vai trò", roles, index=roles.index(row["role"]), format_func=vocab.MEMBER_ROLES.get, key=f"teams_me_role_{member_id}")
+        role = col5.selectbox("Vai trò", roles, index=roles.index(row["role"]), format_func=vocab.MEMBER_ROLES.get,
+                              key=f"teams_me_role_{member_id}")
         with col4:
             errors.slot("birth_year")
         with col5:
             errors.slot("role")
         orgs = list(vocab.ORGANISATIONS)
-        organisation = st.selectbox("Tổ chức, đơn vị", orgs, index=orgs.index(row["organisation"]), format_func=vocab.ORGANISATIONS.get, key=f"teams_me_org_{member_id}")
-        position = st.text_input("Chức vụ", value=row["position"] if isinstance(row["position"], str) else "", key=f"teams_me_position_{member_id}", max_chars=limits.NAME_MAX)
-        joined = st.date_input("Ngày tham gia", value=row["joined_on"], max_value=today, min_value=limits.EARLIEST_DATE, format=fmt.DATE_FORMAT, key=f"teams_me_joined_{member_id}")
+        organisation = st.selectbox("Tổ chức, đơn vị", orgs, index=orgs.index(row["organisation"]), format_func=vocab.ORGANISATIONS.get,
+                                    key=f"teams_me_org_{member_id}")
+        position = st.text_input("Chức vụ", value=row["position"] if isinstance(row["position"], str) else "",
+                                 key=f"teams_me_position_{member_id}", max_chars=limits.NAME_MAX)
+        joined = st.date_input("Ngày tham gia", value=row["joined_on"], max_value=today, min_value=limits.EARLIEST_DATE,
+                               format=fmt.DATE_FORMAT, key=f"teams_me_joined_{member_id}")
         errors.slot("joined_on")
         saved = st.form_submit_button("Lưu thông tin thành viên", type="primary")
     errors.slot("other")
@@ -218,7 +234,8 @@ def member_edit(roster: pd.DataFrame) -> None:
         return
     leave_errors = widgets.FieldErrors()
     with st.form(f"teams_member_leave_{member_id}"):
-        left_on = st.date_input("Thôi tham gia từ ngày", value=today, max_value=today, min_value=limits.EARLIEST_DATE, format=fmt.DATE_FORMAT, key=f"teams_me_left_{member_id}")
+        left_on = st.date_input("Thôi tham gia từ ngày", value=today, max_value=today, min_value=limits.EARLIEST_DATE,
+                                format=fmt.DATE_FORMAT, key=f"teams_me_left_{member_id}")
         leave_errors.slot("left_on")
         left = st.form_submit_button("Cho thôi tham gia tổ")
     if left:

@@ -1,5 +1,7 @@
 """Altair chart builders: pure functions of pre-aggregated DataFrames."""
 
+from datetime import date
+
 import altair as alt
 import pandas as pd
 
@@ -137,7 +139,8 @@ def build_organisation_chart(df: pd.DataFrame, *, title: str = "Thành viên the
 
 
 def build_timeline_chart(
-    timeline: pd.DataFrame, *, goal: float | None, deadline, projected, title: str = "Độ phủ theo thời gian"  # noqa: ANN001
+    timeline: pd.DataFrame, *, goal: float | None, deadline: date | None, projected: date | None,
+    title: str = "Độ phủ theo thời gian",
 ) -> alt.LayerChart:
     """Coverage at each month's end, the target line up to its deadline, and the projected path to it."""
     data = timeline[["day", "coverage", "covered", "villages"]].copy()

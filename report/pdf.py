@@ -77,7 +77,7 @@ class _Pdf(FPDF):
         self.multi_cell(0, 7, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.set_font("Roboto", "", 10)
 
-    def table(self, header: list[str], rows: list[list[str]], widths: list[float]) -> None:
+    def grid_table(self, header: list[str], rows: list[list[str]], widths: list[float]) -> None:
         self.set_font("Roboto", "B", 9)
         with self.table_ctx(widths) as table:
             table.row(header)
@@ -85,7 +85,7 @@ class _Pdf(FPDF):
             for row in rows:
                 table.row(row)
 
-    def table_ctx(self, widths: list[float]):  # type: ignore[no-untyped-def]
+    def table_ctx(self, widths: list[float]) -> "_TableCtx":
         return _TableCtx(self, widths)
 
     def chart(self, png: bytes, width: float = 180) -> None:
@@ -149,7 +149,7 @@ def render(data: ReportData) -> bytes:
                      + (f" (của {progress.target.unit_name})" if progress.target.inherited else "")])
     kpis.append([f"Dự kiến đạt {fmt.percent(progress.aim)} theo tốc độ hiện nay",
                  fmt.day(progress.projected) if progress.projected else ("Đã đạt" if progress.reached else "Chưa xác định được")])
-    pdf.table(["Chỉ tiêu", "Giá trị"], kpis, [100, 80])
+    pdf.grid_table(["Chỉ tiêu", "Giá trị"], kpis, [100, 80])
 
     if progress.villages > 0:
         pdf.heading("2. Độ phủ theo thời gian so với chỉ tiêu")
@@ -166,7 +166,7 @@ def render(data: ReportData) -> bytes:
              fmt.number(r.members), vocab.TARGET_STATUSES.get(status.get(r.unit_id, "no_target"), "")]
             for r in data.children.itertuples()
         ]
-        pdf.table(["Địa bàn", "Số thôn", "Có tổ", "Độ phủ", "Tổ", "Thành viên", "Tiến độ"], rows, [52, 18, 16, 18, 14, 22, 40])
+        pdf.grid_table(["Địa bàn", "Số thôn", "Có tổ", "Độ phủ", "Tổ", "Thành viên", "Tiến độ"], rows, [52, 18, 16, 18, 14, 22, 40])
 
     if not data.months.empty:
         pdf.heading("4. Hoạt động trong kỳ theo tháng và loại")
@@ -178,7 +178,7 @@ def render(data: ReportData) -> bytes:
     else:
         rows = [[r.name, r.unit, r.parent or "", fmt.day(r.last_report) if r.last_report is not None else "Chưa có"]
                 for r in data.silent.head(100).itertuples()]
-        pdf.table(["Tổ", "Địa bàn", "Thuộc", "Báo cáo gần nhất"], rows, [70, 40, 40, 30])
+        pdf.grid_table(["Tổ", "Địa bàn", "Thuộc", "Báo cáo gần nhất"], rows, [70, 40, 40, 30])
         if len(data.silent) > 100:
             pdf.multi_cell(0, 6, f"… và {fmt.number(len(data.silent) - 100)} tổ khác.", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     return bytes(pdf.output())

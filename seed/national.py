@@ -13,7 +13,7 @@ journal and fsync switched off for the load only; PostgreSQL: `COPY`), all in on
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -266,7 +266,6 @@ def _load(session: Session, *, villages: int, activities: int, seed: int, today:
     start_lo = np.array([330, 90, -120])[c_pace]
     start_hi = np.array([900, 540, 200])[c_pace]
 
-    v_pace = c_pace[v_commune]
     has_team = rng.random(villages) < c_cover[v_commune]
     t_unit_v = v_id[has_team]
     t_commune_v = v_commune[has_team]

@@ -6,9 +6,8 @@ from collections.abc import Callable
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
-from db.models import Unit, UnitPath
 from db import counts
-from db.versions import bump_data_version
+from db.models import Unit, UnitPath
 from db.text import fold
 from db.versions import bump_data_version
 

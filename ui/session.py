@@ -1,8 +1,8 @@
 """The signed-in user in Streamlit's session state, and running one user action safely."""
 
 import time
-from datetime import datetime, timedelta
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 import streamlit as st

@@ -160,7 +160,8 @@ def _open_recommendations(actor: Actor, unit_id: int | None) -> None:
         return
     st.markdown(f"**{fmt.number(len(items))}** kiến nghị, đề xuất đang chờ giải quyết.")
     st.dataframe(
-        {"Ngày gửi": items["raised_at"].map(fmt.day), "Địa bàn": items["unit"], "Loại": items["category"].map(vocab.RECOMMENDATION_CATEGORIES),
+        {"Ngày gửi": items["raised_at"].map(fmt.day), "Địa bàn": items["unit"],
+         "Loại": items["category"].map(vocab.RECOMMENDATION_CATEGORIES),
          "Nội dung": items["text"], "Trạng thái": items["status"].map(vocab.RECOMMENDATION_STATUSES)},
         hide_index=True, width="stretch", height=600,
     )

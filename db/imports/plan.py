@@ -257,7 +257,7 @@ class _Planner:
             if n < 3 and all(_NUMBERING.match(t) for t in texts):  # "(1) (2) (3)…" under the header
                 continue
 
-            def cell(key: str) -> Any:
+            def cell(key: str, values: Sequence[Any] = values) -> Any:
                 c = cols.get(key)
                 return values[c] if c is not None and c < len(values) else None
 
@@ -364,6 +364,7 @@ class _Planner:
                 select(Unit.id, Unit.parent_id, Unit.kind, Unit.name, Unit.short_name)
                 .where(Unit.parent_id.in_(part), Unit.tier == "village")
             ):
+                assert parent is not None  # a village's parent, selected by parent_id
                 self.village_full[(parent, normalise(name))].append((vid, kind, name))
                 self.village_short[(parent, normalise(short))].append((vid, kind, name))
                 self.village_names[vid] = name
@@ -402,20 +403,20 @@ class _Planner:
         if key in VILLAGE_KIND_ALIASES:  # "Thôn" and nothing else
             self.problem(row, "village", "Tên thôn, khối phố không được để trống.")
             return None
-        full, by_short = self.village_full, self.village_short
+        by_full, by_short = self.village_full, self.village_short
         if kind is not None:  # "Thôn Phú Mỹ", "KP.3": the kind is part of the name
-            hits = full.get((commune_id, key)) or full.get((commune_id, normalise(f"{kind} {rest}"))) or []
+            hits = by_full.get((commune_id, key)) or by_full.get((commune_id, normalise(f"{kind} {rest}"))) or []
             short = strip_words(text, words)
         elif hint is not None:  # "Phú Mỹ" with "Thôn" in the Loại column
-            hits = full.get((commune_id, normalise(f"{hint} {text}"))) or []
+            hits = by_full.get((commune_id, normalise(f"{hint} {text}"))) or []
             short, kind = text, hint
         else:  # "Phú Mỹ": whatever its kind
-            hits = by_short.get((commune_id, key)) or full.get((commune_id, key)) or []
+            hits = by_short.get((commune_id, key)) or by_full.get((commune_id, key)) or []
             short, kind = text, DEFAULT_VILLAGE_KIND
         if len(hits) > 1:  # "Thôn Đông" and "Thôn Đồng": the one written with these diacritics, if just one
             written = {exact_spelling(text), exact_spelling(f"{kind} {short}")}
-            exact = [v for v in hits if {exact_spelling(v[2]), exact_spelling(self.village_short_names[v[0]])} & written]
-            hits = exact if len(exact) == 1 else hits
+            spelled = [v for v in hits if {exact_spelling(v[2]), exact_spelling(self.village_short_names[v[0]])} & written]
+            hits = spelled if len(spelled) == 1 else hits
         if len(hits) > 1:
             names = ", ".join(v[2] for v in hits)
             self.problem(row, "village", f"“{text}” trùng tên nhiều thôn trong xã: {names}. Hãy ghi rõ loại (Thôn, Khối phố…).")
@@ -484,8 +485,8 @@ def plan_import(
         above = previous.get(sheet.title)
         if (blank_unit and (row.full_name is not None or row.has_member_data) and above is not None
                 and sheet.columns.keys() & {"village", "commune"}):
-            for key in UNIT_KEYS:
-                setattr(row, key, getattr(above, key))
+            for unit_key in UNIT_KEYS:
+                setattr(row, unit_key, getattr(above, unit_key))
         commune_id = planner.resolve_commune(row)
         if commune_id is None:
             continue
@@ -661,8 +662,8 @@ _MEMBER_FIELDS = ("gender", "birth_year", "phone", "role", "organisation", "posi
 def _plan_members(planner: _Planner, key: TeamKey, existing: dict | None, team_start: date,
                   rows: list[tuple[_Row, PreviewRow]]) -> None:
     """New members and corrections of the team's active members, one Tổ trưởng at most."""
-    current = [m for m in planner.members.get(existing["id"], [])] if existing else []
-    active = {}
+    current = list(planner.members.get(existing["id"], [])) if existing else []
+    active: dict[str, dict] = {}
     for m in current:
         if m["left_on"] is None:
             active.setdefault(fold(m["full_name"]), m)
@@ -696,7 +697,7 @@ def _plan_members(planner: _Planner, key: TeamKey, existing: dict | None, team_s
         try:
             checked = validated_member(data, row=None, team_start=team_start, today=planner.today)
         except UserError as err:
-            column = _MEMBER_FIELD_KEYS.get(err.field or "", None)
+            column = _MEMBER_FIELD_KEYS.get(err.field or "")
             if column == "birth_year" and "birth_year" not in row.sheet.columns:
                 column = "birth_male" if row.gender == "male" else "birth_female"
             planner.problem(row, column, err.message)

@@ -69,8 +69,8 @@ def _write(session: Session, actor: Actor, ops: Ops, progress: Progress | None) 
     if ops.villages:
         keys = list(ops.villages)
         values = []
-        for k in keys:
-            v = ops.villages[k]
+        for vkey in keys:
+            v = ops.villages[vkey]
             commune = ops.units[v.commune_id]
             values.append(dict(parent_id=v.commune_id, structure=commune.structure, tier="village",
                                level=commune.level + 1, kind=v.kind, name=v.name, short_name=v.short,
@@ -85,10 +85,10 @@ def _write(session: Session, actor: Actor, ops: Ops, progress: Progress | None) 
             ):
                 ancestors[desc].append((anc, depth))
         paths = []
-        for k, vid, val in zip(keys, ids, values, strict=True):
-            unit_ids[("new", k[0], k[1])] = vid
+        for vkey, vid, val in zip(keys, ids, values, strict=True):
+            unit_ids[("new", vkey[0], vkey[1])] = vid
             paths.append(dict(ancestor_id=vid, descendant_id=vid, depth=0))
-            paths.extend(dict(ancestor_id=a, descendant_id=vid, depth=d + 1) for a, d in ancestors[k[0]])
+            paths.extend(dict(ancestor_id=a, descendant_id=vid, depth=d + 1) for a, d in ancestors[vkey[0]])
             log("create", "units", vid, None, audit_values(Unit, val | {"id": vid}))
         session.execute(insert(UnitPath), paths, execution_options=counts.KEPT_BY_CALLER)
 
@@ -96,16 +96,16 @@ def _write(session: Session, actor: Actor, ops: Ops, progress: Progress | None) 
         progress(0.72, "Đang ghi tổ…")
     team_ids: dict[TeamKey, int] = {}
     if ops.teams:
-        keys = list(ops.teams)
-        values = []
-        for k in keys:
+        team_keys = list(ops.teams)
+        team_values = []
+        for k in team_keys:
             t = ops.teams[k]
             unit_id = t.unit if isinstance(t.unit, int) else unit_ids[t.unit]
-            values.append(dict(unit_id=unit_id, name=t.name, established_on=t.established_on, decision_no=t.decision_no,
-                               closed_on=None, note=None))
-        ids = list(session.scalars(insert(Team).returning(Team.id, sort_by_parameter_order=True), values,
-                                   execution_options=_BULK_KEPT))
-        for k, tid, val in zip(keys, ids, values, strict=True):
+            team_values.append(dict(unit_id=unit_id, name=t.name, established_on=t.established_on, decision_no=t.decision_no,
+                                    closed_on=None, note=None))
+        new_team_ids = list(session.scalars(insert(Team).returning(Team.id, sort_by_parameter_order=True), team_values,
+                                            execution_options=_BULK_KEPT))
+        for k, tid, val in zip(team_keys, new_team_ids, team_values, strict=True):
             team_ids[k] = tid
             log("create", "teams", tid, None, audit_values(Team, val | {"id": tid}))
     if ops.team_updates:
@@ -123,19 +123,19 @@ def _write(session: Session, actor: Actor, ops: Ops, progress: Progress | None) 
             session.execute(update(Member), [{"id": mid, **changes}], execution_options=counts.KEPT_BY_CALLER)
             log("update", "members", mid, before, before | audit_values(Member, changes))
     if ops.members:
-        values = []
+        member_values = []
         for k, member in ops.members:
             team_id = k[1] if k[0] == "team" else team_ids[k]
-            values.append(member | {"team_id": team_id})
-        ids = []
-        for start in range(0, len(values), 2000):
-            batch = values[start:start + 2000]
-            ids.extend(session.scalars(insert(Member).returning(Member.id, sort_by_parameter_order=True), batch,
-                                        execution_options=_BULK_KEPT))
+            member_values.append(member | {"team_id": team_id})
+        member_ids: list[int] = []
+        for start in range(0, len(member_values), 2000):
+            rows = member_values[start:start + 2000]
+            member_ids.extend(session.scalars(insert(Member).returning(Member.id, sort_by_parameter_order=True), rows,
+                                              execution_options=_BULK_KEPT))
             if progress:
-                progress(0.8 + 0.12 * min(1.0, (start + len(batch)) / len(values)),
-                         f"Đang ghi thành viên ({format_count(start + len(batch))}/{format_count(len(values))})…")
-        for mid, val in zip(ids, values, strict=True):
+                progress(0.8 + 0.12 * min(1.0, (start + len(rows)) / len(member_values)),
+                         f"Đang ghi thành viên ({format_count(start + len(rows))}/{format_count(len(member_values))})…")
+        for mid, val in zip(member_ids, member_values, strict=True):
             log("create", "members", mid, None, audit_values(Member, val | {"id": mid}))
     _touch_counts(session, ops, new_units=list(unit_ids.values()), new_teams=list(team_ids.values()))
     if progress:
