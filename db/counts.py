@@ -19,14 +19,31 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
-from sqlalchemy import Connection, Date, Integer, and_, case, delete, event, func, insert, inspect, literal, select, union_all
+from sqlalchemy import (
+    Connection,
+    Date,
+    Integer,
+    Select,
+    Subquery,
+    and_,
+    case,
+    delete,
+    event,
+    func,
+    insert,
+    inspect,
+    literal,
+    select,
+    union_all,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, UOWTransaction
 
 from db import vocab
-from db.models import Activity, ActivityRollup, LeafCount, Member, ScopeCount, ScopeRollup, Team, Unit, UnitPath
+from db.models import Activity, ActivityRollup, Base, LeafCount, Member, ScopeCount, ScopeRollup, Team, Unit, UnitPath
 from db.sqlfuncs import first_of_month, month_start
 
 COUNTRY = 0  # the scope id of the whole country (no unit has id 0)
@@ -204,10 +221,12 @@ class Pending:
 
     def add_month(self, commune_id: int, month: date | None) -> None:
         """Mark a commune's month (None: all its months)."""
-        if month is None or self.months.get(commune_id, set()) is None:
+        if month is None:
             self.months[commune_id] = None
-        else:
-            self.months.setdefault(commune_id, set()).add(month)  # type: ignore[union-attr]
+            return
+        marked = self.months.setdefault(commune_id, set())
+        if marked is not None:  # None: every month is marked already
+            marked.add(month)
 
 
 def pending(session: Session) -> Pending:
@@ -283,10 +302,10 @@ def _refresh_units(conn: Connection, units: Mapping[int, Window], *, parents: Ma
                     acc = scope_deltas.setdefault(key, [0] * len(COLUMNS))
                     for i, d in enumerate(delta):
                         acc[i] += d
-        _upsert_add(conn, LeafCount.__table__, ("unit_id", "day"), COLUMNS, [
+        _upsert_add(conn, LeafCount, ("unit_id", "day"), COLUMNS, [
             {"unit_id": u, "day": d, **dict(zip(COLUMNS, vec, strict=True))} for (u, d), vec in deltas.items()
         ])
-        _upsert_add(conn, ScopeCount.__table__, ("scope_id", "day"), COLUMNS, [
+        _upsert_add(conn, ScopeCount, ("scope_id", "day"), COLUMNS, [
             {"scope_id": s, "day": d, **dict(zip(COLUMNS, vec, strict=True))}
             for (s, d), vec in scope_deltas.items() if any(vec)
         ])
@@ -335,11 +354,11 @@ def _refresh_months(conn: Connection, months: Mapping[int, set[date] | None]) ->
                 acc = scope_deltas.setdefault((scope, m, activity_type), [0] * len(ROLLUP_SUMS))
                 for i, d in enumerate(delta):
                     acc[i] += d
-        _upsert_add(conn, ActivityRollup.__table__, ("commune_id", "month", "activity_type"), ROLLUP_SUMS, [
+        _upsert_add(conn, ActivityRollup, ("commune_id", "month", "activity_type"), ROLLUP_SUMS, [
             {"commune_id": c, "month": m, "activity_type": t, **dict(zip(ROLLUP_SUMS, vec, strict=True))}
             for (c, m, t), vec in deltas.items()
         ])
-        _upsert_add(conn, ScopeRollup.__table__, ("scope_id", "month", "activity_type"), ROLLUP_SUMS, [
+        _upsert_add(conn, ScopeRollup, ("scope_id", "month", "activity_type"), ROLLUP_SUMS, [
             {"scope_id": s, "month": m, "activity_type": t, **dict(zip(ROLLUP_SUMS, vec, strict=True))}
             for (s, m, t), vec in scope_deltas.items() if any(vec)
         ])
@@ -365,16 +384,21 @@ def scopes_of(conn: Connection, unit_ids: Iterable[int], parents: Mapping[int, i
             .where(UnitPath.descendant_id.in_(wanted), Unit.tier.in_(SCOPE_TIERS))
         ):
             above[parent].append((depth, scope))
-    return {u: [*(scope for _, scope in sorted(above.get(parent_of.get(u), []))), COUNTRY]  # type: ignore[arg-type]
-            for u in unit_ids}
+    out: dict[int, list[int]] = {}
+    for u in unit_ids:
+        parent_id = parent_of.get(u)
+        out[u] = [*(scope for _, scope in sorted(above.get(parent_id, []) if parent_id is not None else [])), COUNTRY]
+    return out
 
 
-def _upsert_add(conn: Connection, table, keys: tuple[str, ...], sums: tuple[str, ...], rows: list[dict]) -> None:  # type: ignore[no-untyped-def]
+def _upsert_add(conn: Connection, model: type[Base], keys: tuple[str, ...], sums: tuple[str, ...],
+                rows: list[dict[str, Any]]) -> None:
     """Add each row's sums to the row with its key, inserting it when new; in key order, so writers lock alike."""
     if not rows:
         return
     make = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    stmt = make(table)
+    table = model.__table__
+    stmt = make(model)
     stmt = stmt.on_conflict_do_update(
         index_elements=list(keys), set_={c: table.c[c] + stmt.excluded[c] for c in sums}
     )
@@ -392,7 +416,7 @@ def _leaf_ids(conn: Connection, root_id: int | None = None) -> list[int]:
     return list(conn.scalars(stmt))
 
 
-def _scope_map():  # type: ignore[no-untyped-def]
+def _scope_map() -> Subquery:
     """(scope, unit) pairs: each unit under its kept districts and provinces, and under the country."""
     anc = select(UnitPath.ancestor_id.label("scope_id"), UnitPath.descendant_id.label("unit_id")).join(
         Unit, and_(Unit.id == UnitPath.ancestor_id, Unit.tier.in_(SCOPE_TIERS), UnitPath.depth > 0)
@@ -410,7 +434,7 @@ def _scopes_touching(conn: Connection, root_id: int) -> list[int]:
     return sorted({COUNTRY, *conn.scalars(inside), *conn.scalars(above)})
 
 
-def _commune_rollup_recount():  # type: ignore[no-untyped-def]
+def _commune_rollup_recount() -> Select:
     """The raw reports summed per commune, month and type: what `activity_rollups` must hold."""
     month = month_start(Activity.activity_date)
     return select(Activity.commune_id, month.label("month"), Activity.activity_type, func.count(),
@@ -418,7 +442,7 @@ def _commune_rollup_recount():  # type: ignore[no-untyped-def]
                   func.sum(Activity.results)).group_by(Activity.commune_id, month, Activity.activity_type)
 
 
-def _scope_rollup_recount(*, from_raw: bool = False):  # type: ignore[no-untyped-def]
+def _scope_rollup_recount(*, from_raw: bool = False) -> Select:
     """What `scope_rollups` must hold: the commune rollups (or, for a check, the raw reports) summed per scope."""
     m = _scope_map()
     if from_raw:
@@ -522,12 +546,12 @@ def differences(session: Session | Connection) -> list[Difference]:
                     old = scope_recount.get(key, (0,) * len(COLUMNS))
                     scope_recount[key] = tuple(a + b for a, b in zip(old, vec, strict=True))
 
-    def kept(table, *keys: str, sums: tuple[str, ...]) -> dict[tuple, tuple[int, ...]]:  # type: ignore[no-untyped-def]
+    def kept(table: type[Base], *keys: str, sums: tuple[str, ...]) -> dict[tuple, tuple[int, ...]]:
         c = table.__table__.c
         rows = conn.execute(select(*(c[k] for k in keys), *(c[s] for s in sums)))
         return {tuple(row[: len(keys)]): tuple(row[len(keys):]) for row in rows}
 
-    def rows(stmt) -> dict[tuple, tuple[int, ...]]:  # type: ignore[no-untyped-def]
+    def rows(stmt: Select) -> dict[tuple, tuple[int, ...]]:
         return {tuple(row[:3]): tuple(int(v or 0) for v in row[3:]) for row in conn.execute(stmt)}
 
     return [
@@ -642,10 +666,10 @@ def _guard(state: ORMExecuteState) -> None:
     """Refuse a bulk insert, update or delete on a counted table that does not say how the kept tables follow."""
     if not (state.is_insert or state.is_update or state.is_delete):
         return
-    table = getattr(state.statement, "table", None)
-    if getattr(table, "name", None) in COUNTED_TABLES and OPTION not in state.execution_options:
+    name = getattr(getattr(state.statement, "table", None), "name", None)
+    if name in COUNTED_TABLES and OPTION not in state.execution_options:
         raise UnkeptWrite(
-            f"Bulk write on {table.name} without execution_options {OPTION}: "  # type: ignore[union-attr]
+            f"Bulk write on {name} without execution_options {OPTION}: "
             "call counts.touch_units/touch_months and pass KEPT_BY_CALLER, or pass REBUILT and call counts.rebuild"
         )
 
