@@ -8,7 +8,8 @@ from sqlalchemy import ColumnElement, Connection, FromClause, Table, func, selec
 from sqlalchemy.orm import Session
 
 from db.access import Actor
-from db.auth import SYSTEM, actor_of, create_user as _create_user
+from db.auth import SYSTEM, actor_of
+from db.auth import create_user as _create_user
 from db.models import Member, Team, Unit, User
 from db.text import fold
 from db.units import insert_unit

@@ -14,7 +14,6 @@ from db.models import Member, Team, Unit, UnitPath, User
 from report import fmt
 from seed.demo import DEMO_PASSWORD
 from tests.browser.conftest import settle, shot
-from report import fmt
 from tests.factories import count_rows
 
 pytestmark = pytest.mark.browser

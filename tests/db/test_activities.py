@@ -39,7 +39,7 @@ class Reporting:
 
 
 @pytest.fixture
-def reporting(session, world):  # noqa: ANN001, ANN201
+def reporters(session, world):  # noqa: ANN001, ANN201
     """The teams that report, and the volunteer of the first."""
     tree = world.tree
     team = factories.create_team(session, unit=tree.villages[0], established_on=date(2022, 7, 1), members=3)
@@ -78,22 +78,22 @@ def _assert_rollups_match(session) -> None:  # noqa: ANN001
         assert list(got[col].astype("int64")) == list(want[col].astype("int64")), col
 
 
-def test_report_is_stored_and_rollups_follow(session, world, reporting):
-    a = activities.create_activity(session, actor=reporting.volunteer, data=_report(reporting.team), today=TODAY)
-    activities.create_activity(session, actor=world.officer, data=_report(reporting.team2, activity_type="door_to_door", results=15), today=TODAY)
-    activities.create_activity(session, actor=world.officer, data=_report(reporting.team, activity_date=date(2026, 9, 2)), today=TODAY)
+def test_report_is_stored_and_rollups_follow(session, world, reporters):
+    a = activities.create_activity(session, actor=reporters.volunteer, data=_report(reporters.team), today=TODAY)
+    activities.create_activity(session, actor=world.officer, data=_report(reporters.team2, activity_type="door_to_door", results=15), today=TODAY)
+    activities.create_activity(session, actor=world.officer, data=_report(reporters.team, activity_date=date(2026, 9, 2)), today=TODAY)
     session.commit()
     stored = session.get(Activity, a.id)
-    assert (stored.people_reached, stored.results, stored.reported_by) == (12, 7, reporting.volunteer.user_id)
+    assert (stored.people_reached, stored.results, stored.reported_by) == (12, 7, reporters.volunteer.user_id)
     assert stored.commune_id == world.tree.commune.id
     _assert_rollups_match(session)
 
 
-def test_same_form_token_twice_makes_one_report(session, world, reporting):
-    data = _report(reporting.team, form_token="token-123")
-    first = activities.create_activity(session, actor=reporting.volunteer, data=data, today=TODAY)
+def test_same_form_token_twice_makes_one_report(session, world, reporters):
+    data = _report(reporters.team, form_token="token-123")
+    first = activities.create_activity(session, actor=reporters.volunteer, data=data, today=TODAY)
     session.commit()
-    again = activities.create_activity(session, actor=reporting.volunteer, data=data, today=TODAY)
+    again = activities.create_activity(session, actor=reporters.volunteer, data=data, today=TODAY)
     session.commit()
     assert again.id == first.id
     assert count_rows(session, Activity) == 1
@@ -114,60 +114,60 @@ def test_same_form_token_twice_makes_one_report(session, world, reporting):
         ({"note": "x" * 2001}, "note"),
     ],
 )
-def test_bad_reports_are_refused_and_nothing_is_written(session, world, reporting, overrides, field):
+def test_bad_reports_are_refused_and_nothing_is_written(session, world, reporters, overrides, field):
     before = (count_rows(session, Activity), count_rows(session, ActivityRollup), count_rows(session, AuditEntry))
     with pytest.raises(UserError) as err:
-        activities.create_activity(session, actor=reporting.volunteer, data=_report(reporting.team, **overrides), today=TODAY)
+        activities.create_activity(session, actor=reporters.volunteer, data=_report(reporters.team, **overrides), today=TODAY)
     session.rollback()
     assert err.value.field == field
     assert err.value.message
     assert (count_rows(session, Activity), count_rows(session, ActivityRollup), count_rows(session, AuditEntry)) == before
 
 
-def test_report_after_the_team_stopped_is_refused(session, world, reporting):
+def test_report_after_the_team_stopped_is_refused(session, world, reporters):
     team = factories.create_team(session, unit=world.tree.villages[2], established_on=date(2022, 7, 1), closed_on=date(2025, 1, 1))
     session.commit()
     with pytest.raises(UserError):
         activities.create_activity(session, actor=world.officer, data=_report(team, activity_date=date(2025, 2, 1)), today=TODAY)
 
 
-def test_volunteer_reports_only_for_their_team_and_leaders_not_at_all(session, world, reporting):
+def test_volunteer_reports_only_for_their_team_and_leaders_not_at_all(session, world, reporters):
     with pytest.raises(PermissionDenied):
-        activities.create_activity(session, actor=reporting.volunteer, data=_report(reporting.team2), today=TODAY)
+        activities.create_activity(session, actor=reporters.volunteer, data=_report(reporters.team2), today=TODAY)
     with pytest.raises(PermissionDenied):
-        activities.create_activity(session, actor=world.leader, data=_report(reporting.team), today=TODAY)
+        activities.create_activity(session, actor=world.leader, data=_report(reporters.team), today=TODAY)
     with pytest.raises(PermissionDenied):  # the far team lies outside the district officer's scope
-        activities.create_activity(session, actor=world.officer, data=_report(reporting.far), today=TODAY)
+        activities.create_activity(session, actor=world.officer, data=_report(reporters.far), today=TODAY)
 
 
-def test_seven_day_rule(session, world, reporting):
-    a = activities.create_activity(session, actor=reporting.volunteer, data=_report(reporting.team), today=TODAY)
+def test_seven_day_rule(session, world, reporters):
+    a = activities.create_activity(session, actor=reporters.volunteer, data=_report(reporters.team), today=TODAY)
     session.commit()
     created = session.get(Activity, a.id).created_at.date()
     within, after = created + timedelta(days=7), created + timedelta(days=8)
-    activities.update_activity(session, actor=reporting.volunteer, activity_id=a.id, data=_report(reporting.team, people_reached=20), today=within)
+    activities.update_activity(session, actor=reporters.volunteer, activity_id=a.id, data=_report(reporters.team, people_reached=20), today=within)
     session.commit()
     with pytest.raises(PermissionDenied):
-        activities.update_activity(session, actor=reporting.volunteer, activity_id=a.id, data=_report(reporting.team, people_reached=30), today=after)
+        activities.update_activity(session, actor=reporters.volunteer, activity_id=a.id, data=_report(reporters.team, people_reached=30), today=after)
     with pytest.raises(PermissionDenied):
-        activities.delete_activity(session, actor=reporting.volunteer, activity_id=a.id, today=after)
+        activities.delete_activity(session, actor=reporters.volunteer, activity_id=a.id, today=after)
     session.rollback()
-    activities.update_activity(session, actor=world.officer, activity_id=a.id, data=_report(reporting.team, people_reached=40), today=after)
+    activities.update_activity(session, actor=world.officer, activity_id=a.id, data=_report(reporters.team, people_reached=40), today=after)
     session.commit()
     assert session.get(Activity, a.id).people_reached == 40
     _assert_rollups_match(session)
 
 
-def test_a_volunteer_cannot_change_someone_elses_report(session, world, reporting):
-    a = activities.create_activity(session, actor=world.officer, data=_report(reporting.team), today=TODAY)
+def test_a_volunteer_cannot_change_someone_elses_report(session, world, reporters):
+    a = activities.create_activity(session, actor=world.officer, data=_report(reporters.team), today=TODAY)
     session.commit()
     with pytest.raises(PermissionDenied):
-        activities.delete_activity(session, actor=reporting.volunteer, activity_id=a.id, today=TODAY)
+        activities.delete_activity(session, actor=reporters.volunteer, activity_id=a.id, today=TODAY)
 
 
-def test_delete_moves_rollups_and_keeps_an_audit_row(session, world, reporting):
-    a = activities.create_activity(session, actor=reporting.volunteer, data=_report(reporting.team), today=TODAY)
-    activities.create_activity(session, actor=reporting.volunteer, data=_report(reporting.team, people_reached=5), today=TODAY)
+def test_delete_moves_rollups_and_keeps_an_audit_row(session, world, reporters):
+    a = activities.create_activity(session, actor=reporters.volunteer, data=_report(reporters.team), today=TODAY)
+    activities.create_activity(session, actor=reporters.volunteer, data=_report(reporters.team, people_reached=5), today=TODAY)
     session.commit()
     activities.delete_activity(session, actor=world.officer, activity_id=a.id, today=TODAY)
     session.commit()
@@ -177,9 +177,9 @@ def test_delete_moves_rollups_and_keeps_an_audit_row(session, world, reporting):
     assert audit.before["people_reached"] == 12 and audit.after is None
 
 
-def test_rebuild_rollups_equals_incremental_rollups(session, world, reporting):
+def test_rebuild_rollups_equals_incremental_rollups(session, world, reporters):
     for i in range(12):
-        team = reporting.team if i % 2 else reporting.team2
+        team = reporters.team if i % 2 else reporters.team2
         kind = ["loudspeaker", "cashless", "training"][i % 3]
         activities.create_activity(session, actor=world.officer, data=_report(team, activity_type=kind, people_reached=i,
                                    activity_date=TODAY - timedelta(days=20 * i)), today=TODAY)
@@ -191,10 +191,10 @@ def test_rebuild_rollups_equals_incremental_rollups(session, world, reporting):
     assert incremental[["commune_id", "reports", "people_reached"]].astype("int64").equals(rebuilt[["commune_id", "reports", "people_reached"]].astype("int64"))
 
 
-def test_indicator_totals_and_rates_agree_with_the_raw_reports(session, world, reporting):
+def test_indicator_totals_and_rates_agree_with_the_raw_reports(session, world, reporters):
     days = [TODAY - timedelta(days=d) for d in (1, 5, 40, 70, 400)]
     for day in days:
-        activities.create_activity(session, actor=world.officer, data=_report(reporting.team, activity_date=day, people_reached=day.day), today=TODAY)
+        activities.create_activity(session, actor=world.officer, data=_report(reporters.team, activity_date=day, people_reached=day.day), today=TODAY)
     session.commit()
     officer = world.officer
     for as_of in (TODAY, TODAY - timedelta(days=30), date(2025, 11, 10)):
@@ -207,17 +207,17 @@ def test_indicator_totals_and_rates_agree_with_the_raw_reports(session, world, r
     by_child = reporting.fetch_reporting_by_child(session, actor=officer, unit_id=world.tree.district.id, start=start, end=end)
     silent = reporting.fetch_silent_teams(session, actor=officer, unit_id=world.tree.district.id, start=start, end=end)
     assert int(by_child["silent"].sum()) == ind.silent_teams == len(silent)
-    assert reporting.team2.id in set(silent["team_id"]) and reporting.team.id not in set(silent["team_id"])
+    assert reporters.team2.id in set(silent["team_id"]) and reporters.team.id not in set(silent["team_id"])
     assert ind.active_team_rate == pytest.approx(int(by_child["reporting"].sum()) / int(by_child["teams"].sum()))
 
 
-def test_monthly_charts_read_the_same_sums_as_the_raw_reports(session, world, reporting):
+def test_monthly_charts_read_the_same_sums_as_the_raw_reports(session, world, reporters):
     for i, kind in enumerate(["loudspeaker", "door_to_door", "door_to_door"]):
-        activities.create_activity(session, actor=world.officer, data=_report(reporting.team, activity_type=kind, people_reached=10 + i), today=TODAY)
+        activities.create_activity(session, actor=world.officer, data=_report(reporters.team, activity_type=kind, people_reached=10 + i), today=TODAY)
     session.commit()
     start = date(2026, 1, 1)
     unit = activities.fetch_unit_activity_by_month(session, actor=world.officer, unit_id=world.tree.commune.id, start=start, end=TODAY)
-    team = activities.fetch_team_activity_by_month(session, actor=world.officer, team_id=reporting.team.id, start=start, end=TODAY)
+    team = activities.fetch_team_activity_by_month(session, actor=world.officer, team_id=reporters.team.id, start=start, end=TODAY)
     for frame in (unit, team):
         assert int(frame["reports"].sum()) == 3
         assert int(frame["people_reached"].sum()) == 10 + 11 + 12
@@ -230,27 +230,27 @@ def _png(size: tuple[int, int] = (8, 8)) -> bytes:
     return buf.getvalue()
 
 
-def test_photo_is_checked_by_content_and_stored_by_hash(session, world, reporting, tmp_path, monkeypatch):
+def test_photo_is_checked_by_content_and_stored_by_hash(session, world, reporters, tmp_path, monkeypatch):
     monkeypatch.setenv("DATA_DIR", str(tmp_path))
     content = _png()
-    a = activities.create_activity(session, actor=reporting.volunteer, data=_report(reporting.team, photo=content), today=TODAY)
+    a = activities.create_activity(session, actor=reporters.volunteer, data=_report(reporters.team, photo=content), today=TODAY)
     session.commit()
     import hashlib
 
     assert a.photo == hashlib.sha256(content).hexdigest() + ".png"
     assert (tmp_path / "photos" / a.photo).read_bytes() == content
     with pytest.raises(UserError) as err:
-        activities.create_activity(session, actor=reporting.volunteer, data=_report(reporting.team, photo=b"%PDF-1.4 not an image"), today=TODAY)
+        activities.create_activity(session, actor=reporters.volunteer, data=_report(reporters.team, photo=b"%PDF-1.4 not an image"), today=TODAY)
     assert err.value.field == "photo"
     with pytest.raises(UserError):
-        activities.create_activity(session, actor=reporting.volunteer, data=_report(reporting.team, photo=content + b"\0" * (5 * 1024 * 1024)), today=TODAY)
+        activities.create_activity(session, actor=reporters.volunteer, data=_report(reporters.team, photo=content + b"\0" * (5 * 1024 * 1024)), today=TODAY)
 
 
-def test_recent_reports_mark_what_the_actor_may_change(session, world, reporting):
-    mine = activities.create_activity(session, actor=reporting.volunteer, data=_report(reporting.team), today=TODAY)
-    theirs = activities.create_activity(session, actor=world.officer, data=_report(reporting.team), today=TODAY)
+def test_recent_reports_mark_what_the_actor_may_change(session, world, reporters):
+    mine = activities.create_activity(session, actor=reporters.volunteer, data=_report(reporters.team), today=TODAY)
+    theirs = activities.create_activity(session, actor=world.officer, data=_report(reporters.team), today=TODAY)
     session.commit()
     today = datetime.now().date()
-    recent = activities.fetch_recent_activities(session, actor=reporting.volunteer, team_id=reporting.team.id, today=today)
+    recent = activities.fetch_recent_activities(session, actor=reporters.volunteer, team_id=reporters.team.id, today=today)
     flags = dict(zip(recent["activity_id"], recent["can_change"], strict=True))
     assert flags == {mine.id: True, theirs.id: False}

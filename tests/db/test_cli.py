@@ -82,7 +82,7 @@ def _stats(cli: Cli, *args: str) -> dict:
 
 def test_stats_json_has_the_spec_keys_and_matches_the_read_functions(cli):
     got = _stats(cli, PHU_NINH, "--as-of", DEADLINE.isoformat())
-    assert STATS_KEYS <= set(got)
+    assert set(got) >= STATS_KEYS
     with Session(cli.engine) as session:
         unit_id = session.scalars(select(Unit.id).where(Unit.name == PHU_NINH)).one()
         expected = coverage.fetch_indicators(session, actor=auth.SYSTEM, unit_id=unit_id, as_of=DEADLINE)

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-
 from db.models import AuditEntry, Member, Team, Unit
 from tests import factories
 from tests.db.test_imports import MESSY, MESSY_MERGES, xlsx

@@ -16,12 +16,12 @@ from db.activities import (
     fetch_unit_activity_by_month,
     update_activity,
 )
+from db.engine import SessionLocal
 from db.imports import apply_import
 from db.members import MemberInput, create_member, end_membership, update_member
 from db.migrate import upgrade
 from db.models import Activity, ActivityRollup, LeafCount, Member, ScopeCount, Team, Unit, UnitPath
 from db.reporting import fetch_reporting_by_child
-from db.engine import SessionLocal
 from db.teams import TeamInput, close_team, create_team, update_team
 from db.transactions import run_write
 from db.units import create_village

@@ -19,7 +19,7 @@ ROOT = Path(__file__).parents[2]
 
 def test_the_earliest_date_is_the_programme_rule():
     # The programme began in 2021–2022; a team founded before 2018 is a typo, not history.
-    assert limits.EARLIEST_DATE == date(2018, 1, 1)
+    assert date(2018, 1, 1) == limits.EARLIEST_DATE
 
 
 def test_a_team_established_before_the_earliest_date_is_refused(session):

@@ -7,7 +7,6 @@ from db.auth import SYSTEM
 from db.errors import NotFound, PermissionDenied, UserError
 from tests import factories
 
-
 # ---- search -------------------------------------------------------------------------------------
 
 

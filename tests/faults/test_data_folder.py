@@ -21,7 +21,6 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-
 import db.engine
 from db import activities
 from db.activities import ActivityInput

@@ -8,11 +8,11 @@ times, then checks the database as a new process would find it.
 import os
 import signal
 import sqlite3
-from contextlib import closing
 import subprocess
 import sys
 import threading
 import time
+from contextlib import closing
 from datetime import date
 from pathlib import Path
 

@@ -14,9 +14,9 @@ from db.activities import ActivityInput
 from db.auth import SYSTEM
 from db.models import Activity, ActivityRollup
 from db.transactions import run_write
-from tests.faults.checks import assert_counts_check_passes
 from tests import factories
 from tests.factories import count_rows
+from tests.faults.checks import assert_counts_check_passes
 
 pytestmark = pytest.mark.load
 WRITERS, REPORTS = 50, 100

@@ -30,8 +30,8 @@ from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from PIL import Image
 from hypothesis import strategies as st
+from PIL import Image
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -292,7 +292,7 @@ def sandbox(world, session, backend) -> Sandbox:  # noqa: ANN001
 
 # ---- one case ------------------------------------------------------------------------------------
 
-TABLES = [t for t in Base.metadata.sorted_tables]
+TABLES = list(Base.metadata.sorted_tables)
 
 
 def _state(watch: tuple[type, int] | None) -> tuple:

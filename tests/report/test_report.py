@@ -56,7 +56,7 @@ def test_chart_images_decode(session):
 def test_excel_never_writes_a_formula():
     frame = pd.DataFrame({"Tên": ["=HYPERLINK(\"http://x\")", "+1", "-2", "@SUM(A1)", "Thôn Phú Mỹ"], "Số": [1, 2, 3, 4, 5]})
     wb = load_workbook(io.BytesIO(to_xlsx({"Bảng": frame})))
-    cells = [c for c in wb["Bảng"]["A"][1:]]
+    cells = list(wb["Bảng"]["A"][1:])
     assert [c.value for c in cells] == list(frame["Tên"])
     assert all(c.data_type == "s" for c in cells)
 
