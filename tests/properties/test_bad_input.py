@@ -797,7 +797,6 @@ def verifies(hash_: str, password: str) -> bool:
 
 
 def test_create_user(sandbox):
-    tree = sandbox.tree
     actors = mostly(st.just(SYSTEM), st.just(sandbox.officer), bad_percent=40)
     units = st.one_of(st.none(), ids(valid=sandbox.in_scope_units(), out_of_scope=sandbox.out_of_scope_units()))
     team_ids = st.one_of(st.none(), st.just(sandbox.team), ids(valid=[sandbox.team], out_of_scope=[sandbox.other_team]))
