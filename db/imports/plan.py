@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db import limits, vocab
-from db.access import WRITER_ROLES, Actor
+from db.access import Actor
 from db.errors import PermissionDenied, UserError
 from db.imports.cells import (
     DEFAULT_VILLAGE_KIND,
@@ -464,7 +464,7 @@ def plan_import(
     progress: Progress | None = None,
 ) -> ImportPlan:
     """Read the file (unless already read) and say, row by row, what importing it would do; writes nothing."""
-    if actor.role not in WRITER_ROLES:
+    if not actor.can_write:
         raise PermissionDenied("Chỉ cán bộ địa bàn và quản trị hệ thống được nhập dữ liệu từ Excel.")
     today = today or date.today()
     book = source if isinstance(source, ParsedWorkbook) else read_workbook(source, progress=progress)
