@@ -1,4 +1,4 @@
-"""Form helpers: sending one write from a form, and conversions between widgets and the services' input types."""
+"""Form helpers: sending one write from a form, and conversions between widgets and the write functions' input types."""
 
 from collections.abc import Callable
 from datetime import date

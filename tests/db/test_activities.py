@@ -177,7 +177,7 @@ def test_delete_moves_rollups_and_keeps_an_audit_row(session, world, reporters):
     assert audit.before["people_reached"] == 12 and audit.after is None
 
 
-def test_rebuild_rollups_equals_incremental_rollups(session, world, reporters):
+def test_rebuild_equals_the_rollups_kept_write_by_write(session, world, reporters):
     for i in range(12):
         team = reporters.team if i % 2 else reporters.team2
         kind = ["loudspeaker", "cashless", "training"][i % 3]

@@ -159,7 +159,7 @@ def test_random_writes_through_every_service_keep_the_counts(session, tree):  # 
 
 
 def test_rows_added_through_the_orm_are_counted_too(session, tree):  # noqa: ANN001
-    """The factories add teams and members directly: the flush listener counts them all the same."""
+    """The factories add teams and members directly: their flush marks them, and the commit counts them all the same."""
     factories.create_team(session, unit=tree.villages[0], established_on=date(2022, 7, 1), members=3)
     factories.create_team(session, unit=tree.commune2, established_on=date(2023, 2, 1), members=2,
                           closed_on=date(2024, 5, 1))
