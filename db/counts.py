@@ -652,10 +652,6 @@ def _mark_flushed(session: Session, _flush: UOWTransaction) -> None:
             marks.add_unit(unit_id, None)
 
 
-def _settle_before_commit(session: Session) -> None:
-    settle(session)
-
-
 def _forget(session: Session, transaction: SessionTransaction) -> None:
     """A transaction that ends without committing leaves nothing to keep (a commit settled already)."""
     if transaction.parent is None:
@@ -675,6 +671,6 @@ def _guard(state: ORMExecuteState) -> None:
 
 
 event.listen(Session, "after_flush", _mark_flushed)
-event.listen(Session, "before_commit", _settle_before_commit)
+event.listen(Session, "before_commit", settle)
 event.listen(Session, "after_transaction_end", _forget)
 event.listen(Session, "do_orm_execute", _guard)
