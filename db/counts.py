@@ -229,7 +229,7 @@ class Pending:
             marked.add(month)
 
 
-def pending(session: Session) -> Pending:
+def _pending_marks(session: Session) -> Pending:
     """The session's marks for its open transaction."""
     marks = session.info.get(_PENDING)
     if marks is None:
@@ -239,7 +239,7 @@ def pending(session: Session) -> Pending:
 
 def touch_units(session: Session, units: Mapping[int, Window], *, parents: Mapping[int, int | None] | None = None) -> None:
     """Mark villages or communes whose teams, members or reports a bulk statement wrote (window None: every day)."""
-    marks = pending(session)
+    marks = _pending_marks(session)
     for unit_id, window in units.items():
         marks.add_unit(unit_id, window)
     marks.parents.update(parents or {})
@@ -247,7 +247,7 @@ def touch_units(session: Session, units: Mapping[int, Window], *, parents: Mappi
 
 def touch_months(session: Session, keys: Iterable[tuple[int, date | None]]) -> None:
     """Mark (commune, month) rollups a bulk statement changed (month None: all of the commune's months)."""
-    marks = pending(session)
+    marks = _pending_marks(session)
     for commune_id, month in keys:
         marks.add_month(commune_id, month)
 
@@ -617,7 +617,7 @@ _ROLLUP_FIELDS = ("commune_id", "activity_date", "activity_type", "people_reache
 
 def _mark_flushed(session: Session, _flush: UOWTransaction) -> None:
     """Mark every village or commune whose teams, members, reports or own row a flush wrote, and report months."""
-    marks = pending(session)
+    marks = _pending_marks(session)
     member_teams: set[int] = set()
     span = timedelta(days=REPORT_WINDOW_DAYS)
     for obj in (*session.new, *session.dirty, *session.deleted):

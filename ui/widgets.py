@@ -106,7 +106,7 @@ def flash(key: str) -> None:
 
 
 class FieldErrors:
-    """Placeholders under form fields, so a UserError is shown next to the field it names."""
+    """An empty slot under each form field, so a UserError is shown next to the field it names."""
 
     def __init__(self) -> None:
         self._slots: dict[str, object] = {}

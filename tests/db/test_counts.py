@@ -338,6 +338,21 @@ def test_a_bulk_write_that_says_nothing_of_the_kept_tables_is_refused(session, t
     assert after.teams == _recount(session, tree.district.id, date(2023, 2, 1))["teams"] == 0
 
 
+def test_a_bulk_report_update_that_marks_its_months_keeps_the_sums(session, tree):  # noqa: ANN001
+    """A bulk UPDATE of reports flagged KEPT_BY_CALLER, with its commune-months marked, is recounted at commit."""
+    team = factories.create_team(session, unit=tree.villages[0], established_on=date(2022, 7, 1), members=1)
+    session.commit()
+    report = create_activity(session, actor=factories.admin(), today=TODAY, data=ActivityInput(
+        team_id=team.id, activity_date=date(2023, 3, 5), activity_type="other", people_reached=5))
+    session.commit()
+    session.execute(update(Activity).where(Activity.id == report.id).values(people_reached=40),
+                    execution_options=counts.KEPT_BY_CALLER)
+    counts.touch_months(session, [(report.commune_id, date(2023, 3, 1))])
+    session.commit()
+    assert _people_kept(session, team) == 40
+    assert counts.differences(session) == []
+
+
 def test_a_team_registered_with_many_members_is_recounted_once(session, tree, engine):  # noqa: ANN001
     """One transaction, one recount of its unit: the leaf rows are written by one statement, not one per member."""
     leaf_writes: list[str] = []
