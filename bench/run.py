@@ -281,7 +281,8 @@ def measure_postgres(villages: int, activities: int) -> tuple[list[Figure], dict
     from seed.national import load_national
 
     v, a = max(1, round(villages * PG_SCALE)), max(1, round(activities * PG_SCALE))
-    with throwaway_postgres() as url:
+    with throwaway_postgres() as server:
+        url = server.url
         engine = db.engine.configure(url)
         upgrade(engine)
         say(f"PostgreSQL: nạp bộ dữ liệu 1% ({v} thôn, {a} báo cáo)…")

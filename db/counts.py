@@ -43,8 +43,21 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, UOWTransaction
 
 from db import vocab
-from db.models import Activity, ActivityRollup, Base, LeafCount, Member, ScopeCount, ScopeRollup, Team, Unit, UnitPath
+from db.models import (
+    Activity,
+    ActivityRollup,
+    Base,
+    DataVersion,
+    LeafCount,
+    Member,
+    ScopeCount,
+    ScopeRollup,
+    Team,
+    Unit,
+    UnitPath,
+)
 from db.sqlfuncs import first_of_month, month_start
+from db.versions import take_bump
 
 COUNTRY = 0  # the scope id of the whole country (no unit has id 0)
 SCOPE_TIERS = ("province", "district")  # units whose subtree totals are kept; below them reads are small
@@ -56,6 +69,9 @@ REPORT_WINDOW_DAYS = 30  # a team is "reporting" on a day with a report in the 3
 COLUMNS = ("villages", "villages_covered", "communes", "communes_with_team", "teams", "members", "reporting")
 ROLLUP_SUMS = ("reports", "people_reached", "households_reached", "results")
 _COL = {name: i for i, name in enumerate(COLUMNS)}
+# Scope rows are kept in shards (part of their key) so writers in different places add to different rows
+# on PostgreSQL; a figure is the sum of a scope's shards. 32 keeps 16 concurrent writers mostly apart.
+SHARDS = 32
 _CHUNK = 500
 
 Window = tuple[date, date] | None  # the days whose events are recomputed; None for every day
@@ -265,8 +281,37 @@ def settle(session: Session) -> None:
         # One statement in id order, so two writers never lock the same units in opposite orders.
         for chunk in _chunks(sorted(marks.units.keys() | marks.months.keys())):
             conn.execute(select(Unit.id).where(Unit.id.in_(chunk)).order_by(Unit.id).with_for_update(key_share=True))
-    _refresh_units(conn, marks.units, parents=marks.parents)
-    _refresh_months(conn, marks.months)
+    # Every recount first, then the writes: the rows shared with other writers (the scopes above) are
+    # taken last and held only until the commit, not through this Python work.
+    leaf, scope_days = _unit_deltas(conn, marks.units, parents=marks.parents)
+    rollups, scope_months = _month_deltas(conn, marks.months)
+    shard = _shard(conn)
+    _upsert_add(conn, LeafCount, ("unit_id", "day"), COLUMNS, [
+        {"unit_id": u, "day": d, **dict(zip(COLUMNS, vec, strict=True))} for (u, d), vec in leaf.items()
+    ])
+    _upsert_add(conn, ActivityRollup, ("commune_id", "month", "activity_type"), ROLLUP_SUMS, [
+        {"commune_id": c, "month": m, "activity_type": t, **dict(zip(ROLLUP_SUMS, vec, strict=True))}
+        for (c, m, t), vec in rollups.items()
+    ])
+    _upsert_add(conn, ScopeCount, ("scope_id", "day", "shard"), COLUMNS, [
+        {"scope_id": sc, "day": d, "shard": shard, **dict(zip(COLUMNS, vec, strict=True))}
+        for (sc, d), vec in scope_days.items() if any(vec)
+    ])
+    _upsert_add(conn, ScopeRollup, ("scope_id", "month", "activity_type", "shard"), ROLLUP_SUMS, [
+        {"scope_id": sc, "month": m, "activity_type": t, "shard": shard, **dict(zip(ROLLUP_SUMS, vec, strict=True))}
+        for (sc, m, t), vec in scope_months.items() if any(vec)
+    ])
+
+
+def _shard(conn: Connection) -> int:
+    """The shard of the scope rows this connection adds to.
+
+    On PostgreSQL each server process (backend) has its own shard, so writers in different places do
+    not wait on the country's rows; reads sum the shards. SQLite has one writer at a time: one shard.
+    """
+    if conn.dialect.name != "postgresql":
+        return 0
+    return int(conn.connection.driver_connection.info.backend_pid) % SHARDS  # type: ignore[union-attr]
 
 
 def _diff_rows(new: Mapping[tuple, Sequence[int]], old: Mapping[tuple, Sequence[int]], width: int) -> dict[tuple, list[int]]:
@@ -280,8 +325,17 @@ def _diff_rows(new: Mapping[tuple, Sequence[int]], old: Mapping[tuple, Sequence[
     return out
 
 
-def _refresh_units(conn: Connection, units: Mapping[int, Window], *, parents: Mapping[int, int | None] | None = None) -> None:
-    """Recompute the events of these units (each inside its window) and add the differences to the count tables."""
+def _add_into(acc: dict[tuple, list[int]], key: tuple, delta: Sequence[int]) -> None:
+    row = acc.setdefault(key, [0] * len(delta))
+    for i, d in enumerate(delta):
+        row[i] += d
+
+
+def _unit_deltas(conn: Connection, units: Mapping[int, Window], *, parents: Mapping[int, int | None] | None = None
+                 ) -> tuple[dict[tuple, list[int]], dict[tuple, list[int]]]:
+    """Recompute the events of these units (each inside its window): what changes per (unit, day) and per (scope, day)."""
+    leaf: dict[tuple, list[int]] = {}
+    scope_days: dict[tuple, list[int]] = {}
     for chunk in _chunks(sorted(units)):
         windows = {u: units[u] for u in chunk}
         new = {(u, day): vec for u, events in _compute(conn, chunk, windows).items() for day, vec in events.items()}
@@ -294,21 +348,13 @@ def _refresh_units(conn: Connection, units: Mapping[int, Window], *, parents: Ma
             if window is None or window[0] <= day <= window[1]:
                 old[(unit_id, day)] = list(vec)
         deltas = _diff_rows(new, old, len(COLUMNS))
+        leaf.update(deltas)
         scopes = scopes_of(conn, {u for u, _ in deltas}, parents)
-        scope_deltas: dict[tuple[int, date], list[int]] = {}
         for (unit_id, day), delta in deltas.items():
             for scope in scopes[unit_id]:
-                for key in ((scope, day), (scope, TOTAL_DAY)):
-                    acc = scope_deltas.setdefault(key, [0] * len(COLUMNS))
-                    for i, d in enumerate(delta):
-                        acc[i] += d
-        _upsert_add(conn, LeafCount, ("unit_id", "day"), COLUMNS, [
-            {"unit_id": u, "day": d, **dict(zip(COLUMNS, vec, strict=True))} for (u, d), vec in deltas.items()
-        ])
-        _upsert_add(conn, ScopeCount, ("scope_id", "day"), COLUMNS, [
-            {"scope_id": s, "day": d, **dict(zip(COLUMNS, vec, strict=True))}
-            for (s, d), vec in scope_deltas.items() if any(vec)
-        ])
+                _add_into(scope_days, (scope, day), delta)
+                _add_into(scope_days, (scope, TOTAL_DAY), delta)
+    return leaf, scope_days
 
 
 def _month_sums(conn: Connection, communes: list[int], months: Mapping[int, set[date] | None]) -> dict[tuple, list[int]]:
@@ -334,8 +380,11 @@ def _month_end(month: date) -> date:
     return (month.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
 
 
-def _refresh_months(conn: Connection, months: Mapping[int, set[date] | None]) -> None:
-    """Recount the marked commune-months from the raw reports and add the differences to both rollup tables."""
+def _month_deltas(conn: Connection, months: Mapping[int, set[date] | None]
+                  ) -> tuple[dict[tuple, list[int]], dict[tuple, list[int]]]:
+    """Recount the marked commune-months from the raw reports: what changes per commune and per scope, month and type."""
+    rollups: dict[tuple, list[int]] = {}
+    scope_months: dict[tuple, list[int]] = {}
     for chunk in _chunks(sorted(months)):
         new = _month_sums(conn, chunk, months)
         r = ActivityRollup.__table__.c
@@ -347,21 +396,12 @@ def _refresh_months(conn: Connection, months: Mapping[int, set[date] | None]) ->
             if marked is None or m in marked:
                 old[(commune_id, m, activity_type)] = list(sums)
         deltas = _diff_rows(new, old, len(ROLLUP_SUMS))
+        rollups.update(deltas)
         scopes = scopes_of(conn, {c for c, _, _ in deltas})
-        scope_deltas: dict[tuple[int, date, str], list[int]] = {}
         for (commune_id, m, activity_type), delta in deltas.items():
             for scope in scopes[commune_id]:
-                acc = scope_deltas.setdefault((scope, m, activity_type), [0] * len(ROLLUP_SUMS))
-                for i, d in enumerate(delta):
-                    acc[i] += d
-        _upsert_add(conn, ActivityRollup, ("commune_id", "month", "activity_type"), ROLLUP_SUMS, [
-            {"commune_id": c, "month": m, "activity_type": t, **dict(zip(ROLLUP_SUMS, vec, strict=True))}
-            for (c, m, t), vec in deltas.items()
-        ])
-        _upsert_add(conn, ScopeRollup, ("scope_id", "month", "activity_type"), ROLLUP_SUMS, [
-            {"scope_id": s, "month": m, "activity_type": t, **dict(zip(ROLLUP_SUMS, vec, strict=True))}
-            for (s, m, t), vec in scope_deltas.items() if any(vec)
-        ])
+                _add_into(scope_months, (scope, m, activity_type), delta)
+    return rollups, scope_months
 
 
 def scopes_of(conn: Connection, unit_ids: Iterable[int], parents: Mapping[int, int | None] | None = None) -> dict[int, list[int]]:
@@ -548,8 +588,11 @@ def differences(session: Session | Connection) -> list[Difference]:
 
     def kept(table: type[Base], *keys: str, sums: tuple[str, ...]) -> dict[tuple, tuple[int, ...]]:
         c = table.__table__.c
-        rows = conn.execute(select(*(c[k] for k in keys), *(c[s] for s in sums)))
-        return {tuple(row[: len(keys)]): tuple(row[len(keys):]) for row in rows}
+        if "shard" in c:  # a scope's figure is the sum of its shards
+            stmt = select(*(c[k] for k in keys), *(func.sum(c[s]) for s in sums)).group_by(*(c[k] for k in keys))
+        else:
+            stmt = select(*(c[k] for k in keys), *(c[s] for s in sums))
+        return {tuple(row[: len(keys)]): tuple(int(v) for v in row[len(keys):]) for row in conn.execute(stmt)}
 
     def rows(stmt: Select) -> dict[tuple, tuple[int, ...]]:
         return {tuple(row[:3]): tuple(int(v or 0) for v in row[3:]) for row in conn.execute(stmt)}
@@ -652,10 +695,19 @@ def _mark_flushed(session: Session, _flush: UOWTransaction) -> None:
             marks.add_unit(unit_id, None)
 
 
+def _before_commit(session: Session) -> None:
+    """Settle the kept tables, then move the data version: last, so its row is held for the commit only."""
+    settle(session)
+    if take_bump(session):
+        conn = session.connection()
+        _upsert_add(conn, DataVersion, ("id",), ("version",), [{"id": _shard(conn), "version": 1}])
+
+
 def _forget(session: Session, transaction: SessionTransaction) -> None:
     """A transaction that ends without committing leaves nothing to keep (a commit settled already)."""
     if transaction.parent is None:
         session.info.pop(_PENDING, None)
+        take_bump(session)
 
 
 def _guard(state: ORMExecuteState) -> None:
@@ -671,6 +723,6 @@ def _guard(state: ORMExecuteState) -> None:
 
 
 event.listen(Session, "after_flush", _mark_flushed)
-event.listen(Session, "before_commit", settle)
+event.listen(Session, "before_commit", _before_commit)
 event.listen(Session, "after_transaction_end", _forget)
 event.listen(Session, "do_orm_execute", _guard)
