@@ -15,6 +15,7 @@ recount and `rebuild` recomputes them (`python -m db counts check | rebuild [UNI
 another parent is not supported (no write path does it).
 """
 
+import functools
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -22,12 +23,15 @@ from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import (
+    BindParameter,
     Connection,
     Date,
+    Insert,
     Integer,
     Select,
     Subquery,
     and_,
+    bindparam,
     case,
     delete,
     event,
@@ -159,31 +163,54 @@ def _chunks(ids: list[int]) -> Iterable[list[int]]:
         yield ids[i : i + _CHUNK]
 
 
+# The statements of the upkeep are built once (building one costs more Python than running it on a write);
+# `ids` and the others are expanding parameters, bound to each call's lists.
+_IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
+_TIERS = select(Unit.id, Unit.tier).where(Unit.id.in_(_IDS))
+_TEAMS = select(Team.id, Team.unit_id, Team.established_on, Team.closed_on).where(Team.unit_id.in_(_IDS))
+_MEMBERS = select(Member.team_id, Member.joined_on, Member.left_on).where(Member.team_id.in_(_IDS))
+_REPORT_DAYS = (select(Activity.team_id, Activity.activity_date).distinct().where(Activity.team_id.in_(_IDS))
+                .order_by(Activity.team_id, Activity.activity_date))
+_REPORT_DAYS_BETWEEN = _REPORT_DAYS.where(Activity.activity_date.between(bindparam("lo"), bindparam("hi")))
+_LEAF_ROWS = select(LeafCount.unit_id, LeafCount.day, *(LeafCount.__table__.c[c] for c in COLUMNS)).where(
+    LeafCount.unit_id.in_(_IDS))
+_ROLLUP_ROWS = select(ActivityRollup.commune_id, ActivityRollup.month, ActivityRollup.activity_type,
+                      *(ActivityRollup.__table__.c[c] for c in ROLLUP_SUMS)).where(ActivityRollup.commune_id.in_(_IDS))
+_MONTH = month_start(Activity.activity_date)
+_MONTH_SUMS = (select(Activity.commune_id, _MONTH, Activity.activity_type, func.count(), func.sum(Activity.people_reached),
+                      func.sum(Activity.households_reached), func.sum(Activity.results))
+               .where(Activity.commune_id.in_(_IDS))
+               .group_by(Activity.commune_id, _MONTH, Activity.activity_type))
+_MONTH_SUMS_BETWEEN = _MONTH_SUMS.where(Activity.activity_date.between(bindparam("lo"), bindparam("hi")))
+_PARENTS = select(Unit.id, Unit.parent_id).where(Unit.id.in_(_IDS))
+_SCOPES_ABOVE = (select(UnitPath.descendant_id, UnitPath.ancestor_id, UnitPath.depth)
+                 .join(Unit, Unit.id == UnitPath.ancestor_id)
+                 .where(UnitPath.descendant_id.in_(_IDS), Unit.tier.in_(SCOPE_TIERS)))
+_LOCK_UNITS = select(Unit.id).where(Unit.id.in_(_IDS)).order_by(Unit.id).with_for_update(key_share=True)
+
+
 def _compute(conn: Connection, unit_ids: list[int], windows: Mapping[int, Window]) -> dict[int, Events]:
     """The events of each unit (inside its window), read in bulk from teams, members and report days."""
-    tiers = dict(conn.execute(select(Unit.id, Unit.tier).where(Unit.id.in_(unit_ids))).all())
+    tiers = dict(conn.execute(_TIERS, {"ids": unit_ids}).all())
     teams: dict[int, list[_Team]] = defaultdict(list)
     by_id: dict[int, _Team] = {}
-    for row in conn.execute(
-        select(Team.id, Team.unit_id, Team.established_on, Team.closed_on).where(Team.unit_id.in_(unit_ids))
-    ):
+    for row in conn.execute(_TEAMS, {"ids": unit_ids}):
         team = _Team(*row)
         teams[team.unit_id].append(team)
         by_id[team.id] = team
     members: dict[int, list[tuple[date, date | None]]] = defaultdict(list)
     report_days: dict[int, list[date]] = defaultdict(list)
     if by_id:
-        for team_id, joined, left in conn.execute(
-            select(Member.team_id, Member.joined_on, Member.left_on).where(Member.team_id.in_(list(by_id)))
-        ):
+        for team_id, joined, left in conn.execute(_MEMBERS, {"ids": list(by_id)}):
             members[team_id].append((joined, left))
-        stmt = select(Activity.team_id, Activity.activity_date).distinct().where(Activity.team_id.in_(list(by_id)))
         bounds = [windows.get(u) for u in unit_ids]
         if all(b is not None for b in bounds):
             # A window's events depend only on the reports of the 30 days before it and inside it.
             lo = min(b[0] for b in bounds if b) - timedelta(days=REPORT_WINDOW_DAYS)
-            stmt = stmt.where(Activity.activity_date.between(lo, max(b[1] for b in bounds if b)))
-        for team_id, day in conn.execute(stmt.order_by(Activity.team_id, Activity.activity_date)):
+            days = conn.execute(_REPORT_DAYS_BETWEEN, {"ids": list(by_id), "lo": lo, "hi": max(b[1] for b in bounds if b)})
+        else:
+            days = conn.execute(_REPORT_DAYS, {"ids": list(by_id)})
+        for team_id, day in days:
             report_days[team_id].append(day)
     out: dict[int, Events] = {}
     for unit_id in unit_ids:
@@ -280,7 +307,7 @@ def settle(session: Session) -> None:
         # reporting window is not additive): the second waits here, then reads what the first committed.
         # One statement in id order, so two writers never lock the same units in opposite orders.
         for chunk in _chunks(sorted(marks.units.keys() | marks.months.keys())):
-            conn.execute(select(Unit.id).where(Unit.id.in_(chunk)).order_by(Unit.id).with_for_update(key_share=True))
+            conn.execute(_LOCK_UNITS, {"ids": chunk})
     # Every recount first, then the writes: the rows shared with other writers (the scopes above) are
     # taken last and held only until the commit, not through this Python work.
     leaf, scope_days = _unit_deltas(conn, marks.units, parents=marks.parents)
@@ -340,10 +367,7 @@ def _unit_deltas(conn: Connection, units: Mapping[int, Window], *, parents: Mapp
         windows = {u: units[u] for u in chunk}
         new = {(u, day): vec for u, events in _compute(conn, chunk, windows).items() for day, vec in events.items()}
         old: dict[tuple, list[int]] = {}
-        stmt = select(LeafCount.unit_id, LeafCount.day, *(LeafCount.__table__.c[c] for c in COLUMNS)).where(
-            LeafCount.unit_id.in_(chunk)
-        )
-        for unit_id, day, *vec in conn.execute(stmt):
+        for unit_id, day, *vec in conn.execute(_LEAF_ROWS, {"ids": chunk}):
             window = windows[unit_id]
             if window is None or window[0] <= day <= window[1]:
                 old[(unit_id, day)] = list(vec)
@@ -359,17 +383,14 @@ def _unit_deltas(conn: Connection, units: Mapping[int, Window], *, parents: Mapp
 
 def _month_sums(conn: Connection, communes: list[int], months: Mapping[int, set[date] | None]) -> dict[tuple, list[int]]:
     """The raw reports of these communes summed per (commune, month, type), limited to the marked months."""
-    month = month_start(Activity.activity_date)
-    stmt = (select(Activity.commune_id, month, Activity.activity_type, func.count(), func.sum(Activity.people_reached),
-                   func.sum(Activity.households_reached), func.sum(Activity.results))
-            .where(Activity.commune_id.in_(communes))
-            .group_by(Activity.commune_id, month, Activity.activity_type))
     wanted = [m for c in communes for m in (months[c] or ())]
     if all(months[c] is not None for c in communes) and wanted:
         # Read only the marked months' reports (the commune-date index), then keep the marked pairs.
-        stmt = stmt.where(Activity.activity_date.between(min(wanted), _month_end(max(wanted))))
+        rows = conn.execute(_MONTH_SUMS_BETWEEN, {"ids": communes, "lo": min(wanted), "hi": _month_end(max(wanted))})
+    else:
+        rows = conn.execute(_MONTH_SUMS, {"ids": communes})
     out: dict[tuple, list[int]] = {}
-    for commune_id, m, activity_type, *sums in conn.execute(stmt):
+    for commune_id, m, activity_type, *sums in rows:
         marked = months[commune_id]
         if marked is None or m in marked:
             out[(commune_id, m, activity_type)] = [int(v or 0) for v in sums]
@@ -387,11 +408,8 @@ def _month_deltas(conn: Connection, months: Mapping[int, set[date] | None]
     scope_months: dict[tuple, list[int]] = {}
     for chunk in _chunks(sorted(months)):
         new = _month_sums(conn, chunk, months)
-        r = ActivityRollup.__table__.c
         old: dict[tuple, list[int]] = {}
-        for commune_id, m, activity_type, *sums in conn.execute(
-            select(r.commune_id, r.month, r.activity_type, *(r[c] for c in ROLLUP_SUMS)).where(r.commune_id.in_(chunk))
-        ):
+        for commune_id, m, activity_type, *sums in conn.execute(_ROLLUP_ROWS, {"ids": chunk}):
             marked = months[commune_id]
             if marked is None or m in marked:
                 old[(commune_id, m, activity_type)] = list(sums)
@@ -414,15 +432,11 @@ def scopes_of(conn: Connection, unit_ids: Iterable[int], parents: Mapping[int, i
     parent_of = dict(parents or {})
     known = [u for u in unit_ids if u not in parent_of]
     if known:
-        parent_of.update(conn.execute(select(Unit.id, Unit.parent_id).where(Unit.id.in_(known))).all())
+        parent_of.update(conn.execute(_PARENTS, {"ids": known}).all())
     above: dict[int, list[tuple[int, int]]] = defaultdict(list)
     wanted = {p for p in parent_of.values() if p is not None}
     if wanted:
-        for parent, scope, depth in conn.execute(
-            select(UnitPath.descendant_id, UnitPath.ancestor_id, UnitPath.depth)
-            .join(Unit, Unit.id == UnitPath.ancestor_id)
-            .where(UnitPath.descendant_id.in_(wanted), Unit.tier.in_(SCOPE_TIERS))
-        ):
+        for parent, scope, depth in conn.execute(_SCOPES_ABOVE, {"ids": list(wanted)}):
             above[parent].append((depth, scope))
     out: dict[int, list[int]] = {}
     for u in unit_ids:
@@ -436,13 +450,16 @@ def _upsert_add(conn: Connection, model: type[Base], keys: tuple[str, ...], sums
     """Add each row's sums to the row with its key, inserting it when new; in key order, so writers lock alike."""
     if not rows:
         return
-    make = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    table = model.__table__
-    stmt = make(model)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=list(keys), set_={c: table.c[c] + stmt.excluded[c] for c in sums}
-    )
+    stmt = _upsert_statement(conn.dialect.name, model, keys, sums)
     conn.execute(stmt, sorted(rows, key=lambda r: tuple(r[k] for k in keys)))
+
+
+@functools.cache
+def _upsert_statement(dialect: str, model: type[Base], keys: tuple[str, ...], sums: tuple[str, ...]) -> Insert:
+    """INSERT … ON CONFLICT (keys) DO UPDATE SET each sum += the new row's, built once per table."""
+    stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(model)
+    table = model.__table__
+    return stmt.on_conflict_do_update(index_elements=list(keys), set_={c: table.c[c] + stmt.excluded[c] for c in sums})
 
 
 # ---- rebuilding and checking ----------------------------------------------------------------------

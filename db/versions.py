@@ -6,7 +6,7 @@ its rows, one per shard of db/counts.py: on PostgreSQL writers in different serv
 different rows and do not queue behind each other.
 """
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import Session
 
 from db.models import DataVersion
@@ -24,6 +24,6 @@ def take_bump(session: Session) -> bool:
     return bool(session.info.pop(_BUMP, False))
 
 
-def fetch_data_version(session: Session) -> int:
+def fetch_data_version(session: Session | Connection) -> int:
     """The write counter that keys cached reads; 0 on an empty database."""
     return int(session.scalar(select(func.sum(DataVersion.version))) or 0)
