@@ -310,8 +310,18 @@ def settle(session: Session) -> None:
             conn.execute(_LOCK_UNITS, {"ids": chunk})
     # Every recount first, then the writes: the rows shared with other writers (the scopes above) are
     # taken last and held only until the commit, not through this Python work.
-    leaf, scope_days = _unit_deltas(conn, marks.units, parents=marks.parents)
-    rollups, scope_months = _month_deltas(conn, marks.months)
+    leaf = _unit_deltas(conn, marks.units)
+    rollups = _month_deltas(conn, marks.months)
+    scopes = scopes_of(conn, {u for u, _ in leaf} | {c for c, _, _ in rollups}, marks.parents)
+    scope_days: dict[tuple, list[int]] = {}
+    for (unit_id, day), delta in leaf.items():
+        for scope in scopes[unit_id]:
+            _add_into(scope_days, (scope, day), delta)
+            _add_into(scope_days, (scope, TOTAL_DAY), delta)
+    scope_months: dict[tuple, list[int]] = {}
+    for (commune_id, month, activity_type), delta in rollups.items():
+        for scope in scopes[commune_id]:
+            _add_into(scope_months, (scope, month, activity_type), delta)
     shard = _shard(conn)
     _upsert_add(conn, LeafCount, ("unit_id", "day"), COLUMNS, [
         {"unit_id": u, "day": d, **dict(zip(COLUMNS, vec, strict=True))} for (u, d), vec in leaf.items()
@@ -358,11 +368,9 @@ def _add_into(acc: dict[tuple, list[int]], key: tuple, delta: Sequence[int]) -> 
         row[i] += d
 
 
-def _unit_deltas(conn: Connection, units: Mapping[int, Window], *, parents: Mapping[int, int | None] | None = None
-                 ) -> tuple[dict[tuple, list[int]], dict[tuple, list[int]]]:
-    """Recompute the events of these units (each inside its window): what changes per (unit, day) and per (scope, day)."""
+def _unit_deltas(conn: Connection, units: Mapping[int, Window]) -> dict[tuple, list[int]]:
+    """Recompute the events of these units (each inside its window): what changes per (unit, day)."""
     leaf: dict[tuple, list[int]] = {}
-    scope_days: dict[tuple, list[int]] = {}
     for chunk in _chunks(sorted(units)):
         windows = {u: units[u] for u in chunk}
         new = {(u, day): vec for u, events in _compute(conn, chunk, windows).items() for day, vec in events.items()}
@@ -371,14 +379,8 @@ def _unit_deltas(conn: Connection, units: Mapping[int, Window], *, parents: Mapp
             window = windows[unit_id]
             if window is None or window[0] <= day <= window[1]:
                 old[(unit_id, day)] = list(vec)
-        deltas = _diff_rows(new, old, len(COLUMNS))
-        leaf.update(deltas)
-        scopes = scopes_of(conn, {u for u, _ in deltas}, parents)
-        for (unit_id, day), delta in deltas.items():
-            for scope in scopes[unit_id]:
-                _add_into(scope_days, (scope, day), delta)
-                _add_into(scope_days, (scope, TOTAL_DAY), delta)
-    return leaf, scope_days
+        leaf.update(_diff_rows(new, old, len(COLUMNS)))
+    return leaf
 
 
 def _month_sums(conn: Connection, communes: list[int], months: Mapping[int, set[date] | None]) -> dict[tuple, list[int]]:
@@ -401,11 +403,9 @@ def _month_end(month: date) -> date:
     return (month.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
 
 
-def _month_deltas(conn: Connection, months: Mapping[int, set[date] | None]
-                  ) -> tuple[dict[tuple, list[int]], dict[tuple, list[int]]]:
-    """Recount the marked commune-months from the raw reports: what changes per commune and per scope, month and type."""
+def _month_deltas(conn: Connection, months: Mapping[int, set[date] | None]) -> dict[tuple, list[int]]:
+    """Recount the marked commune-months from the raw reports: what changes per (commune, month, type)."""
     rollups: dict[tuple, list[int]] = {}
-    scope_months: dict[tuple, list[int]] = {}
     for chunk in _chunks(sorted(months)):
         new = _month_sums(conn, chunk, months)
         old: dict[tuple, list[int]] = {}
@@ -413,13 +413,8 @@ def _month_deltas(conn: Connection, months: Mapping[int, set[date] | None]
             marked = months[commune_id]
             if marked is None or m in marked:
                 old[(commune_id, m, activity_type)] = list(sums)
-        deltas = _diff_rows(new, old, len(ROLLUP_SUMS))
-        rollups.update(deltas)
-        scopes = scopes_of(conn, {c for c, _, _ in deltas})
-        for (commune_id, m, activity_type), delta in deltas.items():
-            for scope in scopes[commune_id]:
-                _add_into(scope_months, (scope, m, activity_type), delta)
-    return rollups, scope_months
+        rollups.update(_diff_rows(new, old, len(ROLLUP_SUMS)))
+    return rollups
 
 
 def scopes_of(conn: Connection, unit_ids: Iterable[int], parents: Mapping[int, int | None] | None = None) -> dict[int, list[int]]:
@@ -431,12 +426,11 @@ def scopes_of(conn: Connection, unit_ids: Iterable[int], parents: Mapping[int, i
     unit_ids = list(unit_ids)
     parent_of = dict(parents or {})
     known = [u for u in unit_ids if u not in parent_of]
-    if known:
-        parent_of.update(conn.execute(_PARENTS, {"ids": known}).all())
+    for chunk in _chunks(known):
+        parent_of.update(conn.execute(_PARENTS, {"ids": chunk}).all())
     above: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    wanted = {p for p in parent_of.values() if p is not None}
-    if wanted:
-        for parent, scope, depth in conn.execute(_SCOPES_ABOVE, {"ids": list(wanted)}):
+    for chunk in _chunks(sorted({p for p in parent_of.values() if p is not None})):
+        for parent, scope, depth in conn.execute(_SCOPES_ABOVE, {"ids": chunk}):
             above[parent].append((depth, scope))
     out: dict[int, list[int]] = {}
     for u in unit_ids:

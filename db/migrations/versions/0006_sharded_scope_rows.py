@@ -21,12 +21,15 @@ COUNT_COLUMNS = ("villages", "villages_covered", "communes", "communes_with_team
 ROLLUP_COLUMNS = ("reports", "people_reached", "households_reached", "results")
 
 
-def _columns(table: str) -> list[sa.Column]:
+def _columns(table: str, *, sharded: bool) -> list[sa.Column]:
+    """Key columns first, the shard with them, then the sums: a WITHOUT ROWID table stores its key first, and
+    SQLite 3.40's integrity_check misreads the sums as NULL when a key column is declared after them."""
+    shard = [sa.Column("shard", sa.Integer(), server_default="0", nullable=False)] if sharded else []
     if table == "scope_counts":
-        return [sa.Column("scope_id", sa.Integer(), nullable=False), sa.Column("day", sa.Date(), nullable=False),
+        return [sa.Column("scope_id", sa.Integer(), nullable=False), sa.Column("day", sa.Date(), nullable=False), *shard,
                 *(sa.Column(c, sa.Integer(), nullable=False) for c in COUNT_COLUMNS)]
     return [sa.Column("scope_id", sa.Integer(), nullable=False), sa.Column("month", sa.Date(), nullable=False),
-            sa.Column("activity_type", sa.String(length=20), nullable=False),
+            sa.Column("activity_type", sa.String(length=20), nullable=False), *shard,
             sa.Column("reports", sa.Integer(), nullable=False),
             *(sa.Column(c, sa.BigInteger(), nullable=False) for c in ROLLUP_COLUMNS[1:])]
 
@@ -41,8 +44,7 @@ def _recreate(table: str, *, sharded: bool) -> None:
     if op.get_bind().dialect.name == "postgresql":  # the key's index keeps its name across a rename
         op.execute(f"ALTER TABLE {old} RENAME CONSTRAINT pk_{table} TO pk_{old}")
     keys = KEYS[table]
-    shard = [sa.Column("shard", sa.Integer(), server_default="0", nullable=False)] if sharded else []
-    op.create_table(table, *_columns(table), *shard,
+    op.create_table(table, *_columns(table, sharded=sharded),
                     sa.PrimaryKeyConstraint(*keys, *(["shard"] if sharded else []), name=f"pk_{table}"),
                     sqlite_with_rowid=False)
     sums = COUNT_COLUMNS if table == "scope_counts" else ROLLUP_COLUMNS
