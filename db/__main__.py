@@ -84,10 +84,10 @@ def _counts(args: argparse.Namespace) -> int:
 def _backup(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from db.backup import backup_file
+    from db.backup import backup_file, snapshot
     from db.engine import get_engine
 
-    with get_engine().connect() as conn:
+    with snapshot(get_engine()) as conn:  # one snapshot: the app servers may be writing meanwhile
         counts = backup_file(conn, Path(args.file))
     print(f"Đã sao lưu {sum(counts.values()):,} dòng của {len(counts)} bảng vào {args.file}.".replace(",", "."))
     return 0
