@@ -16,7 +16,7 @@ from db.auth import SYSTEM, create_user
 from db.coverage import fetch_indicators
 from db.engine import SessionLocal
 from db.errors import UserError
-from db.migrate import upgrade
+from db.migrate import startup_lock, upgrade
 from db.units import resolve_unit
 from db.versions import bump_data_version
 
@@ -184,7 +184,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.command == "upgrade":
-            upgrade()
+            with startup_lock():
+                upgrade()
             print("Lược đồ cơ sở dữ liệu đã ở phiên bản mới nhất.")
             return 0
         if args.command == "stats":
