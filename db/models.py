@@ -186,8 +186,8 @@ class ActivityRollup(Base):
 class ScopeRollup(Base):
     """The rollups summed again for every district, province and the country (scope 0), kept with them.
 
-    A national or province chart then reads at most a few hundred rows; no foreign key, since the
-    country is not a unit.
+    A national or province chart then reads at most a few hundred rows (times the shards written since
+    the last rebuild; reads sum them); no foreign key, since the country is not a unit.
     """
 
     __tablename__ = "scope_rollups"
