@@ -12,9 +12,10 @@ One mechanism keeps all four current (see "keeping the tables current"): writes 
 and at commit each touched unit and commune-month is recounted once from the raw rows and only the
 difference is added, in the same transaction. The scope rows (districts, provinces, the country) carry a
 shard in their key: on PostgreSQL each connection adds to its own shard, so writers anywhere in the
-country do not queue on the country's rows, and every read sums a scope's shards (issue 17). `differences` compares every kept row with a full
-recount and `rebuild` recomputes them (`python -m db counts check | rebuild [UNIT]`). Moving a unit to
-another parent is not supported (no write path does it).
+country do not queue on the country's rows, and every read sums a scope's shards (issue 17).
+`differences` compares every kept row with a full recount and `rebuild` recomputes them (folding the
+shards into one row again; `python -m db counts check | rebuild [UNIT]`). Moving a unit to another
+parent is not supported (no write path does it).
 """
 
 import functools
