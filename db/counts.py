@@ -712,9 +712,9 @@ def _mark_flushed(session: Session, _flush: UOWTransaction) -> None:
 def _before_commit(session: Session) -> None:
     """Settle the kept tables, then move the data version: last, so its row is held for the commit only."""
     settle(session)
-    if take_bump(session):
+    if writes := take_bump(session):
         conn = session.connection()
-        _upsert_add(conn, DataVersion, ("id",), ("version",), [{"id": _shard(conn), "version": 1}])
+        _upsert_add(conn, DataVersion, ("id",), ("version",), [{"id": _shard(conn), "version": writes}])
 
 
 def _forget(session: Session, transaction: SessionTransaction) -> None:

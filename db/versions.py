@@ -15,13 +15,13 @@ _BUMP = "data_version_bump"
 
 
 def bump_data_version(session: Session) -> None:
-    """Mark the caller's transaction as a write: the counter moves when it commits, so cached reads refresh."""
-    session.info[_BUMP] = True
+    """Count one write in the caller's transaction: the counter moves by the count when it commits."""
+    session.info[_BUMP] = session.info.get(_BUMP, 0) + 1
 
 
-def take_bump(session: Session) -> bool:
-    """Whether the transaction was marked as a write (and clear the mark)."""
-    return bool(session.info.pop(_BUMP, False))
+def take_bump(session: Session) -> int:
+    """How many writes the transaction counted (and clear the count)."""
+    return int(session.info.pop(_BUMP, 0))
 
 
 def fetch_data_version(session: Session | Connection) -> int:
