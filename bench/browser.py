@@ -13,10 +13,10 @@ sidebar that shows figures, three ways:
 
 The time runs from the click (or the goto) to the page *usable*: the app reports its script run over
 (`data-test-script-state="notRunning"` on the app), the page's own title (its `h1`) is shown, no element
-of the main area is still marked stale from an earlier run, and every Vega-Lite chart of the main area
-has drawn its canvas or svg. The bytes are what the server sent over the websocket for that view (the
-binary frames' decoded payloads, from the DevTools protocol's `Network.webSocketFrameReceived`), from the
-click (or goto) to usable.
+of the main area is still marked stale from an earlier run, and every Vega-Lite chart on show in the main
+area has drawn its canvas or svg (a chart in a tab that is not open has no width and draws when opened).
+The bytes are what the server sent over the websocket for that view (the binary frames' decoded payloads,
+from the DevTools protocol's `Network.webSocketFrameReceived`), from the click (or goto) to usable.
 """
 
 import base64
@@ -64,7 +64,7 @@ USABLE_JS = """(heading) => {
   if (![...main.querySelectorAll('h1')].some(h => h.textContent.trim() === heading)) return false;
   if (main.querySelector('[data-stale=true]')) return false;
   for (const c of main.querySelectorAll('[data-testid=stVegaLiteChart]')) {
-    if (!c.querySelector('canvas, svg')) return false;
+    if (c.getBoundingClientRect().width > 0 && !c.querySelector('canvas, svg')) return false;
   }
   return true;
 }"""

@@ -188,7 +188,7 @@ def reporting_section() -> None:
         if teams and unit.tier != "commune":
             st.altair_chart(charts.build_reporting_chart(by_child), width="stretch", key="activities_reporting_chart")
         silent = data.read(fetch_silent_teams, actor, unit_id=unit.id, start=start, end=end)
-        st.subheader(f"Tổ chưa báo cáo từ {fmt.day(start)} đến {fmt.day(end)} ({fmt.number(len(silent))})")
+        panels.silent_heading(silent, f"Tổ chưa báo cáo từ {fmt.day(start)} đến {fmt.day(end)}")
         if silent.empty:
             st.success("Tất cả các tổ đều đã có báo cáo trong kỳ.")
         else:

@@ -7,7 +7,7 @@ import streamlit as st
 from db import activities, coverage, limits, reporting, targets, vocab
 from report import charts, fmt, tables
 from report.pdf import build_meeting_report
-from ui import data, downloads, forms, navigation, period, slides, widgets
+from ui import data, downloads, forms, navigation, panels, period, slides, widgets
 from ui.session import require_actor, shown_errors
 
 actor = require_actor()
@@ -83,7 +83,7 @@ def activity_section() -> None:
         st.altair_chart(chart, width="stretch", height=charts.MONTHLY_HEIGHT, key="reports_months")
         downloads.chart_buttons(chart, name="hoat-dong-theo-thang", key="reports_months_dl")
     silent = data.read(reporting.fetch_silent_teams, actor, unit_id=scope, start=start, end=end)
-    st.subheader(f"Tổ chưa báo cáo trong kỳ ({fmt.number(len(silent))})")
+    panels.silent_heading(silent, "Tổ chưa báo cáo trong kỳ")
     if not silent.empty:
         st.dataframe(tables.silent_table(silent), hide_index=True, width="stretch")
 
