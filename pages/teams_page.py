@@ -299,6 +299,8 @@ SECTIONS["Thành viên"] = members_tab
 if can_write:
     SECTIONS["Nhập từ Excel"] = import_tab
 # Keyed, so a rerun (a file uploaded, a form sent) keeps the open tab instead of going back to the first.
+# Only the open tab runs and is sent: a click on another tab reruns the page with that one open.
 for tab, render in zip(st.tabs(list(SECTIONS), key="teams_tab", on_change="rerun"), SECTIONS.values(), strict=True):
-    with tab:
-        render()
+    if tab.open is not False:
+        with tab:
+            render()
