@@ -146,13 +146,11 @@ def targets_section() -> None:
                      success=f"Đã lưu chỉ tiêu cho {unit.name}.", flash="reports_flash", errors=errors)
 
 
+SECTIONS = {"Tiến độ": progress_section, "Hoạt động": activity_section, "Tải về": downloads_section,
+            "Chỉ tiêu": targets_section}
 with shown_errors():
-    tabs = st.tabs(["Tiến độ", "Hoạt động", "Tải về", "Chỉ tiêu"])
-    with tabs[0]:
-        progress_section()
-    with tabs[1]:
-        activity_section()
-    with tabs[2]:
-        downloads_section()
-    with tabs[3]:
-        targets_section()
+    # Only the open tab runs and is sent: a click on another tab reruns the page with that one open.
+    for tab, render in zip(st.tabs(list(SECTIONS), key="reports_tab", on_change="rerun"), SECTIONS.values(), strict=True):
+        if tab.open is not False:
+            with tab:
+                render()
