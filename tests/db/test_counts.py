@@ -446,6 +446,12 @@ def test_scope_series_equals_the_recount_on_every_day(session, tree):  # noqa: A
                                      activity_type="cashless", people_reached=3, households_reached=1, results=1))
             if open_team:
                 break
+    # And a village whose team came and went within the last year, with a report: events on recent days.
+    late = factories.create_unit(session, parent=tree.commune, tier="village", kind="Thôn", short="Mới Lập")
+    team = factories.create_team(session, unit=late, established_on=TODAY - timedelta(days=100), members=2,
+                                 closed_on=TODAY - timedelta(days=40))
+    session.add(Activity(team_id=team.id, unit_id=late.id, commune_id=tree.commune.id, activity_date=TODAY - timedelta(days=60),
+                         activity_type="cashless", people_reached=3, households_reached=1, results=1))
     session.commit()
     # Random days, and the days teams start and stop (the first of them too): where the events are.
     edges = {d for t in session.scalars(select(Team)) for d in (t.established_on, t.closed_on) if d is not None}
@@ -457,6 +463,12 @@ def test_scope_series_equals_the_recount_on_every_day(session, tree):  # noqa: A
         for day, got in zip(days, series[scope], strict=True):
             want = _recount(session, None if scope == counts.COUNTRY else scope, day)
             assert got == {col: want[col] for col in counts.COLUMNS}, (scope, day)
+    # A curve that starts within the last year is read the other way (the total less the later events).
+    recent = sorted({d for d in days if (TODAY - d).days < 365} | {TODAY - timedelta(days=n) for n in (300, 200, 31, 30, 1)})
+    for scope, got in counts.scope_series(session, scopes, recent, today=TODAY).items():
+        for day, value in zip(recent, got, strict=True):
+            want = _recount(session, None if scope == counts.COUNTRY else scope, day)
+            assert value == {col: want[col] for col in counts.COLUMNS}, (scope, day)
     # The days come back in the order asked, repeated days included.
     shuffled = [days[-1], days[0], days[-1]]
     again = counts.scope_series(session, [tree.district.id], shuffled, today=TODAY)[tree.district.id]
