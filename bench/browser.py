@@ -1,4 +1,4 @@
-"""Figure 6: every page in a real Chromium at national scale (issue 17, part 5).
+"""Figure 7: every page in a real Chromium at national scale (issue 17, part 5).
 
 One `python -m ui.serve app.py` serves the national dataset; Debian's Chromium, driven by Playwright,
 signs in as the national administrator and as an officer of one district and opens every page of the

@@ -161,8 +161,8 @@ def measure(*, rows: int = ROWS, postgres: bool = True, say=print) -> list[Impor
         from bench.pg import throwaway_postgres
 
         say("  PostgreSQL: máy chủ tạm, cơ sở dữ liệu mới với các đơn vị hành chính chính thức…")
-        with throwaway_postgres("bench_import") as url:
-            timings.append(time_import(url, "PostgreSQL", rows=rows))
+        with throwaway_postgres("bench_import") as server:
+            timings.append(time_import(server.url, "PostgreSQL", rows=rows))
     for t in timings:
         say(f"  {t.backend}: xem trước {t.preview:.2f} giây, nhập {t.apply:.2f} giây, tổng {t.total:.2f} giây")
     return timings

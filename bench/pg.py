@@ -6,8 +6,9 @@ import shutil
 import socket
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
@@ -31,9 +32,17 @@ def _as_postgres(cmd: list[str]) -> list[str]:
     return ["runuser", "-u", "postgres", "--", *cmd] if os.geteuid() == 0 else cmd
 
 
+@dataclass(frozen=True)
+class Server:
+    """A throwaway server: the SQLAlchemy URL of its database and its log file."""
+
+    url: str
+    log: Path
+
+
 @contextmanager
-def throwaway_postgres(dbname: str = "bench") -> Iterator[str]:
-    """Start a server on a free port with a new database; yield its SQLAlchemy URL; stop and delete it.
+def throwaway_postgres(dbname: str = "bench", settings: Mapping[str, str] | None = None) -> Iterator[Server]:
+    """Start a server on a free port with a new database (and extra `settings`); yield it; stop and delete it.
 
     Unlike the tests' server, this one keeps fsync and synchronous commit on: the write latency
     measured on it includes a durable commit, as in production.
@@ -48,7 +57,8 @@ def throwaway_postgres(dbname: str = "bench") -> Iterator[str]:
     port = _free_port()
     subprocess.run(_as_postgres([f"{bindir}/initdb", "-D", str(data), "-U", "postgres", "-A", "trust", "-E", "UTF8",
                                  "--locale=C.UTF-8"]), check=True, capture_output=True)
-    options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1"
+    options = " ".join([f"-p {port} -k {root} -c listen_addresses=127.0.0.1",
+                        *(f"-c {name}={value}" for name, value in (settings or {}).items())])
     subprocess.run(_as_postgres([f"{bindir}/pg_ctl", "-D", str(data), "-o", options, "-l", str(root / "log"), "-w",
                                  "start"]), check=True, capture_output=True)
     base = f"postgresql+psycopg://postgres@127.0.0.1:{port}"
@@ -57,7 +67,7 @@ def throwaway_postgres(dbname: str = "bench") -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f"CREATE DATABASE {dbname}"))
         admin.dispose()
-        yield f"{base}/{dbname}"
+        yield Server(f"{base}/{dbname}", root / "log")
     finally:
         subprocess.run(_as_postgres([f"{bindir}/pg_ctl", "-D", str(data), "-m", "immediate", "stop"]),
                        capture_output=True)

@@ -16,7 +16,7 @@ from db.auth import SYSTEM, create_user
 from db.coverage import fetch_indicators
 from db.engine import SessionLocal
 from db.errors import UserError
-from db.migrate import upgrade
+from db.migrate import startup_lock, upgrade
 from db.units import resolve_unit
 from db.versions import bump_data_version
 
@@ -84,10 +84,10 @@ def _counts(args: argparse.Namespace) -> int:
 def _backup(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from db.backup import backup_file
+    from db.backup import backup_file, snapshot
     from db.engine import get_engine
 
-    with get_engine().connect() as conn:
+    with snapshot(get_engine()) as conn:  # one snapshot: the app servers may be writing meanwhile
         counts = backup_file(conn, Path(args.file))
     print(f"Đã sao lưu {sum(counts.values()):,} dòng của {len(counts)} bảng vào {args.file}.".replace(",", "."))
     return 0
@@ -184,7 +184,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.command == "upgrade":
-            upgrade()
+            with startup_lock():
+                upgrade()
             print("Lược đồ cơ sở dữ liệu đã ở phiên bản mới nhất.")
             return 0
         if args.command == "stats":

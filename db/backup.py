@@ -3,11 +3,13 @@
 import base64
 import gzip
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from sqlalchemy import Connection, Date, DateTime, LargeBinary, Table, func, insert, select, text
+from sqlalchemy import Connection, Date, DateTime, Engine, LargeBinary, Table, func, insert, select, text
 
 from db.counts import rebuild
 from db.models import Base
@@ -45,6 +47,27 @@ def _decoder(table):  # type: ignore[no-untyped-def]
         return row
 
     return decode
+
+
+@contextmanager
+def snapshot(engine: Engine) -> Iterator[Connection]:
+    """A connection whose reads all see the database as of its first read, while app servers go on writing.
+
+    Read table by table in PostgreSQL's default READ COMMITTED, a backup taken during the day could hold a
+    report without its team, or kept counts that disagree with the rows; REPEATABLE READ gives the whole
+    backup one snapshot (also on a hot-standby replica). SQLite gets one by an explicit BEGIN: its driver
+    starts a transaction before a write only, and in WAL mode a read transaction keeps its snapshot.
+    """
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="REPEATABLE READ") as conn, conn.begin():
+            yield conn
+        return
+    with engine.connect() as conn:
+        conn.exec_driver_sql("BEGIN")
+        try:
+            yield conn
+        finally:
+            conn.rollback()
 
 
 def backup(conn: Connection, out: IO[bytes]) -> dict[str, int]:

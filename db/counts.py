@@ -10,11 +10,15 @@ reports per commune, month and type; `scope_rollups` sums those again per scope.
 
 One mechanism keeps all four current (see "keeping the tables current"): writes mark what they touched,
 and at commit each touched unit and commune-month is recounted once from the raw rows and only the
-difference is added, in the same transaction. `differences` compares every kept row with a full
-recount and `rebuild` recomputes them (`python -m db counts check | rebuild [UNIT]`). Moving a unit to
-another parent is not supported (no write path does it).
+difference is added, in the same transaction. The scope rows (districts, provinces, the country) carry a
+shard in their key: on PostgreSQL each connection adds to its own shard, so writers anywhere in the
+country do not queue on the country's rows, and every read sums a scope's shards (issue 17).
+`differences` compares every kept row with a full recount and `rebuild` recomputes them (folding the
+shards into one row again; `python -m db counts check | rebuild [UNIT]`). Moving a unit to another
+parent is not supported (no write path does it).
 """
 
+import functools
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -22,12 +26,15 @@ from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import (
+    BindParameter,
     Connection,
     Date,
+    Insert,
     Integer,
     Select,
     Subquery,
     and_,
+    bindparam,
     case,
     delete,
     event,
@@ -43,8 +50,21 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, UOWTransaction
 
 from db import vocab
-from db.models import Activity, ActivityRollup, Base, LeafCount, Member, ScopeCount, ScopeRollup, Team, Unit, UnitPath
+from db.models import (
+    Activity,
+    ActivityRollup,
+    Base,
+    DataVersion,
+    LeafCount,
+    Member,
+    ScopeCount,
+    ScopeRollup,
+    Team,
+    Unit,
+    UnitPath,
+)
 from db.sqlfuncs import first_of_month, month_start
+from db.versions import take_bump
 
 COUNTRY = 0  # the scope id of the whole country (no unit has id 0)
 SCOPE_TIERS = ("province", "district")  # units whose subtree totals are kept; below them reads are small
@@ -56,6 +76,9 @@ REPORT_WINDOW_DAYS = 30  # a team is "reporting" on a day with a report in the 3
 COLUMNS = ("villages", "villages_covered", "communes", "communes_with_team", "teams", "members", "reporting")
 ROLLUP_SUMS = ("reports", "people_reached", "households_reached", "results")
 _COL = {name: i for i, name in enumerate(COLUMNS)}
+# Scope rows are kept in shards (part of their key) so writers in different places add to different rows
+# on PostgreSQL; a figure is the sum of a scope's shards. 32 keeps 16 concurrent writers mostly apart.
+SHARDS = 32
 _CHUNK = 500
 
 Window = tuple[date, date] | None  # the days whose events are recomputed; None for every day
@@ -143,31 +166,54 @@ def _chunks(ids: list[int]) -> Iterable[list[int]]:
         yield ids[i : i + _CHUNK]
 
 
+# The statements of the upkeep are built once (building one costs more Python than running it on a write);
+# `ids` and the others are expanding parameters, bound to each call's lists.
+_IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
+_TIERS = select(Unit.id, Unit.tier).where(Unit.id.in_(_IDS))
+_TEAMS = select(Team.id, Team.unit_id, Team.established_on, Team.closed_on).where(Team.unit_id.in_(_IDS))
+_MEMBERS = select(Member.team_id, Member.joined_on, Member.left_on).where(Member.team_id.in_(_IDS))
+_REPORT_DAYS = (select(Activity.team_id, Activity.activity_date).distinct().where(Activity.team_id.in_(_IDS))
+                .order_by(Activity.team_id, Activity.activity_date))
+_REPORT_DAYS_BETWEEN = _REPORT_DAYS.where(Activity.activity_date.between(bindparam("lo"), bindparam("hi")))
+_LEAF_ROWS = select(LeafCount.unit_id, LeafCount.day, *(LeafCount.__table__.c[c] for c in COLUMNS)).where(
+    LeafCount.unit_id.in_(_IDS))
+_ROLLUP_ROWS = select(ActivityRollup.commune_id, ActivityRollup.month, ActivityRollup.activity_type,
+                      *(ActivityRollup.__table__.c[c] for c in ROLLUP_SUMS)).where(ActivityRollup.commune_id.in_(_IDS))
+_MONTH = month_start(Activity.activity_date)
+_MONTH_SUMS = (select(Activity.commune_id, _MONTH, Activity.activity_type, func.count(), func.sum(Activity.people_reached),
+                      func.sum(Activity.households_reached), func.sum(Activity.results))
+               .where(Activity.commune_id.in_(_IDS))
+               .group_by(Activity.commune_id, _MONTH, Activity.activity_type))
+_MONTH_SUMS_BETWEEN = _MONTH_SUMS.where(Activity.activity_date.between(bindparam("lo"), bindparam("hi")))
+_PARENTS = select(Unit.id, Unit.parent_id).where(Unit.id.in_(_IDS))
+_SCOPES_ABOVE = (select(UnitPath.descendant_id, UnitPath.ancestor_id, UnitPath.depth)
+                 .join(Unit, Unit.id == UnitPath.ancestor_id)
+                 .where(UnitPath.descendant_id.in_(_IDS), Unit.tier.in_(SCOPE_TIERS)))
+_LOCK_UNITS = select(Unit.id).where(Unit.id.in_(_IDS)).order_by(Unit.id).with_for_update(key_share=True)
+
+
 def _compute(conn: Connection, unit_ids: list[int], windows: Mapping[int, Window]) -> dict[int, Events]:
     """The events of each unit (inside its window), read in bulk from teams, members and report days."""
-    tiers = dict(conn.execute(select(Unit.id, Unit.tier).where(Unit.id.in_(unit_ids))).all())
+    tiers = dict(conn.execute(_TIERS, {"ids": unit_ids}).all())
     teams: dict[int, list[_Team]] = defaultdict(list)
     by_id: dict[int, _Team] = {}
-    for row in conn.execute(
-        select(Team.id, Team.unit_id, Team.established_on, Team.closed_on).where(Team.unit_id.in_(unit_ids))
-    ):
+    for row in conn.execute(_TEAMS, {"ids": unit_ids}):
         team = _Team(*row)
         teams[team.unit_id].append(team)
         by_id[team.id] = team
     members: dict[int, list[tuple[date, date | None]]] = defaultdict(list)
     report_days: dict[int, list[date]] = defaultdict(list)
     if by_id:
-        for team_id, joined, left in conn.execute(
-            select(Member.team_id, Member.joined_on, Member.left_on).where(Member.team_id.in_(list(by_id)))
-        ):
+        for team_id, joined, left in conn.execute(_MEMBERS, {"ids": list(by_id)}):
             members[team_id].append((joined, left))
-        stmt = select(Activity.team_id, Activity.activity_date).distinct().where(Activity.team_id.in_(list(by_id)))
         bounds = [windows.get(u) for u in unit_ids]
         if all(b is not None for b in bounds):
             # A window's events depend only on the reports of the 30 days before it and inside it.
             lo = min(b[0] for b in bounds if b) - timedelta(days=REPORT_WINDOW_DAYS)
-            stmt = stmt.where(Activity.activity_date.between(lo, max(b[1] for b in bounds if b)))
-        for team_id, day in conn.execute(stmt.order_by(Activity.team_id, Activity.activity_date)):
+            days = conn.execute(_REPORT_DAYS_BETWEEN, {"ids": list(by_id), "lo": lo, "hi": max(b[1] for b in bounds if b)})
+        else:
+            days = conn.execute(_REPORT_DAYS, {"ids": list(by_id)})
+        for team_id, day in days:
             report_days[team_id].append(day)
     out: dict[int, Events] = {}
     for unit_id in unit_ids:
@@ -264,9 +310,48 @@ def settle(session: Session) -> None:
         # reporting window is not additive): the second waits here, then reads what the first committed.
         # One statement in id order, so two writers never lock the same units in opposite orders.
         for chunk in _chunks(sorted(marks.units.keys() | marks.months.keys())):
-            conn.execute(select(Unit.id).where(Unit.id.in_(chunk)).order_by(Unit.id).with_for_update(key_share=True))
-    _refresh_units(conn, marks.units, parents=marks.parents)
-    _refresh_months(conn, marks.months)
+            conn.execute(_LOCK_UNITS, {"ids": chunk})
+    # Every recount first, then the writes: the rows shared with other writers (the scopes above) are
+    # taken last and held only until the commit, not through this Python work.
+    leaf = _unit_deltas(conn, marks.units)
+    rollups = _month_deltas(conn, marks.months)
+    scopes = scopes_of(conn, {u for u, _ in leaf} | {c for c, _, _ in rollups}, marks.parents)
+    scope_days: dict[tuple, list[int]] = {}
+    for (unit_id, day), delta in leaf.items():
+        for scope in scopes[unit_id]:
+            _add_into(scope_days, (scope, day), delta)
+            _add_into(scope_days, (scope, TOTAL_DAY), delta)
+    scope_months: dict[tuple, list[int]] = {}
+    for (commune_id, month, activity_type), delta in rollups.items():
+        for scope in scopes[commune_id]:
+            _add_into(scope_months, (scope, month, activity_type), delta)
+    shard = _shard(conn)
+    _upsert_add(conn, LeafCount, ("unit_id", "day"), COLUMNS, [
+        {"unit_id": u, "day": d, **dict(zip(COLUMNS, vec, strict=True))} for (u, d), vec in leaf.items()
+    ])
+    _upsert_add(conn, ActivityRollup, ("commune_id", "month", "activity_type"), ROLLUP_SUMS, [
+        {"commune_id": c, "month": m, "activity_type": t, **dict(zip(ROLLUP_SUMS, vec, strict=True))}
+        for (c, m, t), vec in rollups.items()
+    ])
+    _upsert_add(conn, ScopeCount, ("scope_id", "day", "shard"), COLUMNS, [
+        {"scope_id": sc, "day": d, "shard": shard, **dict(zip(COLUMNS, vec, strict=True))}
+        for (sc, d), vec in scope_days.items() if any(vec)
+    ])
+    _upsert_add(conn, ScopeRollup, ("scope_id", "month", "activity_type", "shard"), ROLLUP_SUMS, [
+        {"scope_id": sc, "month": m, "activity_type": t, "shard": shard, **dict(zip(ROLLUP_SUMS, vec, strict=True))}
+        for (sc, m, t), vec in scope_months.items() if any(vec)
+    ])
+
+
+def _shard(conn: Connection) -> int:
+    """The shard of the scope rows this connection adds to.
+
+    On PostgreSQL each server process (backend) has its own shard, so writers in different places do
+    not wait on the country's rows; reads sum the shards. SQLite has one writer at a time: one shard.
+    """
+    if conn.dialect.name != "postgresql":
+        return 0
+    return int(conn.connection.driver_connection.info.backend_pid) % SHARDS  # type: ignore[union-attr]
 
 
 def _diff_rows(new: Mapping[tuple, Sequence[int]], old: Mapping[tuple, Sequence[int]], width: int) -> dict[tuple, list[int]]:
@@ -280,50 +365,37 @@ def _diff_rows(new: Mapping[tuple, Sequence[int]], old: Mapping[tuple, Sequence[
     return out
 
 
-def _refresh_units(conn: Connection, units: Mapping[int, Window], *, parents: Mapping[int, int | None] | None = None) -> None:
-    """Recompute the events of these units (each inside its window) and add the differences to the count tables."""
+def _add_into(acc: dict[tuple, list[int]], key: tuple, delta: Sequence[int]) -> None:
+    row = acc.setdefault(key, [0] * len(delta))
+    for i, d in enumerate(delta):
+        row[i] += d
+
+
+def _unit_deltas(conn: Connection, units: Mapping[int, Window]) -> dict[tuple, list[int]]:
+    """Recompute the events of these units (each inside its window): what changes per (unit, day)."""
+    leaf: dict[tuple, list[int]] = {}
     for chunk in _chunks(sorted(units)):
         windows = {u: units[u] for u in chunk}
         new = {(u, day): vec for u, events in _compute(conn, chunk, windows).items() for day, vec in events.items()}
         old: dict[tuple, list[int]] = {}
-        stmt = select(LeafCount.unit_id, LeafCount.day, *(LeafCount.__table__.c[c] for c in COLUMNS)).where(
-            LeafCount.unit_id.in_(chunk)
-        )
-        for unit_id, day, *vec in conn.execute(stmt):
+        for unit_id, day, *vec in conn.execute(_LEAF_ROWS, {"ids": chunk}):
             window = windows[unit_id]
             if window is None or window[0] <= day <= window[1]:
                 old[(unit_id, day)] = list(vec)
-        deltas = _diff_rows(new, old, len(COLUMNS))
-        scopes = scopes_of(conn, {u for u, _ in deltas}, parents)
-        scope_deltas: dict[tuple[int, date], list[int]] = {}
-        for (unit_id, day), delta in deltas.items():
-            for scope in scopes[unit_id]:
-                for key in ((scope, day), (scope, TOTAL_DAY)):
-                    acc = scope_deltas.setdefault(key, [0] * len(COLUMNS))
-                    for i, d in enumerate(delta):
-                        acc[i] += d
-        _upsert_add(conn, LeafCount, ("unit_id", "day"), COLUMNS, [
-            {"unit_id": u, "day": d, **dict(zip(COLUMNS, vec, strict=True))} for (u, d), vec in deltas.items()
-        ])
-        _upsert_add(conn, ScopeCount, ("scope_id", "day"), COLUMNS, [
-            {"scope_id": s, "day": d, **dict(zip(COLUMNS, vec, strict=True))}
-            for (s, d), vec in scope_deltas.items() if any(vec)
-        ])
+        leaf.update(_diff_rows(new, old, len(COLUMNS)))
+    return leaf
 
 
 def _month_sums(conn: Connection, communes: list[int], months: Mapping[int, set[date] | None]) -> dict[tuple, list[int]]:
     """The raw reports of these communes summed per (commune, month, type), limited to the marked months."""
-    month = month_start(Activity.activity_date)
-    stmt = (select(Activity.commune_id, month, Activity.activity_type, func.count(), func.sum(Activity.people_reached),
-                   func.sum(Activity.households_reached), func.sum(Activity.results))
-            .where(Activity.commune_id.in_(communes))
-            .group_by(Activity.commune_id, month, Activity.activity_type))
     wanted = [m for c in communes for m in (months[c] or ())]
     if all(months[c] is not None for c in communes) and wanted:
         # Read only the marked months' reports (the commune-date index), then keep the marked pairs.
-        stmt = stmt.where(Activity.activity_date.between(min(wanted), _month_end(max(wanted))))
+        rows = conn.execute(_MONTH_SUMS_BETWEEN, {"ids": communes, "lo": min(wanted), "hi": _month_end(max(wanted))})
+    else:
+        rows = conn.execute(_MONTH_SUMS, {"ids": communes})
     out: dict[tuple, list[int]] = {}
-    for commune_id, m, activity_type, *sums in conn.execute(stmt):
+    for commune_id, m, activity_type, *sums in rows:
         marked = months[commune_id]
         if marked is None or m in marked:
             out[(commune_id, m, activity_type)] = [int(v or 0) for v in sums]
@@ -334,34 +406,18 @@ def _month_end(month: date) -> date:
     return (month.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
 
 
-def _refresh_months(conn: Connection, months: Mapping[int, set[date] | None]) -> None:
-    """Recount the marked commune-months from the raw reports and add the differences to both rollup tables."""
+def _month_deltas(conn: Connection, months: Mapping[int, set[date] | None]) -> dict[tuple, list[int]]:
+    """Recount the marked commune-months from the raw reports: what changes per (commune, month, type)."""
+    rollups: dict[tuple, list[int]] = {}
     for chunk in _chunks(sorted(months)):
         new = _month_sums(conn, chunk, months)
-        r = ActivityRollup.__table__.c
         old: dict[tuple, list[int]] = {}
-        for commune_id, m, activity_type, *sums in conn.execute(
-            select(r.commune_id, r.month, r.activity_type, *(r[c] for c in ROLLUP_SUMS)).where(r.commune_id.in_(chunk))
-        ):
+        for commune_id, m, activity_type, *sums in conn.execute(_ROLLUP_ROWS, {"ids": chunk}):
             marked = months[commune_id]
             if marked is None or m in marked:
                 old[(commune_id, m, activity_type)] = list(sums)
-        deltas = _diff_rows(new, old, len(ROLLUP_SUMS))
-        scopes = scopes_of(conn, {c for c, _, _ in deltas})
-        scope_deltas: dict[tuple[int, date, str], list[int]] = {}
-        for (commune_id, m, activity_type), delta in deltas.items():
-            for scope in scopes[commune_id]:
-                acc = scope_deltas.setdefault((scope, m, activity_type), [0] * len(ROLLUP_SUMS))
-                for i, d in enumerate(delta):
-                    acc[i] += d
-        _upsert_add(conn, ActivityRollup, ("commune_id", "month", "activity_type"), ROLLUP_SUMS, [
-            {"commune_id": c, "month": m, "activity_type": t, **dict(zip(ROLLUP_SUMS, vec, strict=True))}
-            for (c, m, t), vec in deltas.items()
-        ])
-        _upsert_add(conn, ScopeRollup, ("scope_id", "month", "activity_type"), ROLLUP_SUMS, [
-            {"scope_id": s, "month": m, "activity_type": t, **dict(zip(ROLLUP_SUMS, vec, strict=True))}
-            for (s, m, t), vec in scope_deltas.items() if any(vec)
-        ])
+        rollups.update(_diff_rows(new, old, len(ROLLUP_SUMS)))
+    return rollups
 
 
 def scopes_of(conn: Connection, unit_ids: Iterable[int], parents: Mapping[int, int | None] | None = None) -> dict[int, list[int]]:
@@ -373,16 +429,11 @@ def scopes_of(conn: Connection, unit_ids: Iterable[int], parents: Mapping[int, i
     unit_ids = list(unit_ids)
     parent_of = dict(parents or {})
     known = [u for u in unit_ids if u not in parent_of]
-    if known:
-        parent_of.update(conn.execute(select(Unit.id, Unit.parent_id).where(Unit.id.in_(known))).all())
+    for chunk in _chunks(known):
+        parent_of.update(conn.execute(_PARENTS, {"ids": chunk}).all())
     above: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    wanted = {p for p in parent_of.values() if p is not None}
-    if wanted:
-        for parent, scope, depth in conn.execute(
-            select(UnitPath.descendant_id, UnitPath.ancestor_id, UnitPath.depth)
-            .join(Unit, Unit.id == UnitPath.ancestor_id)
-            .where(UnitPath.descendant_id.in_(wanted), Unit.tier.in_(SCOPE_TIERS))
-        ):
+    for chunk in _chunks(sorted({p for p in parent_of.values() if p is not None})):
+        for parent, scope, depth in conn.execute(_SCOPES_ABOVE, {"ids": chunk}):
             above[parent].append((depth, scope))
     out: dict[int, list[int]] = {}
     for u in unit_ids:
@@ -396,13 +447,16 @@ def _upsert_add(conn: Connection, model: type[Base], keys: tuple[str, ...], sums
     """Add each row's sums to the row with its key, inserting it when new; in key order, so writers lock alike."""
     if not rows:
         return
-    make = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    table = model.__table__
-    stmt = make(model)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=list(keys), set_={c: table.c[c] + stmt.excluded[c] for c in sums}
-    )
+    stmt = _upsert_statement(conn.dialect.name, model, keys, sums)
     conn.execute(stmt, sorted(rows, key=lambda r: tuple(r[k] for k in keys)))
+
+
+@functools.cache
+def _upsert_statement(dialect: str, model: type[Base], keys: tuple[str, ...], sums: tuple[str, ...]) -> Insert:
+    """INSERT … ON CONFLICT (keys) DO UPDATE SET each sum += the new row's, built once per table."""
+    stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(model)
+    table = model.__table__
+    return stmt.on_conflict_do_update(index_elements=list(keys), set_={c: table.c[c] + stmt.excluded[c] for c in sums})
 
 
 # ---- rebuilding and checking ----------------------------------------------------------------------
@@ -548,8 +602,11 @@ def differences(session: Session | Connection) -> list[Difference]:
 
     def kept(table: type[Base], *keys: str, sums: tuple[str, ...]) -> dict[tuple, tuple[int, ...]]:
         c = table.__table__.c
-        rows = conn.execute(select(*(c[k] for k in keys), *(c[s] for s in sums)))
-        return {tuple(row[: len(keys)]): tuple(row[len(keys):]) for row in rows}
+        if "shard" in c:  # a scope's figure is the sum of its shards
+            stmt = select(*(c[k] for k in keys), *(func.sum(c[s]) for s in sums)).group_by(*(c[k] for k in keys))
+        else:
+            stmt = select(*(c[k] for k in keys), *(c[s] for s in sums))
+        return {tuple(row[: len(keys)]): tuple(int(v) for v in row[len(keys):]) for row in conn.execute(stmt)}
 
     def rows(stmt: Select) -> dict[tuple, tuple[int, ...]]:
         return {tuple(row[:3]): tuple(int(v or 0) for v in row[3:]) for row in conn.execute(stmt)}
@@ -680,10 +737,19 @@ def _mark_flushed(session: Session, _flush: UOWTransaction) -> None:
             marks.add_unit(unit_id, None)
 
 
+def _before_commit(session: Session) -> None:
+    """Settle the kept tables, then move the data version: last, so its row is held for the commit only."""
+    settle(session)
+    if take_bump(session):
+        conn = session.connection()
+        _upsert_add(conn, DataVersion, ("id",), ("version",), [{"id": _shard(conn), "version": 1}])
+
+
 def _forget(session: Session, transaction: SessionTransaction) -> None:
     """A transaction that ends without committing leaves nothing to keep (a commit settled already)."""
     if transaction.parent is None:
         session.info.pop(_PENDING, None)
+        take_bump(session)
 
 
 def _guard(state: ORMExecuteState) -> None:
@@ -699,6 +765,6 @@ def _guard(state: ORMExecuteState) -> None:
 
 
 event.listen(Session, "after_flush", _mark_flushed)
-event.listen(Session, "before_commit", settle)
+event.listen(Session, "before_commit", _before_commit)
 event.listen(Session, "after_transaction_end", _forget)
 event.listen(Session, "do_orm_execute", _guard)

@@ -186,8 +186,8 @@ class ActivityRollup(Base):
 class ScopeRollup(Base):
     """The rollups summed again for every district, province and the country (scope 0), kept with them.
 
-    A national or province chart then reads at most a few hundred rows; no foreign key, since the
-    country is not a unit.
+    A national or province chart then reads at most a few hundred rows (times the shards written since
+    the last rebuild; reads sum them); no foreign key, since the country is not a unit.
     """
 
     __tablename__ = "scope_rollups"
@@ -196,6 +196,7 @@ class ScopeRollup(Base):
     scope_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     month: Mapped[date] = mapped_column(Date, primary_key=True)
     activity_type: Mapped[str] = mapped_column(String(20), primary_key=True)
+    shard: Mapped[int] = mapped_column(Integer, primary_key=True, server_default="0")  # see db/counts.py: SHARDS
     reports: Mapped[int] = mapped_column(Integer, default=0)
     people_reached: Mapped[int] = mapped_column(BigInteger, default=0)
     households_reached: Mapped[int] = mapped_column(BigInteger, default=0)
@@ -234,6 +235,7 @@ class ScopeCount(_CountColumns, Base):
 
     scope_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
+    shard: Mapped[int] = mapped_column(Integer, primary_key=True, server_default="0")  # see db/counts.py: SHARDS
 
 
 class Target(Base):
@@ -299,7 +301,7 @@ class AuditEntry(Base):
 
 
 class DataVersion(Base):
-    """A single counter bumped by every write, so cached reads are keyed on fresh data."""
+    """The write counter that keys cached reads: the sum of its rows, one per shard (db/versions.py)."""
 
     __tablename__ = "data_version"
 

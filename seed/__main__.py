@@ -7,7 +7,7 @@ import time
 from sqlalchemy import func, select
 
 from db.engine import SessionLocal, get_engine
-from db.migrate import upgrade
+from db.migrate import startup_lock, upgrade
 from db.models import Unit
 from seed.demo import load_demo
 from seed.national import _fmt, load_national
@@ -35,7 +35,12 @@ def main(argv: list[str] | None = None) -> int:
     national.add_argument("--activities", type=_count, default=10_000_000, help="Số báo cáo hoạt động (mặc định 10000000)")
     national.add_argument("--seed", type=int, default=42, help="Hạt giống ngẫu nhiên (mặc định 42)")
     args = parser.parse_args(argv)
+    # Servers started together by `make run` each seed on start: one loads, the others wait and find it done.
+    with startup_lock():
+        return _run(args)
 
+
+def _run(args: argparse.Namespace) -> int:
     upgrade()
     started = time.perf_counter()
     if args.command == "national":

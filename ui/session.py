@@ -38,8 +38,10 @@ def current_actor(now: datetime | None = None) -> Actor | None:
             sign_out(notice="Phiên làm việc đã hết hạn do không sử dụng; vui lòng đăng nhập lại.")
             return None
         st.session_state[SEEN_KEY] = now
-        if now - st.session_state.get("auth_touched", now) > TOUCH_EVERY:
-            _touch(now)
+        if now - st.session_state.get("auth_touched", now) > TOUCH_EVERY and not _touch(now):
+            # Signed out in another tab or through another server, or the account was disabled.
+            sign_out(notice="Phiên đăng nhập đã kết thúc; vui lòng đăng nhập lại.")
+            return None
         return actor
     token = _cookie_token()
     if not token:
@@ -66,13 +68,18 @@ def _cookie_token() -> str | None:
     return token if isinstance(token, str) and token else None
 
 
-def _touch(now: datetime) -> None:
-    """Keep the stored sign-in fresh while the tab is in use, so a reload within the limit resumes it."""
+def _touch(now: datetime) -> bool:
+    """Keep the stored sign-in fresh while the tab is in use, so a reload within the limit resumes it.
+
+    False when the stored sign-in is gone: ended by "Đăng xuất" in another tab, on any server, or by
+    disabling the account or resetting its password.
+    """
     token = st.session_state.get(TOKEN_KEY)
     st.session_state["auth_touched"] = now
-    if token:
-        with SessionLocal.begin() as session:
-            resume_session(session, token=token, now=now)
+    if not token:
+        return True
+    with SessionLocal.begin() as session:
+        return resume_session(session, token=token, now=now) is not None
 
 
 def _remember(actor: Actor, token: str | None, now: datetime) -> None:

@@ -6,7 +6,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,33 +41,56 @@ def _free_port() -> int:
 
 
 @contextmanager
-def serve(database_url: str, data_dir: Path) -> Iterator[str]:
-    """Run the app with `make run`'s launcher on a free port against `database_url`; yield its address."""
-    env = {**os.environ, "DATABASE_URL": database_url, "DATA_DIR": str(data_dir)}
-    port = _free_port()
-    log = open(data_dir / "server.log", "w")  # noqa: SIM115 - closed after the server stops
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "ui.serve", "app.py", "--server.port", str(port), "--server.address", "127.0.0.1"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
+def serve_many(database_url: str, data_dirs: list[Path]) -> Iterator[Callable[[], list[str]]]:
+    """Start one app per data folder with `make run`'s launcher, each on a free port, all against `database_url`.
+
+    The servers start at once; the caller may do other work while they come up, then call the yielded
+    function, which waits until every server answers and returns their addresses. All stop on exit.
+    """
+    procs: list[tuple[subprocess.Popen, str, Path]] = []
+    logs = []
+    try:
+        for data_dir in data_dirs:
+            env = {**os.environ, "DATABASE_URL": database_url, "DATA_DIR": str(data_dir)}
+            port = _free_port()
+            log = open(data_dir / "server.log", "w")  # noqa: SIM115 - closed after the server stops
+            logs.append(log)
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "ui.serve", "app.py", "--server.port", str(port), "--server.address", "127.0.0.1"],
+                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            )
+            procs.append((proc, f"http://127.0.0.1:{port}", data_dir))
+        yield lambda: [_wait_until_up(url, data_dir) for _, url, data_dir in procs]
+    finally:
+        for proc, _, _ in procs:
+            proc.terminate()
+        for proc, _, _ in procs:
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        for log in logs:
+            log.close()
+
+
+def _wait_until_up(url: str, data_dir: Path) -> str:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
             with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
                 if resp.status == 200:
-                    break
+                    return url
         except OSError:
             time.sleep(0.3)
-    else:
-        proc.kill()
-        raise RuntimeError(f"the app did not start: {(data_dir / 'server.log').read_text()}")
-    try:
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
-        log.close()
+    raise RuntimeError(f"the app did not start: {(data_dir / 'server.log').read_text()}")
+
+
+@contextmanager
+def serve(database_url: str, data_dir: Path) -> Iterator[str]:
+    """Run the app with `make run`'s launcher on a free port against `database_url`; yield its address."""
+    with serve_many(database_url, [data_dir]) as started:
+        yield started()[0]
 
 
 @pytest.fixture(scope="session")

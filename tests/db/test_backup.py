@@ -16,11 +16,12 @@ import db.engine
 from db import activities, counts, coverage, recommendations
 from db.activities import ActivityInput
 from db.auth import SYSTEM
-from db.backup import backup, restore
+from db.backup import backup, restore, snapshot
 from db.engine import make_engine
 from db.migrate import upgrade
-from db.models import Base
+from db.models import Base, Recommendation, Unit
 from tests import factories
+from tests.factories import count_rows
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -127,4 +128,25 @@ def test_a_backup_from_before_the_kept_counts_restores_with_them_recomputed(engi
     with Session(target) as restored:
         again = coverage.fetch_indicators(restored, actor=SYSTEM, unit_id=None)
     assert again == national and again.teams == 1 and again.villages == 4
+    target.dispose()
+
+
+def test_a_backup_reads_one_snapshot_while_others_write(engine, session, tmp_path):
+    _fill(session)
+    commune_id = session.scalar(select(Unit.id).where(Unit.tier == "commune"))
+    with snapshot(engine) as conn:
+        before = _snapshot(conn)  # the snapshot starts with the first read…
+        with Session(engine) as other:  # …so a write another server commits now is not in the backup
+            recommendations.create_recommendation(other, actor=SYSTEM, unit_id=commune_id, category="proposal",
+                                                  text="Gửi trong lúc sao lưu")
+            other.commit()
+        buf = io.BytesIO()
+        backup(conn, buf)
+    assert count_rows(session, Recommendation) == len(before["recommendations"]) + 1
+    target = make_engine(f"sqlite:///{tmp_path / 'restored.sqlite3'}")
+    upgrade(target)
+    with target.begin() as conn:
+        restore(conn, io.BytesIO(buf.getvalue()))
+    with target.connect() as conn:
+        assert _snapshot(conn) == before
     target.dispose()

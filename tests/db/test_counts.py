@@ -473,3 +473,87 @@ def test_scope_series_equals_the_recount_on_every_day(session, tree):  # noqa: A
     shuffled = [days[-1], days[0], days[-1]]
     again = counts.scope_series(session, [tree.district.id], shuffled, today=TODAY)[tree.district.id]
     assert again == [series[tree.district.id][-1], series[tree.district.id][0], series[tree.district.id][-1]]
+
+
+# ---- no national row on the write path (issue 17) ------------------------------------------------------
+
+
+def _connection_with_shard_other_than(engine: Engine, shard: int, held: list) -> object:  # noqa: ANN001
+    """A new connection whose scope shard is not `shard` (the ones passed over stay open in `held`)."""
+    while True:
+        conn = engine.connect()
+        held.append(conn)
+        if counts._shard(conn) != shard:
+            return conn
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_a_writer_committing_in_one_district_does_not_hold_up_a_writer_in_another(session, tree, engine):  # noqa: ANN001
+    """Writer A has written its report and everything it keeps, and is committing (so it holds its rows). A writer
+    on another server connection in another district, same day, same province and country, commits without
+    waiting; a writer in A's own commune waits for A, as it must (the second half shows the check can fail)."""
+    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.orm import Session
+
+    teams = [factories.create_team(session, unit=unit, established_on=date(2022, 7, 1), members=1)
+             for unit in (tree.villages[0], tree.village_other, tree.villages[1])]
+    session.commit()
+    day = TODAY - timedelta(days=1)
+
+    def report(db: Session, team: Team) -> None:
+        create_activity(db, actor=factories.admin(), today=TODAY, data=ActivityInput(
+            team_id=team.id, activity_date=day, activity_type="cashless", people_reached=7))
+
+    held: list = []
+    a_conn = engine.connect()
+    held.append(a_conn)
+    writer_a = Session(bind=a_conn)
+    report(writer_a, teams[0])
+    counts._before_commit(writer_a)  # all but the COMMIT: A now holds every row it writes
+    for team, should_wait in ((teams[1], False), (teams[2], True)):
+        conn = _connection_with_shard_other_than(engine, counts._shard(a_conn), held)
+        conn.exec_driver_sql("SET lock_timeout = '2s'")
+        with Session(bind=conn) as other:
+            if should_wait:
+                with pytest.raises(OperationalError, match="lock timeout"):
+                    report(other, team)
+                    other.commit()
+                other.rollback()
+            else:
+                report(other, team)
+                other.commit()
+    writer_a.commit()
+    run_write(lambda db: report(db, teams[2]))
+    for conn in held:
+        conn.close()
+
+    session.expire_all()
+    shards = session.scalar(select(func.count(func.distinct(ScopeCount.shard))).where(ScopeCount.scope_id == counts.COUNTRY))
+    assert shards >= 2  # the country's figures now come from two writers' rows
+    _check(session, tree, random.Random(17))
+    counts.rebuild(session)  # folds the shards into one row per day again
+    session.commit()
+    assert session.scalar(select(func.count(func.distinct(ScopeCount.shard)))) == 1
+    _check(session, tree, random.Random(17))
+
+
+def test_the_data_version_moves_at_commit_and_is_the_sum_of_its_rows(session, tree, engine):  # noqa: ANN001
+    """A write's version bump is written at its commit (after the kept tables), never by a rolled-back write."""
+    from db.versions import fetch_data_version
+
+    team = factories.create_team(session, unit=tree.villages[0], established_on=date(2022, 7, 1))
+    session.commit()
+    start = fetch_data_version(session)
+    with SessionLocal() as writer:
+        create_activity(writer, actor=factories.admin(), today=TODAY,
+                        data=ActivityInput(team_id=team.id, activity_date=TODAY, activity_type="other"))
+        writer.flush()
+        assert fetch_data_version(writer) == start  # marked, not yet written
+        writer.rollback()
+    assert fetch_data_version(session) == start
+    run_write(create_activity, actor=factories.admin(), today=TODAY,
+              data=ActivityInput(team_id=team.id, activity_date=TODAY, activity_type="other"))
+    session.expire_all()
+    assert fetch_data_version(session) == start + 1
+    session.execute(text("INSERT INTO data_version (id, version) VALUES (:i, 5)"), {"i": counts.SHARDS + 1})
+    assert fetch_data_version(session) == start + 6

@@ -14,7 +14,8 @@ from db import imports
 from db.auth import SYSTEM
 from db.errors import PermissionDenied, UserError
 from db.imports import apply_import, plan_import, read_workbook
-from db.models import AuditEntry, DataVersion, Member, Team, Unit, UnitPath
+from db.models import AuditEntry, Member, Team, Unit, UnitPath
+from db.versions import fetch_data_version
 from report import templates
 from report.excel import to_xlsx
 from tests import factories
@@ -43,7 +44,7 @@ def xlsx(*rows: list, merges: tuple[str, ...] = (), title: str = "Danh sách", e
 
 
 def _version(session) -> int:  # noqa: ANN001
-    return session.scalar(select(DataVersion.version).where(DataVersion.id == 1)) or 0
+    return fetch_data_version(session)
 
 
 

@@ -9,7 +9,8 @@ import pandas as pd
 from sqlalchemy import Engine, func, select
 
 from db import counts
-from db.models import Activity, ActivityRollup, AuditEntry, DataVersion
+from db.models import Activity, ActivityRollup, AuditEntry
+from db.versions import fetch_data_version
 from tests.factories import count_rows
 
 SUMS = ["reports", "people_reached", "households_reached", "results"]
@@ -62,7 +63,7 @@ def assert_consistent(engine: Engine, *, new_connections: bool = True) -> dict[s
         audited = conn.execute(select(AuditEntry.entity_id, func.count()).where(
             AuditEntry.entity == "activities", AuditEntry.action == "create").group_by(AuditEntry.entity_id)).all()
         audit_rows = count_rows(conn, AuditEntry)
-        version = conn.scalar(select(DataVersion.version).where(DataVersion.id == 1)) or 0
+        version = fetch_data_version(conn)
         negative = count_rows(conn, ActivityRollup, ActivityRollup.reports < 0)
     assert {int(i) for i, _ in audited} == ids, "a report without its audit row, or an audit row without its report"
     assert all(n == 1 for _, n in audited)

@@ -20,7 +20,8 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import create_engine, func, select
 
-from db.models import AuditEntry, DataVersion, Member, Team, Unit, UnitPath
+from db.models import AuditEntry, Member, Team, Unit, UnitPath
+from db.versions import fetch_data_version
 from tests import factories
 from tests.conftest import require_component
 from tests.factories import count_rows
@@ -60,7 +61,7 @@ def _counts(url: str) -> dict[str, int]:
                 "teams": count_rows(conn, Team),
                 "members": count_rows(conn, Member),
                 "audit_rows": count_rows(conn, AuditEntry),
-                "data_version": conn.scalar(select(DataVersion.version)) or 0,
+                "data_version": fetch_data_version(conn),
             }
     finally:
         engine.dispose()

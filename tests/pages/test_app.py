@@ -1,8 +1,14 @@
 """The frame: sign-in, the role's page list, typed addresses outside the role, sign-out."""
 
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete
+
 from db.auth import actor_of
+from db.models import AuthSession
 from tests import factories
 from tests.pages.conftest import open_address, texts
+from ui.session import TOUCH_EVERY
 
 
 def _link_labels(at) -> list[str]:  # noqa: ANN001
@@ -85,3 +91,24 @@ def test_an_unexpected_error_is_a_vietnamese_message_and_logged(app, session, mo
     logged = [r for r in caplog.records if r.name == "ui.guard"]
     assert logged and logged[0].exc_info[0] is RuntimeError, "the details go to the server log"
     caplog.clear()
+
+
+def test_an_open_tab_signed_out_elsewhere_is_signed_out_at_its_next_check(app, session):
+    tree = factories.create_tree(session)
+    factories.create_user(session, role="officer", unit=tree.district, username="canbo.c", password="Mat-khau-dai-2022")
+    session.commit()
+    at = app().run()
+    at.text_input(key="login_username").input("canbo.c")
+    at.text_input(key="login_password").input("Mat-khau-dai-2022")
+    at.button[0].click().run()
+    at.run()
+    assert tree.district.name in texts(at)
+    # "Đăng xuất" in another tab of the browser, possibly through another app server, deletes the stored sign-in.
+    session.execute(delete(AuthSession))
+    session.commit()
+    at.run()
+    assert "auth_actor" in at.session_state  # checked every few minutes, not at every click
+    at.session_state["auth_touched"] = datetime.now() - TOUCH_EVERY - timedelta(seconds=1)
+    at.run()
+    assert "auth_actor" not in at.session_state
+    assert [w.value for w in at.warning] == ["Phiên đăng nhập đã kết thúc; vui lòng đăng nhập lại."]

@@ -43,10 +43,11 @@ from db.activities import ActivityInput
 from db.auth import SYSTEM
 from db.errors import UserError
 from db.members import MemberInput
-from db.models import Activity, AuditEntry, Base, DataVersion, Member, Recommendation, Target, Team, Unit, User
+from db.models import Activity, AuditEntry, Base, Member, Recommendation, Target, Team, Unit, User
 from db.teams import TeamInput, close_team, create_team, update_team
 from db.text import clean, fold
 from db.units import create_village
+from db.versions import fetch_data_version
 from tests import factories
 from tests.factories import count_rows, row_counts
 from tests.faults.checks import assert_consistent
@@ -299,7 +300,7 @@ def _state(watch: tuple[type, int] | None) -> tuple:
     """Every table's row count, the data version and the watched row's values, in a fresh transaction."""
     with db.engine.SessionLocal() as s:
         counts = row_counts(s, TABLES)
-        version = s.scalar(select(DataVersion.version))
+        version = fetch_data_version(s)
         row = None
         if watch is not None:
             model, row_id = watch

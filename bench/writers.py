@@ -1,0 +1,164 @@
+"""Campaign day: separate writer processes logging reports at once through `run_write(create_activity)`.
+
+Each writer is its own process (spawned, with its own engine), as app servers are; they start
+together on a barrier. Two patterns: reports on teams spread over 16 provinces, and the campaign-day
+pattern where every report is its team's first of the day (so it moves the day-by-day counts of its
+village, commune, district, province and the country, not only the month's sums). Used by the
+benchmark (figure 6, PostgreSQL) and by tests/load/test_campaign_day.py (both backends).
+"""
+
+import multiprocessing
+import random
+import statistics
+import time
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, text
+
+PROVINCES = 16
+DAYS_BACK = 60  # reports are dated within the last 60 days
+TYPES = ("public_service", "app_install", "cashless", "door_to_door")
+
+
+@dataclass(frozen=True)
+class Job:
+    """One report to log: its team, its date and its form token."""
+
+    team_id: int
+    day: date
+    token: str
+
+
+@dataclass(frozen=True)
+class Round:
+    """What one round of writers did: reports written, wall time, each report's latency and client CPU."""
+
+    processes: int
+    reports: int
+    seconds: float
+    latencies: list[float]
+    cpu: list[float]
+    errors: list[str]
+
+    @property
+    def per_second(self) -> float:
+        """Reports committed per second of wall time."""
+        return self.reports / self.seconds if self.seconds else 0.0
+
+    def quantile(self, q: float) -> float:
+        """A latency quantile in seconds (q = 0.5 for the median, 0.95 for p95)."""
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(q * (len(ordered) - 1) + 0.5))] if ordered else 0.0
+
+    @property
+    def cpu_ms(self) -> float:
+        """The writer process's CPU per report, median, in milliseconds."""
+        return statistics.median(self.cpu) * 1000 if self.cpu else 0.0
+
+
+def _active_teams(engine: Engine, today: date) -> list[tuple[int, int, date]]:
+    """(team, province, established) of every open team that could report on the days used."""
+    sql = text("""
+        SELECT t.id, p.ancestor_id, t.established_on FROM teams t
+        JOIN unit_paths p ON p.descendant_id = t.unit_id
+        JOIN units u ON u.id = p.ancestor_id AND u.tier = 'province'
+        WHERE t.closed_on IS NULL AND t.established_on <= :start ORDER BY t.id""")
+    with engine.connect() as conn:
+        return [tuple(row) for row in conn.execute(sql, {"start": today - timedelta(days=DAYS_BACK)})]  # type: ignore[misc]
+
+
+def _reported_days(engine: Engine, today: date) -> set[tuple[int, date]]:
+    """The (team, day) pairs that already have a report in the window."""
+    sql = text("SELECT DISTINCT team_id, activity_date FROM activities WHERE activity_date >= :start")
+    with engine.connect() as conn:
+        return {(t, d if isinstance(d, date) else date.fromisoformat(d))
+                for t, d in conn.execute(sql, {"start": today - timedelta(days=DAYS_BACK)})}
+
+
+def plan(engine: Engine, *, pattern: str, processes: int, per_process: int, seed: int, tag: str,
+         today: date | None = None) -> list[list[Job]]:
+    """The jobs of each writer process.
+
+    `spread`: the 16 provinces with most teams, each process on its own share of them, random teams
+    and days. `campaign`: every job a (team, day) with no report yet, none repeated, over the country.
+    """
+    today = today or date.today()
+    rng = random.Random(seed)
+    teams = _active_teams(engine, today)
+    if not teams:
+        raise RuntimeError("no open team to report for")
+    jobs: list[list[Job]] = [[] for _ in range(processes)]
+    if pattern == "spread":
+        by_province: dict[int, list[int]] = {}
+        for team_id, province, _ in teams:
+            by_province.setdefault(province, []).append(team_id)
+        provinces = sorted(by_province, key=lambda p: (-len(by_province[p]), p))[:PROVINCES]
+        for n in range(processes):
+            # Up to 16 processes share the provinces out; beyond that, processes share a province.
+            share = provinces[n::processes] if processes <= len(provinces) else [provinces[n % len(provinces)]]
+            mine = [t for p in share for t in by_province[p]]
+            for i in range(per_process):
+                day = today - timedelta(days=rng.randrange(DAYS_BACK))
+                jobs[n].append(Job(rng.choice(mine), day, f"{tag}-{n}-{i}"))
+        return jobs
+    if pattern != "campaign":
+        raise ValueError(f"unknown pattern {pattern!r}")
+    taken = _reported_days(engine, today)
+    pairs = [(t, today - timedelta(days=k)) for t, _, _ in teams for k in range(DAYS_BACK)]
+    rng.shuffle(pairs)
+    free = (pair for pair in pairs if pair not in taken)
+    for n in range(processes):
+        for i in range(per_process):
+            team_id, day = next(free)
+            jobs[n].append(Job(team_id, day, f"{tag}-{n}-{i}"))
+    return jobs
+
+
+def _writer(url: str, jobs: list[Job], barrier: Any, out: Any) -> None:
+    """One writer process: connect, wait for the others, log each report in its own transaction."""
+    import db.engine
+    from db.activities import ActivityInput, create_activity
+    from db.auth import SYSTEM
+    from db.transactions import run_write
+
+    engine = db.engine.configure(url)
+    with engine.connect() as conn:  # connect and warm up before the clock starts
+        conn.execute(text("SELECT 1"))
+    latencies, cpu, errors = [], [], []
+    barrier.wait()
+    for i, job in enumerate(jobs):
+        data = ActivityInput(team_id=job.team_id, activity_date=job.day, activity_type=TYPES[i % len(TYPES)],
+                             people_reached=5 + i % 20, households_reached=i % 7, results=i % 5, form_token=job.token)
+        started, cpu_started = time.perf_counter(), time.process_time()
+        try:
+            run_write(create_activity, actor=SYSTEM, data=data)
+        except Exception as err:  # noqa: BLE001 - reported back to the parent, which fails the round
+            errors.append(f"{type(err).__name__}: {err}")
+        latencies.append(time.perf_counter() - started)
+        cpu.append(time.process_time() - cpu_started)
+    out.put((time.perf_counter(), latencies, cpu, errors))
+    engine.dispose()
+
+
+def run_round(url: str, jobs: list[list[Job]]) -> Round:
+    """Start one process per job list, release them together, and collect what they measured."""
+    ctx = multiprocessing.get_context("spawn")
+    barrier, out = ctx.Barrier(len(jobs) + 1), ctx.Queue()
+    procs = [ctx.Process(target=_writer, args=(url, mine, barrier, out)) for mine in jobs]
+    for proc in procs:
+        proc.start()
+    barrier.wait(timeout=120)
+    started = time.perf_counter()
+    results = [out.get(timeout=900) for _ in procs]
+    for proc in procs:
+        proc.join(timeout=60)
+    return Round(
+        processes=len(jobs),
+        reports=sum(len(mine) for mine in jobs),
+        seconds=max(r[0] for r in results) - started,
+        latencies=[x for r in results for x in r[1]],
+        cpu=[x for r in results for x in r[2]],
+        errors=[x for r in results for x in r[3]],
+    )
