@@ -10,7 +10,9 @@ Figures (bench/README.md explains each):
    (SQLite and PostgreSQL; bench/excel_import.py);
 6. campaign day on PostgreSQL: 1, 2, 4, 8 and 16 writer processes at once (bench/writers.py), spread over
    16 provinces and with every report a team's first of the day: reports/s, p50/p95, lock waits over
-   100 ms from the server log, writer CPU per report; the kept tables must equal a recount afterwards.
+   100 ms from the server log, writer CPU per report; the kept tables must equal a recount afterwards;
+7. every page of the sidebar in Chromium for the whole country and one district: a sidebar click to the page
+   usable, warm and right after a write, a full load, and the bytes over the websocket (bench/browser.py).
 """
 
 import argparse
@@ -505,6 +507,50 @@ def measure_import(*, postgres: bool) -> list[Figure]:
     return figures
 
 
+# ---- 7. every page in Chromium --------------------------------------------------------------------
+
+
+def measure_browser(database_url: str, scopes: list[Scope], written: list[int]) -> list[Figure]:
+    """Medians of the sidebar click (warm, after a write), the full load and the websocket bytes of every page."""
+    from bench import browser
+
+    chosen = [s for s in scopes if s.label in ("cả nước", "huyện")]
+    accounts = [(s.label, s.actor.username, s.team_id) for s in chosen]
+    timings = browser.measure(database_url, DATA, accounts, PASSWORD, write_report, written, say)
+    figures = []
+    n = browser.REPEATS
+    for label, pages in timings.items():
+        for path, t in pages.items():
+            title = browser.PAGES[path][0]
+            warm, after, load = (statistics.median(x) for x in (t.warm, t.after_write, t.full_load))
+            click_kb, load_kb = (statistics.median(x) / 1024 for x in (t.click_bytes, t.load_bytes))
+            where = f"page {title} ({label}) in Chromium"
+            figures += [
+                Figure(f"{where}: sidebar click to usable, warm, median of {n}", _r(warm, 3), "s", "≤ 1.0 s",
+                       _within(warm, browser.CLICK_TARGET)),
+                Figure(f"{where}: sidebar click to usable, right after a write, median of {n}", _r(after, 3), "s",
+                       "≤ 1.0 s", _within(after, browser.CLICK_TARGET)),
+                Figure(f"{where}: full load to usable, median of {n}", _r(load, 3), "s", "≤ 2.0 s",
+                       _within(load, browser.LOAD_TARGET)),
+                Figure(f"{where}: websocket bytes of a click view, median of {n}", _r(click_kb, 1), "KB", "≤ 300 KB",
+                       _within(click_kb, browser.BYTES_TARGET / 1024)),
+                Figure(f"{where}: websocket bytes of a full load, median of {n}", _r(load_kb, 1), "KB", "≤ 300 KB",
+                       _within(load_kb, browser.BYTES_TARGET / 1024)),
+            ]
+    return figures
+
+
+def merged(previous: Path, scale: dict[str, Any], figures: list[Figure]) -> dict[str, Any]:
+    """This run's figures over the last saved ones: a figure of a skipped part keeps its last value."""
+    try:
+        old = json.loads(previous.read_text())
+    except (OSError, ValueError):
+        old = {}
+    new = {f.name: f.as_dict() for f in figures}
+    kept = [f for f in old.get("figures", []) if f.get("name") not in new]
+    return {"scale": {**old.get("scale", {}), **scale}, "figures": kept + list(new.values())}
+
+
 # ---- the run --------------------------------------------------------------------------------------
 
 
@@ -529,7 +575,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--villages", type=int, default=int(os.environ.get("BENCH_VILLAGES", 100_000)))
     parser.add_argument("--activities", type=int, default=int(os.environ.get("BENCH_ACTIVITIES", 10_000_000)))
     parser.add_argument("--skip", default="",
-                        help="comma-separated parts to skip: pages,writes,postgres,campaign,aggregations,memory,import")
+                        help="comma-separated parts to skip: pages,writes,postgres,campaign,aggregations,memory,import,browser")
     args = parser.parse_args(argv)
     skip = set(filter(None, args.skip.split(",")))
 
@@ -566,6 +612,9 @@ def main(argv: list[str] | None = None) -> int:
         if "aggregations" not in skip:
             say("3. Phép tổng hợp: bảng điều khiển, DuckDB, pandas…")
             figures += measure_aggregations(engine, province_id)
+        if "browser" not in skip:
+            say("7. Mọi trang trong Chromium: bấm ở thanh bên, sau khi ghi, tải lại; số byte qua websocket…")
+            figures += measure_browser(url, scopes, written)
     finally:
         if written:
             delete_reports(written)
@@ -583,8 +632,9 @@ def main(argv: list[str] | None = None) -> int:
         say("5. Nhập 10.000 thành viên từ Excel (cơ sở dữ liệu mới, chỉ có các đơn vị hành chính chính thức)…")
         figures += measure_import(postgres="postgres" not in skip)
         db.engine.configure(url)
-    RESULTS.write_text(json.dumps({"scale": scale, "figures": [f.as_dict() for f in figures]}, ensure_ascii=False,
-                                  indent=2) + "\n")
+    # A partial run (--skip) keeps the last figures of the parts it skipped.
+    saved = merged(RESULTS, scale, figures) if skip else {"scale": scale, "figures": [f.as_dict() for f in figures]}
+    RESULTS.write_text(json.dumps(saved, ensure_ascii=False, indent=2) + "\n")
     print_table(scale, figures)
     print(f"\nWritten to {RESULTS.relative_to(ROOT)}")
     return 0

@@ -666,6 +666,34 @@ def scope_totals(session: Session | Connection, scope_ids: list[int], as_of: dat
     return {scope: found.get(scope, dict.fromkeys(COLUMNS, 0)) for scope in scope_ids}
 
 
+def scope_series(session: Session | Connection, scope_ids: list[int], days: Sequence[date], *, today: date,
+                 columns: Sequence[str] = COLUMNS) -> dict[int, list[dict[str, int]]]:
+    """Each scope's counts (of `columns`) on each of the days, in the order given: `scope_totals` for many days
+    in one statement, each day a conditional sum over the same range of the scope's rows."""
+    if not days or not scope_ids:
+        return {scope: [] for scope in scope_ids}
+    if isinstance(session, Session):
+        settle(session)
+    ordered = sorted(set(days))
+    c = ScopeCount.__table__.c
+    if (today - ordered[0]).days < 365:  # the total less the events after each day
+        sign = case((c.day == TOTAL_DAY, 1), else_=-1)
+        sums = [func.sum(case((c.day > day, sign * c[col]), else_=0)) for day in ordered for col in columns]
+        where = c.day > ordered[0]
+    else:  # the events up to each day
+        sums = [func.sum(case((c.day <= day, c[col]), else_=0)) for day in ordered for col in columns]
+        where = c.day <= ordered[-1]
+    rows = session.execute(select(c.scope_id, *sums).where(c.scope_id.in_(scope_ids), where).group_by(c.scope_id)).all()
+    width = len(columns)
+    found = {scope: [int(v or 0) for v in vec] for scope, *vec in rows}
+    out: dict[int, list[dict[str, int]]] = {}
+    for scope in scope_ids:
+        vec = found.get(scope, [0] * width * len(ordered))
+        values = {day: dict(zip(columns, vec[i * width : (i + 1) * width], strict=True)) for i, day in enumerate(ordered)}
+        out[scope] = [values[day] for day in days]
+    return out
+
+
 # ---- the session hooks -------------------------------------------------------------------------------
 
 

@@ -262,3 +262,32 @@ def fetch_commune_points(session: Session, *, actor: Actor, unit_id: int | None,
     df = pd.DataFrame(session.execute(stmt).all(), columns=["unit_id", "name", "parent", "lat", "lon", "villages", "covered"])
     df["coverage"] = (df["covered"] / df["villages"].where(df["villages"] > 0)).astype("float64")
     return df
+
+
+def fetch_district_points(session: Session, *, actor: Actor, unit_id: int | None, as_of: date | None = None) -> pd.DataFrame:
+    """Districts in the subtree at the mean position of their communes, with villages and covered villages.
+
+    The country's map: one point per district instead of ten thousand communes. The counts are the
+    districts' kept ones (`counts.scope_totals`), so they equal the sums of their communes' points.
+    """
+    as_of = as_of or date.today()
+    unit_id = scope_unit(session, actor, unit_id)
+    district, province, commune = aliased(Unit), aliased(Unit), aliased(Unit)
+    stmt = (
+        select(district.id, district.name, province.name, func.avg(commune.lat), func.avg(commune.lon))
+        .select_from(district)
+        .outerjoin(province, province.id == district.parent_id)
+        .outerjoin(commune, and_(commune.parent_id == district.id, commune.tier == "commune"))
+        .where(district.tier == "district")
+        .group_by(district.id, district.name, province.name)
+    )
+    if unit_id is not None:
+        stmt = stmt.join(UnitPath, and_(UnitPath.descendant_id == district.id, UnitPath.ancestor_id == unit_id))
+    df = pd.DataFrame(session.execute(stmt).all(), columns=["unit_id", "name", "parent", "lat", "lon"])
+    totals = scope_totals(session, [int(i) for i in df["unit_id"]], as_of, today=date.today())
+    df["villages"] = [totals[int(i)]["villages"] for i in df["unit_id"]]
+    df["covered"] = [totals[int(i)]["villages_covered"] for i in df["unit_id"]]
+    df["coverage"] = (df["covered"] / df["villages"].where(df["villages"] > 0)).astype("float64")
+    for col in ("lat", "lon"):
+        df[col] = df[col].astype("float64")
+    return df

@@ -91,24 +91,32 @@ def _reporting_frame(rows: Sequence[Sequence[Any]]) -> pd.DataFrame:
     return df
 
 
+SILENT_LIMIT = 500  # the silent teams a page lists; a larger scope lists its first ones and says so
+
+
 def fetch_silent_teams(
-    session: Session, *, actor: Actor, unit_id: int | None, start: date, end: date, limit: int = 2000
+    session: Session, *, actor: Actor, unit_id: int | None, start: date, end: date, limit: int = SILENT_LIMIT
 ) -> pd.DataFrame:
-    """Teams active at the period's end with no report in it, with their last report date."""
+    """Teams active at the period's end with no report in it, with their last report date, by commune and village.
+
+    At most `limit` teams: when there are more, the first `limit` in the order of their units' ids (so the
+    scan stops there instead of probing every team of the country), then sorted by commune and village.
+    """
     unit_id = scope_unit(session, actor, unit_id)
+    silent = select(Team.id).where(team_active_on(end), ~reported_between(Team, start, end))
+    if unit_id is not None:
+        silent = silent.join(UnitPath, and_(UnitPath.descendant_id == Team.unit_id, UnitPath.ancestor_id == unit_id))
+    first = silent.order_by(Team.unit_id, Team.id).limit(limit).subquery("first_silent")
     # The last report of each listed team is one backwards seek in the (team, date) index.
     last = select(func.max(Activity.activity_date)).where(Activity.team_id == Team.id).scalar_subquery()
     village, commune = aliased(Unit), aliased(Unit)
     stmt = (
         select(Team.id, Team.name, village.name, commune.name, Team.established_on, last)
+        .join(first, first.c.id == Team.id)
         .join(village, village.id == Team.unit_id)
         .outerjoin(commune, commune.id == village.parent_id)
-        .where(team_active_on(end), ~reported_between(Team, start, end))
-        .order_by(commune.name, village.name)
-        .limit(limit)
+        .order_by(commune.name, village.name, Team.id)
     )
-    if unit_id is not None:
-        stmt = stmt.join(UnitPath, and_(UnitPath.descendant_id == Team.unit_id, UnitPath.ancestor_id == unit_id))
     cols = ["team_id", "name", "unit", "parent", "established_on", "last_report"]
     df = pd.DataFrame(session.execute(stmt).all(), columns=cols)
     df["last_report"] = [date.fromisoformat(d) if isinstance(d, str) else d for d in df["last_report"]]

@@ -6,12 +6,13 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pandas as pd
-from sqlalchemy import Date, and_, func, literal, or_, select, union_all
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from db import limits, vocab
 from db.access import Actor, ensure_can_read_unit, ensure_can_write_unit, scope_unit
 from db.audit import record, snapshot
+from db.counts import COUNTRY, SCOPE_TIERS, scope_series
 from db.coverage import fetch_coverage_by_child
 from db.errors import NotFound, UserError
 from db.models import Target, Team, Unit, UnitPath
@@ -93,20 +94,28 @@ def fetch_targets(session: Session, *, actor: Actor, unit_id: int) -> pd.DataFra
     return pd.DataFrame(rows, columns=["target_id", "kind", "value", "due_on"])
 
 
+def _targets_in_force(session: Session, unit_ids: list[int]) -> dict[int, TargetInfo]:
+    """The coverage target in force for each unit: its own, else its nearest ancestor's (latest deadline)."""
+    found: dict[int, TargetInfo] = {}
+    for i in range(0, len(unit_ids), 500):
+        rows = session.execute(
+            select(UnitPath.descendant_id, Target.value, Target.due_on, Unit.id, Unit.name, UnitPath.depth)
+            .join(UnitPath, UnitPath.ancestor_id == Target.unit_id)
+            .join(Unit, Unit.id == Target.unit_id)
+            .where(UnitPath.descendant_id.in_(unit_ids[i : i + 500]), Target.kind == "village_coverage")
+            .order_by(UnitPath.descendant_id, UnitPath.depth, Target.due_on.desc())
+        ).all()
+        for unit_id, value, due_on, owner_id, owner_name, depth in rows:
+            if unit_id not in found:  # the first row of each unit: the nearest, latest deadline
+                found[unit_id] = TargetInfo(unit_id=owner_id, unit_name=owner_name, value=float(value), due_on=due_on,
+                                            inherited=depth > 0)
+    return found
+
+
 def fetch_coverage_target(session: Session, *, actor: Actor, unit_id: int) -> TargetInfo | None:
     """The coverage target in force for a unit: its own, else its nearest ancestor's (latest deadline)."""
     ensure_can_read_unit(session, actor, unit_id)
-    row = session.execute(
-        select(Target.value, Target.due_on, Unit.id, Unit.name, UnitPath.depth)
-        .join(UnitPath, UnitPath.ancestor_id == Target.unit_id)
-        .join(Unit, Unit.id == Target.unit_id)
-        .where(UnitPath.descendant_id == unit_id, Target.kind == "village_coverage")
-        .order_by(UnitPath.depth, Target.due_on.desc())
-        .limit(1)
-    ).first()
-    if row is None:
-        return None
-    return TargetInfo(unit_id=row[2], unit_name=row[3], value=float(row[0]), due_on=row[1], inherited=row[4] > 0)
+    return _targets_in_force(session, [unit_id]).get(unit_id)
 
 
 def month_ends(start: date, end: date) -> list[date]:
@@ -124,36 +133,73 @@ def month_ends(start: date, end: date) -> list[date]:
     return days
 
 
+def _recounted_timelines(session: Session, unit_ids: list[int], days: list[date]) -> dict[int, tuple[list[int], int]]:
+    """Covered villages on each day and today's villages, per unit, recounted from the teams' dates.
+
+    For communes and villages, whose days are not kept: their few teams are read in one query (from each
+    unit's subtree, through the closure index) and counted per day here.
+    """
+    village = Unit
+    # The tier is filtered here, not in SQL: given a tier to match, SQLite would scan every village of the country.
+    teams = session.execute(
+        select(UnitPath.ancestor_id, Team.unit_id, village.tier, Team.established_on, Team.closed_on)
+        .join(Team, Team.unit_id == UnitPath.descendant_id)
+        .join(village, village.id == Team.unit_id)
+        .where(UnitPath.ancestor_id.in_(unit_ids))
+    ).all()
+    total = (
+        select(UnitPath.ancestor_id, func.count())
+        .join(village, and_(UnitPath.descendant_id == village.id, village.tier == "village"))
+        .where(UnitPath.ancestor_id.in_(unit_ids))
+        .group_by(UnitPath.ancestor_id)
+    )
+    villages = {unit: int(n) for unit, n in session.execute(total).all()}
+    covered: dict[int, list[set[int]]] = {unit: [set() for _ in days] for unit in unit_ids}
+    for unit, team_unit, tier, established, closed in teams:
+        if tier != "village":
+            continue
+        for i, day in enumerate(days):
+            if established <= day and (closed is None or closed > day):
+                covered[unit][i].add(team_unit)
+    return {unit: ([len(c) for c in covered[unit]], villages.get(unit, 0)) for unit in unit_ids}
+
+
+def _timelines(session: Session, unit_ids: list[int | None], days: list[date]) -> dict[int | None, pd.DataFrame]:
+    """Each unit's coverage on the days (None: the whole country).
+
+    The country, provinces and districts read their kept day-by-day counts (`counts.scope_series`: the
+    covered villages on each day are the sum of the scope's events up to it); communes and villages,
+    which hold a few teams, are recounted from the teams' dates. The denominator is today's village
+    count (villages carry no founding date, so a village counts on every day).
+    """
+    ids = [u for u in unit_ids if u is not None]
+    tiers = dict(session.execute(select(Unit.id, Unit.tier).where(Unit.id.in_(ids))).all()) if ids else {}
+    kept = {u: COUNTRY if u is None else u for u in unit_ids if u is None or tiers.get(u) in SCOPE_TIERS}
+    series = scope_series(session, list(kept.values()), days, today=date.today(), columns=("villages", "villages_covered"))
+    values: dict[int | None, tuple[list[int], int]] = {
+        u: ([p["villages_covered"] for p in series[scope]], series[scope][-1]["villages"]) for u, scope in kept.items()
+    }
+    rest = [u for u in ids if u not in kept]
+    if rest:
+        values.update(_recounted_timelines(session, rest, days).items())
+    out = {}
+    for unit, (covered, villages) in values.items():
+        df = pd.DataFrame({"day": days, "covered": covered})
+        df["villages"] = villages
+        df["coverage"] = df["covered"] / villages if villages else 0.0
+        out[unit] = df
+    return out
+
+
 def fetch_coverage_timeline(
     session: Session, *, actor: Actor, unit_id: int | None, start: date, end: date
 ) -> pd.DataFrame:
-    """Covered villages at each month's end, rebuilt from the teams' established and closed dates.
+    """Covered villages at each month's end (from the kept day-by-day counts where a scope has them).
 
     The denominator is today's village count (villages carry no founding date).
     """
     unit_id = scope_unit(session, actor, unit_id)
-    days = month_ends(start, end)
-    # A UNION of one-row SELECTs: the portable way to join a list of dates (SQLite lacks VALUES aliases).
-    points = union_all(*(select(literal(d, Date).label("day")) for d in days)).subquery("days")
-    village = Unit
-    covered = (
-        select(points.c.day, func.count(func.distinct(Team.unit_id)))
-        .select_from(points)
-        .join(Team, and_(Team.established_on <= points.c.day, or_(Team.closed_on.is_(None), Team.closed_on > points.c.day)))
-        .join(village, and_(village.id == Team.unit_id, village.tier == "village"))
-        .group_by(points.c.day)
-    )
-    total = select(func.count()).select_from(village).where(village.tier == "village")
-    if unit_id is not None:
-        covered = covered.join(UnitPath, and_(UnitPath.descendant_id == Team.unit_id, UnitPath.ancestor_id == unit_id))
-        total = total.join(UnitPath, and_(UnitPath.descendant_id == village.id, UnitPath.ancestor_id == unit_id))
-    counts = {pd.Timestamp(d).date(): int(n) for d, n in session.execute(covered).all()}
-    villages = int(session.scalar(total) or 0)
-    df = pd.DataFrame({"day": days})
-    df["covered"] = [counts.get(d, 0) for d in days]
-    df["villages"] = villages
-    df["coverage"] = df["covered"] / villages if villages else 0.0
-    return df
+    return _timelines(session, [unit_id], month_ends(start, end))[unit_id]
 
 
 def project_completion(timeline: pd.DataFrame, *, today: date, goal: float = 1.0) -> date | None:
@@ -273,15 +319,16 @@ def fetch_target_progress(
 def fetch_child_progress(session: Session, *, actor: Actor, unit_id: int | None, today: date | None = None) -> pd.DataFrame:
     """Each child unit's coverage, the target in force, the projected date and its status."""
     today = today or date.today()
-    children = fetch_coverage_by_child(session, actor=actor, unit_id=unit_id, as_of=today)
+    children = fetch_coverage_by_child(session, actor=actor, unit_id=unit_id, as_of=today)  # checks the scope
+    children = children[children["villages"] > 0]
+    ids = [int(u) for u in children["unit_id"]]
+    in_force = _targets_in_force(session, ids)
+    timelines = _timelines(session, list(ids), month_ends(today - timedelta(days=PACE_WINDOW_DAYS + 31), today))
     rows = []
     for child in children.itertuples():
-        if child.villages == 0:
-            continue
-        target = fetch_coverage_target(session, actor=actor, unit_id=int(child.unit_id))
-        timeline = fetch_coverage_timeline(session, actor=actor, unit_id=int(child.unit_id),
-                                           start=today - timedelta(days=PACE_WINDOW_DAYS + 31), end=today)
-        projected, status = _assess(coverage=float(child.coverage), timeline=timeline, target=target, today=today)
+        target = in_force.get(int(child.unit_id))
+        projected, status = _assess(coverage=float(child.coverage), timeline=timelines[int(child.unit_id)], target=target,
+                                    today=today)
         rows.append((int(child.unit_id), child.name, int(child.villages), int(child.covered), float(child.coverage),
                      target.value if target else None, target.due_on if target else None, projected, status))
     return pd.DataFrame(rows, columns=["unit_id", "name", "villages", "covered", "coverage", "goal", "deadline", "projected", "status"])

@@ -23,6 +23,9 @@ def team_active_on(as_of: date, team: type[Team] | AliasedClass[Team] = Team) ->
     return and_(team.established_on <= as_of, or_(team.closed_on.is_(None), team.closed_on > as_of))
 
 
+TEAM_LIST_LIMIT = 500  # the teams a list shows; a larger scope lists its first ones and says so
+
+
 def teams_stmt(*, root_id: int | None, status: str, query: str, as_of: date) -> Select:
     """Teams under a unit with their unit, commune and active-member count."""
     parent = aliased(Unit)
@@ -69,15 +72,20 @@ def fetch_teams(
     status: str = "all",
     query: str = "",
     as_of: date | None = None,
-    limit: int = 5000,
+    limit: int = TEAM_LIST_LIMIT,
 ) -> pd.DataFrame:
-    """Teams under a unit in scope, filtered by status (all | active | closed) and a search text."""
+    """Teams under a unit in scope, filtered by status (all | active | closed) and a search text, by commune and village.
+
+    At most `limit` teams: when more match, the first `limit` in the order they were registered (so the
+    country's list stops there instead of sorting every team by name), then sorted by commune and village.
+    """
     unit_id = scope_unit(session, actor, unit_id)
     as_of = as_of or date.today()
     stmt = teams_stmt(root_id=unit_id, status=status, query=query, as_of=as_of)
-    # Sort and cut the list first, then count the members of the listed teams only: the database
+    first = stmt.with_only_columns(Team.id).order_by(None).order_by(Team.id).limit(limit).subquery("first_teams")
+    # Cut the list first, then sort it and count the members of the listed teams only: the database
     # would otherwise count every team's members before sorting the whole country's teams.
-    listed = stmt.with_only_columns(*list(stmt.selected_columns)[:-1]).limit(limit)
+    listed = stmt.with_only_columns(*list(stmt.selected_columns)[:-1]).join(first, first.c.id == Team.id)
     cols = ["team_id", "name", "unit", "parent", "tier", "established_on", "decision_no", "closed_on", "active"]
     df = pd.DataFrame(session.execute(listed).all(), columns=cols)
     counts: dict[int, int] = {}

@@ -188,7 +188,7 @@ def reporting_section() -> None:
         if teams and unit.tier != "commune":
             st.altair_chart(charts.build_reporting_chart(by_child), width="stretch", key="activities_reporting_chart")
         silent = data.read(fetch_silent_teams, actor, unit_id=unit.id, start=start, end=end)
-        st.subheader(f"Tổ chưa báo cáo từ {fmt.day(start)} đến {fmt.day(end)} ({fmt.number(len(silent))})")
+        panels.silent_heading(silent, f"Tổ chưa báo cáo từ {fmt.day(start)} đến {fmt.day(end)}")
         if silent.empty:
             st.success("Tất cả các tổ đều đã có báo cáo trong kỳ.")
         else:
@@ -199,8 +199,11 @@ def reporting_section() -> None:
 if actor.acts_for_own_team:
     team_section()
 else:
-    team_tab, rate_tab = st.tabs(["Báo cáo của tổ", "Tình hình báo cáo"])
-    with team_tab:
-        team_section()
-    with rate_tab:
-        reporting_section()
+    # Only the open tab runs and is sent: a click on the other tab reruns the page with that one open.
+    team_tab, rate_tab = st.tabs(["Báo cáo của tổ", "Tình hình báo cáo"], key="activities_tab", on_change="rerun")
+    if team_tab.open is not False:
+        with team_tab:
+            team_section()
+    if rate_tab.open is not False:
+        with rate_tab:
+            reporting_section()

@@ -37,11 +37,16 @@ def live_coverage() -> None:
             elif unit.tier != "commune":
                 st.info("Các địa bàn trực thuộc chưa có thôn, khối phố nào trong hệ thống.")
         with map_tab:
-            points = data.read(coverage.fetch_commune_points, actor, unit_id=unit.id, as_of=as_of)
+            if unit.id is None:  # the country: a point per district (ten thousand communes would be megabytes)
+                points = data.read(coverage.fetch_district_points, actor, unit_id=unit.id, as_of=as_of)
+                chart = charts.build_map_chart(points, title="Bản đồ độ phủ theo huyện", place="Huyện")
+            else:
+                points = data.read(coverage.fetch_commune_points, actor, unit_id=unit.id, as_of=as_of)
+                chart = charts.build_map_chart(points)
             if points.dropna(subset=["lat", "lon"]).empty:
                 st.info("Chưa có tọa độ của các xã trong địa bàn này.")
             else:
-                st.altair_chart(charts.build_map_chart(points), width="stretch", height=520, key="coverage_map")
+                st.altair_chart(chart, width="stretch", height=520, key="coverage_map")
         missing = data.read(coverage.fetch_uncovered_villages, actor, unit_id=unit.id, as_of=as_of)
         uncovered = ind.villages - ind.villages_covered
         st.subheader(f"Thôn, khối phố chưa có tổ ({fmt.number(uncovered)})")

@@ -7,7 +7,7 @@ import streamlit as st
 from db import activities, coverage, limits, reporting, targets, vocab
 from report import charts, fmt, tables
 from report.pdf import build_meeting_report
-from ui import data, downloads, forms, navigation, period, slides, widgets
+from ui import data, downloads, forms, navigation, panels, period, slides, widgets
 from ui.session import require_actor, shown_errors
 
 actor = require_actor()
@@ -83,7 +83,7 @@ def activity_section() -> None:
         st.altair_chart(chart, width="stretch", height=charts.MONTHLY_HEIGHT, key="reports_months")
         downloads.chart_buttons(chart, name="hoat-dong-theo-thang", key="reports_months_dl")
     silent = data.read(reporting.fetch_silent_teams, actor, unit_id=scope, start=start, end=end)
-    st.subheader(f"Tổ chưa báo cáo trong kỳ ({fmt.number(len(silent))})")
+    panels.silent_heading(silent, "Tổ chưa báo cáo trong kỳ")
     if not silent.empty:
         st.dataframe(tables.silent_table(silent), hide_index=True, width="stretch")
 
@@ -146,13 +146,11 @@ def targets_section() -> None:
                      success=f"Đã lưu chỉ tiêu cho {unit.name}.", flash="reports_flash", errors=errors)
 
 
+SECTIONS = {"Tiến độ": progress_section, "Hoạt động": activity_section, "Tải về": downloads_section,
+            "Chỉ tiêu": targets_section}
 with shown_errors():
-    tabs = st.tabs(["Tiến độ", "Hoạt động", "Tải về", "Chỉ tiêu"])
-    with tabs[0]:
-        progress_section()
-    with tabs[1]:
-        activity_section()
-    with tabs[2]:
-        downloads_section()
-    with tabs[3]:
-        targets_section()
+    # Only the open tab runs and is sent: a click on another tab reruns the page with that one open.
+    for tab, render in zip(st.tabs(list(SECTIONS), key="reports_tab", on_change="rerun"), SECTIONS.values(), strict=True):
+        if tab.open is not False:
+            with tab:
+                render()

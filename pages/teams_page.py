@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from db import activities, audit, limits, members, vocab
-from db.teams import TeamInput, close_team, create_team, fetch_team, fetch_teams, update_team
+from db.teams import TEAM_LIST_LIMIT, TeamInput, close_team, create_team, fetch_team, fetch_teams, update_team
 from db.text import fold
 from report import charts, fmt, tables
 from ui import data, downloads, forms, panels, widgets
@@ -28,9 +28,17 @@ def list_tab() -> None:
                         key="teams_list_status")
     query = col2.text_input("Lọc theo tên tổ, thôn", key="teams_list_query")
     teams = data.read(fetch_teams, actor, unit_id=unit.id, status=status, query=query)
-    st.caption(f"{fmt.number(len(teams))} tổ")
+    if len(teams) >= TEAM_LIST_LIMIT:
+        st.caption(f"Hiển thị {fmt.number(len(teams))} tổ đầu tiên; hãy chọn địa bàn nhỏ hơn hoặc lọc theo tên để xem hết.")
+    else:
+        st.caption(f"{fmt.number(len(teams))} tổ")
     downloads.table(tables.teams_table(teams), name="to-cnscd", key="teams_list_export", sheet="Tổ CNSCĐ")
     st.subheader(widgets.md(f"Thành phần thành viên — {unit.name}"))
+    # A country's or province's members are hundreds of thousands of rows: counted only when asked for.
+    if unit.tier in (None, "province") and not st.toggle("Tính thành phần thành viên của cả địa bàn (mất vài giây)",
+                                                          key="teams_list_composition"):
+        st.caption("Chọn một huyện hoặc xã để xem ngay thành phần thành viên.")
+        return
     panels.composition(data.read(members.fetch_member_composition, actor, unit_id=unit.id))
 
 
@@ -291,6 +299,8 @@ SECTIONS["Thành viên"] = members_tab
 if can_write:
     SECTIONS["Nhập từ Excel"] = import_tab
 # Keyed, so a rerun (a file uploaded, a form sent) keeps the open tab instead of going back to the first.
+# Only the open tab runs and is sent: a click on another tab reruns the page with that one open.
 for tab, render in zip(st.tabs(list(SECTIONS), key="teams_tab", on_change="rerun"), SECTIONS.values(), strict=True):
-    with tab:
-        render()
+    if tab.open is not False:
+        with tab:
+            render()

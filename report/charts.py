@@ -171,12 +171,14 @@ def build_timeline_chart(
     return alt.layer(*layers).properties(title=title, height=280).configure(locale=VI_LOCALE)
 
 
-def build_map_chart(points: pd.DataFrame, *, title: str = "Bản đồ độ phủ theo xã") -> alt.Chart:
-    """Communes at their coordinates, coloured by coverage band, sized by their number of villages."""
+def build_map_chart(points: pd.DataFrame, *, title: str = "Bản đồ độ phủ theo xã", place: str = "Xã") -> alt.Chart:
+    """Communes (or districts) at their coordinates, coloured by coverage band, sized by their number of villages."""
     data = points.dropna(subset=["lat", "lon"]).copy()
     data["band"] = data["coverage"].map(coverage_band)
     data["label"] = data["coverage"].map(fmt.percent)
     data["detail"] = [f"{fmt.number(c)}/{fmt.number(v)} thôn" for c, v in zip(data["covered"], data["villages"], strict=True)]
+    # Every column travels to the browser: only those the marks and tooltips use, coordinates to about 10 m.
+    data = data[["lon", "lat", "band", "villages", "name", "parent", "label", "detail"]].round({"lon": 4, "lat": 4})
     return (
         alt.Chart(data)
         .mark_circle(opacity=0.85, stroke="#333", strokeWidth=0.5)
@@ -185,7 +187,7 @@ def build_map_chart(points: pd.DataFrame, *, title: str = "Bản đồ độ ph�
             latitude="lat:Q",
             color=alt.Color("band:N", scale=COVERAGE_COLORS, title="Mức độ phủ", legend=alt.Legend(orient="bottom")),
             size=alt.Size("villages:Q", title="Số thôn", scale=alt.Scale(range=[30, 600]), legend=None),
-            tooltip=[alt.Tooltip("name:N", title="Xã"), alt.Tooltip("parent:N", title="Thuộc"),
+            tooltip=[alt.Tooltip("name:N", title=place), alt.Tooltip("parent:N", title="Thuộc"),
                      alt.Tooltip("label:N", title="Độ phủ"), alt.Tooltip("detail:N", title="Thôn có tổ")],
         )
         .project(type="mercator")

@@ -5,6 +5,7 @@ import streamlit as st
 
 from db.coverage import Indicators
 from db.photos import photo_path
+from db.reporting import SILENT_LIMIT
 from report import charts, fmt
 from ui import downloads
 
@@ -84,3 +85,12 @@ def history_table(history: pd.DataFrame, *, key: str = "history_export") -> None
         table["Đối tượng"] = history["entity"]
     table |= {"Thao tác": history["action"], "Nội dung thay đổi": history["changes"]}
     downloads.table(table, name="lich-su-thay-doi", key=key, sheet="Lịch sử thay đổi")
+
+
+def silent_heading(silent: pd.DataFrame, title: str) -> None:
+    """The silent teams' heading with their number, or, when the list stops at its limit, that it shows the first ones."""
+    if len(silent) >= SILENT_LIMIT:
+        st.subheader(f"{title} ({fmt.number(len(silent))} tổ đầu tiên)")
+        st.caption("Danh sách chỉ hiện một phần; hãy chọn địa bàn nhỏ hơn để xem hết.")
+    else:
+        st.subheader(f"{title} ({fmt.number(len(silent))})")

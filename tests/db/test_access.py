@@ -27,6 +27,7 @@ READS: dict[str, Read] = {
     "fetch_villages": lambda s, a, t: fetch_villages(s, actor=a, commune_id=t.commune.id),
     "fetch_teams": lambda s, a, t: fetch_teams(s, actor=a, unit_id=t.commune.id),
     "fetch_commune_points": lambda s, a, t: coverage.fetch_commune_points(s, actor=a, unit_id=t.district.id),
+    "fetch_district_points": lambda s, a, t: coverage.fetch_district_points(s, actor=a, unit_id=t.district.id),
 }
 
 

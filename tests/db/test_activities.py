@@ -254,3 +254,24 @@ def test_recent_reports_mark_what_the_actor_may_change(session, world, reporters
     recent = activities.fetch_recent_activities(session, actor=reporters.volunteer, team_id=reporters.team.id, today=today)
     flags = dict(zip(recent["activity_id"], recent["can_change"], strict=True))
     assert flags == {mine.id: True, theirs.id: False}
+
+
+def test_silent_teams_listed_by_commune_and_village_and_cut_at_the_limit(session, world):
+    tree = world.tree
+    teams = [factories.create_team(session, unit=v, established_on=date(2026, 1, 1)) for v in [*tree.villages, tree.village_other]]
+    factories.create_team(session, unit=tree.commune, established_on=date(2026, 1, 1))
+    session.commit()
+    activities.create_activity(session, actor=world.admin, data=_report(teams[1], activity_date=TODAY), today=TODAY)
+    session.commit()
+    start, end = reporting.period_of(TODAY)
+    every = reporting.fetch_silent_teams(session, actor=world.admin, unit_id=None, start=start, end=end)
+    assert teams[1].id not in set(every["team_id"]) and len(every) == 4  # 5 active teams, one reported
+    keys = list(zip(every["parent"].fillna(""), every["unit"], strict=True))
+    assert keys == sorted(keys)
+    for limit in (1, 2, 3):
+        cut = reporting.fetch_silent_teams(session, actor=world.admin, unit_id=None, start=start, end=end, limit=limit)
+        assert len(cut) == limit and set(cut["team_id"]) <= set(every["team_id"])
+        cut_keys = list(zip(cut["parent"].fillna(""), cut["unit"], strict=True))
+        assert cut_keys == sorted(cut_keys)
+    district = reporting.fetch_silent_teams(session, actor=world.officer, unit_id=tree.district.id, start=start, end=end)
+    assert set(district["team_id"]) == set(every["team_id"]) - {teams[3].id}  # Núi Thành's village is outside

@@ -424,6 +424,57 @@ def test_rebuild_of_one_unit_repairs_its_subtree_and_the_scopes_above(session, t
     assert counts.differences(session) == []
 
 
+def test_scope_series_equals_the_recount_on_every_day(session, tree):  # noqa: ANN001
+    """The day-by-day figures a timeline reads: the recount on each day, old days and recent ones alike."""
+    rng = random.Random(11)
+    villages = [*tree.villages, tree.village_other]
+    for village in [*villages, tree.commune]:
+        cursor = date(2022, 1, 1) + timedelta(days=rng.randrange(0, 700))
+        for _ in range(rng.randint(0, 3)):  # one after another (a unit has one open team), sometimes overlapping
+            if cursor > TODAY:
+                break
+            start = cursor
+            closed = start + timedelta(days=rng.randrange(1, 400))
+            open_team = closed > TODAY or rng.random() < 0.3
+            team = factories.create_team(session, unit=village, established_on=start, members=rng.randint(0, 3),
+                                         closed_on=None if open_team else closed)
+            cursor = closed - timedelta(days=rng.randrange(0, 20))
+            commune = session.get(Unit, village.parent_id) if village.tier == "village" else village
+            for _ in range(rng.randint(0, 4)):  # reports at any time after the team's start
+                day = start + timedelta(days=rng.randrange(0, max(1, (TODAY - start).days)))
+                session.add(Activity(team_id=team.id, unit_id=village.id, commune_id=commune.id, activity_date=min(day, TODAY),
+                                     activity_type="cashless", people_reached=3, households_reached=1, results=1))
+            if open_team:
+                break
+    # And a village whose team came and went within the last year, with a report: events on recent days.
+    late = factories.create_unit(session, parent=tree.commune, tier="village", kind="Thôn", short="Mới Lập")
+    team = factories.create_team(session, unit=late, established_on=TODAY - timedelta(days=100), members=2,
+                                 closed_on=TODAY - timedelta(days=40))
+    session.add(Activity(team_id=team.id, unit_id=late.id, commune_id=tree.commune.id, activity_date=TODAY - timedelta(days=60),
+                         activity_type="cashless", people_reached=3, households_reached=1, results=1))
+    session.commit()
+    # Random days, and the days teams start and stop (the first of them too): where the events are.
+    edges = {d for t in session.scalars(select(Team)) for d in (t.established_on, t.closed_on) if d is not None}
+    days = sorted(set(_dates(rng)) | edges)
+    scopes = [counts.COUNTRY, tree.province.id, tree.district.id, tree.district2.id]
+    series = counts.scope_series(session, scopes, days, today=TODAY)
+    for scope in scopes:
+        assert len(series[scope]) == len(days)
+        for day, got in zip(days, series[scope], strict=True):
+            want = _recount(session, None if scope == counts.COUNTRY else scope, day)
+            assert got == {col: want[col] for col in counts.COLUMNS}, (scope, day)
+    # A curve that starts within the last year is read the other way (the total less the later events).
+    recent = sorted({d for d in days if (TODAY - d).days < 365} | {TODAY - timedelta(days=n) for n in (300, 200, 31, 30, 1)})
+    for scope, got in counts.scope_series(session, scopes, recent, today=TODAY).items():
+        for day, value in zip(recent, got, strict=True):
+            want = _recount(session, None if scope == counts.COUNTRY else scope, day)
+            assert value == {col: want[col] for col in counts.COLUMNS}, (scope, day)
+    # The days come back in the order asked, repeated days included.
+    shuffled = [days[-1], days[0], days[-1]]
+    again = counts.scope_series(session, [tree.district.id], shuffled, today=TODAY)[tree.district.id]
+    assert again == [series[tree.district.id][-1], series[tree.district.id][0], series[tree.district.id][-1]]
+
+
 # ---- no national row on the write path (issue 17) ------------------------------------------------------
 
 

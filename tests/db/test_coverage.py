@@ -175,3 +175,31 @@ def test_fetch_villages_lists_a_commune_with_its_active_teams(session, district_
     assert sorted(got["name"]) == sorted(v.name for v in tree.villages)
     with_team = got.dropna(subset=["team_id"])
     assert list(with_team["unit_id"]) == [tree.villages[0].id]
+
+
+def test_district_points_are_their_communes_points_added_up(session):
+    tree = factories.create_tree(session)
+    tree.commune.lat, tree.commune.lon = 15.5, 108.4
+    tree.commune2.lat, tree.commune2.lon = 15.4, 108.7
+    extra = factories.create_unit(session, parent=tree.district, tier="commune", kind="Xã", short="Tam Dân")
+    extra.lat, extra.lon = 15.7, 108.2
+    factories.create_unit(session, parent=extra, tier="village", kind="Thôn", short="Phú Thạnh")
+    factories.create_team(session, unit=tree.villages[0], established_on=date(2022, 7, 1))
+    factories.create_team(session, unit=tree.villages[2], established_on=date(2022, 9, 1), closed_on=date(2023, 2, 1))
+    factories.create_team(session, unit=tree.village_other, established_on=date(2023, 1, 1))
+    session.commit()
+    admin = factories.admin()
+    for day in (date(2022, 8, 1), date(2022, 12, 1), date(2024, 1, 1)):
+        communes = coverage.fetch_commune_points(session, actor=admin, unit_id=None, as_of=day)
+        districts = coverage.fetch_district_points(session, actor=admin, unit_id=None, as_of=day).set_index("unit_id")
+        assert sorted(districts.index) == sorted([tree.district.id, tree.district2.id])
+        for district, kids in ((tree.district, [tree.commune.id, extra.id]), (tree.district2, [tree.commune2.id])):
+            mine = communes[communes["unit_id"].isin(kids)]
+            row = districts.loc[district.id]
+            assert (row["name"], row["parent"]) == (district.name, tree.province.name)
+            assert (row["villages"], row["covered"]) == (mine["villages"].sum(), mine["covered"].sum()), day
+            assert (row["lat"], row["lon"]) == pytest.approx((mine["lat"].mean(), mine["lon"].mean()))
+    officer = factories.officer_of(session, tree.district)
+    session.commit()
+    own = coverage.fetch_district_points(session, actor=officer, unit_id=tree.district.id)
+    assert list(own["unit_id"]) == [tree.district.id]

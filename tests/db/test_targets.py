@@ -172,3 +172,58 @@ def test_target_progress_of_a_unit(session):
     country = targets.fetch_target_progress(session, actor=admin, unit_id=None, as_of=TODAY)
     assert (country.target, country.goal, country.aim, country.status) == (None, None, 1.0, "no_target")
     assert (country.covered, country.villages) == (3, 4)
+
+
+def _covered_by_hand(session, unit_id: int | None, day: date) -> tuple[int, int]:  # noqa: ANN001
+    """Villages with an active team on the day, and villages, counted in Python through the parent links."""
+    from sqlalchemy import select
+
+    from db.models import Team, Unit
+
+    units = {u.id: u for u in session.scalars(select(Unit))}
+
+    def inside(uid: int | None) -> bool:
+        while uid is not None:
+            if uid == unit_id:
+                return True
+            uid = units[uid].parent_id
+        return unit_id is None
+
+    villages = {u.id for u in units.values() if u.tier == "village" and inside(u.id)}
+    covered = {t.unit_id for t in session.scalars(select(Team))
+               if t.unit_id in villages and t.established_on <= day and (t.closed_on is None or t.closed_on > day)}
+    return len(covered), len(villages)
+
+
+def test_timeline_of_every_level_equals_the_teams_dates(session):
+    """Kept scopes read their day-by-day counts, communes and villages recount: both equal a count by hand."""
+    import random
+
+    rng = random.Random(5)
+    tree = factories.create_tree(session)
+    for village in [*tree.villages, tree.village_other]:
+        cursor = date(2021, 6, 1) + timedelta(days=rng.randrange(0, 300))
+        for _ in range(rng.randint(1, 3)):  # one after another (a unit has one open team), sometimes overlapping
+            closed = cursor + timedelta(days=rng.randrange(1, 300))
+            if rng.random() < 0.3:
+                factories.create_team(session, unit=village, established_on=cursor)
+                break
+            factories.create_team(session, unit=village, established_on=cursor, closed_on=closed)
+            cursor = closed - timedelta(days=rng.randrange(0, 20))
+    factories.create_team(session, unit=tree.commune, established_on=date(2021, 1, 1))  # covers no village
+    session.commit()
+    admin = targets_admin()
+    start, end = date(2021, 1, 1), date(2023, 5, 17)
+    units = [None, tree.province.id, tree.district.id, tree.district2.id, tree.commune.id, tree.villages[0].id]
+    for unit_id in units:
+        timeline = targets.fetch_coverage_timeline(session, actor=admin, unit_id=unit_id, start=start, end=end)
+        assert list(timeline["day"]) == targets.month_ends(start, end)
+        for row in timeline.itertuples():
+            assert (row.covered, row.villages) == _covered_by_hand(session, unit_id, row.day), (unit_id, row.day)
+            assert row.coverage == pytest.approx(row.covered / row.villages)
+    # A child's row in its parent's table uses the same curve as the child's own progress.
+    children = targets.fetch_child_progress(session, actor=admin, unit_id=tree.province.id, today=end).set_index("unit_id")
+    for child in (tree.district, tree.district2):
+        own = targets.fetch_target_progress(session, actor=admin, unit_id=child.id, as_of=end)
+        assert children.loc[child.id, "projected"] == own.projected
+        assert children.loc[child.id, "status"] == own.status

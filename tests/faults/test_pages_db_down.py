@@ -61,6 +61,8 @@ def pg_power() -> Iterator[tuple[Callable[[], None], Callable[[], None]]]:
 
 
 def _open(at: AppTest, page: str) -> AppTest:
+    if page == "activities_page":  # its marker is on the second tab: open it, as a click on it does
+        at.session_state["activities_tab"] = "Tình hình báo cáo"
     return at.switch_page(f"pages/{page}.py").run()
 
 

@@ -74,6 +74,7 @@ def test_officer_sees_the_silent_teams_of_the_period(app, session):
         team_id=busy.id, activity_date=date.today() - timedelta(days=3), activity_type="training", people_reached=20))
     session.commit()
     at = app(actor).run()
+    at.session_state["activities_tab"] = "Tình hình báo cáo"  # what a click on the tab sends
     at.switch_page("pages/activities_page.py").run()
     silent_tables = [df.value for df in at.dataframe if "Báo cáo gần nhất" in df.value.columns]
     assert len(silent_tables) == 1

@@ -34,6 +34,7 @@ def test_officer_sets_a_coverage_target(app, session):
     officer = factories.create_user(session, role="officer", unit=tree.district, username="canbo.r")
     session.commit()
     at = app(actor_of(officer)).run()
+    at.session_state["reports_tab"] = "Chỉ tiêu"  # what a click on the tab sends: only the open tab runs
     at.switch_page("pages/reports_page.py").run()
     at.number_input(key="reports_target_value").set_value(90.0)
     at.date_input(key="reports_target_due").set_value(date(2027, 6, 30))
@@ -84,6 +85,7 @@ def test_quarterly_people_target_shows_its_progress(app, session):
                                                                           activity_type="training", people_reached=50))
     session.commit()
     at = app(actor_of(officer)).run()
+    at.session_state["reports_tab"] = "Hoạt động"
     at.switch_page("pages/reports_page.py").run()
     metric = next(m for m in at.metric if m.label.startswith("Lượt người được hỗ trợ, quý"))
     assert metric.value == "50 / 200"

@@ -19,8 +19,11 @@ def _officer(session, unit, username="canbo.dk"):  # noqa: ANN001, ANN202
     return actor_of(user)
 
 
-def _teams_page(app, actor):  # noqa: ANN001, ANN202
+def _teams_page(app, actor, tab: str | None = None):  # noqa: ANN001, ANN202
+    """The page with a tab open: only the open tab runs, as after a click on it (on_change="rerun")."""
     at = app(actor).run()
+    if tab is not None:
+        at.session_state["teams_tab"] = tab
     return at.switch_page("pages/teams_page.py").run()
 
 
@@ -35,7 +38,7 @@ def test_register_team_for_uncovered_village_updates_coverage(app, session):
     actor = _officer(session, tree.district)
     village = tree.villages[2]
     before = coverage.fetch_indicators(session, actor=actor, unit_id=tree.district.id)
-    at = _pick_village_by_search(_teams_page(app, actor), village)
+    at = _pick_village_by_search(_teams_page(app, actor, tab="Đăng ký tổ mới"), village)
     at.text_input(key=f"teams_new_name_{village.id}_0").input("Tổ CNSCĐ thôn thử nghiệm")
     at.text_input(key="teams_new_decision_0").input("125/QĐ-UBND")
     button(at, "Đăng ký tổ").click().run()
@@ -53,7 +56,7 @@ def test_empty_name_is_refused_next_to_the_field_and_nothing_is_written(app, ses
     tree = factories.create_tree(session)
     actor = _officer(session, tree.district)
     village = tree.villages[1]
-    at = _pick_village_by_search(_teams_page(app, actor), village)
+    at = _pick_village_by_search(_teams_page(app, actor, tab="Đăng ký tổ mới"), village)
     at.text_input(key=f"teams_new_name_{village.id}_0").input("   ")
     button(at, "Đăng ký tổ").click().run()
     assert [e.value for e in at.error] == ["Tên tổ không được để trống."]
@@ -64,7 +67,7 @@ def test_second_active_team_on_a_village_is_refused(app, session):
     tree = factories.create_tree(session)
     existing = factories.create_team(session, unit=tree.villages[0], name="Tổ đang có")
     actor = _officer(session, tree.district)
-    at = _pick_village_by_search(_teams_page(app, actor), tree.villages[0])
+    at = _pick_village_by_search(_teams_page(app, actor, tab="Đăng ký tổ mới"), tree.villages[0])
     button(at, "Đăng ký tổ").click().run()
     assert len(at.error) == 1 and existing.name in at.error[0].value
     assert count_rows(session, Team) == 1
@@ -74,7 +77,7 @@ def test_add_member_and_refuse_a_bad_phone(app, session):
     tree = factories.create_tree(session)
     team = factories.create_team(session, unit=tree.villages[0], name="Tổ thôn A")
     actor = _officer(session, tree.district)
-    at = _teams_page(app, actor)
+    at = _teams_page(app, actor, tab="Thành viên")
     at.selectbox(key="teams_members_pick").select(team.id).run()
     at.text_input(key="teams_member_name_0").input("Nguyễn Thị Hoa")
     at.text_input(key="teams_member_phone_0").input("12345")
@@ -95,7 +98,7 @@ def test_close_team_needs_confirmation_then_stops_it(app, session):
     tree = factories.create_tree(session)
     team = factories.create_team(session, unit=tree.villages[0], established_on=date(2022, 7, 1), members=2)
     actor = _officer(session, tree.district)
-    at = _teams_page(app, actor)
+    at = _teams_page(app, actor, tab="Sửa / ngừng hoạt động")
     at.selectbox(key="teams_edit_pick").select(team.id).run()
     at.date_input(key=f"teams_close_date_{team.id}").set_value(date(2024, 3, 31))
     button(at, "Ngừng hoạt động tổ").click().run()
@@ -117,7 +120,7 @@ def test_edit_team_name(app, session):
     tree = factories.create_tree(session)
     team = factories.create_team(session, unit=tree.villages[0], name="Tên cũ")
     actor = _officer(session, tree.district)
-    at = _teams_page(app, actor)
+    at = _teams_page(app, actor, tab="Sửa / ngừng hoạt động")
     at.selectbox(key="teams_edit_pick").select(team.id).run()
     at.text_input(key=f"teams_edit_name_{team.id}").input("Tên mới của tổ")
     button(at, "Lưu thay đổi").click().run()
