@@ -88,8 +88,8 @@ def _free_port() -> int:
 
 
 @contextmanager
-def serve(database_url: str, data_dir: Path, log_path: Path) -> Iterator[str]:
-    """`python -m ui.serve app.py` on a free port against `database_url`; yield its address."""
+def serve(database_url: str, data_dir: Path, log_path: Path) -> Iterator[tuple[str, int]]:
+    """`python -m ui.serve app.py` on a free port against `database_url`; yield its address and process id."""
     env = {**os.environ, "DATABASE_URL": database_url, "DATA_DIR": str(data_dir)}
     port = _free_port()
     log = open(log_path, "w")  # noqa: SIM115 - closed after the server stops
@@ -109,7 +109,7 @@ def serve(database_url: str, data_dir: Path, log_path: Path) -> Iterator[str]:
                 if time.monotonic() > deadline or proc.poll() is not None:
                     raise RuntimeError(f"the server did not start; see {log_path}") from None
                 time.sleep(0.3)
-        yield url
+        yield url, proc.pid
     finally:
         proc.terminate()
         try:
@@ -213,7 +213,7 @@ def measure(database_url: str, data_dir: Path, accounts: list[tuple[str, str, in
     # BENCH_BROWSER_PAGES=reports,teams limits a run to some pages (while working on them).
     pages = pages or [p for p in os.environ.get("BENCH_BROWSER_PAGES", "").split(",") if p] or list(PAGES)
     out: dict[str, dict[str, Timing]] = {}
-    with serve(database_url, data_dir, data_dir / "browser-server.log") as url, sync_playwright() as pw:
+    with serve(database_url, data_dir, data_dir / "browser-server.log") as (url, _), sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             for label, username, team_id in accounts:

@@ -409,28 +409,19 @@ def measure_aggregations(engine, province_id: int) -> list[Figure]:  # type: ign
 
 def measure_memory(database_url: str, username: str, sessions: int = 10) -> Figure:
     """Peak RSS of one Streamlit server (process tree) while 10 Chromium sessions show the overview."""
-    import socket
     import threading
-    import urllib.request
 
     import psutil
     from playwright.sync_api import sync_playwright
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    env = {**os.environ, "DATABASE_URL": database_url, "DATA_DIR": str(DATA / "files")}
-    log = open(DATA / "server.log", "w")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen([sys.executable, "-m", "ui.serve", "app.py", "--server.port", str(port),
-                             "--server.address", "127.0.0.1", "--server.headless", "true",
-                             "--browser.gatherUsageStats", "false"], cwd=ROOT, env=env, stdout=log,
-                            stderr=subprocess.STDOUT)
+    from bench.browser import CHROMIUM, CHROMIUM_ARGS, serve
+
     peak = 0
     stop = threading.Event()
 
-    def sample() -> None:
+    def sample(pid: int) -> None:
         nonlocal peak
-        root = psutil.Process(proc.pid)
+        root = psutil.Process(pid)
         while not stop.is_set():
             try:
                 tree = [root, *root.children(recursive=True)]
@@ -439,50 +430,32 @@ def measure_memory(database_url: str, username: str, sessions: int = 10) -> Figu
                 pass
             time.sleep(0.05)
 
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
-                    if resp.status == 200:
-                        break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError("the server did not start; see bench/data/server.log") from None
-                time.sleep(0.3)
-        args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--no-first-run", "--disable-quic"]
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=args)
-            pages = []
-            for i in range(sessions):
-                context = browser.new_context(viewport={"width": 1366, "height": 768})
-                page = context.new_page()
-                page.goto(url)
-                page.get_by_label("Tên đăng nhập").fill(username)
-                page.get_by_label("Mật khẩu").fill(PASSWORD)
-                page.get_by_role("button", name="Đăng nhập").click()
-                page.get_by_text("Cả nước — số liệu đến").wait_for(timeout=180_000)
-                pages.append(page)
-                say(f"  phiên {i + 1}/{sessions} đã hiện trang Tổng quan")
-            for page in pages:  # all ten at once: each reloads and resumes its sign-in from the cookie
-                page.reload(wait_until="commit")
-            for page in pages:
-                page.get_by_text("Cả nước — số liệu đến").wait_for(timeout=180_000)
-            time.sleep(2)
-            browser.close()
-    finally:
-        stop.set()
-        sampler.join()
-        proc.terminate()
+    with serve(database_url, DATA / "files", DATA / "server.log") as (url, pid):
+        sampler = threading.Thread(target=sample, args=(pid,), daemon=True)
+        sampler.start()
         try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+            with sync_playwright() as pw:
+                browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                pages = []
+                for i in range(sessions):
+                    context = browser.new_context(viewport={"width": 1366, "height": 768})
+                    page = context.new_page()
+                    page.goto(url)
+                    page.get_by_label("Tên đăng nhập").fill(username)
+                    page.get_by_label("Mật khẩu").fill(PASSWORD)
+                    page.get_by_role("button", name="Đăng nhập").click()
+                    page.get_by_text("Cả nước — số liệu đến").wait_for(timeout=180_000)
+                    pages.append(page)
+                    say(f"  phiên {i + 1}/{sessions} đã hiện trang Tổng quan")
+                for page in pages:  # all ten at once: each reloads and resumes its sign-in from the cookie
+                    page.reload(wait_until="commit")
+                for page in pages:
+                    page.get_by_text("Cả nước — số liệu đến").wait_for(timeout=180_000)
+                time.sleep(2)
+                browser.close()
+        finally:
+            stop.set()
+            sampler.join()
     mb = peak / 1024 / 1024
     return Figure(f"Streamlit server peak RSS, {sessions} sessions of the overview (national account)", _r(mb, 1), "MB",
                   "≤ 500 MB", _within(mb, 500))

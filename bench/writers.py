@@ -162,3 +162,51 @@ def run_round(url: str, jobs: list[list[Job]]) -> Round:
         cpu=[x for r in results for x in r[2]],
         errors=[x for r in results for x in r[3]],
     )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print figure 6 alone on a throwaway PostgreSQL with a small national dataset (nothing saved)."""
+    import argparse
+    import re
+
+    import db.engine
+    from bench.pg import throwaway_postgres
+    from db.counts import differences
+    from db.migrate import upgrade
+    from seed.national import load_national
+
+    parser = argparse.ArgumentParser(prog="python -m bench.writers", description="Đo ghi báo cáo đồng thời (ngày chiến dịch).")
+    parser.add_argument("--processes", default="1,2,4,8,16", help="số tiến trình ghi của từng vòng (mặc định 1,2,4,8,16)")
+    parser.add_argument("--reports", type=int, default=200, help="số báo cáo mỗi tiến trình (mặc định 200)")
+    parser.add_argument("--villages", type=int, default=1000)
+    parser.add_argument("--activities", type=int, default=100_000)
+    args = parser.parse_args(argv)
+    with throwaway_postgres(settings={"log_lock_waits": "on", "deadlock_timeout": "100ms"}) as server:
+        engine = db.engine.configure(server.url)
+        upgrade(engine)
+        load_national(engine, villages=args.villages, activities=args.activities, progress=lambda _: None)
+        print("| pattern | processes | reports/s | p50 ms | p95 ms | lock waits > 100 ms | writer CPU ms/report |")
+        print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+        for pattern in ("spread", "campaign"):
+            for n in (int(x) for x in args.processes.split(",")):
+                jobs = plan(engine, pattern=pattern, processes=n, per_process=args.reports, seed=n, tag=f"{pattern}-{n}")
+                logged = server.log.read_text(errors="replace").count("still waiting for")
+                r = run_round(server.url, jobs)
+                waits = server.log.read_text(errors="replace").count("still waiting for") - logged
+                print(f"| {pattern} | {n} | {r.per_second:.0f} | {r.quantile(0.5) * 1000:.0f} | {r.quantile(0.95) * 1000:.0f} "
+                      f"| {waits} | {r.cpu_ms:.1f} |", flush=True)
+                if r.errors:
+                    print(f"{len(r.errors)} lỗi, ví dụ: {r.errors[0]}")
+                    return 1
+        longest = max((float(x) for x in re.findall(r"acquired .* after ([\d.]+) ms", server.log.read_text(errors="replace"))),
+                      default=0.0)
+        print(f"longest lock wait logged: {longest:.0f} ms")
+        with db.engine.SessionLocal() as session:
+            wrong = differences(session)
+        engine.dispose()
+    print("kept tables equal a recount" if not wrong else f"{len(wrong)} kept rows differ from a recount")
+    return 1 if wrong else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

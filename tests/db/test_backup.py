@@ -41,6 +41,16 @@ def _fill(session) -> None:  # noqa: ANN001
     session.commit()
 
 
+
+def _restored(tmp_path, data: bytes):  # noqa: ANN001, ANN202
+    """A new, migrated SQLite file with the backup restored into it."""
+    target = make_engine(f"sqlite:///{tmp_path / 'restored.sqlite3'}")
+    upgrade(target)
+    with target.begin() as conn:
+        restore(conn, io.BytesIO(data))
+    return target
+
+
 def test_backup_then_restore_gives_the_same_rows(engine, session, tmp_path):
     _fill(session)
     buf = io.BytesIO()
@@ -48,10 +58,7 @@ def test_backup_then_restore_gives_the_same_rows(engine, session, tmp_path):
         counts = backup(conn, buf)
         before = _snapshot(conn)
     assert counts["activities"] == 1 and counts["members"] == 3
-    target = make_engine(f"sqlite:///{tmp_path / 'restored.sqlite3'}")
-    upgrade(target)
-    with target.begin() as conn:
-        restore(conn, io.BytesIO(buf.getvalue()))
+    target = _restored(tmp_path, buf.getvalue())
     with target.connect() as conn:
         assert _snapshot(conn) == before
     with target.begin() as conn, pytest.raises(ValueError):
@@ -143,10 +150,7 @@ def test_a_backup_reads_one_snapshot_while_others_write(engine, session, tmp_pat
         buf = io.BytesIO()
         backup(conn, buf)
     assert count_rows(session, Recommendation) == len(before["recommendations"]) + 1
-    target = make_engine(f"sqlite:///{tmp_path / 'restored.sqlite3'}")
-    upgrade(target)
-    with target.begin() as conn:
-        restore(conn, io.BytesIO(buf.getvalue()))
+    target = _restored(tmp_path, buf.getvalue())
     with target.connect() as conn:
         assert _snapshot(conn) == before
     target.dispose()

@@ -16,6 +16,18 @@ def _link_labels(at) -> list[str]:  # noqa: ANN001
     return [node.proto.label for node in at.sidebar.children.values() if node.type == "page_link"]
 
 
+def _signed_in_officer(app, session, username: str):  # noqa: ANN001, ANN202
+    """The tree, and an app signed in through the form as an officer of its district."""
+    tree = factories.create_tree(session)
+    factories.create_user(session, role="officer", unit=tree.district, username=username, password="Mat-khau-dai-2022")
+    session.commit()
+    at = app().run()
+    at.text_input(key="login_username").input(username)
+    at.text_input(key="login_password").input("Mat-khau-dai-2022")
+    at.button[0].click().run()
+    return tree, at
+
+
 def test_wrong_password_is_refused_in_vietnamese(app, session):
     tree = factories.create_tree(session)
     factories.create_user(session, role="officer", unit=tree.district, username="canbo.a")
@@ -29,13 +41,7 @@ def test_wrong_password_is_refused_in_vietnamese(app, session):
 
 
 def test_sign_in_then_overview_then_sign_out(app, session):
-    tree = factories.create_tree(session)
-    factories.create_user(session, role="officer", unit=tree.district, username="canbo.b", password="Mat-khau-dai-2022")
-    session.commit()
-    at = app().run()
-    at.text_input(key="login_username").input("canbo.b")
-    at.text_input(key="login_password").input("Mat-khau-dai-2022")
-    at.button[0].click().run()
+    tree, at = _signed_in_officer(app, session, "canbo.b")
     assert not at.exception
     assert at.session_state["auth_actor"].username == "canbo.b"
     at.run()
@@ -94,13 +100,7 @@ def test_an_unexpected_error_is_a_vietnamese_message_and_logged(app, session, mo
 
 
 def test_an_open_tab_signed_out_elsewhere_is_signed_out_at_its_next_check(app, session):
-    tree = factories.create_tree(session)
-    factories.create_user(session, role="officer", unit=tree.district, username="canbo.c", password="Mat-khau-dai-2022")
-    session.commit()
-    at = app().run()
-    at.text_input(key="login_username").input("canbo.c")
-    at.text_input(key="login_password").input("Mat-khau-dai-2022")
-    at.button[0].click().run()
+    tree, at = _signed_in_officer(app, session, "canbo.c")
     at.run()
     assert tree.district.name in texts(at)
     # "Đăng xuất" in another tab of the browser, possibly through another app server, deletes the stored sign-in.
