@@ -10,7 +10,9 @@ benchmark (figure 6, PostgreSQL) and by tests/load/test_campaign_day.py (both ba
 import multiprocessing
 import random
 import statistics
+import sys
 import time
+import types
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -147,8 +149,15 @@ def run_round(url: str, jobs: list[list[Job]]) -> Round:
     ctx = multiprocessing.get_context("spawn")
     barrier, out = ctx.Barrier(len(jobs) + 1), ctx.Queue()
     procs = [ctx.Process(target=_writer, args=(url, mine, barrier, out)) for mine in jobs]
-    for proc in procs:
-        proc.start()
+    # A spawned process first imports the caller's __main__; after AppTest that is app.py (Streamlit's script
+    # runner installs the script it ran as __main__), so each writer would run the app. They need none of it.
+    caller_main = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        for proc in procs:
+            proc.start()
+    finally:
+        sys.modules["__main__"] = caller_main
     barrier.wait(timeout=120)
     started = time.perf_counter()
     results = [out.get(timeout=900) for _ in procs]
