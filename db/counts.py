@@ -366,6 +366,7 @@ def _diff_rows(new: Mapping[tuple, Sequence[int]], old: Mapping[tuple, Sequence[
 
 
 def _add_into(acc: dict[tuple, list[int]], key: tuple, delta: Sequence[int]) -> None:
+    """Add a vector of differences to the accumulated row of its key."""
     row = acc.setdefault(key, [0] * len(delta))
     for i, d in enumerate(delta):
         row[i] += d
