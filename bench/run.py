@@ -291,14 +291,14 @@ def measure_postgres(villages: int, activities: int, *, writes: bool, campaign: 
     """Load a 1% national dataset into a throwaway PostgreSQL; measure logging reports there, then campaign day."""
     import db.engine
     from bench.pg import throwaway_postgres
+    from bench.writers import LOCK_LOGGING
     from db.migrate import upgrade
     from seed.national import load_national
 
     v, a = max(1, round(villages * PG_SCALE)), max(1, round(activities * PG_SCALE))
     label = f"PostgreSQL, 1% scale dataset: {v:_} villages, {a:_} reports".replace("_", ".")
     figures = []
-    # Every lock wait longer than 100 ms is written to the server log, where the campaign figures count them.
-    with throwaway_postgres(settings={"log_lock_waits": "on", "deadlock_timeout": "100ms"}) as server:
+    with throwaway_postgres(settings=LOCK_LOGGING) as server:  # the campaign figures count the logged waits
         engine = db.engine.configure(server.url)
         upgrade(engine)
         say(f"PostgreSQL: nạp bộ dữ liệu 1% ({v} thôn, {a} báo cáo)…")
@@ -327,11 +327,8 @@ def measure_campaign(engine, server, label: str) -> list[Figure]:  # type: ignor
     for pattern, words in (("spread", "spread over 16 provinces"), ("campaign", "campaign day: each a team's first report of the day")):
         rounds = {}
         for n in CAMPAIGN_PROCESSES:
-            jobs = writers.plan(engine, pattern=pattern, processes=n, per_process=CAMPAIGN_REPORTS, seed=n,
-                                tag=f"bench-{pattern}-{n}")
-            logged = server.log.read_text(errors="replace").count("still waiting for")
-            rounds[n] = r = writers.run_round(server.url, jobs)
-            waits = server.log.read_text(errors="replace").count("still waiting for") - logged
+            r, waits = writers.measured_round(engine, server, pattern=pattern, processes=n, per_process=CAMPAIGN_REPORTS)
+            rounds[n] = r
             if r.errors:
                 raise RuntimeError(f"{len(r.errors)} writes failed, e.g. {r.errors[0]}")
             say(f"  {words}, {n} tiến trình: {r.per_second:.0f} báo cáo/giây, p50 {r.quantile(0.5) * 1000:.0f} ms, "

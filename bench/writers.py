@@ -15,13 +15,17 @@ import time
 import types
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, text
 
+from bench.pg import Server, throwaway_postgres
+
 PROVINCES = 16
 DAYS_BACK = 60  # reports are dated within the last 60 days
 TYPES = ("public_service", "app_install", "cashless", "door_to_door")
+LOCK_LOGGING = {"log_lock_waits": "on", "deadlock_timeout": "100ms"}  # every lock wait over 100 ms goes to the log
 
 
 @dataclass(frozen=True)
@@ -118,6 +122,20 @@ def plan(engine: Engine, *, pattern: str, processes: int, per_process: int, seed
     return jobs
 
 
+def lock_waits(log: Path) -> int:
+    """Lock waits over `deadlock_timeout` the server has logged so far (with `LOCK_LOGGING`)."""
+    return log.read_text(errors="replace").count("still waiting for")
+
+
+def measured_round(engine: Engine, server: Server, *, pattern: str, processes: int, per_process: int) -> tuple[Round, int]:
+    """Plan and run one round on a throwaway server; return it with the lock waits over 100 ms logged meanwhile."""
+    jobs = plan(engine, pattern=pattern, processes=processes, per_process=per_process, seed=processes,
+                tag=f"{pattern}-{processes}")
+    logged = lock_waits(server.log)
+    result = run_round(server.url, jobs)
+    return result, lock_waits(server.log) - logged
+
+
 def _writer(url: str, jobs: list[Job], barrier: Any, out: Any) -> None:
     """One writer process: connect, wait for the others, log each report in its own transaction."""
     import db.engine
@@ -179,7 +197,6 @@ def main(argv: list[str] | None = None) -> int:
     import re
 
     import db.engine
-    from bench.pg import throwaway_postgres
     from db.counts import differences
     from db.migrate import upgrade
     from seed.national import load_national
@@ -190,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--villages", type=int, default=1000)
     parser.add_argument("--activities", type=int, default=100_000)
     args = parser.parse_args(argv)
-    with throwaway_postgres(settings={"log_lock_waits": "on", "deadlock_timeout": "100ms"}) as server:
+    with throwaway_postgres(settings=LOCK_LOGGING) as server:
         engine = db.engine.configure(server.url)
         upgrade(engine)
         load_national(engine, villages=args.villages, activities=args.activities, progress=lambda _: None)
@@ -198,10 +215,7 @@ def main(argv: list[str] | None = None) -> int:
         print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
         for pattern in ("spread", "campaign"):
             for n in (int(x) for x in args.processes.split(",")):
-                jobs = plan(engine, pattern=pattern, processes=n, per_process=args.reports, seed=n, tag=f"{pattern}-{n}")
-                logged = server.log.read_text(errors="replace").count("still waiting for")
-                r = run_round(server.url, jobs)
-                waits = server.log.read_text(errors="replace").count("still waiting for") - logged
+                r, waits = measured_round(engine, server, pattern=pattern, processes=n, per_process=args.reports)
                 print(f"| {pattern} | {n} | {r.per_second:.0f} | {r.quantile(0.5) * 1000:.0f} | {r.quantile(0.95) * 1000:.0f} "
                       f"| {waits} | {r.cpu_ms:.1f} |", flush=True)
                 if r.errors:
@@ -218,4 +232,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    # Run the imported module's main: the writer function must be pickled by its module name, not as __main__'s.
+    from bench.writers import main as imported_main
+
+    raise SystemExit(imported_main())

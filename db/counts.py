@@ -647,30 +647,17 @@ def is_kept_scope(conn: Connection | Session, unit_id: int | None) -> bool:
 
 
 def scope_totals(session: Session | Connection, scope_ids: list[int], as_of: date, *, today: date) -> dict[int, dict[str, int]]:
-    """Each scope's counts on a date: the sum of its events up to that day.
-
-    For a date in the year before `today`, the same figure is read as the scope's total less the
-    events after the date, which are far fewer rows.
-    """
-    if isinstance(session, Session):
-        settle(session)
-    c = ScopeCount.__table__.c
-    if (today - as_of).days < 365:
-        sign = case((c.day == TOTAL_DAY, 1), else_=-1)
-        sums = [func.coalesce(func.sum(sign * c[col]), 0) for col in COLUMNS]
-        where = c.day > as_of
-    else:
-        sums = [func.coalesce(func.sum(c[col]), 0) for col in COLUMNS]
-        where = c.day <= as_of
-    rows = session.execute(select(c.scope_id, *sums).where(c.scope_id.in_(scope_ids), where).group_by(c.scope_id)).all()
-    found = {scope: dict(zip(COLUMNS, (int(v) for v in vec), strict=True)) for scope, *vec in rows}
-    return {scope: found.get(scope, dict.fromkeys(COLUMNS, 0)) for scope in scope_ids}
+    """Each scope's counts on a date: the sum of its events up to that day (`scope_series` for one day)."""
+    return {scope: values[0] for scope, values in scope_series(session, scope_ids, [as_of], today=today).items()}
 
 
 def scope_series(session: Session | Connection, scope_ids: list[int], days: Sequence[date], *, today: date,
                  columns: Sequence[str] = COLUMNS) -> dict[int, list[dict[str, int]]]:
-    """Each scope's counts (of `columns`) on each of the days, in the order given: `scope_totals` for many days
-    in one statement, each day a conditional sum over the same range of the scope's rows."""
+    """Each scope's counts (of `columns`) on each of the days, in the order given, in one statement.
+
+    Each day is a conditional sum over the same range of the scope's rows: for days within the year before
+    `today`, the scope's total less the events after the day (far fewer rows), else the events up to it.
+    """
     if not days or not scope_ids:
         return {scope: [] for scope in scope_ids}
     if isinstance(session, Session):
