@@ -28,7 +28,7 @@ ifeq ($(DEMO),0)
 else
 	$(PY) -m seed demo --first-start
 endif
-	$(PY) -m ui.serve app.py --server.port $(PORT)
+	$(PY) -m ui.serve --server.port $(PORT)
 
 ## Code checks, also run first by `make test`: ruff on the code and tests, mypy on db/ and report/ (pyproject.toml).
 check: $(VENV)/.dev

@@ -1,6 +1,6 @@
 """Figure 7: every page in a real Chromium at national scale (issue 17, part 5).
 
-One `python -m ui.serve app.py` serves the national dataset; Debian's Chromium, driven by Playwright,
+One `python -m ui.serve` serves the national dataset; Debian's Chromium, driven by Playwright,
 signs in as the national administrator and as an officer of one district and opens every page of the
 sidebar that shows figures, three ways:
 
@@ -89,11 +89,11 @@ def _free_port() -> int:
 
 @contextmanager
 def serve(database_url: str, data_dir: Path, log_path: Path) -> Iterator[tuple[str, int]]:
-    """`python -m ui.serve app.py` on a free port against `database_url`; yield its address and process id."""
+    """`python -m ui.serve` on a free port against `database_url`; yield its address and process id."""
     env = {**os.environ, "DATABASE_URL": database_url, "DATA_DIR": str(data_dir)}
     port = _free_port()
     log = open(log_path, "w")  # noqa: SIM115 - closed after the server stops
-    proc = subprocess.Popen([sys.executable, "-m", "ui.serve", "app.py", "--server.port", str(port),
+    proc = subprocess.Popen([sys.executable, "-m", "ui.serve", "--server.port", str(port),
                              "--server.address", "127.0.0.1", "--server.headless", "true",
                              "--browser.gatherUsageStats", "false"], cwd=ROOT, env=env, stdout=log,
                             stderr=subprocess.STDOUT)

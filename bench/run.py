@@ -222,15 +222,16 @@ def measure_pages(scopes: list[Scope], written: list[int]) -> list[Figure]:
     """Median of 5 first runs after a write, and of 5 warm runs, for each page and scope."""
     import logging
 
-    import streamlit as st
     from streamlit.testing.v1 import AppTest
+
+    from ui import data
 
     # AppTest runs without a server: Streamlit warns about it on every cached read. Not our news.
     for name in ("streamlit.runtime.caching.cache_data_api", "streamlit.runtime.scriptrunner_utils.script_run_context"):
         logging.getLogger(name).setLevel(logging.ERROR)
     figures = []
     for scope in scopes:
-        st.cache_data.clear()
+        data.forget()
         at = AppTest.from_file(APP, default_timeout=600)
         at.session_state["auth_actor"] = scope.actor
         _run(at)  # the frame and the default page once: imports and first-use costs are not the page's

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from db import vocab
 from db.access import Actor, ensure_can_read_team
 from db.errors import NotFound, PermissionDenied
-from db.models import Activity, AuditEntry, Member, User
+from db.models import Activity, AuditEntry, Member, Unit, User
 from db.versions import bump_data_version
 
 SECRET_COLUMNS = frozenset({"password_hash"})  # never copied into the audit trail
@@ -44,7 +44,20 @@ def record(session: Session, actor: Actor, action: str, obj: Any, before: dict |
             after=None if action == "delete" else snapshot(obj) | (extra or {}),
         )
     )
-    bump_data_version(session)
+    bump_data_version(session, _units_of(obj))
+
+
+def _units_of(obj: Any) -> list[int | None]:
+    """The units whose province's data version a write of `obj` moves (None: every province's).
+
+    A member needs none here: the kept tables name its team's village or commune at commit
+    (db/counts.py). A unit names itself and its parent; the others their unit, None for the whole country.
+    """
+    if isinstance(obj, Unit):
+        return [obj.id, obj.parent_id]
+    if isinstance(obj, Member):
+        return []
+    return [getattr(obj, "unit_id", None)]
 
 
 def _changes(before: dict | None, after: dict | None) -> str:

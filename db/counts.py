@@ -43,6 +43,7 @@ from sqlalchemy import (
     inspect,
     literal,
     select,
+    text,
     union_all,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -64,7 +65,7 @@ from db.models import (
     UnitPath,
 )
 from db.sqlfuncs import first_of_month, month_start
-from db.versions import take_bump
+from db.versions import CHANNEL, MOVED, bump_scopes, committed, take_bump
 
 COUNTRY = 0  # the scope id of the whole country (no unit has id 0)
 SCOPE_TIERS = ("province", "district")  # units whose subtree totals are kept; below them reads are small
@@ -190,6 +191,7 @@ _SCOPES_ABOVE = (select(UnitPath.descendant_id, UnitPath.ancestor_id, UnitPath.d
                  .join(Unit, Unit.id == UnitPath.ancestor_id)
                  .where(UnitPath.descendant_id.in_(_IDS), Unit.tier.in_(SCOPE_TIERS)))
 _LOCK_UNITS = select(Unit.id).where(Unit.id.in_(_IDS)).order_by(Unit.id).with_for_update(key_share=True)
+_NOTIFY = text(f"NOTIFY {CHANNEL}")
 
 
 def _compute(conn: Connection, unit_ids: list[int], windows: Mapping[int, Window]) -> dict[int, Events]:
@@ -298,12 +300,17 @@ def touch_months(session: Session, keys: Iterable[tuple[int, date | None]]) -> N
         marks.add_month(commune_id, month)
 
 
-def settle(session: Session) -> None:
-    """Flush, then recount what the transaction touched and add the differences to the kept tables."""
+def settle(session: Session) -> set[int]:
+    """Flush, then recount what the transaction touched and add the differences to the kept tables.
+
+    Returns the villages and communes it recounted (and the parents of deleted ones): the data
+    version moves for their provinces (db/versions.py).
+    """
     session.flush()
     marks = session.info.pop(_PENDING, None)
     if marks is None or not (marks.units or marks.months):
-        return
+        return set()
+    touched = marks.units.keys() | marks.months.keys() | {p for p in marks.parents.values() if p is not None}
     conn = session.connection()
     if conn.dialect.name == "postgresql":
         # Two writers of one unit must not both diff against the state before the other's write (a
@@ -341,6 +348,7 @@ def settle(session: Session) -> None:
         {"scope_id": sc, "month": m, "activity_type": t, "shard": shard, **dict(zip(ROLLUP_SUMS, vec, strict=True))}
         for (sc, m, t), vec in scope_months.items() if any(vec)
     ])
+    return touched
 
 
 def _shard(conn: Connection) -> int:
@@ -726,17 +734,24 @@ def _mark_flushed(session: Session, _flush: UOWTransaction) -> None:
 
 
 def _before_commit(session: Session) -> None:
-    """Settle the kept tables, then move the data version: last, so its row is held for the commit only."""
-    settle(session)
-    if writes := take_bump(session):
+    """Settle the kept tables, then move the data version: last, so its rows are held for the commit only."""
+    touched = settle(session)
+    if bump := take_bump(session):
         conn = session.connection()
-        _upsert_add(conn, DataVersion, ("id",), ("version",), [{"id": _shard(conn), "version": writes}])
+        shard = _shard(conn)
+        _upsert_add(conn, DataVersion, ("scope_id", "shard"), ("version",), [
+            {"scope_id": scope, "shard": shard, "version": bump.writes} for scope in bump_scopes(conn, bump, touched)
+        ])
+        if conn.dialect.name == "postgresql":
+            conn.execute(_NOTIFY)  # delivered to every listening server process at commit, never on rollback
+        session.info[MOVED] = True
 
 
 def _forget(session: Session, transaction: SessionTransaction) -> None:
     """A transaction that ends without committing leaves nothing to keep (a commit settled already)."""
     if transaction.parent is None:
         session.info.pop(_PENDING, None)
+        session.info.pop(MOVED, None)
         take_bump(session)
 
 
@@ -754,5 +769,6 @@ def _guard(state: ORMExecuteState) -> None:
 
 event.listen(Session, "after_flush", _mark_flushed)
 event.listen(Session, "before_commit", _before_commit)
+event.listen(Session, "after_commit", committed)
 event.listen(Session, "after_transaction_end", _forget)
 event.listen(Session, "do_orm_execute", _guard)

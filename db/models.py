@@ -301,11 +301,13 @@ class AuditEntry(Base):
 
 
 class DataVersion(Base):
-    """The write counter that keys cached reads: the sum of its rows, one per shard (db/versions.py)."""
+    """The write counters that key cached reads: one per province (0: country-wide), summed over shards (db/versions.py)."""
 
     __tablename__ = "data_version"
+    __table_args__ = {"sqlite_with_rowid": False}
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    scope_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shard: Mapped[int] = mapped_column(Integer, primary_key=True)
     version: Mapped[int] = mapped_column(BigInteger, default=0)
 
 

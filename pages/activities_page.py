@@ -10,7 +10,7 @@ from db.activities import ActivityInput
 from db.reporting import fetch_reporting_by_child, fetch_silent_teams, reporting_rate
 from db.teams import TeamInfo, fetch_team
 from report import charts, fmt, tables
-from ui import data, downloads, forms, panels, widgets
+from ui import data, downloads, forms, live, panels, widgets
 from ui.session import require_actor, shown_errors
 
 actor = require_actor()
@@ -122,8 +122,9 @@ def correction_form(team: TeamInfo, activity_id: int) -> None:
             panels.history_table(history)
 
 
+@live.fragment(actor, "activities_team")
 def live_charts(team: TeamInfo) -> None:
-    """The team's and the commune's activity by month, read from aggregates."""
+    """The team's and the commune's activity by month, read from aggregates; live."""
     start = (today.replace(day=1) - timedelta(days=365)).replace(day=1)
     team_months = data.read(activities.fetch_team_activity_by_month, actor, team_id=team.id, start=start, end=today)
     if team_months.empty:
@@ -178,7 +179,10 @@ def reporting_section() -> None:
         st.info("Hãy chọn cả ngày bắt đầu và ngày kết thúc của kỳ.")
         return
     start, end = period
-    with shown_errors():
+
+    @live.fragment(actor, "activities_reporting")
+    def figures() -> None:
+        """The period's reporting figures, redrawn when a report arrives."""
         by_child = data.read(fetch_reporting_by_child, actor, unit_id=unit.id, start=start, end=end)
         teams, reporting = int(by_child["teams"].sum()), int(by_child["reporting"].sum())
         c1, c2, c3 = st.columns(3)
@@ -194,6 +198,8 @@ def reporting_section() -> None:
         else:
             downloads.table(tables.silent_table(silent), name=f"to-chua-bao-cao-{end:%Y%m%d}", key="activities_silent_export",
                             sheet="Tổ chưa báo cáo")
+
+    figures()
 
 
 if actor.acts_for_own_team:

@@ -6,8 +6,8 @@ import streamlit as st
 
 from db import coverage, limits
 from report import charts, fmt, tables
-from ui import data, downloads, navigation, panels, widgets
-from ui.session import require_actor, shown_errors
+from ui import data, downloads, live, navigation, panels, widgets
+from ui.session import require_actor
 
 actor = require_actor()
 st.title("Độ phủ Tổ CNSCĐ")
@@ -20,43 +20,42 @@ as_of = st.date_input(
 )
 
 
-@st.fragment(run_every="30s")
+@live.fragment(actor, "coverage")
 def live_coverage() -> None:
-    """Indicators, the children's coverage (click to drill down), the map and the villages without a team."""
-    with shown_errors():
-        ind = data.read(coverage.fetch_indicators, actor, unit_id=unit.id, as_of=as_of)
-        st.subheader(widgets.md(f"{ind.unit} — đến {fmt.day(as_of)}"))
-        panels.indicator_cards(ind)
-        children = data.read(coverage.fetch_coverage_by_child, actor, unit_id=unit.id, as_of=as_of)
-        chart_tab, map_tab = st.tabs(["Theo địa bàn trực thuộc", "Bản đồ"])
-        with chart_tab:
-            if unit.tier != "commune" and children["villages"].sum() > 0:
-                navigation.drillable_coverage_chart(children, key="coverage_chart")
-                downloads.table(tables.coverage_table(children), name=f"do-phu-{unit.id}-{as_of:%Y%m%d}",
-                                key="coverage_children_export", sheet="Độ phủ")
-            elif unit.tier != "commune":
-                st.info("Các địa bàn trực thuộc chưa có thôn, khối phố nào trong hệ thống.")
-        with map_tab:
-            if unit.id is None:  # the country: a point per district (ten thousand communes would be megabytes)
-                points = data.read(coverage.fetch_district_points, actor, unit_id=unit.id, as_of=as_of)
-                chart = charts.build_map_chart(points, title="Bản đồ độ phủ theo huyện", place="Huyện")
-            else:
-                points = data.read(coverage.fetch_commune_points, actor, unit_id=unit.id, as_of=as_of)
-                chart = charts.build_map_chart(points)
-            if points.dropna(subset=["lat", "lon"]).empty:
-                st.info("Chưa có tọa độ của các xã trong địa bàn này.")
-            else:
-                st.altair_chart(chart, width="stretch", height=520, key="coverage_map")
-        missing = data.read(coverage.fetch_uncovered_villages, actor, unit_id=unit.id, as_of=as_of)
-        uncovered = ind.villages - ind.villages_covered
-        st.subheader(f"Thôn, khối phố chưa có tổ ({fmt.number(uncovered)})")
-        if missing.empty:
-            st.success("Tất cả thôn, khối phố trong địa bàn đã có Tổ CNSCĐ." if ind.villages else "Địa bàn chưa có thôn, khối phố nào.")
+    """Indicators, the children's coverage (click to drill down), the map and the villages without a team; live."""
+    ind = data.read(coverage.fetch_indicators, actor, unit_id=unit.id, as_of=as_of)
+    st.subheader(widgets.md(f"{ind.unit} — đến {fmt.day(as_of)}"))
+    panels.indicator_cards(ind)
+    children = data.read(coverage.fetch_coverage_by_child, actor, unit_id=unit.id, as_of=as_of)
+    chart_tab, map_tab = st.tabs(["Theo địa bàn trực thuộc", "Bản đồ"])
+    with chart_tab:
+        if unit.tier != "commune" and children["villages"].sum() > 0:
+            navigation.drillable_coverage_chart(children, key="coverage_chart")
+            downloads.table(tables.coverage_table(children), name=f"do-phu-{unit.id}-{as_of:%Y%m%d}",
+                            key="coverage_children_export", sheet="Độ phủ")
+        elif unit.tier != "commune":
+            st.info("Các địa bàn trực thuộc chưa có thôn, khối phố nào trong hệ thống.")
+    with map_tab:
+        if unit.id is None:  # the country: a point per district (ten thousand communes would be megabytes)
+            points = data.read(coverage.fetch_district_points, actor, unit_id=unit.id, as_of=as_of)
+            chart = charts.build_map_chart(points, title="Bản đồ độ phủ theo huyện", place="Huyện")
         else:
-            if uncovered > len(missing):
-                st.caption(f"Hiển thị {fmt.number(len(missing))} thôn đầu tiên; hãy chọn địa bàn nhỏ hơn để xem hết.")
-            downloads.table(tables.uncovered_table(missing), name=f"thon-chua-co-to-{unit.id}", key="coverage_uncovered_export",
-                            sheet="Thôn chưa có tổ")
+            points = data.read(coverage.fetch_commune_points, actor, unit_id=unit.id, as_of=as_of)
+            chart = charts.build_map_chart(points)
+        if points.dropna(subset=["lat", "lon"]).empty:
+            st.info("Chưa có tọa độ của các xã trong địa bàn này.")
+        else:
+            st.altair_chart(chart, width="stretch", height=520, key="coverage_map")
+    missing = data.read(coverage.fetch_uncovered_villages, actor, unit_id=unit.id, as_of=as_of)
+    uncovered = ind.villages - ind.villages_covered
+    st.subheader(f"Thôn, khối phố chưa có tổ ({fmt.number(uncovered)})")
+    if missing.empty:
+        st.success("Tất cả thôn, khối phố trong địa bàn đã có Tổ CNSCĐ." if ind.villages else "Địa bàn chưa có thôn, khối phố nào.")
+    else:
+        if uncovered > len(missing):
+            st.caption(f"Hiển thị {fmt.number(len(missing))} thôn đầu tiên; hãy chọn địa bàn nhỏ hơn để xem hết.")
+        downloads.table(tables.uncovered_table(missing), name=f"thon-chua-co-to-{unit.id}", key="coverage_uncovered_export",
+                        sheet="Thôn chưa có tổ")
 
 
 live_coverage()

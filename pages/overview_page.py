@@ -6,7 +6,7 @@ import streamlit as st
 
 from db import coverage, limits, recommendations, vocab
 from report import charts, fmt, tables
-from ui import data, downloads, panels, widgets
+from ui import data, downloads, live, panels, widgets
 from ui.session import require_actor, shown_errors
 
 actor = require_actor()
@@ -20,20 +20,19 @@ as_of = st.date_input(
 )
 
 
-@st.fragment(run_every="30s")  # open pages (a projector in a meeting) pick up new teams on their own
+@live.fragment(actor, "overview")
 def live_overview() -> None:
-    """Indicators and coverage chart, refreshed from the cache whenever the data version moves."""
-    with shown_errors():
-        ind = data.read(coverage.fetch_indicators, actor, unit_id=actor.unit_id, as_of=as_of)
-        st.subheader(widgets.md(f"{ind.unit} — số liệu đến {fmt.day(as_of)}"))
-        panels.indicator_cards(ind)
-        children = data.read(coverage.fetch_coverage_by_child, actor, unit_id=actor.unit_id, as_of=as_of)
-        if children["villages"].sum() > 0:
-            st.altair_chart(charts.build_coverage_chart(children), width="stretch", key="overview_chart")
-            downloads.table(tables.coverage_table(children), name=f"do-phu-{as_of:%Y%m%d}", key="overview_coverage_export",
-                            sheet="Độ phủ")
-        elif not children.empty:
-            st.info("Các địa bàn trực thuộc chưa có thôn, khối phố nào trong hệ thống.")
+    """Indicators and coverage chart; redrawn on its own when a write moves them (a projector in a meeting)."""
+    ind = data.read(coverage.fetch_indicators, actor, unit_id=actor.unit_id, as_of=as_of)
+    st.subheader(widgets.md(f"{ind.unit} — số liệu đến {fmt.day(as_of)}"))
+    panels.indicator_cards(ind)
+    children = data.read(coverage.fetch_coverage_by_child, actor, unit_id=actor.unit_id, as_of=as_of)
+    if children["villages"].sum() > 0:
+        st.altair_chart(charts.build_coverage_chart(children), width="stretch", key="overview_chart")
+        downloads.table(tables.coverage_table(children), name=f"do-phu-{as_of:%Y%m%d}", key="overview_coverage_export",
+                        sheet="Độ phủ")
+    elif not children.empty:
+        st.info("Các địa bàn trực thuộc chưa có thôn, khối phố nào trong hệ thống.")
 
 
 live_overview()

@@ -7,7 +7,7 @@ import streamlit as st
 from db import activities, coverage, limits, reporting, targets, vocab
 from report import charts, fmt, tables
 from report.pdf import build_meeting_report
-from ui import data, downloads, forms, navigation, panels, period, slides, widgets
+from ui import data, downloads, forms, live, navigation, panels, period, slides, widgets
 from ui.session import require_actor, shown_errors
 
 actor = require_actor()
@@ -28,8 +28,9 @@ if st.button("Trình chiếu", type="primary", icon=":material/slideshow:", key=
 scope = unit.id
 
 
+@live.fragment(actor, "reports_progress")
 def progress_section() -> None:
-    """Coverage over time against the target, the projected date, each child unit's status."""
+    """Coverage over time against the target, the projected date, each child unit's status; live."""
     overall = data.read(targets.fetch_target_progress, actor, unit_id=scope, as_of=end, since=start)
     target = overall.target
     if target:
@@ -72,8 +73,9 @@ def people_target() -> None:
     st.progress(min(reached / wanted, 1.0), text=f"Đạt {fmt.percent(reached / wanted)} chỉ tiêu quý")
 
 
+@live.fragment(actor, "reports_activity")
 def activity_section() -> None:
-    """Reports in the period by month and type, and the silent teams."""
+    """Reports in the period by month and type, and the silent teams; live."""
     people_target()
     months = data.read(activities.fetch_unit_activity_by_month, actor, unit_id=scope, start=start, end=end)
     if months.empty:

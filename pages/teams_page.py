@@ -9,7 +9,7 @@ from db import activities, audit, limits, members, vocab
 from db.teams import TEAM_LIST_LIMIT, TeamInput, close_team, create_team, fetch_team, fetch_teams, update_team
 from db.text import fold
 from report import charts, fmt, tables
-from ui import data, downloads, forms, panels, widgets
+from ui import data, downloads, forms, live, panels, widgets
 from ui.imports import render_import
 from ui.session import require_actor, shown_errors
 
@@ -27,12 +27,18 @@ def list_tab() -> None:
     status = col1.radio("Trạng thái", list(vocab.TEAM_STATUSES), format_func=vocab.TEAM_STATUSES.get, horizontal=True,
                         key="teams_list_status")
     query = col2.text_input("Lọc theo tên tổ, thôn", key="teams_list_query")
-    teams = data.read(fetch_teams, actor, unit_id=unit.id, status=status, query=query)
-    if len(teams) >= TEAM_LIST_LIMIT:
-        st.caption(f"Hiển thị {fmt.number(len(teams))} tổ đầu tiên; hãy chọn địa bàn nhỏ hơn hoặc lọc theo tên để xem hết.")
-    else:
-        st.caption(f"{fmt.number(len(teams))} tổ")
-    downloads.table(tables.teams_table(teams), name="to-cnscd", key="teams_list_export", sheet="Tổ CNSCĐ")
+
+    @live.fragment(actor, "teams_list")
+    def team_list() -> None:
+        """The matching teams, redrawn when one is registered or changed."""
+        teams = data.read(fetch_teams, actor, unit_id=unit.id, status=status, query=query)
+        if len(teams) >= TEAM_LIST_LIMIT:
+            st.caption(f"Hiển thị {fmt.number(len(teams))} tổ đầu tiên; hãy chọn địa bàn nhỏ hơn hoặc lọc theo tên để xem hết.")
+        else:
+            st.caption(f"{fmt.number(len(teams))} tổ")
+        downloads.table(tables.teams_table(teams), name="to-cnscd", key="teams_list_export", sheet="Tổ CNSCĐ")
+
+    team_list()
     st.subheader(widgets.md(f"Thành phần thành viên — {unit.name}"))
     # A country's or province's members are hundreds of thousands of rows: counted only when asked for.
     if unit.tier in (None, "province") and not st.toggle("Tính thành phần thành viên của cả địa bàn (mất vài giây)",

@@ -1,42 +1,75 @@
-"""Cached reads: every read is keyed on (function, actor, arguments, data version).
+"""Cached reads: one entry per (function, actor, arguments), valid for the data version of the actor's province.
 
-A write bumps the data version in its own transaction, so the next rerun of any page, in any
-session or replica, misses the cache and reads fresh aggregates; an unchanged page costs one
-cheap version lookup.
+A write moves the counter of its province (db/versions.py). A reader's figures depend on its own
+province's counter plus the nationwide one, or on the total for a national account (every read an
+actor may make lies inside its scope: db/access.py). So a report in Hà Nội leaves a Quảng Nam
+officer's cached figures in place, and a new version replaces an entry instead of piling up beside
+it (ui/cache.py). The counters come from the process's watch (db/live.py): no query per read while a
+server thread keeps them.
 """
 
-import importlib
+import os
+import threading
 from collections.abc import Callable
 from typing import Any
 
-import streamlit as st
-
 from db import versions
 from db.access import Actor
-from db.engine import SessionLocal
+from db.engine import SessionLocal, get_engine
+from db.live import watch
+from ui.cache import LiveCache
+
+CACHE_MB = int(os.environ.get("CACHE_MB", "128"))
+CACHE_TTL_SECONDS = 15 * 60  # a safety net: an entry is replaced when its version moves
+cache = LiveCache(max_bytes=CACHE_MB * 1024 * 1024, ttl=CACHE_TTL_SECONDS)
+
+_provinces: dict[int, int | None] = {}  # unit → its province: units do not change province
+_provinces_lock = threading.Lock()
 
 
-def data_version() -> int:
-    """The current write counter."""
+def province_of(unit_id: int | None) -> int | None:
+    """The province of an account's unit (None for a national account), looked up once per unit."""
+    if unit_id is None:
+        return None
+    with _provinces_lock:
+        if unit_id in _provinces:
+            return _provinces[unit_id]
     with SessionLocal() as session:
-        return versions.fetch_data_version(session)
+        province = versions.fetch_province(session, unit_id)
+    with _provinces_lock:
+        if len(_provinces) > 100_000:  # accounts' units only; bounded all the same
+            _provinces.clear()
+        _provinces[unit_id] = province
+    return province
 
 
-def _resolve(path: str) -> Callable[..., Any]:
-    module, _, name = path.partition(":")
-    return getattr(importlib.import_module(module), name)
-
-
-@st.cache_data(max_entries=2000, show_spinner=False)
-def _cached(path: str, actor: Actor, version: int, kwargs: tuple[tuple[str, Any], ...]) -> Any:
-    """Run the read function once per key; its scope check runs inside it on every miss."""
-    with SessionLocal() as session:
-        return _resolve(path)(session, actor=actor, **dict(kwargs))
+def data_version(actor: Actor | None = None) -> int:
+    """The counter `actor`'s figures depend on (the total for a national account or no actor)."""
+    counters = watch.current(get_engine())
+    if actor is None or actor.unit_id is None:
+        return versions.version_for(counters, None)
+    province = province_of(actor.unit_id)
+    # A unit outside every province (being set up) has figures of no province: the total is safe.
+    return versions.version_for(counters, province)
 
 
 def read(fn: Callable[..., Any], actor: Actor, **kwargs: Any) -> Any:
-    """Call a `db` read function (`fetch_*`) through the cache, keyed on the data version."""
-    return _cached(f"{fn.__module__}:{fn.__qualname__}", actor, data_version(), tuple(sorted(kwargs.items())))
+    """Call a `db` read function (`fetch_*`) through the cache; its scope check runs inside it on every miss."""
+    path = f"{fn.__module__}:{fn.__qualname__}"
+    key = (path, actor, tuple(sorted(kwargs.items())))
+
+    def compute() -> Any:
+        with SessionLocal() as session:
+            return fn(session, actor=actor, **kwargs)
+
+    return cache.get_or_compute(key, data_version(actor), compute)
+
+
+def forget() -> None:
+    """Drop every cached read and province (a test, or the benchmark, opening another database)."""
+    cache.clear()
+    with _provinces_lock:
+        _provinces.clear()
 
 
 def read_fresh(fn: Callable[..., Any], actor: Actor, **kwargs: Any) -> Any:

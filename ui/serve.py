@@ -1,21 +1,19 @@
-"""Start the Streamlit server with the legacy `pages/` discovery switched off.
+"""Start the app server (server.py: app.py served by st.App, with the live-update socket).
 
-Streamlit decides on its first run whether the app uses the old `pages/` folder convention; this
-app lists its pages with st.navigation instead, and a first request for a page's address must
-still go through app.py (sign-in, the role's page list). Setting the flag before the server starts
-makes that so from the very first request.
+`python -m ui.serve --server.port 8501` is `streamlit run server.py --server.port 8501`, from any folder.
 """
 
 import sys
+from pathlib import Path
 
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.web import cli
+
+SERVER = Path(__file__).resolve().parent.parent / "server.py"
 
 
 def main() -> None:
-    """Run `streamlit run` with the remaining command-line arguments."""
-    PagesManager.uses_pages_directory = False
-    sys.argv = ["streamlit", "run", *sys.argv[1:]]
+    """Run `streamlit run server.py` with the command-line options."""
+    sys.argv = ["streamlit", "run", str(SERVER), *sys.argv[1:]]
     cli.main()
 
 

@@ -1,6 +1,7 @@
 """Presentation mode: full-width slides with large type for a 1920 × 1080 projector."""
 
 import time
+from collections.abc import Callable
 from datetime import date
 
 import pandas as pd
@@ -9,7 +10,7 @@ import streamlit as st
 from db import activities, coverage, recommendations, reporting, targets, vocab
 from db.access import Actor
 from report import charts, fmt, tables
-from ui import data, period, widgets
+from ui import data, live, period, widgets
 
 # Hide the sidebar and Streamlit's header; large type for the back of the meeting room.
 CSS = """
@@ -50,22 +51,19 @@ def present(actor: Actor) -> None:
     except ValueError:
         start, end = period.quarter_bounds(today)
         end = min(end, today)
-    ind = data.read(coverage.fetch_indicators, actor, unit_id=unit_id, as_of=end)
-    subtitle = f"{ind.unit} · từ {fmt.day(start)} đến {fmt.day(end)}"
-    slides = [
-        ("Kết quả chính", lambda: _kpis(ind)),
-        ("Độ phủ theo địa bàn", lambda: _coverage(actor, unit_id, end)),
-        ("Tiến độ so với chỉ tiêu", lambda: _progress(actor, unit_id, start, end)),
-        ("Hoạt động theo tháng và loại", lambda: _months(actor, unit_id, start, end)),
-        ("Tổ chưa báo cáo trong kỳ", lambda: _silent(actor, unit_id, start, end)),
-        ("Kiến nghị chưa giải quyết", lambda: _open_recommendations(actor, unit_id)),
-    ]
-    number = _slide_number(len(slides))
-    title, render = slides[number - 1]
-    st.title(title)
-    st.caption(widgets.md(subtitle))
-    render()
-    _controls(number, len(slides))
+    number = _slide_number(len(SLIDES))
+
+    @live.fragment(actor, "slides")
+    def slide() -> None:
+        """The slide itself, redrawn on its own while the meeting watches when a write moves its figures."""
+        ind = data.read(coverage.fetch_indicators, actor, unit_id=unit_id, as_of=end)
+        title, render = SLIDES[number - 1]
+        st.title(title)
+        st.caption(widgets.md(f"{ind.unit} · từ {fmt.day(start)} đến {fmt.day(end)}"))
+        render(actor, unit_id, start, end, ind)
+
+    slide()
+    _controls(number, len(SLIDES))
 
 
 def _controls(number: int, count: int) -> None:
@@ -95,7 +93,7 @@ def _ticker(number: int, count: int) -> None:
         st.rerun(scope="app")
 
 
-def _kpis(ind: coverage.Indicators) -> None:
+def _kpis(_actor: Actor, _unit_id: int | None, _start: date, _end: date, ind: coverage.Indicators) -> None:
     row = st.columns(3)
     row[0].metric("Thôn có Tổ CNSCĐ", fmt.percent(ind.village_coverage), border=True)
     row[0].caption(f"{fmt.number(ind.villages_covered)}/{fmt.number(ind.villages)} thôn, khối phố")
@@ -109,7 +107,7 @@ def _kpis(ind: coverage.Indicators) -> None:
     row[2].metric("Tổ có báo cáo trong 30 ngày", fmt.percent(ind.active_team_rate), border=True)
 
 
-def _coverage(actor: Actor, unit_id: int | None, end: date) -> None:
+def _coverage(actor: Actor, unit_id: int | None, _start: date, end: date, _ind: coverage.Indicators) -> None:
     children = data.read(coverage.fetch_coverage_by_child, actor, unit_id=unit_id, as_of=end)
     if children["villages"].sum() == 0:
         st.info("Các địa bàn trực thuộc chưa có thôn trong hệ thống.")
@@ -118,7 +116,7 @@ def _coverage(actor: Actor, unit_id: int | None, end: date) -> None:
     st.altair_chart(chart.configure_legend(labelFontSize=16, titleFontSize=16), width="stretch", key="slides_coverage")
 
 
-def _progress(actor: Actor, unit_id: int | None, start: date, end: date) -> None:
+def _progress(actor: Actor, unit_id: int | None, start: date, end: date, _ind: coverage.Indicators) -> None:
     if unit_id is None:
         st.info("Chọn một tỉnh hoặc huyện để xem tiến độ so với chỉ tiêu.")
         return
@@ -131,7 +129,7 @@ def _progress(actor: Actor, unit_id: int | None, start: date, end: date) -> None
     st.altair_chart(chart.configure_axis(labelFontSize=16, titleFontSize=18), width="stretch", height=560, key="slides_timeline")
 
 
-def _months(actor: Actor, unit_id: int | None, start: date, end: date) -> None:
+def _months(actor: Actor, unit_id: int | None, start: date, end: date, _ind: coverage.Indicators) -> None:
     months = data.read(activities.fetch_unit_activity_by_month, actor, unit_id=unit_id, start=start, end=end)
     if months.empty:
         st.info("Không có báo cáo hoạt động nào trong kỳ.")
@@ -141,7 +139,7 @@ def _months(actor: Actor, unit_id: int | None, start: date, end: date) -> None:
                     width="stretch", height=640, key="slides_months")
 
 
-def _silent(actor: Actor, unit_id: int | None, start: date, end: date) -> None:
+def _silent(actor: Actor, unit_id: int | None, start: date, end: date, _ind: coverage.Indicators) -> None:
     silent = data.read(reporting.fetch_silent_teams, actor, unit_id=unit_id, start=start, end=end)
     if silent.empty:
         st.success("Tất cả các tổ đều có báo cáo trong kỳ.")
@@ -150,7 +148,7 @@ def _silent(actor: Actor, unit_id: int | None, start: date, end: date) -> None:
     st.dataframe(tables.silent_table(silent.head(15)), hide_index=True, width="stretch", height=600)
 
 
-def _open_recommendations(actor: Actor, unit_id: int | None) -> None:
+def _open_recommendations(actor: Actor, unit_id: int | None, _start: date, _end: date, _ind: coverage.Indicators) -> None:
     items = pd.concat([
         data.read(recommendations.fetch_recommendations, actor, unit_id=unit_id, status=status)
         for status in ("open", "in_progress")
@@ -165,3 +163,14 @@ def _open_recommendations(actor: Actor, unit_id: int | None) -> None:
          "Nội dung": items["text"], "Trạng thái": items["status"].map(vocab.RECOMMENDATION_STATUSES)},
         hide_index=True, width="stretch", height=600,
     )
+
+
+Slide = Callable[[Actor, int | None, date, date, coverage.Indicators], None]
+SLIDES: list[tuple[str, Slide]] = [
+    ("Kết quả chính", _kpis),
+    ("Độ phủ theo địa bàn", _coverage),
+    ("Tiến độ so với chỉ tiêu", _progress),
+    ("Hoạt động theo tháng và loại", _months),
+    ("Tổ chưa báo cáo trong kỳ", _silent),
+    ("Kiến nghị chưa giải quyết", _open_recommendations),
+]

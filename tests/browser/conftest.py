@@ -56,7 +56,7 @@ def serve_many(database_url: str, data_dirs: list[Path]) -> Iterator[Callable[[]
             log = open(data_dir / "server.log", "w")  # noqa: SIM115 - closed after the server stops
             logs.append(log)
             proc = subprocess.Popen(
-                [sys.executable, "-m", "ui.serve", "app.py", "--server.port", str(port), "--server.address", "127.0.0.1"],
+                [sys.executable, "-m", "ui.serve", "--server.port", str(port), "--server.address", "127.0.0.1"],
                 cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
             )
             procs.append((proc, f"http://127.0.0.1:{port}", data_dir))

@@ -555,5 +555,33 @@ def test_the_data_version_moves_at_commit_and_is_the_sum_of_its_rows(session, tr
               data=ActivityInput(team_id=team.id, activity_date=TODAY, activity_type="other"))
     session.expire_all()
     assert fetch_data_version(session) == start + 1
-    session.execute(text("INSERT INTO data_version (id, version) VALUES (:i, 5)"), {"i": counts.SHARDS + 1})
+    session.execute(text("INSERT INTO data_version (scope_id, shard, version) VALUES (0, :i, 5)"), {"i": counts.SHARDS + 1})
     assert fetch_data_version(session) == start + 6
+
+
+def test_a_write_moves_the_counter_of_its_own_province_only(session, tree):  # noqa: ANN001
+    """A report in one province leaves another province's counter (and so its cached figures) alone.
+
+    A write that names no province (a bulk load) moves scope 0, which every reader's version includes.
+    """
+    from db import versions
+
+    other = factories.create_unit(session, parent=None, tier="province", kind="Tỉnh", short="Khánh Hòa", code="56")
+    other_commune = factories.create_unit(session, parent=other, tier="commune", kind="Xã", short="Ninh Hải")
+    team = factories.create_team(session, unit=tree.villages[0], established_on=date(2022, 7, 1))
+    session.commit()
+    before = versions.fetch_scope_versions(session)
+    run_write(create_activity, actor=factories.admin(), today=TODAY,
+              data=ActivityInput(team_id=team.id, activity_date=TODAY, activity_type="other"))
+    after = versions.fetch_scope_versions(session)
+    assert versions.version_for(after, tree.province.id) == versions.version_for(before, tree.province.id) + 1
+    assert versions.version_for(after, other.id) == versions.version_for(before, other.id)
+    assert versions.version_for(after, None) == versions.version_for(before, None) + 1
+    assert versions.fetch_province(session, other_commune.id) == other.id
+    assert versions.fetch_province(session, tree.villages[0].id) == tree.province.id
+
+    versions.bump_data_version(session)
+    session.commit()
+    national = versions.fetch_scope_versions(session)
+    for province in (tree.province.id, other.id):
+        assert versions.version_for(national, province) == versions.version_for(after, province) + 1

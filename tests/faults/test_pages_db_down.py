@@ -6,7 +6,6 @@ import shutil
 from collections.abc import Callable, Iterator
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 import db.engine
@@ -17,6 +16,7 @@ from tests import factories
 from tests.conftest import PG_CLUSTER
 from tests.faults.test_data_folder import _remount, tmpfs
 from tests.pages.conftest import APP, button, texts
+from ui import data
 from ui.guard import DATABASE_UNAVAILABLE
 
 pytestmark = pytest.mark.faults
@@ -32,7 +32,7 @@ PAGES = {
 @pytest.fixture
 def officer(pg_app):  # noqa: ANN001, ANN201 - pg_app comes from tests/faults/conftest.py
     """A province officer on the fault database; the cached reads of earlier tests are forgotten."""
-    st.cache_data.clear()
+    data.forget()
     _, province_id = pg_app
     with db.engine.SessionLocal() as session:
         user = factories.create_user(session, role="officer", unit=session.get(Unit, province_id), username="canbo.su.co")
@@ -104,7 +104,7 @@ def test_pages_say_the_database_is_unreachable_then_recover(officer, pg_power):
 
 def test_sign_in_while_the_server_is_down_gets_the_message(pg_app, pg_power):
     stop, start = pg_power
-    st.cache_data.clear()
+    data.forget()
     with db.engine.SessionLocal() as session:
         factories.create_user(session, role="officer", unit=session.get(Unit, pg_app[1]), username="canbo.dang.nhap",
                               password="Mat-khau-dai-2022")
@@ -130,7 +130,7 @@ def test_sign_in_while_the_server_is_down_gets_the_message(pg_app, pg_power):
 def _sqlite_officer(url: str):  # noqa: ANN202
     """Bind the app to `url`, give it a unit tree, one team and a province officer; return the officer."""
     db.engine.configure(url)
-    st.cache_data.clear()
+    data.forget()
     with db.engine.SessionLocal() as session:
         tree = factories.create_tree(session)
         factories.create_team(session, unit=tree.villages[0])

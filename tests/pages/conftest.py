@@ -5,11 +5,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 from streamlit.util import calc_hash
 
 from db.access import Actor
+from ui import data
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
@@ -17,7 +17,7 @@ APP = str(Path(__file__).resolve().parents[2] / "app.py")
 @pytest.fixture(autouse=True)
 def _fresh_cache() -> None:
     """Cached reads are keyed on the data version, which restarts with every fresh database."""
-    st.cache_data.clear()
+    data.forget()
 
 
 @pytest.fixture(autouse=True)

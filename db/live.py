@@ -1,0 +1,152 @@
+"""The data versions as this server process knows them, kept current by one thread for all its tabs.
+
+Open pages must learn of a committed write within a second without asking the database each (issue
+18). One thread per process waits for writes: on PostgreSQL it LISTENs on the channel every commit
+that moves a counter NOTIFYs (db/versions.py), so it wakes at once for writes of any server; on SQLite
+it asks `PRAGMA data_version` five times a second, which reads no table (it changes when another
+connection commits). On a wake-up it reads the counters once (a few dozen rows) and tells its
+subscribers which changed. A commit made in this process marks the copy stale, so the committing
+tab's next read sees its own write without waiting for the thread.
+
+Without a running thread (tests, the command line) every `current()` reads the counters.
+"""
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from contextlib import suppress
+
+from sqlalchemy import Engine
+
+from db import versions
+
+log = logging.getLogger(__name__)
+
+Subscriber = Callable[[dict[int, int]], None]
+SQLITE_INTERVAL = 0.2  # seconds between two PRAGMA data_version checks
+COALESCE = 0.05  # seconds a PostgreSQL wake-up waits for more notifications before reading once
+
+
+class VersionWatch:
+    """The counters of every scope (db/versions.py), shared by the tabs of one server process."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._versions: dict[int, int] = {}
+        self._stale = True
+        self._subscribers: list[Subscriber] = []
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+        self.reads = 0  # counter reads, for the benchmark's "queries while nothing changes"
+        versions.after_commit.append(self.mark_stale)
+
+    @property
+    def running(self) -> bool:
+        """True while the watching thread runs."""
+        return self._thread is not None and self._thread.is_alive()
+
+    def mark_stale(self) -> None:
+        """A commit in this process: the next `current()` reads the counters."""
+        self._stale = True
+
+    def current(self, engine: Engine) -> dict[int, int]:
+        """The counters as last read; read now when stale or when no thread keeps them."""
+        if self._stale or not self.running:
+            return self.refresh(engine)
+        return self._versions
+
+    def refresh(self, engine: Engine) -> dict[int, int]:
+        """Read the counters, keep them, and tell the subscribers when they moved."""
+        self._stale = False  # before the read: a commit during it marks the copy stale again
+        with engine.connect() as conn:
+            fresh = versions.fetch_scope_versions(conn)
+        with self._lock:
+            self.reads += 1
+            moved = fresh != self._versions
+            self._versions = fresh
+            subscribers = list(self._subscribers)
+        if moved:
+            for subscriber in subscribers:
+                try:
+                    subscriber(fresh)
+                except Exception:  # one broken subscriber must not stop the others
+                    log.exception("a data version subscriber failed")
+        return fresh
+
+    def subscribe(self, subscriber: Subscriber) -> Callable[[], None]:
+        """Call `subscriber` with the counters whenever they move; returns the function that stops it."""
+        with self._lock:
+            self._subscribers.append(subscriber)
+
+        def unsubscribe() -> None:
+            with self._lock, suppress(ValueError):
+                self._subscribers.remove(subscriber)
+
+        return unsubscribe
+
+    def start(self, engine: Engine) -> None:
+        """Start the watching thread (once per process)."""
+        if self.running:
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, args=(engine,), name="data-version-watch", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Ask the thread to end (it ends within a wait)."""
+        self._stop.set()
+
+    def _run(self, engine: Engine) -> None:
+        """Wait for writes until stopped; a lost connection is opened again after a pause."""
+        while not self._stop.is_set():
+            try:
+                self.refresh(engine)  # what happened while not listening
+                if engine.dialect.name == "postgresql":
+                    self._listen(engine)
+                else:
+                    self._poll(engine)
+            except Exception as err:  # noqa: BLE001 - the thread outlives any outage; the pages show theirs
+                log.warning("data version watch interrupted, retrying: %s", getattr(err, "orig", None) or err)
+                self._stop.wait(1.0)
+
+    def _listen(self, engine: Engine) -> None:
+        """PostgreSQL: LISTEN on a connection of its own; read the counters once per burst of commits."""
+        raw = engine.raw_connection()
+        raw.detach()  # not returned to the pool: it stays in LISTEN for the life of the process
+        conn = raw.driver_connection
+        try:
+            conn.autocommit = True  # type: ignore[union-attr]
+            conn.execute(f"LISTEN {versions.CHANNEL}")  # type: ignore[union-attr]
+            while not self._stop.is_set():
+                woke = False
+                for _ in conn.notifies(timeout=1.0, stop_after=1):  # type: ignore[union-attr]
+                    woke = True
+                if woke:
+                    time.sleep(COALESCE)
+                    for _ in conn.notifies(timeout=0):  # type: ignore[union-attr]
+                        pass  # the burst is read once
+                    self.refresh(engine)
+        finally:
+            with suppress(Exception):
+                raw.close()
+
+    def _poll(self, engine: Engine) -> None:
+        """SQLite: PRAGMA data_version on a connection of its own; it moves when another connection commits."""
+        raw = engine.raw_connection()
+        raw.detach()
+        try:
+            cursor = raw.cursor()
+            seen = cursor.execute("PRAGMA data_version").fetchone()[0]
+            while not self._stop.wait(SQLITE_INTERVAL):
+                now = cursor.execute("PRAGMA data_version").fetchone()[0]
+                if now != seen:
+                    seen = now
+                    self.refresh(engine)
+        finally:
+            with suppress(Exception):
+                raw.close()
+
+
+watch = VersionWatch()
+"""The process's one watch: the app server starts its thread (ui/server.py); reads use it (ui/data.py)."""

@@ -1,0 +1,17 @@
+"""The app server: Streamlit's ASGI application for app.py, with the live-update socket (ui/live.py).
+
+`make run` starts it through `python -m ui.serve`, which passes on Streamlit's command-line options.
+
+Streamlit decides on its first run whether the app uses the old `pages/` folder convention; this app
+lists its pages with st.navigation instead, and a first request for a page's address must still go
+through app.py (sign-in, the role's page list). Setting the flag where the server imports its app
+makes that so from the very first request.
+"""
+
+import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
+
+from ui import live
+
+PagesManager.uses_pages_directory = False
+app = st.App("app.py", routes=live.routes, lifespan=live.lifespan)

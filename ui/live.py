@@ -1,0 +1,175 @@
+"""Live figures: an open page's fragments rerun within a second of a write that concerns them.
+
+The server process keeps the data versions current with one thread (db/live.py). Each browser tab
+holds one WebSocket to `/_cnscd/live` (`live_socket`), which sends the version of the signed-in
+account's province whenever it moves: a push, no query per tab. A live fragment mounts a tiny
+component (`follow`) that knows the version it was drawn with; when the socket announces a newer
+one, the component sets a trigger, and Streamlit reruns that fragment alone from the cache.
+"""
+
+import asyncio
+import functools
+import json
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager, suppress
+from datetime import datetime
+from typing import Any
+
+import streamlit as st
+from starlette.concurrency import run_in_threadpool
+from starlette.routing import WebSocketRoute
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from db import versions
+from db.access import Actor
+from db.auth import resume_session
+from db.engine import SessionLocal, get_engine
+from db.live import watch
+from ui import data
+from ui.guard import shown_errors
+from ui.session import COOKIE
+
+PATH = "/_cnscd/live"
+
+# One socket per tab, shared by the tab's live fragments; it reconnects (1 s, doubling to 30 s) after
+# a drop. A fragment is drawn with a version; it fires once when the socket knows a newer one, and its
+# key changes with the version, so every redraw mounts a fresh instance.
+JS = """
+export default function ({ data, setTriggerValue }) {
+  const hub = (window.__cnscdLive ||= (() => {
+    const h = { version: null, listeners: new Set(), delay: 1000 };
+    const connect = () => {
+      const scheme = location.protocol === "https:" ? "wss://" : "ws://";
+      const ws = new WebSocket(scheme + location.host + "__PATH__");
+      ws.onmessage = (event) => {
+        h.delay = 1000;
+        h.version = JSON.parse(event.data).v;
+        h.listeners.forEach((listener) => listener(h.version));
+      };
+      ws.onclose = () => {
+        setTimeout(connect, h.delay);
+        h.delay = Math.min(h.delay * 2, 30000);
+      };
+    };
+    connect();
+    return h;
+  })());
+  let fired = false;
+  const check = (version) => {
+    if (!fired && version !== null && version > data.version) {
+      fired = true;
+      setTriggerValue("moved", version);
+    }
+  };
+  hub.listeners.add(check);
+  check(hub.version);
+  return () => hub.listeners.delete(check);
+}
+""".replace("__PATH__", PATH)
+
+_component = st.components.v2.component("cnscd_live", js=JS)
+
+
+def follow(actor: Actor, name: str) -> None:
+    """Inside a fragment: rerun it when the data version of `actor`'s figures moves (call it before the reads)."""
+    version = data.data_version(actor)
+    _component(key=f"live_{name}_{version}", data={"version": version}, on_moved_change=_nothing, height=0)
+
+
+def fragment(actor: Actor, name: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Make a page part a live fragment: redrawn alone when a write moves its figures, its errors shown in Vietnamese.
+
+    A fragment's own reruns do not pass through the page's guard, so it carries one (ui/guard.py).
+    """
+
+    def wrap(render: Callable[..., None]) -> Callable[..., None]:
+        @functools.wraps(render)
+        def run(*args: Any, **kwargs: Any) -> None:
+            with shown_errors():
+                follow(actor, name)
+                render(*args, **kwargs)
+
+        return st.fragment(run)
+
+    return wrap
+
+
+def _nothing() -> None:
+    """The trigger needs a callback to be a trigger; the fragment's rerun is the point."""
+
+
+class _Hub:
+    """The open sockets of this process, woken when the counters move (from the watch thread)."""
+
+    def __init__(self) -> None:
+        self.waiting: set[asyncio.Event] = set()
+
+    def publish(self, _counters: dict[int, int]) -> None:
+        for event in self.waiting:
+            event.set()
+
+
+hub = _Hub()
+
+
+def _actor_of_token(token: str | None) -> Any:
+    if not token:
+        return None
+    with SessionLocal.begin() as session:
+        return resume_session(session, token=token, now=datetime.now())
+
+
+async def live_socket(socket: WebSocket) -> None:
+    """Send the version of the signed-in account's figures now and whenever it moves; refuse strangers."""
+    actor = await run_in_threadpool(_actor_of_token, socket.cookies.get(COOKIE))
+    if actor is None:
+        await socket.close(code=4401)
+        return
+    province = await run_in_threadpool(data.province_of, actor.unit_id)
+    await socket.accept()
+    moved = asyncio.Event()
+    hub.waiting.add(moved)
+    closed = asyncio.create_task(_until_closed(socket))
+    try:
+        sent = None
+        while not closed.done():
+            moved.clear()
+            version = versions.version_for(watch.current(get_engine()), province if actor.unit_id else None)
+            if version != sent:
+                await socket.send_text(json.dumps({"v": version}))
+                sent = version
+            woke = asyncio.create_task(moved.wait())
+            await asyncio.wait({woke, closed}, return_when=asyncio.FIRST_COMPLETED)
+            woke.cancel()
+    except (WebSocketDisconnect, RuntimeError):
+        pass  # the tab closed while a version was on its way
+    finally:
+        hub.waiting.discard(moved)
+        closed.cancel()
+
+
+async def _until_closed(socket: WebSocket) -> None:
+    """Read (and ignore) what the tab sends, until it closes."""
+    with suppress(WebSocketDisconnect):
+        while True:
+            await socket.receive_text()
+
+
+@asynccontextmanager
+async def lifespan(_app: Any) -> AsyncIterator[None]:
+    """Start the process's watch thread; its news wakes the sockets on the server's event loop."""
+    loop = asyncio.get_running_loop()
+
+    def wake(counters: dict[int, int]) -> None:
+        loop.call_soon_threadsafe(hub.publish, counters)
+
+    unsubscribe = watch.subscribe(wake)
+    watch.start(get_engine())
+    try:
+        yield
+    finally:
+        unsubscribe()
+        watch.stop()
+
+
+routes = [WebSocketRoute(PATH, live_socket)]
