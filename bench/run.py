@@ -511,6 +511,90 @@ def measure_browser(database_url: str, scopes: list[Scope], written: list[int]) 
     return figures
 
 
+# ---- 8. live figures ----------------------------------------------------------------------------
+
+
+def measure_live(database_url: str, scopes: list[Scope], written: list[int], *, rounds: int = 1000) -> list[Figure]:
+    """Commit to figure in Chromium (national dataset and PostgreSQL), idle tabs' queries, RSS over `rounds` writes."""
+    from bench import live
+    from bench.browser import serve
+
+    figures = []
+    n = 0
+
+    def write(team_id: int) -> None:
+        nonlocal n
+        n += 1
+        written.append(write_report(team_id, date.today() - timedelta(days=n % 3)))
+
+    national, district = scopes[0], next(s for s in scopes if s.label == "huyện")
+    marks = tuple(sorted({10, rounds // 4, rounds // 2, rounds}))
+    with serve(database_url, DATA / "files", DATA / "live-server.log") as (url, pid):
+        say("  tài khoản cả nước, trang Tổng quan, rồi ghi và xem liên tục:")
+        top = live.measure_server(url, pid, national.actor.username, PASSWORD, lambda: write(national.team_id),
+                                  memory_rounds=marks, say=say)
+        say("  tài khoản huyện, trang Tổng quan:")
+        low = live.measure_server(url, pid, district.actor.username, PASSWORD, lambda: write(district.team_id), say=say)
+    for label, result in (("national account", top), ("district account", low)):
+        median = statistics.median(result.latencies)
+        figures.append(Figure(f"live: commit to figure on an open Tổng quan in Chromium ({label}, SQLite, national dataset), "
+                              f"median of {len(result.latencies)}", _r(median, 3), "s", "≤ 2 s", _within(median, 2.0)))
+    grown = top.rss[rounds] - top.rss[10]
+    figures += [
+        Figure("live: server RSS after 10 rounds of 'log a report, the national Tổng quan redraws'", _r(top.rss[10], 1), "MB",
+               None, None),
+        Figure(f"live: server RSS after {rounds:,} rounds minus after 10", _r(grown, 1), "MB", "≤ 20 MB", _within(grown, 20)),
+    ]
+    figures += _live_on_postgres()
+    return figures
+
+
+def _live_on_postgres() -> list[Figure]:
+    """The demo data on a throwaway PostgreSQL logging every statement: idle tabs' queries, commit to figure."""
+    from sqlalchemy import create_engine, select
+    from sqlalchemy.orm import Session
+
+    from bench import live
+    from bench.browser import serve
+    from bench.pg import throwaway_postgres
+    from db.activities import ActivityInput, create_activity
+    from db.auth import SYSTEM
+    from db.models import Team, UnitPath, User
+    from seed.demo import DEMO_PASSWORD
+
+    leader = "lanhdao.phuninh"
+    settings = {"log_statement": "all", "log_line_prefix": "[%a]"}
+    with throwaway_postgres("live", settings) as server:
+        env = {**os.environ, "DATABASE_URL": server.url}
+        subprocess.run([sys.executable, "-m", "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
+        subprocess.run([sys.executable, "-m", "seed", "demo"], cwd=ROOT, env=env, check=True, capture_output=True)
+        engine = create_engine(server.url, connect_args={"application_name": live.WRITER})
+        with Session(engine) as session:
+            unit_id = session.scalar(select(User.unit_id).where(User.username == leader))
+            team_id = session.scalar(select(Team.id).join(UnitPath, UnitPath.descendant_id == Team.unit_id).where(
+                UnitPath.ancestor_id == unit_id, Team.closed_on.is_(None)).order_by(Team.id).limit(1))
+
+        def write() -> None:
+            with Session(engine) as session, session.begin():
+                create_activity(session, actor=SYSTEM, today=date.today(), data=ActivityInput(
+                    team_id=team_id, activity_date=date.today(), activity_type="app_install", people_reached=5))
+
+        with serve(server.url, DATA / "files", DATA / "live-pg-server.log") as (url, pid):
+            tabs, quiet, after_write = live.idle_queries(url, server.log, leader, DEMO_PASSWORD, write, say=say)
+            result = live.measure_server(url, pid, leader, DEMO_PASSWORD, write, say=say)
+        engine.dispose()
+    median = statistics.median(result.latencies)
+    per_tab = quiet / tabs
+    return [
+        Figure(f"live: commit to figure on an open Tổng quan in Chromium (PostgreSQL, demo data), median of "
+               f"{len(result.latencies)}", _r(median, 3), "s", "≤ 2 s", _within(median, 2.0)),
+        Figure(f"live: SQL statements per open tab per minute while nothing changes (PostgreSQL, {tabs} tabs)",
+               _r(per_tab, 2), "statements", "0", per_tab == 0),
+        Figure(f"live: SQL statements of the app server after one write, {tabs} tabs open (what the count sees)",
+               after_write, "statements", None, None),
+    ]
+
+
 def merged(previous: Path, scale: dict[str, Any], figures: list[Figure]) -> dict[str, Any]:
     """This run's figures over the last saved ones: a figure of a skipped part keeps its last value."""
     try:
@@ -546,7 +630,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--villages", type=int, default=int(os.environ.get("BENCH_VILLAGES", 100_000)))
     parser.add_argument("--activities", type=int, default=int(os.environ.get("BENCH_ACTIVITIES", 10_000_000)))
     parser.add_argument("--skip", default="",
-                        help="comma-separated parts to skip: pages,writes,postgres,campaign,aggregations,memory,import,browser")
+                        help="comma-separated parts to skip: pages,writes,postgres,campaign,aggregations,memory,import,browser,live")
     args = parser.parse_args(argv)
     skip = set(filter(None, args.skip.split(",")))
 
@@ -586,6 +670,9 @@ def main(argv: list[str] | None = None) -> int:
         if "browser" not in skip:
             say("7. Mọi trang trong Chromium: bấm ở thanh bên, sau khi ghi, tải lại; số byte qua websocket…")
             figures += measure_browser(url, scopes, written)
+        if "live" not in skip:
+            say("8. Số liệu trực tiếp: từ lúc ghi đến khi trang đổi, truy vấn của thẻ đang mở, bộ nhớ sau 1.000 lần ghi…")
+            figures += measure_live(url, scopes, written, rounds=int(os.environ.get("BENCH_LIVE_ROUNDS", 1000)))
     finally:
         if written:
             delete_reports(written)

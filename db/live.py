@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Callable
 from contextlib import suppress
+from typing import Any
 
 from sqlalchemy import Engine
 
@@ -100,52 +101,45 @@ class VersionWatch:
     def _run(self, engine: Engine) -> None:
         """Wait for writes until stopped; a lost connection is opened again after a pause."""
         while not self._stop.is_set():
+            raw = engine.raw_connection()
+            raw.detach()  # not returned to the pool: it waits for writes for the life of the thread
             try:
-                self.refresh(engine)  # what happened while not listening
                 if engine.dialect.name == "postgresql":
-                    self._listen(engine)
+                    self._listen(engine, raw.dbapi_connection)
                 else:
-                    self._poll(engine)
+                    self._poll(engine, raw.dbapi_connection)
             except Exception as err:  # noqa: BLE001 - the thread outlives any outage; the pages show theirs
                 log.warning("data version watch interrupted, retrying: %s", getattr(err, "orig", None) or err)
                 self._stop.wait(1.0)
+            finally:
+                with suppress(Exception):
+                    raw.close()
 
-    def _listen(self, engine: Engine) -> None:
-        """PostgreSQL: LISTEN on a connection of its own; read the counters once per burst of commits."""
-        raw = engine.raw_connection()
-        raw.detach()  # not returned to the pool: it stays in LISTEN for the life of the process
-        conn = raw.driver_connection
-        try:
-            conn.autocommit = True  # type: ignore[union-attr]
-            conn.execute(f"LISTEN {versions.CHANNEL}")  # type: ignore[union-attr]
-            while not self._stop.is_set():
-                woke = False
-                for _ in conn.notifies(timeout=1.0, stop_after=1):  # type: ignore[union-attr]
-                    woke = True
-                if woke:
-                    time.sleep(COALESCE)
-                    for _ in conn.notifies(timeout=0):  # type: ignore[union-attr]
-                        pass  # the burst is read once
-                    self.refresh(engine)
-        finally:
-            with suppress(Exception):
-                raw.close()
+    def _listen(self, engine: Engine, conn: Any) -> None:
+        """PostgreSQL: LISTEN, then read what happened before; read the counters once per burst of commits."""
+        conn.autocommit = True
+        conn.execute(f"LISTEN {versions.CHANNEL}")
+        self.refresh(engine)
+        while not self._stop.is_set():
+            woke = False
+            for _ in conn.notifies(timeout=1.0, stop_after=1):
+                woke = True
+            if woke:
+                time.sleep(COALESCE)
+                for _ in conn.notifies(timeout=0):
+                    pass  # the burst is read once
+                self.refresh(engine)
 
-    def _poll(self, engine: Engine) -> None:
-        """SQLite: PRAGMA data_version on a connection of its own; it moves when another connection commits."""
-        raw = engine.raw_connection()
-        raw.detach()
-        try:
-            cursor = raw.cursor()
-            seen = cursor.execute("PRAGMA data_version").fetchone()[0]
-            while not self._stop.wait(SQLITE_INTERVAL):
-                now = cursor.execute("PRAGMA data_version").fetchone()[0]
-                if now != seen:
-                    seen = now
-                    self.refresh(engine)
-        finally:
-            with suppress(Exception):
-                raw.close()
+    def _poll(self, engine: Engine, conn: Any) -> None:
+        """SQLite: PRAGMA data_version, which moves when another connection commits; then read what happened before."""
+        cursor = conn.cursor()
+        seen = cursor.execute("PRAGMA data_version").fetchone()[0]
+        self.refresh(engine)
+        while not self._stop.wait(SQLITE_INTERVAL):
+            now = cursor.execute("PRAGMA data_version").fetchone()[0]
+            if now != seen:
+                seen = now
+                self.refresh(engine)
 
 
 watch = VersionWatch()

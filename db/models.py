@@ -301,7 +301,7 @@ class AuditEntry(Base):
 
 
 class DataVersion(Base):
-    """The write counters that key cached reads: one per province (0: country-wide), summed over shards (db/versions.py)."""
+    """The write counters that key cached reads: per province, 0 country-wide, -1 national; summed over shards (db/versions.py)."""
 
     __tablename__ = "data_version"
     __table_args__ = {"sqlite_with_rowid": False}

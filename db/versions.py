@@ -8,8 +8,9 @@ on PostgreSQL writers in different server processes add to different rows and do
 each other. On PostgreSQL the commit also sends NOTIFY, so every server process learns of it at once
 (db/live.py); the rows stay the truth that a process re-reads.
 
+Every commit also moves scope -1 by its number of writes: the national counter (`fetch_data_version`).
 A page keys its figures on the version of its reader's province plus scope 0 (`version_for`), so a
-write in another province leaves its cached figures in place; a national page keys on the total.
+write in another province leaves its cached figures in place; a national page keys on scope -1.
 """
 
 from collections.abc import Callable, Iterable, Mapping
@@ -22,6 +23,7 @@ from db.models import DataVersion, Unit, UnitPath
 
 CHANNEL = "data_version"  # the PostgreSQL NOTIFY channel a commit that moved a counter signals on
 NATIONWIDE = 0  # the scope of writes that belong to no province
+EVERYTHING = -1  # the scope every write moves once: the national figures' counter, one step per write
 
 _BUMP = "data_version_bump"
 MOVED = "data_version_moved"  # session.info flag: this transaction moved a counter
@@ -74,7 +76,7 @@ def bump_scopes(conn: Connection, bump: Bump, touched: Iterable[int]) -> set[int
     scopes = set(found.values())
     if bump.nationwide or not scopes or len(found) < len(units):
         scopes.add(NATIONWIDE)  # a unit without a province (the country, a unit being deleted) counts everywhere
-    return scopes
+    return scopes | {EVERYTHING}
 
 
 def committed(session: Session) -> None:
@@ -85,8 +87,8 @@ def committed(session: Session) -> None:
 
 
 def fetch_data_version(session: Session | Connection) -> int:
-    """The sum of every counter: it moves with every write anywhere; 0 on an empty database."""
-    return int(session.scalar(select(func.sum(DataVersion.version))) or 0)
+    """The national counter: it moves by one with every audited write anywhere; 0 on an empty database."""
+    return int(session.scalar(select(func.sum(DataVersion.version)).where(DataVersion.scope_id == EVERYTHING)) or 0)
 
 
 def fetch_scope_versions(session: Session | Connection) -> dict[int, int]:
@@ -101,7 +103,7 @@ def fetch_province(session: Session | Connection, unit_id: int) -> int | None:
 
 
 def version_for(versions: Mapping[int, int], province_id: int | None) -> int:
-    """The counter a reader's figures depend on: its province's plus the nationwide one; the total for the country."""
+    """The counter a reader's figures depend on: its province's plus the nationwide one; the national one for the country."""
     if province_id is None:
-        return sum(versions.values())
+        return versions.get(EVERYTHING, 0)
     return versions.get(province_id, 0) + versions.get(NATIONWIDE, 0)

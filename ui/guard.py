@@ -1,7 +1,7 @@
 """What a user sees when something fails: a Vietnamese message, never a traceback; details go to the server log.
 
-The frame (app.py) runs the sign-in, the sidebar and the page inside `shown_errors()`, and the pages
-wrap their auto-refreshing fragments in it too (a fragment rerun does not pass through the frame).
+The frame (app.py) runs the sign-in, the sidebar and the page inside `shown_errors()`, and every live
+fragment carries it too (ui/live.py: a fragment rerun does not pass through the frame).
 A database that cannot be reached — PostgreSQL stopped or restarting, a SQLite file that cannot be
 opened — gets its own message; the next rerun simply tries again, and pool_pre_ping replaces the
 connections the outage killed. Streamlit's control flow (st.rerun, st.stop, st.switch_page) raises

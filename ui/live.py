@@ -32,28 +32,35 @@ from ui.session import COOKIE
 PATH = "/_cnscd/live"
 
 # One socket per tab, shared by the tab's live fragments; it reconnects (1 s, doubling to 30 s) after
-# a drop. A fragment is drawn with a version; it fires once when the socket knows a newer one, and its
-# key changes with the version, so every redraw mounts a fresh instance.
+# a drop, and anew when another account signs in in the tab (the socket serves the account of the cookie
+# it was opened with). A fragment is drawn with a version; it fires once when the socket knows a newer
+# one, and its key changes with the version, so every redraw mounts a fresh instance.
 JS = """
 export default function ({ data, setTriggerValue }) {
-  const hub = (window.__cnscdLive ||= (() => {
-    const h = { version: null, listeners: new Set(), delay: 1000 };
-    const connect = () => {
-      const scheme = location.protocol === "https:" ? "wss://" : "ws://";
-      const ws = new WebSocket(scheme + location.host + "__PATH__");
-      ws.onmessage = (event) => {
-        h.delay = 1000;
-        h.version = JSON.parse(event.data).v;
-        h.listeners.forEach((listener) => listener(h.version));
-      };
-      ws.onclose = () => {
-        setTimeout(connect, h.delay);
-        h.delay = Math.min(h.delay * 2, 30000);
-      };
+  const hub = (window.__cnscdLive ||= { version: null, account: null, socket: null, listeners: new Set(), delay: 1000 });
+  const connect = () => {
+    const scheme = location.protocol === "https:" ? "wss://" : "ws://";
+    const ws = new WebSocket(scheme + location.host + "__PATH__");
+    hub.socket = ws;
+    ws.onopen = () => { hub.delay = 1000; };
+    ws.onmessage = (event) => {
+      if (hub.socket !== ws) return;
+      hub.version = JSON.parse(event.data).v;
+      hub.listeners.forEach((listener) => listener(hub.version));
     };
+    ws.onclose = () => {
+      if (hub.socket !== ws) return;  // replaced on purpose: another account signed in
+      setTimeout(connect, hub.delay);
+      hub.delay = Math.min(hub.delay * 2, 30000);
+    };
+  };
+  if (hub.account !== data.account) {  // the first live part of this tab, or another account in it
+    const old = hub.socket;
+    hub.account = data.account;
+    hub.version = null;
     connect();
-    return h;
-  })());
+    if (old) old.close();
+  }
   let fired = false;
   const check = (version) => {
     if (!fired && version !== null && version > data.version) {
@@ -73,7 +80,8 @@ _component = st.components.v2.component("cnscd_live", js=JS)
 def follow(actor: Actor, name: str) -> None:
     """Inside a fragment: rerun it when the data version of `actor`'s figures moves (call it before the reads)."""
     version = data.data_version(actor)
-    _component(key=f"live_{name}_{version}", data={"version": version}, on_moved_change=_nothing, height=0)
+    _component(key=f"live_{name}_{version}", data={"version": version, "account": actor.user_id},
+               on_moved_change=_nothing, height=0)
 
 
 def fragment(actor: Actor, name: str) -> Callable[[Callable[..., None]], Callable[..., None]]:

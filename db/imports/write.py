@@ -142,7 +142,7 @@ def _write(session: Session, actor: Actor, ops: Ops, progress: Progress | None) 
         progress(0.95, "Đang ghi nhật ký thay đổi…")
     for start in range(0, len(audit), 5000):
         session.execute(insert(AuditEntry), audit[start:start + 5000], execution_options=_BULK)
-    bump_data_version(session)
+    bump_data_version(session, unit_ids.values())  # and the villages and communes the kept counts recount
     session.flush()
 
 

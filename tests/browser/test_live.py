@@ -22,14 +22,16 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 import pytest
 from playwright.sync_api import expect
-from sqlalchemy import create_engine, select
+from sqlalchemy import create_engine, insert, select
 from sqlalchemy.orm import Session
 
-from db.models import Activity, User
+from db.activities import ActivityInput, create_activity
+from db.auth import SYSTEM
+from db.models import Activity, DataVersion, Team, UnitPath, User
 from report import fmt
 from tests.browser.conftest import ARTIFACTS, serve_many, settle, shot
 from tests.browser.test_two_servers import _indicators, _seed_demo, _sign_in, _uncovered_village
@@ -273,3 +275,50 @@ def test_open_pages_follow_a_team_and_a_report_without_a_reload(case, browser, r
         shot(slide, f"live-{case}-5-slide-report")
         assert "trinhchieu=1" in slide.url and "trang=1" in slide.url
         _record_latency(case, latency)
+
+
+def test_a_tab_follows_the_account_signed_in_last(browser, request, tmp_path, monkeypatch):
+    """Signing out and in as another account, in the same tab, moves its live socket to the new account.
+
+    The administrator's figures follow the whole country's counter, the leader's only Quảng Nam's: with
+    other provinces' counters far ahead, a socket still serving the administrator would announce numbers
+    the leader's page was never drawn with, and the leader's card would not follow a report of his district.
+    """
+    with _deployment("sqlite", request, tmp_path, monkeypatch) as served, ExitStack() as stack:
+        context = browser.new_context(viewport=DESKTOP)
+        stack.callback(context.close)
+        page = context.new_page()
+        requests: list[str] = []  # what the tab asks of the app server over Streamlit's websocket (reruns)
+        page.on("websocket", lambda ws: "_stcore/stream" in ws.url and ws.on("framesent", lambda frame: requests.append(str(frame)[:40])))
+        page.goto(served.leader)
+        page.get_by_label("Mật khẩu").wait_for(timeout=30_000)
+        served.seeded()
+        engine = create_engine(served.database_url)
+        stack.callback(engine.dispose)
+        with engine.begin() as conn:  # writes elsewhere in the country (a province outside the demo)
+            conn.execute(insert(DataVersion).values(scope_id=999_999, shard=0, version=1000))
+        _sign_in(page, "admin")
+        page.get_by_text("Cả nước — số liệu đến").wait_for(timeout=30_000)
+        settle(page)
+        page.get_by_role("button", name="Đăng xuất").click()
+        page.get_by_label("Mật khẩu").wait_for(timeout=30_000)
+        _sign_in(page, LEADER)
+        leader = LeaderPage("overview", page)
+        before, _ = _indicators(served.database_url, LEADER)
+        expect(leader.card(REPORTS)).to_have_text(fmt.number(before.activities), timeout=30_000)
+        settle(page)
+        leader.mark()
+        asked = len(requests)
+        page.wait_for_timeout(3000)  # nothing written meanwhile: an idle page asks for nothing (no rerun loop)
+        assert len(requests) == asked
+
+        with Session(engine) as session, session.begin():
+            district = session.scalar(select(User.unit_id).where(User.username == LEADER))
+            team_id = session.scalar(select(Team.id).join(UnitPath, UnitPath.descendant_id == Team.unit_id).where(
+                UnitPath.ancestor_id == district, Team.closed_on.is_(None)).order_by(Team.id).limit(1))
+            create_activity(session, actor=SYSTEM, today=date.today(), data=ActivityInput(
+                team_id=team_id, activity_date=date.today(), activity_type="other", people_reached=4))
+        after, _ = _indicators(served.database_url, LEADER)
+        assert after.activities == before.activities + 1
+        expect(leader.card(REPORTS)).to_have_text(fmt.number(after.activities), timeout=FOLLOW_MS)
+        leader.assert_not_reloaded()

@@ -3,7 +3,8 @@
 One counter for the whole country changed with every write anywhere, so every cached figure of every
 page was dropped several times a second on a national deployment (issue 18). The counter now has a
 row per (province, shard): a page keys its figures on its own province's counter plus the
-country-wide one (scope 0), and a national page on the sum of all. Existing rows become scope 0.
+country-wide one (scope 0), and a national page on scope -1, which every write moves once. Existing
+rows become both.
 
 Revision ID: 0007
 Revises: 0006
@@ -31,7 +32,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("scope_id", "shard", name="pk_data_version"),
         sqlite_with_rowid=False,
     )
-    op.execute("INSERT INTO data_version (scope_id, shard, version) SELECT 0, id, version FROM data_version_old")
+    for scope in (-1, 0):  # the national counter, and the one every province's figures include
+        op.execute(f"INSERT INTO data_version (scope_id, shard, version) SELECT {scope}, id, version FROM data_version_old")
     op.drop_table("data_version_old")
 
 
@@ -45,5 +47,5 @@ def downgrade() -> None:
         sa.Column("version", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_data_version"),
     )
-    op.execute("INSERT INTO data_version (id, version) SELECT shard, SUM(version) FROM data_version_new GROUP BY shard")
+    op.execute("INSERT INTO data_version (id, version) SELECT shard, version FROM data_version_new WHERE scope_id = -1")
     op.drop_table("data_version_new")
