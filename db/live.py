@@ -39,7 +39,7 @@ class VersionWatch:
         self._subscribers: list[Subscriber] = []
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
-        self.reads = 0  # counter reads, for the benchmark's "queries while nothing changes"
+        self.reads = 0  # how often the counters were read: an idle watch reads none (tests/db/test_live.py)
         versions.after_commit.append(self.mark_stale)
 
     @property
@@ -143,4 +143,4 @@ class VersionWatch:
 
 
 watch = VersionWatch()
-"""The process's one watch: the app server starts its thread (ui/server.py); reads use it (ui/data.py)."""
+"""The process's one watch: the app server starts its thread (server.py, ui/live.py); reads use it (ui/data.py)."""

@@ -5,7 +5,7 @@ import streamlit as st
 from db import limits, vocab
 from db import recommendations as recs
 from report import charts, fmt
-from ui import data, downloads, forms, navigation, widgets
+from ui import data, downloads, forms, live, navigation, widgets
 from ui.session import require_actor, shown_errors
 
 actor = require_actor()
@@ -86,9 +86,14 @@ def list_section() -> None:
 
 
 def charts_section() -> None:
-    """Counts by child unit and status, and the time to resolve."""
-    unit = navigation.unit_in_view(actor, key="feedback_nav")
-    counts = data.read(recs.fetch_recommendation_counts, actor, unit_id=unit.id)
+    """Counts by child unit and status, and the time to resolve, for the unit in view."""
+    recommendation_charts(navigation.unit_in_view(actor, key="feedback_nav").id)
+
+
+@live.fragment(actor, "feedback_charts")
+def recommendation_charts(unit_id: int | None) -> None:
+    """The unit's counts and resolution times; live."""
+    counts = data.read(recs.fetch_recommendation_counts, actor, unit_id=unit_id)
     if counts.empty:
         st.info("Chưa có kiến nghị nào trong địa bàn này.")
         return

@@ -1,7 +1,8 @@
 """Two app servers on one PostgreSQL database, as behind a reverse proxy with sticky sessions (README,
 "Several app servers on one PostgreSQL"): sign-in works on both and a browser's sign-in cookie is honoured
-by either; a team registered through server A shows on server B's open page at its next rerun, with the
-figure the database gives and not the one B had cached before the write.
+by either; a team registered through server A shows on server B's page when it is next shown, with the
+figure the database gives and not the one B had cached before the write (tests/browser/test_live.py shows
+that B's open page follows on its own, without a click).
 
 Each server gets its own DATA_DIR, as two machines would: nothing these checks need lives there.
 """
