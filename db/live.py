@@ -57,6 +57,10 @@ class VersionWatch:
             return self.refresh(engine)
         return self._versions
 
+    def known(self) -> dict[int, int]:
+        """The counters as last read, without reading (for the event loop, which must not wait on the database)."""
+        return self._versions
+
     def refresh(self, engine: Engine) -> dict[int, int]:
         """Read the counters, keep them, and tell the subscribers when they moved."""
         self._stale = False  # before the read: a commit during it marks the copy stale again

@@ -10,12 +10,14 @@ one, the component sets a trigger, and Streamlit reruns that fragment alone from
 import asyncio
 import functools
 import json
+import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
 from datetime import datetime
 from typing import Any
 
 import streamlit as st
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
@@ -28,6 +30,8 @@ from db.live import watch
 from ui import data
 from ui.guard import shown_errors
 from ui.session import COOKIE
+
+log = logging.getLogger(__name__)
 
 PATH = "/_cnscd/live"
 
@@ -120,20 +124,27 @@ class _Hub:
 hub = _Hub()
 
 
-def _actor_of_token(token: str | None) -> Any:
+def _signed_in(token: str | None) -> tuple[Actor, int | None] | None:
+    """The account of a browser's sign-in token and its province (None: not signed in)."""
     if not token:
         return None
     with SessionLocal.begin() as session:
-        return resume_session(session, token=token, now=datetime.now())
+        actor = resume_session(session, token=token, now=datetime.now())
+    return (actor, data.province_of(actor.unit_id)) if actor is not None else None
 
 
 async def live_socket(socket: WebSocket) -> None:
     """Send the version of the signed-in account's figures now and whenever it moves; refuse strangers."""
-    actor = await run_in_threadpool(_actor_of_token, socket.cookies.get(COOKIE))
-    if actor is None:
+    try:
+        signed_in = await run_in_threadpool(_signed_in, socket.cookies.get(COOKIE))
+    except SQLAlchemyError as err:  # the database is down: the tab tries again later, the page says why
+        log.warning("live socket refused, database unavailable: %s", getattr(err, "orig", None) or err)
+        await socket.close(code=1013)
+        return
+    if signed_in is None:
         await socket.close(code=4401)
         return
-    province = await run_in_threadpool(data.province_of, actor.unit_id)
+    _actor, province = signed_in
     await socket.accept()
     moved = asyncio.Event()
     hub.waiting.add(moved)
@@ -142,7 +153,7 @@ async def live_socket(socket: WebSocket) -> None:
         sent = None
         while not closed.done():
             moved.clear()
-            version = versions.version_for(watch.current(get_engine()), province if actor.unit_id else None)
+            version = versions.version_for(watch.known(), province)  # no query on the event loop
             if version != sent:
                 await socket.send_text(json.dumps({"v": version}))
                 sent = version

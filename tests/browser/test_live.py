@@ -34,7 +34,7 @@ from db.auth import SYSTEM
 from db.models import Activity, DataVersion, Team, UnitPath, User
 from report import fmt
 from tests.browser.conftest import ARTIFACTS, serve_many, settle, shot
-from tests.browser.test_two_servers import _indicators, _seed_demo, _sign_in, _uncovered_village
+from tests.browser.test_two_servers import _indicators, _seed_demo, _sign_in, _uncovered_village, fill_team_form
 from tests.conftest import fresh_database
 from tests.factories import count_rows
 
@@ -232,13 +232,7 @@ def test_open_pages_follow_a_team_and_a_report_without_a_reload(case, browser, r
         latency: dict[str, dict[str, float]] = {}
 
         # 1. The officer registers a team for a village without one.
-        search = officer.get_by_label("Tìm thôn hoặc xã (gõ có dấu hoặc không dấu)")
-        search.fill(village)
-        search.press("Enter")
-        officer.get_by_label(re.compile(r"Kết quả tìm")).click()
-        officer.get_by_role("option", name=re.compile(re.escape(f"{village}, {commune}"))).click()
-        officer.get_by_text(f"Địa bàn đã chọn: {village}").wait_for(timeout=15_000)
-        officer.get_by_label("Số quyết định thành lập").fill("18/QĐ-UBND")
+        fill_team_form(officer, village, commune, decision="18/QĐ-UBND")
         old = fmt.number(before.teams)
         for leader in leaders:
             leader.watch(TEAMS, old)

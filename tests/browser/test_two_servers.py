@@ -78,6 +78,17 @@ def _sign_in(page, username: str) -> None:  # noqa: ANN001
     page.get_by_role("button", name="Đăng nhập").click()
 
 
+def fill_team_form(page, village: str, commune: str, *, decision: str) -> None:  # noqa: ANN001
+    """On the open "Đăng ký tổ mới" tab: find the village, pick it, give the decision number (not yet sent)."""
+    search = page.get_by_label("Tìm thôn hoặc xã (gõ có dấu hoặc không dấu)")
+    search.fill(village)
+    search.press("Enter")
+    page.get_by_label(re.compile(r"Kết quả tìm")).click()
+    page.get_by_role("option", name=re.compile(re.escape(f"{village}, {commune}"))).click()
+    page.get_by_text(f"Địa bàn đã chọn: {village}").wait_for(timeout=15_000)
+    page.get_by_label("Số quyết định thành lập").fill(decision)
+
+
 def _seed_demo(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """`python -m seed demo` with DATABASE_URL pointing at the database, run in this process: it takes half
     the time of a new process here, and overlaps the servers' start-up."""
@@ -133,13 +144,7 @@ def test_two_servers_on_one_postgresql(browser, pg_server, request, tmp_path, mo
         # A write through server A: register a team for a village without one.
         page_a.get_by_role("link", name="Tổ CNSCĐ").click()
         page_a.get_by_role("tab", name="Đăng ký tổ mới").click()
-        search = page_a.get_by_label("Tìm thôn hoặc xã (gõ có dấu hoặc không dấu)")
-        search.fill(village)
-        search.press("Enter")
-        page_a.get_by_label(re.compile(r"Kết quả tìm")).click()
-        page_a.get_by_role("option", name=re.compile(re.escape(f"{village}, {commune}"))).click()
-        page_a.get_by_text(f"Địa bàn đã chọn: {village}").wait_for(timeout=15_000)
-        page_a.get_by_label("Số quyết định thành lập").fill("17/QĐ-UBND")
+        fill_team_form(page_a, village, commune, decision="17/QĐ-UBND")
         page_a.get_by_role("button", name="Đăng ký tổ").click()
         page_a.get_by_text(re.compile("Đã đăng ký")).wait_for(timeout=30_000)
 
