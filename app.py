@@ -114,7 +114,7 @@ with shown_errors(frame=True):
             st.divider()
             scope = data.read(units.fetch_unit, actor, unit_id=actor.unit_id).name if actor.unit_id else "Cả nước"
             st.markdown(f"**{widgets.md(actor.full_name)}**")
-            st.caption(f"{vocab.ROLES[actor.role]} · {scope}")
+            st.caption(f"{vocab.ROLES[actor.role]} · {widgets.md(scope)}")
             if st.button("Đăng xuất", key="app_sign_out", icon=":material/logout:"):
                 sign_out()
                 st.rerun()

@@ -35,7 +35,8 @@ class VersionWatch:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._versions: dict[int, int] = {}
-        self._stale = True
+        self._commits = 0  # commits made in this process so far
+        self._read_after = 0  # the number of those the kept counters are known to include
         self._subscribers: list[Subscriber] = []
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
@@ -48,12 +49,17 @@ class VersionWatch:
         return self._thread is not None and self._thread.is_alive()
 
     def mark_stale(self) -> None:
-        """A commit in this process: the next `current()` reads the counters."""
-        self._stale = True
+        """A commit in this process: the next `current()` reads the counters (unless a read began after it)."""
+        with self._lock:
+            self._commits += 1
 
     def current(self, engine: Engine) -> dict[int, int]:
-        """The counters as last read; read now when stale or when no thread keeps them."""
-        if self._stale or not self.running:
+        """The counters as last read; read now when a commit of this process may be missing or no thread keeps them.
+
+        A read the thread began before this process's last commit does not count: the tab that wrote
+        must see its write (the thread may still be storing an older read).
+        """
+        if self._read_after < self._commits or not self.running:
             return self.refresh(engine)
         return self._versions
 
@@ -63,11 +69,16 @@ class VersionWatch:
 
     def refresh(self, engine: Engine) -> dict[int, int]:
         """Read the counters, keep them, and tell the subscribers when they moved."""
-        self._stale = False  # before the read: a commit during it marks the copy stale again
+        with self._lock:
+            commits = self._commits  # before the read: the read includes every commit counted so far
         with engine.connect() as conn:
-            fresh = versions.fetch_scope_versions(conn)
+            read = versions.fetch_scope_versions(conn)
         with self._lock:
             self.reads += 1
+            self._read_after = max(self._read_after, commits)
+            fresh = read
+            if self.running:  # counters only grow: two reads finishing out of order must not take the copy back
+                fresh = {s: max(read.get(s, 0), self._versions.get(s, 0)) for s in read.keys() | self._versions.keys()}
             moved = fresh != self._versions
             self._versions = fresh
             subscribers = list(self._subscribers)

@@ -74,7 +74,7 @@ def render_import(actor: Actor, *, key: str, scope_label: str, default_commune_i
         return
     st.markdown(f"**{widgets.md(upload.name)}**: {widgets.md(plan.summary())}")
     if plan.skipped_sheets:
-        st.caption("Bỏ qua trang tính không có bảng: " + ", ".join(plan.skipped_sheets))
+        st.caption("Bỏ qua trang tính không có bảng: " + ", ".join(widgets.md(name) for name in plan.skipped_sheets))
     if plan.problems:
         st.error(f"Tệp có {len(plan.problems)} lỗi; chưa có gì được ghi. Hãy sửa trong Excel rồi tải lên lại.")
         problems = plan.problems_frame()

@@ -45,7 +45,7 @@ def _breadcrumb(actor: Actor, unit: widgets.Picked, *, key: str) -> None:
     row = st.container(horizontal=True)
     for i, (uid, name) in enumerate(crumbs):
         last = i == len(crumbs) - 1
-        if row.button(name, key=f"{key}_crumb_{i}", disabled=last, icon=":material/chevron_right:" if i else None,
+        if row.button(widgets.md(name), key=f"{key}_crumb_{i}", disabled=last, icon=":material/chevron_right:" if i else None,
                           type="tertiary"):
             go_to(uid)
 

@@ -53,3 +53,26 @@ def test_an_address_outside_the_scope_falls_back_to_the_own_unit(app, session):
     other = tree.commune2.search_name.split(" ", 1)[1]
     at.text_input(key="coverage_nav_q_0").input(other).run()
     assert "Không tìm thấy địa bàn nào khớp trong phạm vi của bạn." in [i.value for i in at.info]
+
+
+HOSTILE = "![](http://example.invalid/p.png) [Cổng dịch vụ công](http://example.invalid/login)"
+
+
+def test_a_unit_name_is_shown_as_typed_never_as_a_link_or_an_image(app, session):
+    """The breadcrumb's buttons and the sidebar's caption render names as Markdown: the name is escaped there.
+
+    A commune named like a Markdown image and link would otherwise make every viewer's browser fetch the
+    outside image and show a real link (issue 14).
+    """
+    tree = factories.create_tree(session)
+    commune = factories.create_unit(session, parent=tree.district, tier="commune", kind="Xã", short=HOSTILE)
+    user = factories.create_user(session, role="officer", unit=commune, username="canbo.xa.la")
+    session.commit()
+    at = _coverage(app, actor_of(user), commune.id)
+    assert not at.exception
+    crumb = next(b.label for b in at.button if b.key and b.key.startswith("coverage_nav_crumb_") and "Cổng" in b.label)
+    captions = [c.value for c in at.sidebar.caption if "Cổng" in c.value]
+    assert captions, "the sidebar names the account's unit"
+    for shown in (crumb, *captions):
+        assert "](" not in shown and "![" not in shown, shown  # no Markdown link or image is left
+        assert commune.name in shown.replace("\\", "")  # and, unescaped, it is the name as typed
