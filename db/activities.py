@@ -1,7 +1,8 @@
 """Activity reports: the quick report, corrections, and the aggregates the charts read."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import pandas as pd
 from sqlalchemy import and_, func, select
@@ -188,26 +189,75 @@ def _labelled(df: pd.DataFrame) -> pd.DataFrame:
 def fetch_unit_activity_by_month(
     session: Session, *, actor: Actor, unit_id: int | None, start: date, end: date
 ) -> pd.DataFrame:
-    """Reports, people, households and results per month and type in a unit's subtree (from the rollups)."""
+    """Reports, people, households and results per month and type in a unit's subtree, exactly within [start, end].
+
+    Whole months come from the rollups; a month the period cuts is corrected from that month's raw
+    reports, on its shorter side, so a chart's bars add up to the period's own total.
+    """
     unit_id = scope_unit(session, actor, unit_id)
     # The country, a province or a district reads its own scope rows; a commune sums its villages' few.
     kept = is_kept_scope(session, unit_id)
     r = ScopeRollup if kept else ActivityRollup
     stmt = (
-        select(
-            r.month, r.activity_type, func.sum(r.reports), func.sum(r.people_reached),
-            func.sum(r.households_reached), func.sum(r.results),
-        )
+        select(r.month, r.activity_type, *(func.sum(getattr(r, m)) for m in MEASURES))
         .where(r.month.between(first_of_month(start), end))
         .group_by(r.month, r.activity_type)
-        .order_by(r.month)
     )
     if kept:
         stmt = stmt.where(ScopeRollup.scope_id == (COUNTRY if unit_id is None else unit_id))
     else:
         stmt = stmt.join(UnitPath, and_(UnitPath.descendant_id == ActivityRollup.commune_id,
                                         UnitPath.ancestor_id == unit_id))
-    return _labelled(pd.DataFrame(session.execute(stmt).all(), columns=MONTH_COLUMNS))
+    frame = _indexed(session.execute(stmt).all())
+    for month, inside in _cut_months(start, end):
+        first, last = month, _month_end(month)
+        if (inside[1] - inside[0]).days + 1 <= ((last - first).days + 1) // 2:
+            frame = pd.concat([frame.drop(index=month, level="month", errors="ignore"),
+                               _raw_by_type(session, unit_id, month, *inside)])
+        else:  # most of the month is in the period: the rollup minus the days outside it
+            for a, b in ((first, inside[0] - timedelta(days=1)), (inside[1] + timedelta(days=1), last)):
+                if a <= b:
+                    frame = frame.sub(_raw_by_type(session, unit_id, month, a, b), fill_value=0)
+    frame = frame[frame["reports"] > 0].sort_index().reset_index()
+    return _labelled(frame[MONTH_COLUMNS].copy())
+
+
+MEASURES = ("reports", "people_reached", "households_reached", "results")
+
+
+def _indexed(rows: Sequence[Sequence[object]]) -> pd.DataFrame:
+    """Month × type rows indexed by (month, activity_type), months as dates."""
+    frame = pd.DataFrame(rows, columns=MONTH_COLUMNS)
+    frame["month"] = [m if isinstance(m, date) else date.fromisoformat(str(m)[:10]) for m in frame["month"]]
+    return frame.astype(dict.fromkeys(MEASURES, "int64")).set_index(["month", "activity_type"])
+
+
+def _month_end(month: date) -> date:
+    """The last day of the month that starts on `month`."""
+    return (month.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+
+
+def _cut_months(start: date, end: date) -> list[tuple[date, tuple[date, date]]]:
+    """The months the period [start, end] covers only in part, each with the period's days in it."""
+    cut = []
+    for month in sorted({first_of_month(start), first_of_month(end)}):
+        inside = (max(start, month), min(end, _month_end(month)))
+        if inside != (month, _month_end(month)):
+            cut.append((month, inside))
+    return cut
+
+
+def _raw_by_type(session: Session, unit_id: int | None, month: date, a: date, b: date) -> pd.DataFrame:
+    """The raw reports of [a, b] (days of one month) per type, as rows of that month."""
+    act = Activity
+    stmt = (
+        select(act.activity_type, func.count(act.id), *(func.sum(getattr(act, m)) for m in MEASURES[1:]))
+        .where(act.activity_date.between(a, b))
+        .group_by(act.activity_type)
+    )
+    if unit_id is not None:
+        stmt = stmt.join(UnitPath, and_(UnitPath.descendant_id == act.commune_id, UnitPath.ancestor_id == unit_id))
+    return _indexed([(month, *row) for row in session.execute(stmt).all()])
 
 
 def fetch_team_activity_by_month(

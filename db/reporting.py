@@ -43,9 +43,10 @@ def _active_and_reporting(start: date, end: date) -> tuple[ColumnElement[int], C
     return func.count(Team.id), func.count(case((reported_between(Team, start, end), 1)))
 
 
-def count_reporting_teams(session: Session, *, unit_id: int | None, as_of: date) -> tuple[int, int]:
-    """Active teams of a subtree (the country for `None`), and those with a report in the 30 days up to the date."""
-    start, end = period_of(as_of)
+def count_reporting_teams(session: Session, *, unit_id: int | None, as_of: date, since: date | None = None) -> tuple[int, int]:
+    """Active teams of a subtree (the country for `None`) on the date, and those with a report from `since`
+    (by default the 30 days up to the date) to the date."""
+    start, end = (since, as_of) if since is not None else period_of(as_of)
     stmt = select(*_active_and_reporting(start, end)).select_from(Team).where(team_active_on(end))
     if unit_id is not None:
         stmt = stmt.join(UnitPath, and_(UnitPath.descendant_id == Team.unit_id, UnitPath.ancestor_id == unit_id))

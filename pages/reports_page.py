@@ -4,8 +4,11 @@ from datetime import date
 
 import streamlit as st
 
-from db import activities, coverage, limits, reporting, targets, vocab
+from db import activities, limits, targets, vocab
+from db.meeting import Meeting, fetch_meeting
 from report import charts, fmt, tables
+from report import meeting as report_meeting
+from report.excel import meeting_workbook
 from report.pdf import build_meeting_report
 from ui import data, downloads, forms, live, navigation, panels, period, slides, widgets
 from ui.session import require_actor, shown_errors
@@ -28,33 +31,37 @@ if st.button("Trình chiếu", type="primary", icon=":material/slideshow:", key=
 scope = unit.id
 
 
+def meeting() -> Meeting:
+    """Every figure of this unit and period, read once per data version (db.meeting.fetch_meeting)."""
+    return data.read(fetch_meeting, actor, unit_id=scope, start=start, end=end)
+
+
+@live.fragment(actor, "reports_summary")
+def summary_section() -> None:
+    """The headline figures against the previous period, with what each one means; live."""
+    m = meeting()
+    st.subheader(widgets.md(f"{m.unit}, {report_meeting.period_text(m)}"))
+    panels.meeting_cards(m)
+    st.caption(f"{report_meeting.previous_text(m)} {report_meeting.SILENT_RULE}")
+    with st.expander("Cách tính các chỉ số"):
+        st.markdown("\n".join(f"- **{f.label}**: {f.note}" for f in m.figures))
+
+
 @live.fragment(actor, "reports_progress")
 def progress_section() -> None:
     """Coverage over time against the target, the projected date, each child unit's status; live."""
-    overall = data.read(targets.fetch_target_progress, actor, unit_id=scope, as_of=end, since=start)
-    target = overall.target
-    if target:
-        owner = f" (chỉ tiêu của {target.unit_name})" if target.inherited else ""
-        st.markdown(widgets.md(f"Chỉ tiêu: {fmt.percent(target.value)} thôn có tổ trước ngày {fmt.day(target.due_on)}{owner}."))
-    else:
-        st.info("Địa bàn này chưa có chỉ tiêu độ phủ; đường dự kiến tính tới mốc 100%.")
-    if overall.reached:
-        st.success(f"Đã đạt {fmt.percent(overall.aim)} thôn có tổ.")
-    elif overall.projected:
-        st.markdown(f"Theo tốc độ {targets.PACE_WINDOW_DAYS} ngày gần nhất, dự kiến đạt {fmt.percent(overall.aim)} "
-                    f"vào ngày **{fmt.day(overall.projected)}**.")
-    else:
-        st.warning(f"Độ phủ không tăng trong {targets.PACE_WINDOW_DAYS} ngày gần nhất: chưa thể dự kiến ngày đạt chỉ tiêu.")
+    m = meeting()
+    overall = m.progress
+    st.markdown(widgets.md("  \n".join(report_meeting.progress_summary(overall))))
     chart = charts.build_timeline_chart(overall.timeline, goal=overall.goal, deadline=overall.deadline,
                                         projected=overall.projected)
     st.altair_chart(chart, width="stretch", height=380, key="reports_timeline")
     downloads.chart_buttons(chart, name="do-phu-theo-thoi-gian", key="reports_timeline_dl")
-    progress = data.read(targets.fetch_child_progress, actor, unit_id=scope, today=end)
-    if not progress.empty:
+    if not m.child_progress.empty:
         st.subheader("Tiến độ của các địa bàn trực thuộc")
         st.caption(f"Đúng tiến độ: dự kiến đạt trước hạn; có nguy cơ chậm: dự kiến trễ dưới {targets.AT_RISK_DAYS} ngày; "
                    "chậm tiến độ: trễ hơn, đã quá hạn, hoặc độ phủ không tăng.")
-        st.dataframe(tables.progress_table(progress), hide_index=True, width="stretch")
+        st.dataframe(tables.progress_table(m.child_progress), hide_index=True, width="stretch")
 
 
 def people_target() -> None:
@@ -77,38 +84,34 @@ def people_target() -> None:
 def activity_section() -> None:
     """Reports in the period by month and type, and the silent teams; live."""
     people_target()
-    months = data.read(activities.fetch_unit_activity_by_month, actor, unit_id=scope, start=start, end=end)
-    if months.empty:
+    m = meeting()
+    if m.months.empty:
         st.info("Không có báo cáo hoạt động nào trong kỳ.")
     else:
-        chart = charts.build_activity_by_month_chart(months, title="Báo cáo theo tháng và loại hoạt động")
+        chart = charts.build_activity_by_month_chart(m.months, title="Báo cáo theo tháng và loại hoạt động")
         st.altair_chart(chart, width="stretch", height=charts.MONTHLY_HEIGHT, key="reports_months")
         downloads.chart_buttons(chart, name="hoat-dong-theo-thang", key="reports_months_dl")
-    silent = data.read(reporting.fetch_silent_teams, actor, unit_id=scope, start=start, end=end)
-    panels.silent_heading(silent, "Tổ chưa báo cáo trong kỳ")
-    if not silent.empty:
-        st.dataframe(tables.silent_table(silent), hide_index=True, width="stretch")
+    panels.silent_heading(m.silent, "Tổ chưa báo cáo trong kỳ", total=m.silent_count)
+    st.caption(report_meeting.SILENT_RULE)
+    if not m.silent.empty:
+        st.dataframe(tables.silent_table(m.silent), hide_index=True, width="stretch")
 
 
 def downloads_section() -> None:
-    """The meeting report as PDF, the tables as Excel, the coverage chart as images."""
-    st.markdown(f"Báo cáo họp của **{widgets.md(unit.name)}**, từ {fmt.day(start)} đến {fmt.day(end)}.")
+    """The meeting report as PDF, every table as Excel, the coverage chart as images."""
+    m = meeting()
+    st.markdown(f"Báo cáo họp của **{widgets.md(m.unit)}**, {report_meeting.period_text(m)}.")
 
     def pdf() -> bytes:
         return data.read_fresh(build_meeting_report, actor, unit_id=scope, start=start, end=end)
 
     st.download_button("Tải báo cáo PDF", data=pdf, file_name=f"bao-cao-to-cnscd-{start:%Y%m%d}-{end:%Y%m%d}.pdf",
                        mime="application/pdf", type="primary", icon=":material/picture_as_pdf:", key="reports_pdf")
-    children = data.read(coverage.fetch_coverage_by_child, actor, unit_id=scope, as_of=end)
-    silent = data.read(reporting.fetch_silent_teams, actor, unit_id=scope, start=start, end=end)
-    progress = data.read(targets.fetch_child_progress, actor, unit_id=scope, today=end)
-    downloads.excel_button(
-        {"Độ phủ": tables.coverage_table(children), "Tiến độ": tables.progress_table(progress),
-         "Tổ chưa báo cáo": tables.silent_table(silent)},
-        name=f"bang-so-lieu-{end:%Y%m%d}", key="reports_xlsx",
-    )
-    if children["villages"].sum() > 0:
-        chart = charts.build_coverage_chart(children)
+    st.download_button("Tải bảng Excel", data=lambda: meeting_workbook(m), file_name=f"bang-so-lieu-{start:%Y%m%d}-{end:%Y%m%d}.xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="reports_xlsx",
+                       icon=":material/table_view:")
+    if m.children["villages"].sum() > 0:
+        chart = charts.build_coverage_chart(m.children)
         st.altair_chart(chart, width="stretch", key="reports_coverage")
         downloads.chart_buttons(chart, name="do-phu-theo-dia-ban", key="reports_coverage_dl")
 
@@ -148,7 +151,7 @@ def targets_section() -> None:
                      success=f"Đã lưu chỉ tiêu cho {unit.name}.", flash="reports_flash", errors=errors)
 
 
-SECTIONS = {"Tiến độ": progress_section, "Hoạt động": activity_section, "Tải về": downloads_section,
+SECTIONS = {"Tổng hợp": summary_section, "Tiến độ": progress_section, "Hoạt động": activity_section, "Tải về": downloads_section,
             "Chỉ tiêu": targets_section}
 with shown_errors():
     # Only the open tab runs and is sent: a click on another tab reruns the page with that one open.

@@ -6,6 +6,9 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from db.meeting import Meeting
+from report.meeting import workbook_sheets as meeting_sheets
+
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -43,3 +46,8 @@ def to_xlsx(sheets: dict[str, pd.DataFrame]) -> bytes:
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+def meeting_workbook(m: Meeting) -> bytes:
+    """The meeting's tables as one workbook: the headline figures as numbers first, then the lists."""
+    return to_xlsx(meeting_sheets(m))

@@ -85,3 +85,16 @@ def silent_table(df: pd.DataFrame) -> pd.DataFrame:
             "Báo cáo gần nhất": df["last_report"].map(lambda d: fmt.day(d) if d is not None and not pd.isna(d) else "Chưa có"),
         }
     )
+
+
+def months_table(df: pd.DataFrame) -> pd.DataFrame:
+    """Reports and people reached per month and activity type."""
+    return pd.DataFrame(
+        {
+            "Tháng": [m.strftime("%m/%Y") for m in df["month"]],
+            "Loại hoạt động": df["type_label"],
+            "Số báo cáo": df["reports"],
+            "Lượt người được hỗ trợ": df["people_reached"],
+            "Lượt hộ được hỗ trợ": df["households_reached"],
+        }
+    )

@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from db.coverage import Indicators
+from db.meeting import Meeting
 from db.photos import photo_path
 from db.reporting import SILENT_LIMIT
 from report import charts, fmt
@@ -87,10 +88,27 @@ def history_table(history: pd.DataFrame, *, key: str = "history_export") -> None
     downloads.table(table, name="lich-su-thay-doi", key=key, sheet="Lịch sử thay đổi")
 
 
-def silent_heading(silent: pd.DataFrame, title: str) -> None:
-    """The silent teams' heading with their number, or, when the list stops at its limit, that it shows the first ones."""
+def silent_heading(silent: pd.DataFrame, title: str, *, total: int | None = None) -> None:
+    """The silent teams' heading with their number; when the list stops at its limit, that it shows the first ones
+    (out of `total`, when the caller counted them all)."""
     if len(silent) >= SILENT_LIMIT:
-        st.subheader(f"{title} ({fmt.number(len(silent))} tổ đầu tiên)")
+        shown = f"{fmt.number(len(silent))} tổ đầu tiên" + (f" trên {fmt.number(total)}" if total is not None else "")
+        st.subheader(f"{title} ({shown})")
         st.caption("Danh sách chỉ hiện một phần; hãy chọn địa bàn nhỏ hơn để xem hết.")
     else:
-        st.subheader(f"{title} ({fmt.number(len(silent))})")
+        st.subheader(f"{title} ({fmt.number(len(silent) if total is None else total)})")
+
+
+def meeting_cards(m: Meeting, *, columns: int = 3) -> None:
+    """The meeting's headline figures as cards, each with its change from the previous period (so với kỳ trước)."""
+    for i, figure in enumerate(m.figures):
+        if i % columns == 0:
+            row = st.columns(columns)
+        cell = row[i % columns]
+        still = not fmt.figure_change(figure).startswith(("+", "-"))  # no change at the precision shown
+        # More silent teams is worse: its colours are inverted; an unchanged figure is grey, without an arrow.
+        cell.metric(figure.label, fmt.figure_value(figure), delta=f"{fmt.figure_change(figure)} so với kỳ trước",
+                    delta_color="off" if still else ("inverse" if figure.key == "silent" else "normal"),
+                    delta_arrow="off" if still else "auto", help=figure.note, border=True)
+        if figure.part:
+            cell.caption(fmt.figure_part(figure))

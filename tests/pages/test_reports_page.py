@@ -62,6 +62,7 @@ def test_two_level_2025_structure_groups_a_province_by_its_communes(app, session
     progress = targets.fetch_child_progress(session, actor=actor, unit_id=province.id)
     assert sorted(progress["name"]) == sorted(c.name for c in communes)
     at = app(actor).run()
+    at.session_state["reports_tab"] = "Tiến độ"
     at.switch_page("pages/reports_page.py").run()
     assert not at.exception
     names = set(at.dataframe[0].value["Địa bàn"])
