@@ -47,7 +47,7 @@ def figures_sheet(m: Meeting) -> pd.DataFrame:
         return round(value * 100, 1) if kind == "ratio" else int(value)
 
     return pd.DataFrame({
-        "Chỉ tiêu": [f.label + (" (%)" if f.kind == "ratio" else "") for f in m.figures],
+        "Chỉ số": [f.label + (" (%)" if f.kind == "ratio" else "") for f in m.figures],
         "Kỳ này": [cell(f.value, f.kind) for f in m.figures],
         "Kỳ trước": [cell(f.previous, f.kind) for f in m.figures],
         "Tăng, giảm": [round(f.change * 100, 1) if f.kind == "ratio" else int(f.change) for f in m.figures],

@@ -7,10 +7,11 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from db import activities, coverage, recommendations, reporting, targets, vocab
+from db import activities, coverage, meeting, recommendations, reporting, targets, vocab
 from db.access import Actor
 from report import charts, fmt, tables
-from ui import data, live, period, widgets
+from report import meeting as report_meeting
+from ui import data, live, panels, period, widgets
 
 # Hide the sidebar and Streamlit's header; large type for the back of the meeting room.
 CSS = """
@@ -93,18 +94,10 @@ def _ticker(number: int, count: int) -> None:
         st.rerun(scope="app")
 
 
-def _kpis(_actor: Actor, _unit_id: int | None, _start: date, _end: date, ind: coverage.Indicators) -> None:
-    row = st.columns(3)
-    row[0].metric("Thôn có Tổ CNSCĐ", fmt.percent(ind.village_coverage), border=True)
-    row[0].caption(f"{fmt.number(ind.villages_covered)}/{fmt.number(ind.villages)} thôn, khối phố")
-    row[1].metric("Tổ đang hoạt động", fmt.number(ind.teams), border=True)
-    row[1].caption(f"{fmt.number(ind.members)} thành viên")
-    row[2].metric("Xã có tổ cấp xã", fmt.percent(ind.commune_coverage), border=True)
-    row[2].caption(f"{fmt.number(ind.communes_with_team)}/{fmt.number(ind.communes)} xã, phường, thị trấn")
-    row = st.columns(3)
-    row[0].metric("Báo cáo hoạt động", fmt.number(ind.activities), border=True)
-    row[1].metric("Lượt người được hỗ trợ", fmt.number(ind.people_reached), border=True)
-    row[2].metric("Tổ có báo cáo trong 30 ngày", fmt.percent(ind.active_team_rate), border=True)
+def _kpis(actor: Actor, unit_id: int | None, start: date, end: date, _ind: coverage.Indicators) -> None:
+    m = data.read(meeting.fetch_meeting, actor, unit_id=unit_id, start=start, end=end)
+    panels.meeting_cards(m)
+    st.caption(f"{report_meeting.previous_text(m)} {report_meeting.SILENT_RULE}")
 
 
 def _coverage(actor: Actor, unit_id: int | None, _start: date, end: date, _ind: coverage.Indicators) -> None:
