@@ -244,8 +244,7 @@ def duckdb_answer(con: duckdb.DuckDBPyConnection, case: Case) -> Any:
     SELECT CAST(date_trunc('month', activity_date) AS DATE) AS month, activity_type, count(*),
            sum(people_reached), sum(households_reached), sum(results)
     FROM activities
-    WHERE activity_date >= {_d(start.replace(day=1))}
-      AND CAST(date_trunc('month', activity_date) AS DATE) <= {_d(end)}
+    WHERE activity_date BETWEEN {_d(start)} AND {_d(end)}
       AND {_scope_sql(case.unit_id, 'commune_id')}
     GROUP BY ALL
     """
@@ -347,7 +346,7 @@ def pandas_answer(f: dict[str, pd.DataFrame], case: Case) -> Any:
     start, end = month_window(as_of)
     acts = f["activities"]
     month = acts["activity_date"].dt.to_period("M").dt.to_timestamp()
-    keep = (month >= pd.Timestamp(start.replace(day=1))) & (month <= pd.Timestamp(end))
+    keep = (acts["activity_date"] >= pd.Timestamp(start)) & (acts["activity_date"] <= pd.Timestamp(end))
     sub = _subtree(f, case.unit_id)
     if sub is not None:
         keep &= acts["commune_id"].isin(sub)
