@@ -9,7 +9,7 @@ from db.meeting import Meeting, fetch_meeting
 from report import charts, fmt, tables
 from report import meeting as report_meeting
 from report.excel import meeting_workbook
-from report.pdf import build_meeting_report
+from report.pdf import render as render_pdf
 from ui import data, downloads, forms, live, navigation, panels, period, slides, widgets
 from ui.session import require_actor, shown_errors
 
@@ -102,10 +102,8 @@ def downloads_section() -> None:
     m = meeting()
     st.markdown(f"Báo cáo họp của **{widgets.md(m.unit)}**, {report_meeting.period_text(m)}.")
 
-    def pdf() -> bytes:
-        return data.read_fresh(build_meeting_report, actor, unit_id=scope, start=start, end=end)
-
-    st.download_button("Tải báo cáo PDF", data=pdf, file_name=f"bao-cao-to-cnscd-{start:%Y%m%d}-{end:%Y%m%d}.pdf",
+    # The files are made on click from the figures on screen, so they say exactly what the page says.
+    st.download_button("Tải báo cáo PDF", data=lambda: render_pdf(m), file_name=f"bao-cao-to-cnscd-{start:%Y%m%d}-{end:%Y%m%d}.pdf",
                        mime="application/pdf", type="primary", icon=":material/picture_as_pdf:", key="reports_pdf")
     st.download_button("Tải bảng Excel", data=lambda: meeting_workbook(m), file_name=f"bang-so-lieu-{start:%Y%m%d}-{end:%Y%m%d}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="reports_xlsx",
@@ -155,7 +153,7 @@ SECTIONS = {"Tổng hợp": summary_section, "Tiến độ": progress_section, "
             "Chỉ tiêu": targets_section}
 with shown_errors():
     # Only the open tab runs and is sent: a click on another tab reruns the page with that one open.
-    for tab, render in zip(st.tabs(list(SECTIONS), key="reports_tab", on_change="rerun"), SECTIONS.values(), strict=True):
+    for tab, section in zip(st.tabs(list(SECTIONS), key="reports_tab", on_change="rerun"), SECTIONS.values(), strict=True):
         if tab.open is not False:
             with tab:
-                render()
+                section()
