@@ -206,7 +206,8 @@ def delete_reports(ids: list[int]) -> None:
 # ---- 1. pages through AppTest -------------------------------------------------------------------
 
 PAGES = [("Tổng quan", "pages/overview_page.py"), ("Độ phủ", "pages/coverage_page.py"),
-         ("Hoạt động", "pages/activities_page.py")]
+         ("Hoạt động", "pages/activities_page.py"), ("Báo cáo", "pages/reports_page.py")]
+UNTARGETED = {"pages/reports_page.py"}  # measured, not held to the dashboards' targets: a meeting's read is larger
 
 
 def _run(at) -> float:  # type: ignore[no-untyped-def]
@@ -248,8 +249,8 @@ def measure_pages(scopes: list[Scope], written: list[int]) -> list[Figure]:
             say(f"  {title}, {scope.label}: lần đầu sau khi ghi {c:.3f} giây, đã có bộ nhớ đệm {w:.3f} giây")
             district = scope.label == "huyện"
             overview = page.endswith("overview_page.py")
-            cold_target = "≤ 0.3 s" if district else "≤ 1.5 s" if overview else None
-            warm_target = "≤ 0.3 s" if district else "≤ 0.5 s" if overview else None
+            cold_target = None if page in UNTARGETED else "≤ 0.3 s" if district else "≤ 1.5 s" if overview else None
+            warm_target = None if page in UNTARGETED else "≤ 0.3 s" if district else "≤ 0.5 s" if overview else None
             limit_c = 0.3 if district else 1.5
             limit_w = 0.3 if district else 0.5
             figures.append(Figure(f"page {title} ({scope.label}), first run after a write, median of {REPEATS}",
