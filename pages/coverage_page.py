@@ -20,6 +20,29 @@ as_of = st.date_input(
 )
 
 
+def map_view() -> None:
+    """The unit's map: districts for the country, communes below; a commune among its district's; the archipelagos."""
+    isles = data.read(coverage.fetch_archipelagos, actor, unit_id=unit.id)
+    if unit.id is None:  # the country: a point per district (ten thousand communes would be megabytes)
+        points = data.read(coverage.fetch_district_points, actor, unit_id=unit.id, as_of=as_of)
+        chart = charts.build_map_chart(points, archipelagos=isles, title="Bản đồ độ phủ theo huyện", place="Huyện")
+        what = "Mỗi điểm là một huyện; tên ghi theo tỉnh."
+    else:
+        points = data.read(coverage.fetch_commune_points, actor, unit_id=unit.id, as_of=as_of, neighbours=True)
+        chart = charts.build_map_chart(points, archipelagos=isles)
+        if unit.tier == "commune" and len(points) > 1:
+            what = widgets.md(f"{unit.name} (viền đậm) giữa các xã cùng huyện.")
+        elif len(points) > charts.MAP_LABEL_ALL:
+            what = "Mỗi điểm là một xã; tên ghi theo huyện."
+        else:
+            what = "Mỗi điểm là một xã."
+    if points.dropna(subset=["lat", "lon"]).empty:
+        st.info("Chưa có tọa độ của các xã trong địa bàn này.")
+        return
+    st.altair_chart(chart, width="stretch", height=560, key="coverage_map")
+    st.caption(f"{what} Màu theo tỷ lệ thôn có tổ; điểm càng lớn, địa bàn càng nhiều thôn; hình thoi là quần đảo.")
+
+
 @live.fragment(actor, "coverage")
 def live_coverage() -> None:
     """Indicators, the children's coverage (click to drill down), the map and the villages without a team; live."""
@@ -36,16 +59,7 @@ def live_coverage() -> None:
         elif unit.tier != "commune":
             st.info("Các địa bàn trực thuộc chưa có thôn, khối phố nào trong hệ thống.")
     with map_tab:
-        if unit.id is None:  # the country: a point per district (ten thousand communes would be megabytes)
-            points = data.read(coverage.fetch_district_points, actor, unit_id=unit.id, as_of=as_of)
-            chart = charts.build_map_chart(points, title="Bản đồ độ phủ theo huyện", place="Huyện")
-        else:
-            points = data.read(coverage.fetch_commune_points, actor, unit_id=unit.id, as_of=as_of)
-            chart = charts.build_map_chart(points)
-        if points.dropna(subset=["lat", "lon"]).empty:
-            st.info("Chưa có tọa độ của các xã trong địa bàn này.")
-        else:
-            st.altair_chart(chart, width="stretch", height=520, key="coverage_map")
+        map_view()
     missing = data.read(coverage.fetch_uncovered_villages, actor, unit_id=unit.id, as_of=as_of)
     uncovered = ind.villages - ind.villages_covered
     st.subheader(f"Thôn, khối phố chưa có tổ ({fmt.number(uncovered)})")

@@ -171,27 +171,71 @@ def build_timeline_chart(
     return alt.layer(*layers).properties(title=title, height=280).configure(locale=VI_LOCALE)
 
 
-def build_map_chart(points: pd.DataFrame, *, title: str = "Bản đồ độ phủ theo xã", place: str = "Xã") -> alt.Chart:
-    """Communes (or districts) at their coordinates, coloured by coverage band, sized by their number of villages."""
+# Above this many points a name on each would cover the map: the points' parents are named instead.
+MAP_LABEL_ALL = 40
+MAP_NOTE = "Vẽ theo tọa độ trung tâm của từng đơn vị, chưa có ranh giới hành chính."
+ARCHIPELAGO_COLOR = "#08519c"
+
+
+def _map_labels(data: pd.DataFrame) -> pd.DataFrame:
+    """Where the names go: every point's when few, else one per parent at the mean of its points; the focus always."""
+    if len(data) <= MAP_LABEL_ALL:
+        labels = data[["lon", "lat", "name"]].assign(weight="normal")
+    else:
+        labels = (data.groupby("parent", as_index=False, sort=True)[["lon", "lat"]].mean()
+                  .rename(columns={"parent": "name"}).assign(weight="bold"))
+    focus = data.loc[data["focus"], ["lon", "lat", "name"]].assign(weight="bold") if "focus" in data else data.iloc[:0]
+    labels = pd.concat([labels[~labels["name"].isin(focus["name"])], focus], ignore_index=True)
+    return labels.round({"lon": 4, "lat": 4})
+
+
+def build_map_chart(
+    points: pd.DataFrame, *, archipelagos: pd.DataFrame | None = None, title: str = "Bản đồ độ phủ theo xã",
+    place: str = "Xã",
+) -> alt.LayerChart:
+    """Communes (or districts) at their coordinates, coloured by coverage band, sized by villages, named; the archipelagos marked.
+
+    There is no boundary data to draw (MAP_NOTE says so on the chart); names next to the points make it readable.
+    A `focus` column, when present, outlines and names the unit being looked at.
+    """
     data = points.dropna(subset=["lat", "lon"]).copy()
+    if "focus" not in data:
+        data["focus"] = False
     data["band"] = data["coverage"].map(coverage_band)
     data["label"] = data["coverage"].map(fmt.percent)
     data["detail"] = [f"{fmt.number(c)}/{fmt.number(v)} thôn" for c, v in zip(data["covered"], data["villages"], strict=True)]
+    data["parent"] = data["parent"].fillna("")
+    labels = _map_labels(data)
     # Every column travels to the browser: only those the marks and tooltips use, coordinates to about 10 m.
-    data = data[["lon", "lat", "band", "villages", "name", "parent", "label", "detail"]].round({"lon": 4, "lat": 4})
+    data = data[["lon", "lat", "band", "villages", "name", "parent", "label", "detail", "focus"]].round({"lon": 4, "lat": 4})
+    points_layer = alt.Chart(data).mark_circle(opacity=0.85).encode(
+        longitude="lon:Q",
+        latitude="lat:Q",
+        color=alt.Color("band:N", scale=COVERAGE_COLORS, title="Mức độ phủ", legend=alt.Legend(orient="bottom")),
+        size=alt.Size("villages:Q", title="Số thôn", scale=alt.Scale(range=[40, 600]), legend=None),
+        stroke=alt.condition("datum.focus", alt.value("#000"), alt.value("#333")),
+        strokeWidth=alt.condition("datum.focus", alt.value(2.5), alt.value(0.5)),
+        tooltip=[alt.Tooltip("name:N", title=place), alt.Tooltip("parent:N", title="Thuộc"),
+                 alt.Tooltip("label:N", title="Độ phủ"), alt.Tooltip("detail:N", title="Thôn có tổ")],
+    )
+    layers: list[alt.Chart] = [points_layer]
+    for weight in ("normal", "bold"):  # text marks take their weight as a property, not an encoding
+        picked = labels.loc[labels["weight"] == weight, ["lon", "lat", "name"]]
+        if not picked.empty:
+            layers.append(alt.Chart(picked).mark_text(align="left", dx=10, dy=-9, fontSize=11, fontWeight=weight,
+                                                      color="#222").encode(longitude="lon:Q", latitude="lat:Q", text="name:N"))
+    if archipelagos is not None and not archipelagos.empty:
+        isles = archipelagos[["lon", "lat", "name", "label"]].round({"lon": 4, "lat": 4})
+        marker = alt.Chart(isles).mark_point(shape="diamond", filled=True, size=220, opacity=1,
+                                            color=ARCHIPELAGO_COLOR).encode(
+            longitude="lon:Q", latitude="lat:Q", tooltip=[alt.Tooltip("label:N", title="Quần đảo")])
+        text = alt.Chart(isles).mark_text(align="left", dx=10, fontSize=12, fontWeight="bold", fontStyle="italic",
+                                          color=ARCHIPELAGO_COLOR).encode(longitude="lon:Q", latitude="lat:Q", text="label:N")
+        layers += [marker, text]
     return (
-        alt.Chart(data)
-        .mark_circle(opacity=0.85, stroke="#333", strokeWidth=0.5)
-        .encode(
-            longitude="lon:Q",
-            latitude="lat:Q",
-            color=alt.Color("band:N", scale=COVERAGE_COLORS, title="Mức độ phủ", legend=alt.Legend(orient="bottom")),
-            size=alt.Size("villages:Q", title="Số thôn", scale=alt.Scale(range=[30, 600]), legend=None),
-            tooltip=[alt.Tooltip("name:N", title=place), alt.Tooltip("parent:N", title="Thuộc"),
-                     alt.Tooltip("label:N", title="Độ phủ"), alt.Tooltip("detail:N", title="Thôn có tổ")],
-        )
+        alt.layer(*layers)
         .project(type="mercator")
-        .properties(title=title, height=420)
+        .properties(title=alt.TitleParams(title, subtitle=MAP_NOTE), height=480)
         .configure(locale=VI_LOCALE)
     )
 
