@@ -242,6 +242,29 @@ def fetch_uncovered_villages(
     return pd.DataFrame(session.execute(stmt).all(), columns=["unit_id", "village", "commune", "district"])
 
 
+VILLAGE_TEAM_COLUMNS = ["unit_id", "name", "team_id", "team_name", "established_on", "members"]
+
+
+def fetch_village_teams(session: Session, *, actor: Actor, commune_id: int, as_of: date | None = None) -> pd.DataFrame:
+    """The villages of a commune, covered or not, each with its active team, the team's date and active members.
+
+    A village with two active teams has a row for each; one without has one row with no team.
+    """
+    as_of = as_of or date.today()
+    scope_unit(session, actor, commune_id)
+    stmt = (
+        select(Unit.id, Unit.name, Team.id, Team.name, Team.established_on, func.count(Member.id))
+        .outerjoin(Team, and_(Team.unit_id == Unit.id, team_active_on(as_of)))
+        .outerjoin(Member, and_(Member.team_id == Team.id, member_active_on(as_of)))
+        .where(Unit.parent_id == commune_id, Unit.tier == "village")
+        .group_by(Unit.id, Unit.name, Team.id, Team.name, Team.established_on)
+        .order_by(Unit.name, Team.id)
+    )
+    df = pd.DataFrame(session.execute(stmt).all(), columns=VILLAGE_TEAM_COLUMNS)
+    df["members"] = df["members"].astype("int64")
+    return df
+
+
 def fetch_commune_points(
     session: Session, *, actor: Actor, unit_id: int | None, as_of: date | None = None, neighbours: bool = False,
 ) -> pd.DataFrame:

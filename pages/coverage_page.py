@@ -20,6 +20,18 @@ as_of = st.date_input(
 )
 
 
+def village_view() -> None:
+    """A commune's villages, covered or not, with their team: a chart and the list to take to Excel."""
+    villages = data.read(coverage.fetch_village_teams, actor, commune_id=unit.id, as_of=as_of)
+    if villages.empty:
+        st.info("Xã chưa có thôn, khối phố nào trong hệ thống; cán bộ thêm thôn ở trang Địa bàn.")
+        return
+    st.altair_chart(charts.build_village_chart(villages), width="stretch", key="coverage_villages_chart")
+    st.caption("Mỗi thanh là một thôn, khối phố: dài theo số thành viên đang hoạt động của tổ; màu đỏ là thôn chưa có tổ.")
+    downloads.table(tables.village_teams_table(villages), name=f"thon-va-to-{unit.id}-{as_of:%Y%m%d}",
+                    key="coverage_villages_export", sheet="Thôn và tổ")
+
+
 def map_view() -> None:
     """The unit's map: districts for the country, communes below; a commune among its district's; the archipelagos."""
     isles = data.read(coverage.fetch_archipelagos, actor, unit_id=unit.id)
@@ -58,6 +70,8 @@ def live_coverage() -> None:
                             key="coverage_children_export", sheet="Độ phủ")
         elif unit.tier != "commune":
             st.info("Các địa bàn trực thuộc chưa có thôn, khối phố nào trong hệ thống.")
+        else:
+            village_view()
     with map_tab:
         map_view()
     missing = data.read(coverage.fetch_uncovered_villages, actor, unit_id=unit.id, as_of=as_of)

@@ -272,3 +272,27 @@ def build_resolution_chart(df: pd.DataFrame, *, title: str = "Số ngày trung b
     )
     return (alt.layer(bars, bars.mark_text(align="left", dx=4, color="#333").encode(text="text:N"), data=data)
             .properties(title=title, height=alt.Step(26)).configure(locale=VI_LOCALE))
+
+
+VILLAGE_COLORS = alt.Scale(domain=["Có tổ", "Chưa có tổ"], range=["#1a9850", "#d73027"])
+
+
+def build_village_chart(df: pd.DataFrame, *, title: str = "Thôn, khối phố và Tổ CNSCĐ") -> alt.LayerChart:
+    """One bar per village: its team's active members, or a red "Chưa có tổ" mark where it has none."""
+    data = df[["name", "team_name", "members"]].copy()
+    has = df["team_id"].notna()
+    data["status"] = has.map({True: "Có tổ", False: "Chưa có tổ"})
+    data["team_name"] = data["team_name"].where(has, "Chưa có tổ")
+    # An uncovered village still gets a short bar, so it shows up red instead of vanishing.
+    data["length"] = data["members"].where(has, 0).astype("float64").clip(lower=0.4)
+    data["text"] = [f"{fmt.number(m)} thành viên" if h else "Chưa có tổ" for m, h in zip(data["members"], has, strict=True)]
+    y = alt.Y("name:N", title=None, sort=None, axis=alt.Axis(labelLimit=220))
+    bars = alt.Chart(data).mark_bar().encode(
+        x=alt.X("length:Q", title="Thành viên đang hoạt động", axis=alt.Axis(format=",d", tickMinStep=1)),
+        y=y,
+        color=alt.Color("status:N", scale=VILLAGE_COLORS, title=None, legend=alt.Legend(orient="bottom")),
+        tooltip=[alt.Tooltip("name:N", title="Thôn"), alt.Tooltip("team_name:N", title="Tổ CNSCĐ"),
+                 alt.Tooltip("text:N", title="Thành viên")],
+    )
+    text = bars.mark_text(align="left", dx=4, color="#333").encode(text="text:N", color=alt.value("#333"))
+    return alt.layer(bars, text, data=data).properties(title=title, height=alt.Step(24)).configure(locale=VI_LOCALE)
