@@ -296,3 +296,20 @@ def build_village_chart(df: pd.DataFrame, *, title: str = "Thôn, khối phố v
     )
     text = bars.mark_text(align="left", dx=4, color="#333").encode(text="text:N", color=alt.value("#333"))
     return alt.layer(bars, text, data=data).properties(title=title, height=alt.Step(24)).configure(locale=VI_LOCALE)
+
+
+def build_activity_by_child_chart(
+    df: pd.DataFrame, *, measure: str = "reports", title: str = "", selectable: bool = False,
+) -> alt.LayerChart:
+    """Horizontal bars of one activity measure per child unit, largest first; clicking a bar can select its unit."""
+    data = df[["unit_id", "name", measure]].copy()
+    data["text"] = data[measure].map(fmt.number)
+    bars = alt.Chart(data).mark_bar(color="#4575b4").encode(
+        x=alt.X(f"{measure}:Q", title=vocab.MEASURES[measure], axis=alt.Axis(format=",d", tickMinStep=1)),
+        y=alt.Y("name:N", sort="-x", title=None, axis=alt.Axis(labelLimit=220)),
+        tooltip=[alt.Tooltip("name:N", title="Địa bàn"), alt.Tooltip("text:N", title=vocab.MEASURES[measure])],
+    )
+    text = bars.mark_text(align="left", dx=4, color="#333").encode(text="text:N")
+    if selectable:
+        bars = bars.add_params(alt.selection_point(name=PICK, fields=["unit_id"], on="click"))
+    return alt.layer(bars, text, data=data).properties(title=title, height=alt.Step(24)).configure(locale=VI_LOCALE)

@@ -75,6 +75,17 @@ def village_teams_table(df: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def activity_by_child_table(df: pd.DataFrame) -> pd.DataFrame:
+    """Reports and people reached per child unit, with Vietnamese headers."""
+    return pd.DataFrame(
+        {
+            "Địa bàn": df["name"],
+            "Số báo cáo": df["reports"].map(fmt.number),
+            "Lượt người được hỗ trợ": df["people_reached"].map(fmt.number),
+        }
+    )
+
+
 def progress_table(df: pd.DataFrame) -> pd.DataFrame:
     """Child units against their target: coverage, deadline, projected date, status."""
     return pd.DataFrame(
