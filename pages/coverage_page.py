@@ -51,8 +51,10 @@ def map_view() -> None:
     if points.dropna(subset=["lat", "lon"]).empty:
         st.info("Chưa có tọa độ của các xã trong địa bàn này.")
         return
-    st.altair_chart(chart, width="stretch", height=560, key="coverage_map")
-    st.caption(f"{what} Màu theo tỷ lệ thôn có tổ; điểm càng lớn, địa bàn càng nhiều thôn; hình thoi là quần đảo.")
+    # The country is tall and narrow: at a common height its names would overprint one another.
+    st.altair_chart(chart, width="stretch", height=900 if unit.id is None else 560, key="coverage_map")
+    isles_note = "; hình thoi là quần đảo" if not isles.empty else ""
+    st.caption(f"{what} Màu theo tỷ lệ thôn có tổ; điểm càng lớn, địa bàn càng nhiều thôn{isles_note}.")
 
 
 @live.fragment(actor, "coverage")

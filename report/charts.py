@@ -185,8 +185,9 @@ def _map_labels(data: pd.DataFrame) -> pd.DataFrame:
         labels = (data.groupby("parent", as_index=False, sort=True)[["lon", "lat"]].mean()
                   .rename(columns={"parent": "name"}).assign(weight="bold"))
     focus = data.loc[data["focus"], ["lon", "lat", "name"]].assign(weight="bold") if "focus" in data else data.iloc[:0]
-    labels = pd.concat([labels[~labels["name"].isin(focus["name"])], focus], ignore_index=True)
-    return labels.round({"lon": 4, "lat": 4})
+    labels = pd.concat([labels[~labels["name"].isin(focus["name"])], focus], ignore_index=True).round({"lon": 4, "lat": 4})
+    # Units the official list puts at one spot (Xã Tam Dân and Xã Tam Đàn) share one label instead of overprinting.
+    return labels.groupby(["lon", "lat", "weight"], as_index=False, sort=False)["name"].agg(", ".join)
 
 
 def build_map_chart(
@@ -211,7 +212,7 @@ def build_map_chart(
     points_layer = alt.Chart(data).mark_circle(opacity=0.85).encode(
         longitude="lon:Q",
         latitude="lat:Q",
-        color=alt.Color("band:N", scale=COVERAGE_COLORS, title="Mức độ phủ", legend=alt.Legend(orient="bottom")),
+        color=alt.Color("band:N", scale=COVERAGE_COLORS, title="Mức độ phủ", legend=alt.Legend(orient="bottom", labelLimit=300)),
         size=alt.Size("villages:Q", title="Số thôn", scale=alt.Scale(range=[40, 600]), legend=None),
         stroke=alt.condition("datum.focus", alt.value("#000"), alt.value("#333")),
         strokeWidth=alt.condition("datum.focus", alt.value(2.5), alt.value(0.5)),
@@ -229,7 +230,8 @@ def build_map_chart(
         marker = alt.Chart(isles).mark_point(shape="diamond", filled=True, size=220, opacity=1,
                                             color=ARCHIPELAGO_COLOR).encode(
             longitude="lon:Q", latitude="lat:Q", tooltip=[alt.Tooltip("label:N", title="Quần đảo")])
-        text = alt.Chart(isles).mark_text(align="left", dx=10, fontSize=12, fontWeight="bold", fontStyle="italic",
+        # Under the marker: the names of the mainland's points run to their right, at the same latitudes.
+        text = alt.Chart(isles).mark_text(align="center", dy=18, fontSize=12, fontWeight="bold", fontStyle="italic",
                                           color=ARCHIPELAGO_COLOR).encode(longitude="lon:Q", latitude="lat:Q", text="label:N")
         layers += [marker, text]
     return (
