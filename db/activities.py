@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, aliased
 from db import limits, vocab
 from db.access import Actor, ensure_can_read_team, ensure_can_read_unit, scope_unit
 from db.audit import record, snapshot
-from db.counts import COUNTRY, is_kept_scope
+from db.counts import COUNTRY, SCOPE_TIERS, is_kept_scope
 from db.errors import NotFound, PermissionDenied, UserError
 from db.models import Activity, ActivityRollup, ScopeRollup, Team, Unit, UnitPath, User
 from db.photos import store_photo
@@ -258,6 +258,59 @@ def _raw_by_type(session: Session, unit_id: int | None, month: date, a: date, b:
     if unit_id is not None:
         stmt = stmt.join(UnitPath, and_(UnitPath.descendant_id == act.commune_id, UnitPath.ancestor_id == unit_id))
     return _indexed([(month, *row) for row in session.execute(stmt).all()])
+
+
+CHILD_COLUMNS = ["unit_id", "name", "tier", "reports", "people_reached"]
+COMMUNE_TEAM_ROW = "Tổ CNSCĐ cấp xã"
+
+
+def fetch_activity_by_child(
+    session: Session, *, actor: Actor, unit_id: int | None, start: date, end: date
+) -> pd.DataFrame:
+    """Reports and people reached per child of a unit (the provinces for the country) in the months from `start` to `end`.
+
+    Provinces and districts read their kept scope rows, communes their commune rows (db/counts.py); the
+    villages of one commune, which no rollup splits, sum that commune's own reports. Children without a
+    report are listed with zeros. The months are whole, as in `fetch_unit_activity_by_month`, so the two agree.
+    """
+    unit_id = scope_unit(session, actor, unit_id)
+    cond = Unit.parent_id == unit_id if unit_id is not None else Unit.parent_id.is_(None)
+    children = pd.DataFrame(session.execute(select(Unit.id, Unit.name, Unit.tier).where(cond).order_by(Unit.name)).all(),
+                            columns=["unit_id", "name", "tier"])
+    ids = [int(i) for i in children["unit_id"]]
+    months = (first_of_month(start), end)
+    sums: list[tuple[int, int, int]] = []
+    kept = [i for i, t in zip(ids, children["tier"], strict=True) if t in SCOPE_TIERS]
+    communes = [i for i, t in zip(ids, children["tier"], strict=True) if t == "commune"]
+    villages = [i for i, t in zip(ids, children["tier"], strict=True) if t == "village"]
+    if kept:
+        s = ScopeRollup
+        sums += session.execute(
+            select(s.scope_id, func.sum(s.reports), func.sum(s.people_reached))
+            .where(s.scope_id.in_(kept), s.month.between(*months)).group_by(s.scope_id)).all()
+    if communes:
+        r = ActivityRollup
+        sums += session.execute(
+            select(r.commune_id, func.sum(r.reports), func.sum(r.people_reached))
+            .where(r.commune_id.in_(communes), r.month.between(*months)).group_by(r.commune_id)).all()
+    own: list[tuple[int, int, int]] = []
+    if villages and unit_id is not None:
+        a = Activity  # one commune's reports, through the commune index: few
+        rows = session.execute(
+            select(a.unit_id, func.count(a.id), func.sum(a.people_reached))
+            .where(a.commune_id == unit_id, a.activity_date.between(*months))
+            .group_by(a.unit_id)).all()
+        sums += [(r[0], r[1], r[2]) for r in rows if r[0] != unit_id]
+        own = [(r[0], r[1], r[2]) for r in rows if r[0] == unit_id]
+    if own:  # the commune's own team: a row of its own, so the rows add up to the commune's figures
+        children = pd.concat([children, pd.DataFrame([(unit_id, COMMUNE_TEAM_ROW, "commune")], columns=children.columns)],
+                             ignore_index=True)
+        sums += own
+    totals = pd.DataFrame(sums, columns=["unit_id", "reports", "people_reached"])
+    df = children.merge(totals, on="unit_id", how="left")
+    for col in ("reports", "people_reached"):
+        df[col] = df[col].fillna(0).astype("int64")
+    return df[CHILD_COLUMNS]
 
 
 def fetch_team_activity_by_month(

@@ -7,9 +7,10 @@ import pandas as pd
 from sqlalchemy import ColumnElement, Select, SQLColumnExpression, and_, case, func, select
 from sqlalchemy.orm import Session, aliased
 
-from db.access import Actor, scope_unit
+from db.access import Actor, is_within, scope_unit
 from db.counts import COUNTRY, SCOPE_TIERS, is_kept_scope, scope_totals
 from db.errors import NotFound
+from db.geo import ARCHIPELAGOS
 from db.members import member_active_on
 from db.models import Activity, ActivityRollup, Member, ScopeRollup, Team, Unit, UnitPath
 from db.reporting import count_reporting_teams, reporting_rate
@@ -241,10 +242,46 @@ def fetch_uncovered_villages(
     return pd.DataFrame(session.execute(stmt).all(), columns=["unit_id", "village", "commune", "district"])
 
 
-def fetch_commune_points(session: Session, *, actor: Actor, unit_id: int | None, as_of: date | None = None) -> pd.DataFrame:
-    """Communes in the subtree with coordinates, villages and covered villages (for the map)."""
+VILLAGE_TEAM_COLUMNS = ["unit_id", "name", "team_id", "team_name", "established_on", "members"]
+
+
+def fetch_village_teams(session: Session, *, actor: Actor, commune_id: int, as_of: date | None = None) -> pd.DataFrame:
+    """The villages of a commune, covered or not, each with its active team, the team's date and active members.
+
+    A village with two active teams has a row for each; one without has one row with no team.
+    """
+    as_of = as_of or date.today()
+    scope_unit(session, actor, commune_id)
+    stmt = (
+        select(Unit.id, Unit.name, Team.id, Team.name, Team.established_on, func.count(Member.id))
+        .outerjoin(Team, and_(Team.unit_id == Unit.id, team_active_on(as_of)))
+        .outerjoin(Member, and_(Member.team_id == Team.id, member_active_on(as_of)))
+        .where(Unit.parent_id == commune_id, Unit.tier == "village")
+        .group_by(Unit.id, Unit.name, Team.id, Team.name, Team.established_on)
+        .order_by(Unit.name, Team.id)
+    )
+    df = pd.DataFrame(session.execute(stmt).all(), columns=VILLAGE_TEAM_COLUMNS)
+    df["members"] = df["members"].astype("int64")
+    return df
+
+
+def fetch_commune_points(
+    session: Session, *, actor: Actor, unit_id: int | None, as_of: date | None = None, neighbours: bool = False,
+) -> pd.DataFrame:
+    """Communes in the subtree with coordinates, villages and covered villages (for the map).
+
+    With `neighbours`, a commune comes with the other communes of its district when the actor may read
+    them (one dot alone in an empty box tells a meeting nothing); `focus` marks the unit asked for.
+    """
     as_of = as_of or date.today()
     unit_id = scope_unit(session, actor, unit_id)
+    root = unit_id
+    if neighbours and unit_id is not None:
+        tier, parent_id = session.execute(select(Unit.tier, Unit.parent_id).where(Unit.id == unit_id)).one()
+        if tier == "commune" and parent_id is not None and (
+            actor.is_national or is_within(session, ancestor_id=actor.unit_id, unit_id=parent_id)  # type: ignore[arg-type]
+        ):
+            root = parent_id
     commune, parent, village = aliased(Unit), aliased(Unit), aliased(Unit)
     stmt = (
         select(
@@ -256,16 +293,18 @@ def fetch_commune_points(session: Session, *, actor: Actor, unit_id: int | None,
         .outerjoin(village, and_(village.parent_id == commune.id, village.tier == "village"))
         .where(commune.tier == "commune")
         .group_by(commune.id, commune.name, parent.name, commune.lat, commune.lon)
+        .order_by(commune.name)
     )
-    if unit_id is not None:
-        stmt = stmt.join(UnitPath, and_(UnitPath.descendant_id == commune.id, UnitPath.ancestor_id == unit_id))
+    if root is not None:
+        stmt = stmt.join(UnitPath, and_(UnitPath.descendant_id == commune.id, UnitPath.ancestor_id == root))
     df = pd.DataFrame(session.execute(stmt).all(), columns=["unit_id", "name", "parent", "lat", "lon", "villages", "covered"])
     df["coverage"] = (df["covered"] / df["villages"].where(df["villages"] > 0)).astype("float64")
+    df["focus"] = df["unit_id"] == unit_id
     return df
 
 
 def fetch_district_points(session: Session, *, actor: Actor, unit_id: int | None, as_of: date | None = None) -> pd.DataFrame:
-    """Districts in the subtree at the mean position of their communes, with villages and covered villages.
+    """Districts in the subtree at the mean position of their communes (their own without one), with villages and covered villages.
 
     The country's map: one point per district instead of ten thousand communes. The counts are the
     districts' kept ones (`counts.scope_totals`), so they equal the sums of their communes' points.
@@ -274,12 +313,15 @@ def fetch_district_points(session: Session, *, actor: Actor, unit_id: int | None
     unit_id = scope_unit(session, actor, unit_id)
     district, province, commune = aliased(Unit), aliased(Unit), aliased(Unit)
     stmt = (
-        select(district.id, district.name, province.name, func.avg(commune.lat), func.avg(commune.lon))
+        # Huyện Hoàng Sa has no commune: its own position (the archipelago) stands in.
+        select(district.id, district.name, province.name, func.coalesce(func.avg(commune.lat), district.lat),
+               func.coalesce(func.avg(commune.lon), district.lon))
         .select_from(district)
         .outerjoin(province, province.id == district.parent_id)
         .outerjoin(commune, and_(commune.parent_id == district.id, commune.tier == "commune"))
         .where(district.tier == "district")
-        .group_by(district.id, district.name, province.name)
+        .group_by(district.id, district.name, province.name, district.lat, district.lon)
+        .order_by(district.name)
     )
     if unit_id is not None:
         stmt = stmt.join(UnitPath, and_(UnitPath.descendant_id == district.id, UnitPath.ancestor_id == unit_id))
@@ -290,4 +332,20 @@ def fetch_district_points(session: Session, *, actor: Actor, unit_id: int | None
     df["coverage"] = (df["covered"] / df["villages"].where(df["villages"] > 0)).astype("float64")
     for col in ("lat", "lon"):
         df[col] = df[col].astype("float64")
+    df["focus"] = df["unit_id"] == unit_id
     return df
+
+
+def fetch_archipelagos(session: Session, *, actor: Actor, unit_id: int | None) -> pd.DataFrame:
+    """The archipelagos a unit's map carries: both on the country's, each on its province's and its own district's."""
+    unit_id = scope_unit(session, actor, unit_id)
+    columns = ["name", "label", "lat", "lon"]
+    if unit_id is None:
+        shown = list(ARCHIPELAGOS)
+    else:
+        own = session.execute(select(Unit.tier, Unit.code).where(Unit.id == unit_id)).one()
+        chain = {(tier, code) for tier, code in session.execute(
+            select(Unit.tier, Unit.code).join(UnitPath, UnitPath.ancestor_id == Unit.id).where(UnitPath.descendant_id == unit_id))}
+        shown = [a for a in ARCHIPELAGOS
+                 if tuple(own) == ("province", a.province_code) or chain & set(a.own_units)]
+    return pd.DataFrame([(a.name, a.label, a.lat, a.lon) for a in shown], columns=columns)

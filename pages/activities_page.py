@@ -1,4 +1,4 @@
-"""Hoạt động: the volunteer's quick report beside live charts of the team's and commune's activity."""
+"""Hoạt động: the volunteer's quick report beside live charts of the team's and commune's activity; a unit's activity for readers."""
 
 import uuid
 from datetime import date, timedelta
@@ -10,7 +10,7 @@ from db.activities import ActivityInput
 from db.reporting import fetch_reporting_by_child, fetch_silent_teams, reporting_rate
 from db.teams import TeamInfo, fetch_team
 from report import charts, fmt, tables
-from ui import data, downloads, forms, live, panels, widgets
+from ui import data, downloads, forms, live, navigation, panels, widgets
 from ui.session import require_actor, shown_errors
 
 actor = require_actor()
@@ -160,11 +160,14 @@ def team_section() -> None:
     with shown_errors():
         team = data.read(fetch_team, actor, team_id=team_id)
         st.caption(widgets.md(f"{team.name} — {team.unit_name}"))
+        if not CAN_REPORT:  # a reader (leader): no form, the charts take the whole width
+            live_charts(team)
+            recent_reports(team)
+            return
         form_col, chart_col = st.columns([1, 1.4], gap="large")  # stacked on a phone: the form first
-        if CAN_REPORT:
-            with form_col:
-                report_form(team)
-        with chart_col if CAN_REPORT else form_col:
+        with form_col:
+            report_form(team)
+        with chart_col:
             live_charts(team)
             recent_reports(team)
 
@@ -202,14 +205,55 @@ def reporting_section() -> None:
     figures()
 
 
+def unit_section() -> None:
+    """A unit's activity over the last 12 months, full width: by child unit (click to open it) and by month and type."""
+    unit = navigation.unit_in_view(actor, key="activities_nav")
+    start = (today.replace(day=1) - timedelta(days=365)).replace(day=1)
+    measure = st.radio("Chỉ số", ["reports", "people_reached"], format_func=vocab.MEASURES.get, horizontal=True,
+                       key="activities_unit_measure")
+    unit_figures(unit, start, measure)
+
+
+@live.fragment(actor, "activities_unit")
+def unit_figures(unit: widgets.Picked, start: date, measure: str) -> None:
+    """The unit's totals, its children's bars and its months, read from the kept rollups; live."""
+    months = data.read(activities.fetch_unit_activity_by_month, actor, unit_id=unit.id, start=start, end=today)
+    by_child = data.read(activities.fetch_activity_by_child, actor, unit_id=unit.id, start=start, end=today)
+    st.subheader(widgets.md(f"{unit.name}: hoạt động từ {fmt.day(start)} đến {fmt.day(today)}"))
+    c1, c2 = st.columns(2)
+    c1.metric("Số báo cáo", fmt.number(int(months["reports"].sum())), border=True)
+    c2.metric("Lượt người được hỗ trợ", fmt.number(int(months["people_reached"].sum())), border=True)
+    if months.empty:
+        st.info("Chưa có báo cáo nào trong 12 tháng qua.")
+        return
+    drillable = unit.tier != "commune"  # a commune's children are villages: nothing below them to open
+    event = st.altair_chart(
+        charts.build_activity_by_child_chart(by_child, measure=measure, selectable=drillable,
+                                             title=f"{vocab.MEASURES[measure]} theo địa bàn trực thuộc"),
+        width="stretch", key="activities_child_chart", **({"on_select": "rerun", "selection_mode": charts.PICK} if drillable else {}),
+    )
+    picked = ((event or {}).get("selection", {}).get(charts.PICK) or []) if drillable else []
+    if picked and "unit_id" in picked[0] and int(picked[0]["unit_id"]) != unit.id:
+        navigation.go_to(int(picked[0]["unit_id"]))
+    if drillable:
+        st.caption("Bấm vào một thanh để xem các địa bàn trực thuộc của địa bàn đó.")
+    st.altair_chart(charts.build_activity_by_month_chart(months, measure=measure,
+                                                         title=f"{vocab.MEASURES[measure]} theo tháng và loại hoạt động"),
+                    width="stretch", height=charts.MONTHLY_HEIGHT, key="activities_unit_months")
+    downloads.table(tables.activity_by_child_table(by_child), name=f"hoat-dong-{unit.id}-{today:%Y%m%d}",
+                    key="activities_child_export", sheet="Hoạt động theo địa bàn")
+
+
 if actor.acts_for_own_team:
     team_section()
 else:
-    # Only the open tab runs and is sent: a click on the other tab reruns the page with that one open.
-    team_tab, rate_tab = st.tabs(["Báo cáo của tổ", "Tình hình báo cáo"], key="activities_tab", on_change="rerun")
-    if team_tab.open is not False:
-        with team_tab:
-            team_section()
-    if rate_tab.open is not False:
-        with rate_tab:
-            reporting_section()
+    # Only the open tab runs and is sent: a click on another tab reruns the page with that one open.
+    # A leader, who reports nothing, opens on their unit; officers and admins on the report form, as before.
+    if CAN_REPORT:
+        sections = {"Báo cáo của tổ": team_section, "Tình hình báo cáo": reporting_section, "Theo địa bàn": unit_section}
+    else:
+        sections = {"Theo địa bàn": unit_section, "Tình hình báo cáo": reporting_section, "Theo tổ": team_section}
+    for tab, section in zip(st.tabs(list(sections), key="activities_tab", on_change="rerun"), sections.values(), strict=True):
+        if tab.open is not False:
+            with tab:
+                section()

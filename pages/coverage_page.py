@@ -20,6 +20,43 @@ as_of = st.date_input(
 )
 
 
+def village_view() -> None:
+    """A commune's villages, covered or not, with their team: a chart and the list to take to Excel."""
+    villages = data.read(coverage.fetch_village_teams, actor, commune_id=unit.id, as_of=as_of)
+    if villages.empty:
+        st.info("Xã chưa có thôn, khối phố nào trong hệ thống; cán bộ thêm thôn ở trang Địa bàn.")
+        return
+    st.altair_chart(charts.build_village_chart(villages), width="stretch", key="coverage_villages_chart")
+    st.caption("Mỗi thanh là một thôn, khối phố: dài theo số thành viên đang hoạt động của tổ; màu đỏ là thôn chưa có tổ.")
+    downloads.table(tables.village_teams_table(villages), name=f"thon-va-to-{unit.id}-{as_of:%Y%m%d}",
+                    key="coverage_villages_export", sheet="Thôn và tổ")
+
+
+def map_view() -> None:
+    """The unit's map: districts for the country, communes below; a commune among its district's; the archipelagos."""
+    isles = data.read(coverage.fetch_archipelagos, actor, unit_id=unit.id)
+    if unit.id is None:  # the country: a point per district (ten thousand communes would be megabytes)
+        points = data.read(coverage.fetch_district_points, actor, unit_id=unit.id, as_of=as_of)
+        chart = charts.build_map_chart(points, archipelagos=isles, title="Bản đồ độ phủ theo huyện", place="Huyện")
+        what = "Mỗi điểm là một huyện; tên ghi theo tỉnh."
+    else:
+        points = data.read(coverage.fetch_commune_points, actor, unit_id=unit.id, as_of=as_of, neighbours=True)
+        chart = charts.build_map_chart(points, archipelagos=isles)
+        if unit.tier == "commune" and len(points) > 1:
+            what = widgets.md(f"{unit.name} (viền đậm) giữa các xã cùng huyện.")
+        elif len(points) > charts.MAP_LABEL_ALL:
+            what = "Mỗi điểm là một xã; tên ghi theo huyện."
+        else:
+            what = "Mỗi điểm là một xã."
+    if points.dropna(subset=["lat", "lon"]).empty:
+        st.info("Chưa có tọa độ của các xã trong địa bàn này.")
+        return
+    # The country is tall and narrow: at a common height its names would overprint one another.
+    st.altair_chart(chart, width="stretch", height=900 if unit.id is None else 560, key="coverage_map")
+    isles_note = "; hình thoi là quần đảo" if not isles.empty else ""
+    st.caption(f"{what} Màu theo tỷ lệ thôn có tổ; điểm càng lớn, địa bàn càng nhiều thôn{isles_note}.")
+
+
 @live.fragment(actor, "coverage")
 def live_coverage() -> None:
     """Indicators, the children's coverage (click to drill down), the map and the villages without a team; live."""
@@ -35,17 +72,10 @@ def live_coverage() -> None:
                             key="coverage_children_export", sheet="Độ phủ")
         elif unit.tier != "commune":
             st.info("Các địa bàn trực thuộc chưa có thôn, khối phố nào trong hệ thống.")
+        else:
+            village_view()
     with map_tab:
-        if unit.id is None:  # the country: a point per district (ten thousand communes would be megabytes)
-            points = data.read(coverage.fetch_district_points, actor, unit_id=unit.id, as_of=as_of)
-            chart = charts.build_map_chart(points, title="Bản đồ độ phủ theo huyện", place="Huyện")
-        else:
-            points = data.read(coverage.fetch_commune_points, actor, unit_id=unit.id, as_of=as_of)
-            chart = charts.build_map_chart(points)
-        if points.dropna(subset=["lat", "lon"]).empty:
-            st.info("Chưa có tọa độ của các xã trong địa bàn này.")
-        else:
-            st.altair_chart(chart, width="stretch", height=520, key="coverage_map")
+        map_view()
     missing = data.read(coverage.fetch_uncovered_villages, actor, unit_id=unit.id, as_of=as_of)
     uncovered = ind.villages - ind.villages_covered
     st.subheader(f"Thôn, khối phố chưa có tổ ({fmt.number(uncovered)})")

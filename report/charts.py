@@ -171,27 +171,73 @@ def build_timeline_chart(
     return alt.layer(*layers).properties(title=title, height=280).configure(locale=VI_LOCALE)
 
 
-def build_map_chart(points: pd.DataFrame, *, title: str = "Bản đồ độ phủ theo xã", place: str = "Xã") -> alt.Chart:
-    """Communes (or districts) at their coordinates, coloured by coverage band, sized by their number of villages."""
+# Above this many points a name on each would cover the map: the points' parents are named instead.
+MAP_LABEL_ALL = 40
+MAP_NOTE = "Vẽ theo tọa độ trung tâm của từng đơn vị, chưa có ranh giới hành chính."
+ARCHIPELAGO_COLOR = "#08519c"
+
+
+def _map_labels(data: pd.DataFrame) -> pd.DataFrame:
+    """Where the names go: every point's when few, else one per parent at the mean of its points; the focus always."""
+    if len(data) <= MAP_LABEL_ALL:
+        labels = data[["lon", "lat", "name"]].assign(weight="normal")
+    else:
+        labels = (data.groupby("parent", as_index=False, sort=True)[["lon", "lat"]].mean()
+                  .rename(columns={"parent": "name"}).assign(weight="bold"))
+    focus = data.loc[data["focus"], ["lon", "lat", "name"]].assign(weight="bold") if "focus" in data else data.iloc[:0]
+    labels = pd.concat([labels[~labels["name"].isin(focus["name"])], focus], ignore_index=True).round({"lon": 4, "lat": 4})
+    # Units the official list puts at one spot (Xã Tam Dân and Xã Tam Đàn) share one label instead of overprinting.
+    return labels.groupby(["lon", "lat", "weight"], as_index=False, sort=False)["name"].agg(", ".join)
+
+
+def build_map_chart(
+    points: pd.DataFrame, *, archipelagos: pd.DataFrame | None = None, title: str = "Bản đồ độ phủ theo xã",
+    place: str = "Xã",
+) -> alt.LayerChart:
+    """Communes (or districts) at their coordinates, coloured by coverage band, sized by villages, named; the archipelagos marked.
+
+    There is no boundary data to draw (MAP_NOTE says so on the chart); names next to the points make it readable.
+    A `focus` column, when present, outlines and names the unit being looked at.
+    """
     data = points.dropna(subset=["lat", "lon"]).copy()
+    if "focus" not in data:
+        data["focus"] = False
     data["band"] = data["coverage"].map(coverage_band)
     data["label"] = data["coverage"].map(fmt.percent)
     data["detail"] = [f"{fmt.number(c)}/{fmt.number(v)} thôn" for c, v in zip(data["covered"], data["villages"], strict=True)]
+    data["parent"] = data["parent"].fillna("")
+    labels = _map_labels(data)
     # Every column travels to the browser: only those the marks and tooltips use, coordinates to about 10 m.
-    data = data[["lon", "lat", "band", "villages", "name", "parent", "label", "detail"]].round({"lon": 4, "lat": 4})
+    data = data[["lon", "lat", "band", "villages", "name", "parent", "label", "detail", "focus"]].round({"lon": 4, "lat": 4})
+    points_layer = alt.Chart(data).mark_circle(opacity=0.85).encode(
+        longitude="lon:Q",
+        latitude="lat:Q",
+        color=alt.Color("band:N", scale=COVERAGE_COLORS, title="Mức độ phủ", legend=alt.Legend(orient="bottom", labelLimit=300)),
+        size=alt.Size("villages:Q", title="Số thôn", scale=alt.Scale(range=[40, 600]), legend=None),
+        stroke=alt.condition("datum.focus", alt.value("#000"), alt.value("#333")),
+        strokeWidth=alt.condition("datum.focus", alt.value(2.5), alt.value(0.5)),
+        tooltip=[alt.Tooltip("name:N", title=place), alt.Tooltip("parent:N", title="Thuộc"),
+                 alt.Tooltip("label:N", title="Độ phủ"), alt.Tooltip("detail:N", title="Thôn có tổ")],
+    )
+    layers: list[alt.Chart] = [points_layer]
+    for weight in ("normal", "bold"):  # text marks take their weight as a property, not an encoding
+        picked = labels.loc[labels["weight"] == weight, ["lon", "lat", "name"]]
+        if not picked.empty:
+            layers.append(alt.Chart(picked).mark_text(align="left", dx=10, dy=-9, fontSize=11, fontWeight=weight,
+                                                      color="#222").encode(longitude="lon:Q", latitude="lat:Q", text="name:N"))
+    if archipelagos is not None and not archipelagos.empty:
+        isles = archipelagos[["lon", "lat", "name", "label"]].round({"lon": 4, "lat": 4})
+        marker = alt.Chart(isles).mark_point(shape="diamond", filled=True, size=220, opacity=1,
+                                            color=ARCHIPELAGO_COLOR).encode(
+            longitude="lon:Q", latitude="lat:Q", tooltip=[alt.Tooltip("label:N", title="Quần đảo")])
+        # Under the marker: the names of the mainland's points run to their right, at the same latitudes.
+        text = alt.Chart(isles).mark_text(align="center", dy=18, fontSize=12, fontWeight="bold", fontStyle="italic",
+                                          color=ARCHIPELAGO_COLOR).encode(longitude="lon:Q", latitude="lat:Q", text="label:N")
+        layers += [marker, text]
     return (
-        alt.Chart(data)
-        .mark_circle(opacity=0.85, stroke="#333", strokeWidth=0.5)
-        .encode(
-            longitude="lon:Q",
-            latitude="lat:Q",
-            color=alt.Color("band:N", scale=COVERAGE_COLORS, title="Mức độ phủ", legend=alt.Legend(orient="bottom")),
-            size=alt.Size("villages:Q", title="Số thôn", scale=alt.Scale(range=[30, 600]), legend=None),
-            tooltip=[alt.Tooltip("name:N", title=place), alt.Tooltip("parent:N", title="Thuộc"),
-                     alt.Tooltip("label:N", title="Độ phủ"), alt.Tooltip("detail:N", title="Thôn có tổ")],
-        )
+        alt.layer(*layers)
         .project(type="mercator")
-        .properties(title=title, height=420)
+        .properties(title=alt.TitleParams(title, subtitle=MAP_NOTE), height=480)
         .configure(locale=VI_LOCALE)
     )
 
@@ -228,3 +274,44 @@ def build_resolution_chart(df: pd.DataFrame, *, title: str = "Số ngày trung b
     )
     return (alt.layer(bars, bars.mark_text(align="left", dx=4, color="#333").encode(text="text:N"), data=data)
             .properties(title=title, height=alt.Step(26)).configure(locale=VI_LOCALE))
+
+
+VILLAGE_COLORS = alt.Scale(domain=["Có tổ", "Chưa có tổ"], range=["#1a9850", "#d73027"])
+
+
+def build_village_chart(df: pd.DataFrame, *, title: str = "Thôn, khối phố và Tổ CNSCĐ") -> alt.LayerChart:
+    """One bar per village: its team's active members, or a red "Chưa có tổ" mark where it has none."""
+    data = df[["name", "team_name", "members"]].copy()
+    has = df["team_id"].notna()
+    data["status"] = has.map({True: "Có tổ", False: "Chưa có tổ"})
+    data["team_name"] = data["team_name"].where(has, "Chưa có tổ")
+    # An uncovered village still gets a short bar, so it shows up red instead of vanishing.
+    data["length"] = data["members"].where(has, 0).astype("float64").clip(lower=0.4)
+    data["text"] = [f"{fmt.number(m)} thành viên" if h else "Chưa có tổ" for m, h in zip(data["members"], has, strict=True)]
+    y = alt.Y("name:N", title=None, sort=None, axis=alt.Axis(labelLimit=220))
+    bars = alt.Chart(data).mark_bar().encode(
+        x=alt.X("length:Q", title="Thành viên đang hoạt động", axis=alt.Axis(format=",d", tickMinStep=1)),
+        y=y,
+        color=alt.Color("status:N", scale=VILLAGE_COLORS, title=None, legend=alt.Legend(orient="bottom")),
+        tooltip=[alt.Tooltip("name:N", title="Thôn"), alt.Tooltip("team_name:N", title="Tổ CNSCĐ"),
+                 alt.Tooltip("text:N", title="Thành viên")],
+    )
+    text = bars.mark_text(align="left", dx=4, color="#333").encode(text="text:N", color=alt.value("#333"))
+    return alt.layer(bars, text, data=data).properties(title=title, height=alt.Step(24)).configure(locale=VI_LOCALE)
+
+
+def build_activity_by_child_chart(
+    df: pd.DataFrame, *, measure: str = "reports", title: str = "", selectable: bool = False,
+) -> alt.LayerChart:
+    """Horizontal bars of one activity measure per child unit, largest first; clicking a bar can select its unit."""
+    data = df[["unit_id", "name", measure]].copy()
+    data["text"] = data[measure].map(fmt.number)
+    bars = alt.Chart(data).mark_bar(color="#4575b4").encode(
+        x=alt.X(f"{measure}:Q", title=vocab.MEASURES[measure], axis=alt.Axis(format=",d", tickMinStep=1)),
+        y=alt.Y("name:N", sort="-x", title=None, axis=alt.Axis(labelLimit=220)),
+        tooltip=[alt.Tooltip("name:N", title="Địa bàn"), alt.Tooltip("text:N", title=vocab.MEASURES[measure])],
+    )
+    text = bars.mark_text(align="left", dx=4, color="#333").encode(text="text:N")
+    if selectable:
+        bars = bars.add_params(alt.selection_point(name=PICK, fields=["unit_id"], on="click"))
+    return alt.layer(bars, text, data=data).properties(title=title, height=alt.Step(24)).configure(locale=VI_LOCALE)

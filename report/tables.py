@@ -5,6 +5,8 @@ import pandas as pd
 from db import vocab
 from report import fmt
 
+NO_TEAM = "Chưa có tổ"
+
 
 def coverage_table(df: pd.DataFrame) -> pd.DataFrame:
     """Coverage by unit with Vietnamese headers; numbers formatted with Vietnamese separators."""
@@ -58,6 +60,30 @@ def members_table(df: pd.DataFrame) -> pd.DataFrame:
 def uncovered_table(df: pd.DataFrame) -> pd.DataFrame:
     """Villages without a team, with their commune and district."""
     return pd.DataFrame({"Thôn / khối phố": df["village"], "Xã / phường / thị trấn": df["commune"], "Huyện": df["district"]})
+
+
+def village_teams_table(df: pd.DataFrame) -> pd.DataFrame:
+    """A commune's villages with their team, its date and active members; "Chưa có tổ" where there is none."""
+    has = df["team_id"].notna()
+    return pd.DataFrame(
+        {
+            "Thôn, khối phố": df["name"],
+            "Tổ CNSCĐ": df["team_name"].where(has, NO_TEAM),
+            "Ngày thành lập": [fmt.day(d) if h else "" for d, h in zip(df["established_on"], has, strict=True)],
+            "Thành viên đang hoạt động": [fmt.number(m) if h else "" for m, h in zip(df["members"], has, strict=True)],
+        }
+    )
+
+
+def activity_by_child_table(df: pd.DataFrame) -> pd.DataFrame:
+    """Reports and people reached per child unit, with Vietnamese headers."""
+    return pd.DataFrame(
+        {
+            "Địa bàn": df["name"],
+            "Số báo cáo": df["reports"].map(fmt.number),
+            "Lượt người được hỗ trợ": df["people_reached"].map(fmt.number),
+        }
+    )
 
 
 def progress_table(df: pd.DataFrame) -> pd.DataFrame:

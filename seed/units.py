@@ -7,6 +7,7 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
 from db import counts
+from db.geo import POSITION_FIXES
 from db.models import Unit, UnitPath
 from db.text import fold
 from db.versions import bump_data_version
@@ -36,6 +37,18 @@ def _kind(full: str, short: str) -> str:
     return full[: len(full) - len(short)].strip() if full.endswith(short) else full.split(" ")[0]
 
 
+def correct_positions(session: Session, *, structure: str) -> int:
+    """Give units loaded before POSITION_FIXES existed their real position; return how many moved."""
+    fixes = {code: pos for (struct, tier, code), pos in POSITION_FIXES.items() if struct == structure}
+    moved = 0
+    for unit in session.scalars(select(Unit).where(Unit.structure == structure, Unit.code.in_(list(fixes)))):
+        pos = POSITION_FIXES.get((structure, unit.tier, unit.code or ""))
+        if pos is not None and (unit.lat, unit.lon) != pos:
+            unit.lat, unit.lon = pos
+            moved += 1
+    return moved
+
+
 def load_units(session: Session, *, structure: str = "legacy", progress: Progress = print) -> int:
     """Insert the official units missing for `structure`; return how many were added. Idempotent."""
     rows = official_rows(structure)
@@ -58,6 +71,7 @@ def load_units(session: Session, *, structure: str = "legacy", progress: Progres
         uid = next_id
         next_id += 1
         existing[key] = uid
+        lat, lon = POSITION_FIXES.get((structure, tier, code), (lat, lon))
         units.append(
             dict(id=uid, parent_id=parent, structure=structure, tier=tier, level=level, kind=kind, name=full,
                  short_name=short, search_name=fold(full), code=code, lat=_num(lat), lon=_num(lon))
@@ -86,6 +100,9 @@ def load_units(session: Session, *, structure: str = "legacy", progress: Progres
         if r.get("wardCode") and isinstance(r.get("ward"), str):
             add("commune", r["wardCode"], parent, level, r["ward"], r["wardShort"], r["wardType"],
                 r["wardLat"], r["wardLon"])
+    moved = correct_positions(session, structure=structure)
+    if moved:
+        progress(f"Đơn vị hành chính ({structure}): sửa tọa độ của {moved} đơn vị (quần đảo Hoàng Sa, Trường Sa).")
     if not units:
         progress(f"Đơn vị hành chính ({structure}): đã có đủ, không thêm gì.")
         return 0

@@ -149,6 +149,10 @@ RULES: dict[str, tuple[set[str], Call]] = {
     "search_units": (READERS, lambda s, a, x, w: _search_outside(s, a, x, w)),
     "fetch_commune_points": (READERS, lambda s, a, x, w: coverage.fetch_commune_points(s, actor=a, unit_id=x.commune.id)),
     "fetch_district_points": (READERS, lambda s, a, x, w: coverage.fetch_district_points(s, actor=a, unit_id=x.commune.id)),
+    "fetch_activity_by_child": (READERS, lambda s, a, x, w: activities.fetch_activity_by_child(
+        s, actor=a, unit_id=x.commune.id, start=date(2022, 1, 1), end=TODAY)),
+    "fetch_village_teams": (READERS, lambda s, a, x, w: coverage.fetch_village_teams(s, actor=a, commune_id=x.commune.id)),
+    "fetch_archipelagos": (READERS, lambda s, a, x, w: coverage.fetch_archipelagos(s, actor=a, unit_id=x.commune.id)),
     # recommendations
     "create_recommendation": (READERS, lambda s, a, x, w: _raise(s, a, x, w)),
     "answer_recommendation": (WRITERS, lambda s, a, x, w: recommendations.answer_recommendation(

@@ -80,3 +80,61 @@ def test_officer_sees_the_silent_teams_of_the_period(app, session):
     assert len(silent_tables) == 1
     assert list(silent_tables[0]["Tổ"]) == [quiet.name]
     assert {m.label: m.value for m in at.metric}["Tổ chưa báo cáo"] == "1"
+
+
+def test_a_leader_sees_the_units_activity_full_width_without_the_report_form(app, session, world):
+    """A leader reports nothing: the page opens on their unit (Huyện Phú Ninh), by commune and by month, no form."""
+    tree = world.tree
+    officer = world.officer
+    near = factories.create_team(session, unit=tree.villages[0], established_on=date(2022, 7, 1))
+    commune_team = factories.create_team(session, unit=tree.commune, established_on=date(2022, 7, 1))
+    session.commit()
+    today = date.today()
+    for team, days, people, kind in ((near, 3, 20, "training"), (near, 40, 15, "cashless"), (commune_team, 10, 7, "training")):
+        activities.create_activity(session, actor=officer, data=activities.ActivityInput(
+            team_id=team.id, activity_date=today - timedelta(days=days), activity_type=kind, people_reached=people))
+    session.commit()
+    at = app(world.leader).run()
+    at.switch_page("pages/activities_page.py").run()
+    assert not at.exception
+    assert not [b for b in at.button if b.label == "Gửi báo cáo"] and "Báo cáo nhanh" not in [s.value for s in at.subheader]
+    charts = at.get("vega_lite_chart")
+    assert len(charts) == 2, "the children's bars and the months"
+    assert at.columns and all(not column.get("vega_lite_chart") for column in at.columns), "no chart in a narrow column"
+    start = (today.replace(day=1) - timedelta(days=365)).replace(day=1)
+    expected = activities.fetch_activity_by_child(session, actor=world.leader, unit_id=tree.district.id, start=start, end=today)
+    months = activities.fetch_unit_activity_by_month(session, actor=world.leader, unit_id=tree.district.id, start=start, end=today)
+    table = next(df.value for df in at.dataframe if "Số báo cáo" in df.value.columns)
+    assert list(table["Địa bàn"]) == list(expected["name"])
+    assert list(table["Số báo cáo"]) == [str(n) for n in expected["reports"]]
+    assert list(table["Lượt người được hỗ trợ"]) == [str(n) for n in expected["people_reached"]]
+    assert dict(zip(expected["name"], expected["reports"], strict=True))[tree.commune.name] == 3
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Số báo cáo"] == str(int(months["reports"].sum())) == str(int(expected["reports"].sum()))
+    assert metrics["Lượt người được hỗ trợ"] == str(int(expected["people_reached"].sum())) == "42"
+    # Inside the commune, the villages and the commune's own team add up to the commune's figures.
+    in_commune = activities.fetch_activity_by_child(session, actor=world.leader, unit_id=tree.commune.id, start=start, end=today)
+    assert int(in_commune["reports"].sum()) == 3
+    assert activities.COMMUNE_TEAM_ROW in set(in_commune["name"])
+
+
+def test_officers_keep_the_form_first_and_find_the_unit_view_in_its_tab(app, session, world):
+    team = factories.create_team(session, unit=world.tree.villages[0], established_on=date(2022, 7, 1))
+    session.commit()
+    activities.create_activity(session, actor=world.officer, data=activities.ActivityInput(
+        team_id=team.id, activity_date=date.today() - timedelta(days=2), activity_type="training", people_reached=9))
+    session.commit()
+    at = app(world.officer).run()
+    at.switch_page("pages/activities_page.py").run()
+    assert "Báo cáo nhanh" in [s.value for s in at.subheader]  # the officer's first tab: the form, as before
+    at.session_state["activities_tab"] = "Theo địa bàn"
+    at.run()
+    assert not at.exception
+    assert {m.label: m.value for m in at.metric}["Lượt người được hỗ trợ"] == "9"
+    # A leader's "Theo tổ" tab shows a team's charts without the form.
+    leader = app(world.leader).run()
+    leader.session_state["activities_tab"] = "Theo tổ"
+    leader.switch_page("pages/activities_page.py").run()
+    assert not leader.exception
+    assert "Báo cáo nhanh" not in [s.value for s in leader.subheader]
+    assert "Báo cáo gần đây" in [s.value for s in leader.subheader]

@@ -1,5 +1,7 @@
 """Độ phủ: the unit in the address, search that ignores diacritics, the villages still without a team."""
 
+from datetime import date
+
 from db import coverage
 from db.auth import actor_of
 from tests import factories
@@ -76,3 +78,29 @@ def test_a_unit_name_is_shown_as_typed_never_as_a_link_or_an_image(app, session)
     for shown in (crumb, *captions):
         assert "](" not in shown and "![" not in shown, shown  # no Markdown link or image is left
         assert commune.name in shown.replace("\\", "")  # and, unescaped, it is the name as typed
+
+
+def test_a_commune_shows_its_villages_with_their_teams_covered_or_not(app, session):
+    """Clicking a commune's bar opens it: its "Theo địa bàn trực thuộc" tab lists every village, team or "Chưa có tổ"."""
+    tree = factories.create_tree(session)
+    factories.create_team(session, unit=tree.villages[0], members=4, name="Tổ CNSCĐ thôn Phú Mỹ")
+    factories.create_team(session, unit=tree.villages[2], members=2, closed_on=date(2023, 3, 1))  # closed: not counted
+    user = factories.create_user(session, role="leader", unit=tree.district, username="lanhdao.villages")
+    session.commit()
+    actor = actor_of(user)
+    at = _coverage(app, actor, tree.commune.id)
+    assert not at.exception
+    expected = coverage.fetch_village_teams(session, actor=actor, commune_id=tree.commune.id)
+    table = next(d.value for d in at.dataframe if "Thôn, khối phố" in d.value.columns)
+    assert list(table["Thôn, khối phố"]) == list(expected["name"])
+    assert sorted(expected["name"]) == sorted(v.name for v in tree.villages)  # covered or not, every village
+    teams = dict(zip(table["Thôn, khối phố"], table["Tổ CNSCĐ"], strict=True))
+    shown = dict(zip(expected["name"], expected["team_name"].where(expected["team_id"].notna(), "Chưa có tổ"), strict=True))
+    assert teams == shown
+    assert teams[tree.villages[0].name] == "Tổ CNSCĐ thôn Phú Mỹ" and teams[tree.villages[2].name] == "Chưa có tổ"
+    members = dict(zip(table["Thôn, khối phố"], table["Thành viên đang hoạt động"], strict=True))
+    assert members[tree.villages[0].name] == str(int(expected.loc[expected["name"] == tree.villages[0].name, "members"].iloc[0]))
+    assert [b.label for b in at.download_button if b.key == "coverage_villages_export"] == ["Tải Excel"]
+    # The breadcrumb leads back to the district.
+    crumbs = [b.label for b in at.button if b.key and b.key.startswith("coverage_nav_crumb_")]
+    assert crumbs == [tree.district.name, tree.commune.name]

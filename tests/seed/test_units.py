@@ -13,11 +13,12 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, aliased, join
 from vietnamadminunits.database import get_data
 
-from db import units
+from db import coverage, units
 from db.auth import SYSTEM
 from db.engine import make_engine
 from db.models import Unit, UnitPath
 from db.text import fold
+from report import charts
 from seed.units import TABLES, load_units
 from tests.conftest import BACKENDS, fresh_database
 from tests.factories import count_rows
@@ -152,4 +153,83 @@ def test_villages_can_be_added_after_a_load(loaded):
         assert village.id > commune.id
         ancestors = count_rows(session, UnitPath, UnitPath.descendant_id == village.id)
         assert ancestors == 4
+        session.rollback()
+
+
+# ---- the map: the archipelagos and the island communes at their real positions (issue 12) ----------------
+
+HOANG_SA = (15.7, 17.2, 111.1, 112.8)  # south, north, west, east
+TRUONG_SA = (8.0, 11.6, 111.5, 117.0)
+
+
+def _inside(row: dict, box: tuple[float, float, float, float]) -> bool:
+    south, north, west, east = box
+    return south <= row["lat"] <= north and west <= row["lon"] <= east
+
+
+def _rows(chart) -> list[dict]:  # noqa: ANN001 - an Altair chart
+    """Every row of every dataset the chart sends to the browser."""
+    return [row for rows in chart.to_dict()["datasets"].values() for row in rows]
+
+
+def _unit_id(session: Session, tier: str, code: str) -> int:
+    return session.scalars(select(Unit.id).where(Unit.structure == "legacy", Unit.tier == tier, Unit.code == code)).one()
+
+
+def test_the_national_map_carries_both_archipelagos_labelled_at_their_real_positions(loaded):
+    with Session(loaded.engine) as session:
+        points = coverage.fetch_district_points(session, actor=SYSTEM, unit_id=None)
+        isles = coverage.fetch_archipelagos(session, actor=SYSTEM, unit_id=None)
+    rows = _rows(charts.build_map_chart(points, archipelagos=isles, title="Bản đồ", place="Huyện"))
+    for label, box in (("Quần đảo Hoàng Sa (TP. Đà Nẵng)", HOANG_SA), ("Quần đảo Trường Sa (Khánh Hòa)", TRUONG_SA)):
+        marked = [r for r in rows if r.get("label") == label]
+        assert marked and all(_inside(r, box) for r in marked), label
+    # The districts themselves: Huyện Hoàng Sa (no commune) at its archipelago, Huyện Trường Sa at sea.
+    districts = {r["name"]: r for r in rows if r.get("parent") in ("Thành phố Đà Nẵng", "Tỉnh Khánh Hòa")}
+    assert _inside(districts["Huyện Hoàng Sa"], HOANG_SA)
+    assert _inside(districts["Huyện Trường Sa"], TRUONG_SA)
+    # With hundreds of districts, names go on the provinces.
+    assert {"Tỉnh Khánh Hòa", "Thành phố Đà Nẵng"} <= {r["name"] for r in rows if "band" not in r and "label" not in r}
+
+
+def test_no_commune_of_huyen_truong_sa_is_on_the_mainland(loaded):
+    with Session(loaded.engine) as session:
+        district = _unit_id(session, "district", "576")
+        points = coverage.fetch_commune_points(session, actor=SYSTEM, unit_id=district)
+        province = coverage.fetch_commune_points(session, actor=SYSTEM, unit_id=_unit_id(session, "province", "56"))
+    assert sorted(points["name"]) == ["Thị trấn Trường Sa", "Xã Sinh Tồn", "Xã Song Tử Tây"]
+    for frame in (points, province[province["parent"] == "Huyện Trường Sa"]):
+        assert len(frame) == 3
+        assert all(_inside(r, TRUONG_SA) and r["lon"] >= 110 for r in frame.to_dict("records"))
+
+
+def test_district_and_commune_maps_name_their_points(loaded):
+    with Session(loaded.engine) as session:
+        district = _unit_id(session, "district", "576")
+        song_tu_tay = _unit_id(session, "commune", "22737")
+        by_district = coverage.fetch_commune_points(session, actor=SYSTEM, unit_id=district)
+        by_commune = coverage.fetch_commune_points(session, actor=SYSTEM, unit_id=song_tu_tay, neighbours=True)
+        isles = coverage.fetch_archipelagos(session, actor=SYSTEM, unit_id=song_tu_tay)
+        mainland = coverage.fetch_archipelagos(session, actor=SYSTEM, unit_id=_unit_id(session, "district", "568"))
+    names = {r["name"] for r in _rows(charts.build_map_chart(by_district)) if "band" not in r}
+    assert names == set(by_district["name"])  # three points: each named
+    # A commune is drawn among its district's communes, itself outlined and named in bold.
+    assert set(by_commune["name"]) == set(by_district["name"])
+    assert by_commune.loc[by_commune["focus"], "unit_id"].tolist() == [song_tu_tay]
+    spec = charts.build_map_chart(by_commune, archipelagos=isles).to_dict()
+    bold = [layer for layer in spec["layer"] if layer["mark"].get("fontWeight") == "bold"]
+    assert [r["name"] for r in spec["datasets"][bold[0]["data"]["name"]]] == ["Xã Song Tử Tây"]
+    assert list(isles["label"]) == ["Quần đảo Trường Sa (Khánh Hòa)"]
+    assert mainland.empty  # a mainland district of Khánh Hòa (Thành phố Nha Trang) keeps its own frame
+
+
+def test_a_database_loaded_before_the_fix_gets_the_real_positions_on_the_next_load(loaded):
+    with Session(loaded.engine) as session:
+        sinh_ton = session.get(Unit, _unit_id(session, "commune", "22739"))
+        sinh_ton.lat, sinh_ton.lon = 12.209887, 109.092876  # where the package put it
+        session.flush()
+        said: list[str] = []
+        assert load_units(session, structure="legacy", progress=said.append) == 0
+        assert (sinh_ton.lat, sinh_ton.lon) == (9.88, 114.33)
+        assert any("sửa tọa độ của 1 đơn vị" in line for line in said)
         session.rollback()
