@@ -108,7 +108,7 @@ def downloads_section() -> None:
         name=f"bang-so-lieu-{end:%Y%m%d}", key="reports_xlsx",
     )
     if children["villages"].sum() > 0:
-        chart = charts.build_coverage_chart(children)
+        chart = charts.build_coverage_chart(children, order=widgets.bar_order(key="reports_coverage_order"))
         st.altair_chart(chart, width="stretch", key="reports_coverage")
         downloads.chart_buttons(chart, name="do-phu-theo-dia-ban", key="reports_coverage_dl")
 

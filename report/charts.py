@@ -45,9 +45,9 @@ def coverage_band(ratio: float | None) -> str:
 
 PICK = "pick"
 
-# How a chart of units orders its bars: the worst first (what a meeting follows up), or by name.
+# How a chart of units orders its bars: the worst first (what a meeting follows up), or by name
+# (the words on the switch: vocab.BAR_ORDERS).
 BarOrder = Literal["worst", "name"]
-BAR_ORDERS: dict[str, str] = {"worst": "Thấp nhất trước", "name": "Theo tên"}
 # SVG keeps the labels as text (crisp on a projector, readable by a browser test); Streamlit passes
 # usermeta.embedOptions.renderer to vega-embed.
 SVG = {"embedOptions": {"renderer": "svg"}}
