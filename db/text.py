@@ -1,5 +1,7 @@
 """Text helpers shared by reads and validation: Vietnamese-aware folding for search."""
 
+import functools
+import numbers
 import re
 import unicodedata
 from collections.abc import Hashable, Iterable
@@ -34,7 +36,8 @@ _LETTER_MARKS = {("a", _BREVE): "ă", ("a", _CIRCUMFLEX): "â", ("e", _CIRCUMFLE
 # Tones in dictionary order after the bare letter: huyền, hỏi, ngã, sắc, nặng.
 _TONE_RANK = {"\u0300": 1, "\u0309": 2, "\u0303": 3, "\u0301": 4, "\u0323": 5}
 _OTHER_MARK = 6  # any other accent (ü, ç…): after the five tones
-_TOKENS = re.compile(r"\d+|\s+|.", re.DOTALL)
+# Tokens of NFC text: a digit run, a space run, or one character with the combining marks NFC left on it.
+_TOKENS = re.compile(r"\d+|\s+|.[\u0300-\u036f]*", re.DOTALL)
 
 # Primary elements are (class, weight): spaces and punctuation, then numbers, then letters.
 _SPACE, _SYMBOL, _NUMBER, _LETTER = 0, 1, 2, 3
@@ -42,15 +45,22 @@ _SPACE, _SYMBOL, _NUMBER, _LETTER = 0, 1, 2, 3
 CollationKey = tuple[tuple[tuple[int, int], ...], tuple[int, ...], tuple[int, ...], str]
 
 
-def _letter(base: str, marks: str) -> tuple[tuple[int, int], int, int]:
-    """Primary weight, tone and case of one letter given as a base character and its combining marks."""
+@functools.lru_cache(maxsize=4096)
+def _character(cluster: str) -> tuple[tuple[int, int], int, int] | None:
+    """Primary weight, tone and case of one character with its marks (None for a mark without a base)."""
+    decomposed = unicodedata.normalize("NFD", cluster)
+    base, marks = decomposed[0], decomposed[1:]
+    if unicodedata.category(base) == "Mn":
+        return None
+    if not base.isalpha():
+        return (_SYMBOL, ord(base)), 0, 0
     lower = base.lower()
     case = 0 if base == lower else 1
     tone = 0
     for mark in marks:
         if (lower, mark) in _LETTER_MARKS:
             lower = _LETTER_MARKS[(lower, mark)]
-        else:
+        elif unicodedata.category(mark) == "Mn":
             tone = max(tone, _TONE_RANK.get(mark, _OTHER_MARK))
     rank = _LETTER_RANK.get(lower)
     # Letters outside the alphabet (other scripts) follow it, in code-point order.
@@ -58,14 +68,14 @@ def _letter(base: str, marks: str) -> tuple[tuple[int, int], int, int]:
     return (_LETTER, weight), tone, case
 
 
+@functools.lru_cache(maxsize=1 << 16)  # unit names repeat down a list (its communes, districts): key each once
 def collation_key(text: str) -> CollationKey:
     """A sort key in Vietnamese dictionary order: letters, then tones, then case; digit runs as numbers."""
-    decomposed = unicodedata.normalize("NFD", text)
+    nfc = unicodedata.normalize("NFC", text)  # one spelling of each string: NFC and NFD input key alike
     primary: list[tuple[int, int]] = []
     tones: list[int] = []
     cases: list[int] = []
-    for match in _TOKENS.finditer(decomposed):
-        token = match.group()
+    for token in _TOKENS.findall(nfc):
         if token[0].isspace():
             primary.append((_SPACE, 0))  # any run of spaces weighs as one space
             tones.append(0)
@@ -74,23 +84,15 @@ def collation_key(text: str) -> CollationKey:
             primary.append((_NUMBER, int(token)))
             tones.append(0)
             cases.append(len(token))  # "02" after "2": leading zeros only break a tie
-        elif unicodedata.category(token) == "Mn":
-            continue  # consumed with its base below, or a stray mark with no base: ignored
-        elif token.isalpha():
-            end = match.end()
-            while end < len(decomposed) and unicodedata.category(decomposed[end]) == "Mn":
-                end += 1
-            weight, tone, case = _letter(token, decomposed[match.end():end])
-            primary.append(weight)
-            tones.append(tone)
-            cases.append(case)
         else:
-            primary.append((_SYMBOL, ord(token)))
-            tones.append(0)
-            cases.append(0)
+            character = _character(token)
+            if character is not None:
+                primary.append(character[0])
+                tones.append(character[1])
+                cases.append(character[2])
     # The whole primary level decides first, then the tones, then the case; the NFC text last keeps the
-    # order total (two different strings never tie) and NFC/NFD spellings of one string equal.
-    return tuple(primary), tuple(tones), tuple(cases), unicodedata.normalize("NFC", text)
+    # order total: two different strings never tie.
+    return tuple(primary), tuple(tones), tuple(cases), nfc
 
 
 def sorted_names(names: Iterable[str]) -> list[str]:
@@ -98,15 +100,20 @@ def sorted_names(names: Iterable[str]) -> list[str]:
     return sorted(names, key=collation_key)
 
 
-def _cell_key(value: object) -> tuple[int, CollationKey | None]:
-    """A cell's collation key; empty cells (None, NaN) after every name."""
-    if value is None or (isinstance(value, float) and value != value) or value is pd.NA:
+def _cell_key(value: object) -> tuple[int, CollationKey | float | None]:
+    """A cell's sort key: text by collation_key, numbers by value, empty cells (None, NaN) last."""
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
         return 1, None
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):  # numpy's int64 included
+        return 0, float(value)
     return 0, collation_key(str(value))
 
 
 def sort_frame(df: pd.DataFrame, *columns: Hashable) -> pd.DataFrame:
-    """The rows ordered by the columns' text in Vietnamese dictionary order (stable), with a fresh index."""
+    """The rows ordered by the columns (text in Vietnamese dictionary order, numbers by value; stable), with a fresh index.
+
+    Each column holds one kind of value: text, or numbers.
+    """
     keys = [[_cell_key(v) for v in df[c]] for c in columns]
     order = sorted(range(len(df)), key=lambda i: [k[i] for k in keys])
     return df.iloc[order].reset_index(drop=True)
