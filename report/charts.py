@@ -1,5 +1,6 @@
 """Altair chart builders: pure functions of pre-aggregated DataFrames."""
 
+from collections import Counter
 from collections.abc import Sequence
 from datetime import date
 from typing import Literal
@@ -56,7 +57,7 @@ SVG = {"embedOptions": {"renderer": "svg"}}
 def unique_labels(names: Sequence[str], parents: Sequence[str | None] | None = None) -> list[str]:
     """The names as bar labels, made unique: a repeated name gets its parent, then a number if still repeated."""
     names = [str(n) for n in names]
-    seen = {n for n in names if names.count(n) > 1}
+    seen = {n for n, times in Counter(names).items() if times > 1}
     labels = [f"{n} – {p}" if n in seen and parents is not None and isinstance(p, str) and p else n
               for n, p in zip(names, parents if parents is not None else [None] * len(names), strict=True)]
     # An explicit sort needs one label per bar: number whatever still repeats, in the rows' order.
