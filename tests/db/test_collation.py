@@ -99,3 +99,8 @@ def test_stripping_tones_never_crosses_a_different_base(a: str, b: str) -> None:
     before = collation_key(a) < collation_key(b)
     assert (collation_key(strip_tones(a)) < collation_key(b)) == before
     assert (collation_key(a) < collation_key(strip_tones(b))) == before
+
+
+def test_sort_frame_orders_numbers_by_value_before_text() -> None:
+    df = pd.DataFrame({"rank": [2, 0, 2, 1], "full_name": ["Đặng Thu", "Vũ An", "Dương Hà", "Hoàng Lan"]})
+    assert list(sort_frame(df, "rank", "full_name")["full_name"]) == ["Vũ An", "Hoàng Lan", "Dương Hà", "Đặng Thu"]
