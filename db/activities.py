@@ -16,6 +16,7 @@ from db.errors import NotFound, PermissionDenied, UserError
 from db.models import Activity, ActivityRollup, ScopeRollup, Team, Unit, UnitPath, User
 from db.photos import store_photo
 from db.sqlfuncs import first_of_month, month_start
+from db.text import sort_frame
 from db.validation import optional_text, whole_number
 
 EDIT_DAYS = 7  # a reporter may correct or delete their own report for this many days
@@ -271,7 +272,8 @@ def fetch_activity_by_child(
 
     Provinces and districts read their kept scope rows, communes their commune rows (db/counts.py); the
     villages of one commune, which no rollup splits, sum that commune's own reports. Children without a
-    report are listed with zeros. The months are whole, as in `fetch_unit_activity_by_month`, so the two agree.
+    report are listed with zeros. The months are whole, from `start`'s month to `end`'s: the page asks for
+    whole months up to today, where this is the period `fetch_unit_activity_by_month` sums day by day.
     """
     unit_id = scope_unit(session, actor, unit_id)
     cond = Unit.parent_id == unit_id if unit_id is not None else Unit.parent_id.is_(None)
@@ -310,7 +312,7 @@ def fetch_activity_by_child(
     df = children.merge(totals, on="unit_id", how="left")
     for col in ("reports", "people_reached"):
         df[col] = df[col].fillna(0).astype("int64")
-    return df[CHILD_COLUMNS]
+    return sort_frame(df[CHILD_COLUMNS], "name")
 
 
 def fetch_team_activity_by_month(

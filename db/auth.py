@@ -16,6 +16,7 @@ from db.access import Actor, ensure_can_write_unit
 from db.audit import record, snapshot
 from db.errors import NotFound, PermissionDenied, UserError
 from db.models import AuthSession, Team, Unit, UnitPath, User
+from db.text import sort_frame
 from db.validation import has_control_characters, optional_text
 
 _hasher = PasswordHasher()  # argon2id with the library's recommended parameters
@@ -223,7 +224,8 @@ def fetch_users(session: Session, *, actor: Actor) -> pd.DataFrame:
     if actor.unit_id is not None:
         stmt = stmt.join(UnitPath, and_(UnitPath.descendant_id == User.unit_id, UnitPath.ancestor_id == actor.unit_id))
     cols = ["user_id", "username", "full_name", "role", "unit", "team_id", "is_active", "last_login_at", "locked_until"]
-    return pd.DataFrame(session.execute(stmt).all(), columns=cols)
+    # A username may hold Vietnamese letters ("lanhđạo"): Vietnamese order within each role.
+    return sort_frame(pd.DataFrame(session.execute(stmt).all(), columns=cols), "role", "username")
 
 
 # ---- signed-in browsers -------------------------------------------------------------------------

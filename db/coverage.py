@@ -16,6 +16,7 @@ from db.models import Activity, ActivityRollup, Member, ScopeRollup, Team, Unit,
 from db.reporting import count_reporting_teams, reporting_rate
 from db.sqlfuncs import first_of_month
 from db.teams import team_active_on
+from db.text import sort_frame
 from db.units import NATIONAL_NAME
 
 
@@ -147,8 +148,10 @@ def fetch_coverage_by_child(
     cond = Unit.parent_id == unit_id if unit_id is not None else Unit.parent_id.is_(None)
     children = [tuple(r) for r in session.execute(select(Unit.id, Unit.name, Unit.tier).where(cond).order_by(Unit.name))]
     if children and all(tier in SCOPE_TIERS for _, _, tier in children):
-        return _kept_coverage_frame(session, children, as_of)  # type: ignore[arg-type]
-    return _coverage_frame(session, as_of=as_of, parent_id=unit_id, unit_id=None)
+        frame = _kept_coverage_frame(session, children, as_of)  # type: ignore[arg-type]
+    else:
+        frame = _coverage_frame(session, as_of=as_of, parent_id=unit_id, unit_id=None)
+    return sort_frame(frame, "name")  # Vietnamese order: SQL's byte order puts "Đà Nẵng" after "Hồ Chí Minh"
 
 
 def _activity_totals(session: Session, *, unit_id: int | None, as_of: date, kept: bool) -> tuple[int, int]:
@@ -239,7 +242,9 @@ def fetch_uncovered_villages(
     )
     if unit_id is not None:
         stmt = stmt.join(UnitPath, and_(UnitPath.descendant_id == Unit.id, UnitPath.ancestor_id == unit_id))
-    return pd.DataFrame(session.execute(stmt).all(), columns=["unit_id", "village", "commune", "district"])
+    # SQL's order picks which `limit` villages are listed; the list itself is in Vietnamese order.
+    df = pd.DataFrame(session.execute(stmt).all(), columns=["unit_id", "village", "commune", "district"])
+    return sort_frame(df, "district", "commune", "village")
 
 
 VILLAGE_TEAM_COLUMNS = ["unit_id", "name", "team_id", "team_name", "established_on", "members"]
@@ -262,7 +267,7 @@ def fetch_village_teams(session: Session, *, actor: Actor, commune_id: int, as_o
     )
     df = pd.DataFrame(session.execute(stmt).all(), columns=VILLAGE_TEAM_COLUMNS)
     df["members"] = df["members"].astype("int64")
-    return df
+    return sort_frame(df, "name", "team_id")
 
 
 def fetch_commune_points(

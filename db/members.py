@@ -13,7 +13,7 @@ from db.access import Actor, ensure_can_read_team, ensure_can_write_team, scope_
 from db.audit import record, snapshot
 from db.errors import NotFound, UserError
 from db.models import Member, Team, UnitPath
-from db.text import clean
+from db.text import clean, sort_frame
 from db.validation import optional_text, require_past_date, require_text, whole_number
 
 YOUTH_AGES = (16, 30)
@@ -115,7 +115,10 @@ def fetch_members(session: Session, *, actor: Actor, team_id: int, include_left:
     if not include_left:
         stmt = stmt.where(Member.left_on.is_(None))
     cols = ["member_id", "full_name", "gender", "birth_year", "phone", "role", "organisation", "position", "joined_on", "left_on"]
-    return pd.DataFrame(session.execute(stmt).all(), columns=cols)
+    df = pd.DataFrame(session.execute(stmt).all(), columns=cols)
+    # Leaders first, then by full name in Vietnamese order ("Đặng" after "Dương", before "Hoàng").
+    df["rank"] = df["role"].map({"leader": 0, "deputy": 1}).fillna(2)
+    return sort_frame(df, "rank", "full_name").drop(columns=["rank"])
 
 
 def create_member(session: Session, *, actor: Actor, team_id: int, data: MemberInput, today: date | None = None) -> Member:

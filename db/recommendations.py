@@ -12,6 +12,7 @@ from db.access import Actor, ensure_can_read_unit, is_within, scope_unit
 from db.audit import record, snapshot
 from db.errors import NotFound, PermissionDenied, UserError
 from db.models import Recommendation, Team, Unit, UnitPath, User
+from db.text import sort_frame
 from db.validation import require_text
 
 NEXT_STATUSES = {"open": ("in_progress", "resolved"), "in_progress": ("resolved",), "resolved": ()}
@@ -132,12 +133,12 @@ def fetch_recommendation_counts(session: Session, *, actor: Actor, unit_id: int 
         .join(r, r.unit_id == UnitPath.descendant_id)
         .where(cond)
         .group_by(grp.id, grp.name, r.status)
-        .order_by(grp.name)
+        .order_by(grp.name, r.status)
     )
     df = pd.DataFrame(session.execute(stmt).all(), columns=["unit_id", "name", "status", "count", "days_to_resolve"])
     df["status_label"] = df["status"].map(vocab.RECOMMENDATION_STATUSES)
     df["count"] = df["count"].astype("int64")
-    return df
+    return sort_frame(df, "name")  # Vietnamese order; stable, so a unit's statuses keep SQL's order
 
 
 def fetch_open_to_answer(session: Session, *, actor: Actor, limit: int = 10) -> pd.DataFrame:

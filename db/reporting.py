@@ -17,6 +17,7 @@ from db.access import Actor, scope_unit
 from db.counts import REPORT_WINDOW_DAYS, SCOPE_TIERS, scope_totals
 from db.models import Activity, Team, Unit, UnitPath
 from db.teams import team_active_on
+from db.text import sort_frame
 
 
 def period_of(end: date, days: int = REPORT_WINDOW_DAYS) -> tuple[date, date]:
@@ -89,7 +90,7 @@ def _reporting_frame(rows: Sequence[Sequence[Any]]) -> pd.DataFrame:
     df["silent"] = df["teams"] - df["reporting"]
     df["rate"] = pd.Series([reporting_rate(r, t) for r, t in zip(df["reporting"], df["teams"], strict=True)],
                            index=df.index, dtype="float64")
-    return df
+    return sort_frame(df, "name")  # Vietnamese order, not SQL's byte order
 
 
 SILENT_LIMIT = 500  # the silent teams a page lists; a larger scope lists its first ones and says so
@@ -101,7 +102,8 @@ def fetch_silent_teams(
     """Teams active at the period's end with no report in it, with their last report date, by commune and village.
 
     At most `limit` teams: when there are more, the first `limit` in the order of their units' ids (so the
-    scan stops there instead of probing every team of the country), then sorted by commune and village.
+    scan stops there instead of probing every team of the country), then sorted by commune and village in
+    Vietnamese order.
     """
     unit_id = scope_unit(session, actor, unit_id)
     silent = select(Team.id).where(team_active_on(end), ~reported_between(Team, start, end))
@@ -121,4 +123,4 @@ def fetch_silent_teams(
     cols = ["team_id", "name", "unit", "parent", "established_on", "last_report"]
     df = pd.DataFrame(session.execute(stmt).all(), columns=cols)
     df["last_report"] = [date.fromisoformat(d) if isinstance(d, str) else d for d in df["last_report"]]
-    return df
+    return sort_frame(df, "parent", "unit")  # stable: a village's teams stay in id order

@@ -14,7 +14,7 @@ from db.audit import record, snapshot
 from db.errors import NotFound, UserError
 from db.members import MemberInput, member_active_on, validated_member
 from db.models import Member, Team, Unit, UnitPath
-from db.text import fold
+from db.text import fold, sort_frame
 from db.validation import optional_text, require_past_date, require_text
 
 
@@ -77,7 +77,8 @@ def fetch_teams(
     """Teams under a unit in scope, filtered by status (all | active | closed) and a search text, by commune and village.
 
     At most `limit` teams: when more match, the first `limit` in the order they were registered (so the
-    country's list stops there instead of sorting every team by name), then sorted by commune and village.
+    country's list stops there instead of sorting every team by name), then sorted by commune and village in
+    Vietnamese order.
     """
     unit_id = scope_unit(session, actor, unit_id)
     as_of = as_of or date.today()
@@ -98,7 +99,7 @@ def fetch_teams(
         ).all())
     df["members"] = [counts.get(i, 0) for i in ids]
     df["active"] = df["active"].astype(bool)
-    return df
+    return sort_frame(df, "parent", "unit")  # stable: a village's teams stay in the order they were founded
 
 
 @dataclass(frozen=True)

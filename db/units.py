@@ -13,7 +13,7 @@ from db.audit import record
 from db.errors import NotFound, UserError
 from db.models import Team, Unit, UnitPath
 from db.teams import team_active_on
-from db.text import fold
+from db.text import fold, sort_frame
 from db.validation import require_text
 
 NATIONAL_NAME = "Cả nước"
@@ -70,10 +70,8 @@ def fetch_children(session: Session, *, actor: Actor, parent_id: int | None) -> 
     else:
         ensure_can_read_unit(session, actor, parent_id)
         cond = Unit.parent_id == parent_id
-    rows = session.execute(
-        select(Unit.id, Unit.name, Unit.tier, Unit.kind).where(cond).order_by(Unit.name)
-    ).all()
-    return pd.DataFrame(rows, columns=["id", "name", "tier", "kind"])
+    rows = session.execute(select(Unit.id, Unit.name, Unit.tier, Unit.kind).where(cond)).all()
+    return sort_frame(pd.DataFrame(rows, columns=["id", "name", "tier", "kind"]), "name")
 
 
 def fetch_ancestors(session: Session, *, actor: Actor, unit_id: int) -> list[UnitInfo]:
@@ -123,7 +121,10 @@ def search_units(
     df["label"] = [
         ", ".join(p for p in (r.name, r.parent, r.grandparent) if isinstance(p, str)) for r in df.itertuples()
     ]
-    return df
+    # SQL's order (higher levels and shorter names first) picks which `limit` units are listed; the list
+    # shows them by level, then in Vietnamese order.
+    df["level"] = df["tier"].map({tier: i for i, tier in enumerate(vocab.TIERS)})
+    return sort_frame(df, "level", "label").drop(columns=["level"])
 
 
 def resolve_unit(session: Session, *, actor: Actor, ref: str) -> UnitInfo:
@@ -153,12 +154,12 @@ def fetch_villages(session: Session, *, actor: Actor, commune_id: int, as_of: da
         select(Unit.id, Unit.kind, Unit.name, Team.id, Team.name, Team.established_on)
         .outerjoin(Team, and_(Team.unit_id == Unit.id, team_active_on(as_of)))
         .where(Unit.parent_id == commune_id, Unit.tier == "village")
-        .order_by(Unit.name)
     )
-    return pd.DataFrame(
+    df = pd.DataFrame(
         session.execute(stmt).all(),
         columns=["unit_id", "kind", "name", "team_id", "team_name", "established_on"],
     )
+    return sort_frame(df, "name")  # "Thôn 2" before "Thôn 10", "Thôn Đàn" before "Thôn Tây"
 
 
 # ---- writes -------------------------------------------------------------------------------------

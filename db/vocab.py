@@ -89,6 +89,9 @@ RECOMMENDATION_CATEGORIES: dict[str, str] = {
 }
 RECOMMENDATION_STATUSES: dict[str, str] = {"open": "Chưa xử lý", "in_progress": "Đang xử lý", "resolved": "Đã giải quyết"}
 
+# The order switch of the bar charts of units; the charts where more is worse say "Nhiều nhất trước".
+BAR_ORDERS: dict[str, str] = {"worst": "Thấp nhất trước", "name": "Theo tên"}
+BAR_ORDER_MOST_FIRST = "Nhiều nhất trước"
 TARGET_KINDS: dict[str, str] = {"village_coverage": "Tỷ lệ thôn có tổ", "people_quarter": "Lượt người được hỗ trợ trong quý"}
 TARGET_STATUSES: dict[str, str] = {
     "reached": "Đã đạt",

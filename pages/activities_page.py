@@ -193,7 +193,9 @@ def reporting_section() -> None:
         c2.metric("Tỷ lệ tổ có báo cáo", fmt.percent(reporting_rate(reporting, teams)) if teams else "–", border=True)
         c3.metric("Tổ chưa báo cáo", fmt.number(teams - reporting), border=True)
         if teams and unit.tier != "commune":
-            st.altair_chart(charts.build_reporting_chart(by_child), width="stretch", key="activities_reporting_chart")
+            order = widgets.bar_order(key="activities_reporting_order")
+            st.altair_chart(charts.build_reporting_chart(by_child, order=order), width="stretch",
+                            key="activities_reporting_chart")
         silent = data.read(fetch_silent_teams, actor, unit_id=unit.id, start=start, end=end)
         panels.silent_heading(silent, f"Tổ chưa báo cáo từ {fmt.day(start)} đến {fmt.day(end)}")
         if silent.empty:

@@ -97,9 +97,10 @@ def recommendation_charts(unit_id: int | None) -> None:
     if counts.empty:
         st.info("Chưa có kiến nghị nào trong địa bàn này.")
         return
-    st.altair_chart(charts.build_recommendation_chart(counts), width="stretch", key="feedback_counts")
+    order = widgets.bar_order(key="feedback_charts_order", worst=vocab.BAR_ORDER_MOST_FIRST)  # both charts follow it
+    st.altair_chart(charts.build_recommendation_chart(counts, order=order), width="stretch", key="feedback_counts")
     if (counts["status"] == "resolved").any():
-        st.altair_chart(charts.build_resolution_chart(counts), width="stretch", key="feedback_days")
+        st.altair_chart(charts.build_resolution_chart(counts, order=order), width="stretch", key="feedback_days")
 
 
 with shown_errors():

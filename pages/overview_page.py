@@ -28,7 +28,8 @@ def live_overview() -> None:
     panels.indicator_cards(ind)
     children = data.read(coverage.fetch_coverage_by_child, actor, unit_id=actor.unit_id, as_of=as_of)
     if children["villages"].sum() > 0:
-        st.altair_chart(charts.build_coverage_chart(children), width="stretch", key="overview_chart")
+        order = widgets.bar_order(key="overview_chart_order")
+        st.altair_chart(charts.build_coverage_chart(children, order=order), width="stretch", key="overview_chart")
         downloads.table(tables.coverage_table(children), name=f"do-phu-{as_of:%Y%m%d}", key="overview_coverage_export",
                         sheet="Độ phủ")
     elif not children.empty:

@@ -109,7 +109,7 @@ def downloads_section() -> None:
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="reports_xlsx",
                        icon=":material/table_view:")
     if m.children["villages"].sum() > 0:
-        chart = charts.build_coverage_chart(m.children)
+        chart = charts.build_coverage_chart(m.children, order=widgets.bar_order(key="reports_coverage_order"))
         st.altair_chart(chart, width="stretch", key="reports_coverage")
         downloads.chart_buttons(chart, name="do-phu-theo-dia-ban", key="reports_coverage_dl")
 

@@ -1,11 +1,15 @@
 """Altair chart builders: pure functions of pre-aggregated DataFrames."""
 
+from collections import Counter
+from collections.abc import Sequence
 from datetime import date
+from typing import Literal
 
 import altair as alt
 import pandas as pd
 
 from db import vocab
+from db.text import collation_key
 from report import fmt
 
 # Vega's number locale for Vietnamese: "1.234", "56,7%".
@@ -42,15 +46,52 @@ def coverage_band(ratio: float | None) -> str:
 
 PICK = "pick"
 
+# How a chart of units orders its bars: the worst first (what a meeting follows up), or by name
+# (the words on the switch: vocab.BAR_ORDERS).
+BarOrder = Literal["worst", "name"]
+# SVG keeps the labels as text (crisp on a projector, readable by a browser test); Streamlit passes
+# usermeta.embedOptions.renderer to vega-embed.
+SVG = {"embedOptions": {"renderer": "svg"}}
 
-def build_coverage_chart(df: pd.DataFrame, *, title: str = "Tỷ lệ thôn có Tổ CNSCĐ", selectable: bool = False) -> alt.Chart:
-    """Horizontal bars of village coverage per unit, sorted, coloured by band, labelled in Vietnamese."""
+
+def unique_labels(names: Sequence[str], parents: Sequence[str | None] | None = None) -> list[str]:
+    """The names as bar labels, made unique: a repeated name gets its parent, then a number if still repeated."""
+    names = [str(n) for n in names]
+    seen = {n for n, times in Counter(names).items() if times > 1}
+    labels = [f"{n} – {p}" if n in seen and parents is not None and isinstance(p, str) and p else n
+              for n, p in zip(names, parents if parents is not None else [None] * len(names), strict=True)]
+    # An explicit sort needs one label per bar: number whatever still repeats, in the rows' order.
+    counts: dict[str, int] = {}
+    out = []
+    for label in labels:
+        counts[label] = counts.get(label, 0) + 1
+        out.append(label if counts[label] == 1 else f"{label} ({counts[label]})")
+    return out
+
+
+def bar_order(labels: Sequence[str], values: Sequence[float], *, order: BarOrder, worst: Literal["low", "high"]) -> list[str]:
+    """The labels in the order the bars are drawn: worst value first (ties by name), or by name.
+
+    Computed here and given to Vega-Lite as an explicit array: it drops a sort by field in a layered chart
+    and would order the bars by character code, which puts "Đà Nẵng" after "Hồ Chí Minh".
+    """
+    if order == "name":
+        return sorted(labels, key=collation_key)
+    sign = 1 if worst == "low" else -1
+    return [label for _, label in sorted(zip(values, labels, strict=True),
+                                         key=lambda pair: (sign * float(pair[0]), collation_key(pair[1])))]
+
+
+def build_coverage_chart(df: pd.DataFrame, *, title: str = "Tỷ lệ thôn có Tổ CNSCĐ", selectable: bool = False,
+                         order: BarOrder = "worst") -> alt.LayerChart:
+    """Horizontal bars of village coverage per unit, lowest first or by name, coloured by band, labelled in Vietnamese."""
     data = df.loc[df["villages"] > 0, ["unit_id", "name", "villages", "covered", "coverage"]].copy()
     data["band"] = data["coverage"].map(coverage_band)
     data["label"] = data["coverage"].map(fmt.percent)
     data["detail"] = [f"{fmt.number(c)}/{fmt.number(v)} thôn" for c, v in zip(data["covered"], data["villages"], strict=True)]
+    data["bar"] = unique_labels(list(data["name"]), list(df.loc[data.index, "parent"]) if "parent" in df else None)
     # Lowest coverage first: the units to follow up are the ones a meeting talks about.
-    y = alt.Y("name:N", sort=alt.EncodingSortField("coverage", order="ascending"), title=None,
+    y = alt.Y("bar:N", sort=bar_order(list(data["bar"]), list(data["coverage"]), order=order, worst="low"), title=None,
               axis=alt.Axis(labelLimit=220))
     bars = (
         alt.Chart(data)
@@ -72,7 +113,7 @@ def build_coverage_chart(df: pd.DataFrame, *, title: str = "Tỷ lệ thôn có 
         bars = bars.add_params(alt.selection_point(name=PICK, fields=["unit_id"], on="click"))
     return (
         alt.layer(bars, text, data=data)
-        .properties(title=title, height=alt.Step(26))
+        .properties(title=title, height=alt.Step(26), usermeta=SVG)
         .configure(locale=VI_LOCALE)
     )
 
@@ -109,12 +150,15 @@ def build_activity_by_month_chart(df: pd.DataFrame, *, measure: str = "reports",
     )
 
 
-def build_reporting_chart(df: pd.DataFrame, *, title: str = "Tỷ lệ tổ có báo cáo trong kỳ") -> alt.Chart:
-    """Bars of the share of active teams that reported in the period, per unit, lowest first."""
+def build_reporting_chart(df: pd.DataFrame, *, title: str = "Tỷ lệ tổ có báo cáo trong kỳ",
+                          order: BarOrder = "worst") -> alt.LayerChart:
+    """Bars of the share of active teams that reported in the period, per unit, lowest first or by name."""
     data = df.loc[df["teams"] > 0, ["name", "teams", "reporting", "silent", "rate"]].copy()
     data["label"] = data["rate"].map(fmt.percent)
     data["detail"] = [f"{fmt.number(r)}/{fmt.number(t)} tổ" for r, t in zip(data["reporting"], data["teams"], strict=True)]
-    y = alt.Y("name:N", sort=alt.EncodingSortField("rate", order="ascending"), title=None, axis=alt.Axis(labelLimit=220))
+    data["bar"] = unique_labels(list(data["name"]))
+    y = alt.Y("bar:N", sort=bar_order(list(data["bar"]), list(data["rate"]), order=order, worst="low"), title=None,
+              axis=alt.Axis(labelLimit=220))
     bars = alt.Chart(data).mark_bar(color="#4575b4").encode(
         x=alt.X("rate:Q", title="Tỷ lệ tổ có báo cáo", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
         y=y,
@@ -122,20 +166,23 @@ def build_reporting_chart(df: pd.DataFrame, *, title: str = "Tỷ lệ tổ có 
                  alt.Tooltip("detail:N", title="Tổ có báo cáo")],
     )
     text = bars.mark_text(align="left", dx=4, color="#333").encode(text="label:N")
-    return alt.layer(bars, text, data=data).properties(title=title, height=alt.Step(24)).configure(locale=VI_LOCALE)
+    return (alt.layer(bars, text, data=data).properties(title=title, height=alt.Step(24), usermeta=SVG)
+            .configure(locale=VI_LOCALE))
 
 
-def build_organisation_chart(df: pd.DataFrame, *, title: str = "Thành viên theo tổ chức") -> alt.Chart:
-    """Horizontal bars of active members per organisation."""
+def build_organisation_chart(df: pd.DataFrame, *, title: str = "Thành viên theo tổ chức") -> alt.LayerChart:
+    """Horizontal bars of active members per organisation, the largest first."""
     data = df[["label", "members"]].copy()
     data["text"] = data["members"].map(fmt.number)
     bars = alt.Chart(data).mark_bar(color="#1a9850").encode(
         x=alt.X("members:Q", title="Số thành viên"),
-        y=alt.Y("label:N", sort="-x", title=None, axis=alt.Axis(labelLimit=240)),
+        y=alt.Y("label:N", sort=bar_order(list(data["label"]), list(data["members"]), order="worst", worst="high"),
+                title=None, axis=alt.Axis(labelLimit=240)),
         tooltip=[alt.Tooltip("label:N", title="Tổ chức"), alt.Tooltip("text:N", title="Thành viên")],
     )
     text = bars.mark_text(align="left", dx=4, color="#333").encode(text="text:N")
-    return alt.layer(bars, text, data=data).properties(title=title, height=alt.Step(24)).configure(locale=VI_LOCALE)
+    return (alt.layer(bars, text, data=data).properties(title=title, height=alt.Step(24), usermeta=SVG)
+            .configure(locale=VI_LOCALE))
 
 
 def build_timeline_chart(
@@ -245,35 +292,45 @@ def build_map_chart(
 STATUS_COLORS = alt.Scale(domain=list(vocab.RECOMMENDATION_STATUSES.values()), range=["#d73027", "#fdae61", "#1a9850"])
 
 
-def build_recommendation_chart(df: pd.DataFrame, *, title: str = "Kiến nghị theo địa bàn và trạng thái") -> alt.Chart:
-    """Stacked bars of recommendations per unit, coloured by status."""
-    data = df[["name", "status_label", "count"]].copy()
+def build_recommendation_chart(df: pd.DataFrame, *, title: str = "Kiến nghị theo địa bàn và trạng thái",
+                               order: BarOrder = "worst") -> alt.Chart:
+    """Stacked bars of recommendations per unit, coloured by status; the most first, or by name."""
+    data = df[["unit_id", "name", "status_label", "count"]].copy()
+    # A row per unit and status: label each unit once (unique), then give every row its unit's label.
+    units = data.drop_duplicates("unit_id")
+    data["bar"] = data["unit_id"].map(dict(zip(units["unit_id"], unique_labels(list(units["name"])), strict=True)))
+    totals = data.groupby("bar", sort=False)["count"].sum()
+    data = data.drop(columns=["unit_id"])
     return (
         alt.Chart(data)
         .mark_bar()
         .encode(
             x=alt.X("sum(count):Q", title="Số kiến nghị", axis=alt.Axis(format=",d", tickMinStep=1)),
-            y=alt.Y("name:N", title=None, sort="-x", axis=alt.Axis(labelLimit=220)),
+            y=alt.Y("bar:N", title=None, sort=bar_order(list(totals.index), list(totals), order=order, worst="high"),
+                    axis=alt.Axis(labelLimit=220)),
             color=alt.Color("status_label:N", scale=STATUS_COLORS, title="Trạng thái", legend=alt.Legend(orient="bottom")),
             tooltip=[alt.Tooltip("name:N", title="Địa bàn"), alt.Tooltip("status_label:N", title="Trạng thái"),
                      alt.Tooltip("count:Q", title="Số kiến nghị", format=",d")],
         )
-        .properties(title=title, height=alt.Step(26))
+        .properties(title=title, height=alt.Step(26), usermeta=SVG)
         .configure(locale=VI_LOCALE)
     )
 
 
-def build_resolution_chart(df: pd.DataFrame, *, title: str = "Số ngày trung bình để giải quyết") -> alt.Chart:
-    """Bars of the mean days from raising to resolving, per unit (resolved recommendations only)."""
+def build_resolution_chart(df: pd.DataFrame, *, title: str = "Số ngày trung bình để giải quyết",
+                           order: BarOrder = "worst") -> alt.LayerChart:
+    """Bars of the mean days from raising to resolving, per unit (resolved recommendations only), slowest first or by name."""
     data = df.loc[df["status"] == "resolved", ["name", "days_to_resolve"]].dropna().copy()
     data["text"] = data["days_to_resolve"].map(lambda d: fmt.number(d, 1))
+    data["bar"] = unique_labels(list(data["name"]))
     bars = alt.Chart(data).mark_bar(color="#4575b4").encode(
         x=alt.X("days_to_resolve:Q", title="Ngày"),
-        y=alt.Y("name:N", title=None, sort="-x", axis=alt.Axis(labelLimit=220)),
+        y=alt.Y("bar:N", title=None, sort=bar_order(list(data["bar"]), list(data["days_to_resolve"]), order=order,
+                                                    worst="high"), axis=alt.Axis(labelLimit=220)),
         tooltip=[alt.Tooltip("name:N", title="Địa bàn"), alt.Tooltip("text:N", title="Số ngày trung bình")],
     )
     return (alt.layer(bars, bars.mark_text(align="left", dx=4, color="#333").encode(text="text:N"), data=data)
-            .properties(title=title, height=alt.Step(26)).configure(locale=VI_LOCALE))
+            .properties(title=title, height=alt.Step(26), usermeta=SVG).configure(locale=VI_LOCALE))
 
 
 VILLAGE_COLORS = alt.Scale(domain=["Có tổ", "Chưa có tổ"], range=["#1a9850", "#d73027"])
@@ -282,13 +339,14 @@ VILLAGE_COLORS = alt.Scale(domain=["Có tổ", "Chưa có tổ"], range=["#1a985
 def build_village_chart(df: pd.DataFrame, *, title: str = "Thôn, khối phố và Tổ CNSCĐ") -> alt.LayerChart:
     """One bar per village: its team's active members, or a red "Chưa có tổ" mark where it has none."""
     data = df[["name", "team_name", "members"]].copy()
+    data["bar"] = unique_labels(list(data["name"]))  # a village with two teams gets two bars
     has = df["team_id"].notna()
     data["status"] = has.map({True: "Có tổ", False: "Chưa có tổ"})
     data["team_name"] = data["team_name"].where(has, "Chưa có tổ")
     # An uncovered village still gets a short bar, so it shows up red instead of vanishing.
     data["length"] = data["members"].where(has, 0).astype("float64").clip(lower=0.4)
     data["text"] = [f"{fmt.number(m)} thành viên" if h else "Chưa có tổ" for m, h in zip(data["members"], has, strict=True)]
-    y = alt.Y("name:N", title=None, sort=None, axis=alt.Axis(labelLimit=220))
+    y = alt.Y("bar:N", title=None, sort=list(data["bar"]), axis=alt.Axis(labelLimit=220))  # the read's name order
     bars = alt.Chart(data).mark_bar().encode(
         x=alt.X("length:Q", title="Thành viên đang hoạt động", axis=alt.Axis(format=",d", tickMinStep=1)),
         y=y,
@@ -297,7 +355,8 @@ def build_village_chart(df: pd.DataFrame, *, title: str = "Thôn, khối phố v
                  alt.Tooltip("text:N", title="Thành viên")],
     )
     text = bars.mark_text(align="left", dx=4, color="#333").encode(text="text:N", color=alt.value("#333"))
-    return alt.layer(bars, text, data=data).properties(title=title, height=alt.Step(24)).configure(locale=VI_LOCALE)
+    return (alt.layer(bars, text, data=data).properties(title=title, height=alt.Step(24), usermeta=SVG)
+            .configure(locale=VI_LOCALE))
 
 
 def build_activity_by_child_chart(
@@ -306,12 +365,15 @@ def build_activity_by_child_chart(
     """Horizontal bars of one activity measure per child unit, largest first; clicking a bar can select its unit."""
     data = df[["unit_id", "name", measure]].copy()
     data["text"] = data[measure].map(fmt.number)
+    data["bar"] = unique_labels(list(data["name"]))
+    order = bar_order(list(data["bar"]), list(data[measure]), order="worst", worst="high")  # largest first
     bars = alt.Chart(data).mark_bar(color="#4575b4").encode(
         x=alt.X(f"{measure}:Q", title=vocab.MEASURES[measure], axis=alt.Axis(format=",d", tickMinStep=1)),
-        y=alt.Y("name:N", sort="-x", title=None, axis=alt.Axis(labelLimit=220)),
+        y=alt.Y("bar:N", sort=order, title=None, axis=alt.Axis(labelLimit=220)),
         tooltip=[alt.Tooltip("name:N", title="Địa bàn"), alt.Tooltip("text:N", title=vocab.MEASURES[measure])],
     )
     text = bars.mark_text(align="left", dx=4, color="#333").encode(text="text:N")
     if selectable:
         bars = bars.add_params(alt.selection_point(name=PICK, fields=["unit_id"], on="click"))
-    return alt.layer(bars, text, data=data).properties(title=title, height=alt.Step(24)).configure(locale=VI_LOCALE)
+    return (alt.layer(bars, text, data=data).properties(title=title, height=alt.Step(24), usermeta=SVG)
+            .configure(locale=VI_LOCALE))

@@ -69,8 +69,9 @@ def _search(actor: Actor, *, key: str) -> widgets.Picked | None:
 
 
 def drillable_coverage_chart(frame, *, key: str) -> None:  # noqa: ANN001 - the coverage-by-child DataFrame
-    """The coverage chart; clicking a bar opens that unit's children."""
-    event = st.altair_chart(charts.build_coverage_chart(frame, selectable=True), width="stretch", key=key,
+    """The coverage chart with its order switch; clicking a bar opens that unit's children."""
+    order = widgets.bar_order(key=f"{key}_order")
+    event = st.altair_chart(charts.build_coverage_chart(frame, selectable=True, order=order), width="stretch", key=key,
                             on_select="rerun", selection_mode=charts.PICK)
     picked = (event or {}).get("selection", {}).get(charts.PICK) or []
     if picked and "unit_id" in picked[0]:

@@ -10,6 +10,7 @@ from db import units, vocab
 from db.access import Actor
 from db.teams import fetch_teams
 from db.units import NATIONAL_NAME
+from report.charts import BarOrder
 from ui import data
 
 
@@ -88,6 +89,14 @@ def team_picker(actor: Actor, *, key: str, status: str = "all") -> int | None:
         for r in teams.itertuples()
     }
     return st.selectbox(f"Chọn tổ ({len(labels)})", list(labels), format_func=labels.get, key=f"{key}_pick")
+
+
+def bar_order(*, key: str, worst: str = vocab.BAR_ORDERS["worst"]) -> BarOrder:
+    """The "Sắp xếp" switch of a bar chart of units: the worst first (the default) or by Vietnamese name."""
+    labels = {"worst": worst, "name": vocab.BAR_ORDERS["name"]}
+    choice = st.segmented_control("Sắp xếp", list(labels), format_func=labels.__getitem__, default="worst",
+                                  required=True, key=key)
+    return "name" if choice == "name" else "worst"
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")

@@ -15,6 +15,7 @@ from db.activities import ActivityInput
 from db.auth import actor_of
 from db.errors import PermissionDenied, UserError
 from db.models import Activity, ActivityRollup, AuditEntry, Team
+from db.text import collation_key
 from tests import factories
 from tests.factories import count_rows
 
@@ -256,6 +257,11 @@ def test_recent_reports_mark_what_the_actor_may_change(session, world, reporters
     assert flags == {mine.id: True, theirs.id: False}
 
 
+def _vietnamese(names: tuple[str, ...]) -> tuple:
+    """Sort key of a row of names, each in Vietnamese order."""
+    return tuple(collation_key(n) for n in names)
+
+
 def test_silent_teams_listed_by_commune_and_village_and_cut_at_the_limit(session, world):
     tree = world.tree
     teams = [factories.create_team(session, unit=v, established_on=date(2026, 1, 1)) for v in [*tree.villages, tree.village_other]]
@@ -267,11 +273,11 @@ def test_silent_teams_listed_by_commune_and_village_and_cut_at_the_limit(session
     every = reporting.fetch_silent_teams(session, actor=world.admin, unit_id=None, start=start, end=end)
     assert teams[1].id not in set(every["team_id"]) and len(every) == 4  # 5 active teams, one reported
     keys = list(zip(every["parent"].fillna(""), every["unit"], strict=True))
-    assert keys == sorted(keys)
+    assert keys == sorted(keys, key=_vietnamese)  # "Thôn Đàn Thượng" before "Thôn Phú Mỹ"
     for limit in (1, 2, 3):
         cut = reporting.fetch_silent_teams(session, actor=world.admin, unit_id=None, start=start, end=end, limit=limit)
         assert len(cut) == limit and set(cut["team_id"]) <= set(every["team_id"])
         cut_keys = list(zip(cut["parent"].fillna(""), cut["unit"], strict=True))
-        assert cut_keys == sorted(cut_keys)
+        assert cut_keys == sorted(cut_keys, key=_vietnamese)
     district = reporting.fetch_silent_teams(session, actor=world.officer, unit_id=tree.district.id, start=start, end=end)
     assert set(district["team_id"]) == set(every["team_id"]) - {teams[3].id}  # Núi Thành's village is outside
