@@ -103,6 +103,13 @@ def month_label(month: date, *, until: date | None = None) -> str:
     return label
 
 
+def partial_month_note(until: date | None) -> str:
+    """The sentence under a monthly chart whose last month is still running, or "" when none is."""
+    if until is None or partial_month(until) is None:
+        return ""
+    return f"Tháng {until:%m/%Y} mới tính đến ngày {fmt.day(until)} (cột nhạt màu)."
+
+
 def build_activity_by_month_chart(
     df: pd.DataFrame, *, measure: str = "reports", title: str = "", partial_until: date | None = None,
     legend_orient: str = "bottom", label_angle: int = -45,
@@ -290,6 +297,8 @@ def for_projector(chart: alt.TopLevelMixin) -> dict[str, Any]:
                  "labelPadding": 6, "labelLineHeight": PROJECTOR_FONT + 4},
         "legend": {**big, "labelLimit": 0, "columns": 3, "symbolSize": 360, "rowPadding": 8, "titlePadding": 10},
         "text": {"fontSize": PROJECTOR_FONT, "color": INK},
+        "line": {"strokeWidth": 4},
+        "point": {"size": 90},
         "title": {"fontSize": PROJECTOR_FONT + 6},
     }
     return spec

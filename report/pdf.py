@@ -170,7 +170,10 @@ def render(data: ReportData) -> bytes:
 
     if not data.months.empty:
         pdf.heading("4. Hoạt động trong kỳ theo tháng và loại")
-        pdf.chart(chart_png(charts.build_activity_by_month_chart(data.months).properties(width=560, height=240)), width=175)
+        months = charts.build_activity_by_month_chart(data.months, partial_until=data.end)
+        pdf.chart(chart_png(months.properties(width=560, height=240)), width=175)
+        if note := charts.partial_month_note(data.end):
+            pdf.multi_cell(0, 6, note, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
     pdf.heading(f"5. Tổ chưa báo cáo trong kỳ ({fmt.number(len(data.silent))})")
     if data.silent.empty:

@@ -209,22 +209,20 @@ def _months(actor: Actor, unit_id: int | None, start: date, end: date, _ind: cov
         st.info("Không có báo cáo hoạt động nào trong kỳ.")
         return
     total = fmt.number(months["reports"].sum())
-    note = ""
-    if charts.partial_month(end) is not None:
-        note = f" Tháng {end:%m/%Y} mới tính đến ngày {fmt.day(end)} (cột nhạt màu)."
-    st.caption(f"Tổng cộng **{total}** báo cáo trong kỳ.{note}")
+    st.caption(f"Tổng cộng **{total}** báo cáo trong kỳ. {charts.partial_month_note(end)}")
     _chart(months_chart(months, end=end), key="slides_months", alt_text=f"Báo cáo theo tháng và loại hoạt động, tổng {total}.")
 
 
-def html_table(columns: dict[str, list[str]], *, wrap: tuple[str, ...] = ()) -> str:
-    """A plain table in large type, every cell escaped (names and recommendations are typed by users)."""
+def html_table(columns: dict[str, list[str]], *, wrap: tuple[str, ...] = (), widths: tuple[int, ...] = ()) -> str:
+    """A plain table in large type, every cell escaped (names and recommendations are typed by users); widths in %."""
+    cols = "".join(f'<col style="width: {w}%">' for w in widths)
     head = "".join(f"<th>{html.escape(name)}</th>" for name in columns)
     rows = []
     for cells in zip(*columns.values(), strict=True):
         tds = [f'<td class="wrap"><div>{html.escape(str(c))}</div></td>' if name in wrap else f"<td>{html.escape(str(c))}</td>"
                for name, c in zip(columns, cells, strict=True)]
         rows.append("<tr>" + "".join(tds) + "</tr>")
-    return f'<table class="slides-table"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+    return f'<table class="slides-table"><colgroup>{cols}</colgroup><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
 
 
 def _more(shown: int, total: int, what: str) -> None:
@@ -239,7 +237,7 @@ def _silent(actor: Actor, unit_id: int | None, start: date, end: date, _ind: cov
         return
     st.markdown(f"**{fmt.number(len(silent))}** tổ đang hoạt động chưa gửi báo cáo nào trong kỳ.")
     table = tables.silent_table(silent.head(SILENT_ROWS))
-    st.html(html_table({name: list(table[name]) for name in table.columns}))
+    st.html(html_table({name: list(table[name]) for name in table.columns}, widths=(34, 22, 26, 18)))
     _more(min(len(silent), SILENT_ROWS), len(silent), "tổ")
 
 
@@ -257,7 +255,7 @@ def _open_recommendations(actor: Actor, unit_id: int | None, _start: date, _end:
         {"Ngày gửi": list(oldest["raised_at"].map(fmt.day)), "Địa bàn": list(oldest["unit"]),
          "Loại": list(oldest["category"].map(vocab.RECOMMENDATION_CATEGORIES)), "Nội dung": list(oldest["text"]),
          "Trạng thái": list(oldest["status"].map(vocab.RECOMMENDATION_STATUSES))},
-        wrap=("Nội dung",),
+        wrap=("Nội dung",), widths=(13, 16, 15, 42, 14),
     ))
     _more(len(oldest), len(items), "kiến nghị")
 
