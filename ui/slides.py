@@ -255,7 +255,7 @@ def _open_recommendations(actor: Actor, unit_id: int | None, _start: date, _end:
         {"Ngày gửi": list(oldest["raised_at"].map(fmt.day)), "Địa bàn": list(oldest["unit"]),
          "Loại": list(oldest["category"].map(vocab.RECOMMENDATION_CATEGORIES)), "Nội dung": list(oldest["text"]),
          "Trạng thái": list(oldest["status"].map(vocab.RECOMMENDATION_STATUSES))},
-        wrap=("Nội dung",), widths=(13, 16, 15, 42, 14),
+        wrap=("Loại", "Nội dung"), widths=(13, 16, 15, 42, 14),
     ))
     _more(len(oldest), len(items), "kiến nghị")
 

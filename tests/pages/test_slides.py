@@ -101,6 +101,9 @@ def test_monthly_slide_legend_shows_every_type_in_full(size):
     svg = vl_convert.vegalite_to_svg({**spec, "width": size[0], "height": size[1]})
     counts = [labels for labels in _axes(svg) if labels and labels[0].strip().isdigit()]
     assert counts and all(len(labels) <= MAX_TICKS for labels in counts), counts
+    months = [text for _, text in texts["role-axis-label"] if "/" in text]
+    assert len(months) == 12 and " ".join(months[-1].split()) == "12/2026 (đến 15/12)"  # every month named, the running one marked
+    assert 'opacity="0"' not in svg  # no label hidden for overlapping
 
 
 @pytest.mark.parametrize("size", SIZES.values(), ids=SIZES.keys())
