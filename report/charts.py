@@ -1,7 +1,7 @@
 """Altair chart builders: pure functions of pre-aggregated DataFrames."""
 
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Literal
 
 import altair as alt
 import pandas as pd
@@ -112,12 +112,13 @@ def partial_month_note(until: date | None) -> str:
 
 def build_activity_by_month_chart(
     df: pd.DataFrame, *, measure: str = "reports", title: str = "", partial_until: date | None = None,
-    legend_orient: str = "bottom", label_angle: int = -45,
+    legend_orient: Literal["bottom", "right"] = "bottom", label_angle: int = -45,
 ) -> alt.Chart:
     """Stacked monthly bars of one measure, coloured by activity type (rows are already monthly sums).
 
     With `partial_until` (the period's last day), the month it falls inside, if not over, is drawn lighter
-    and labelled "(đến dd/mm)": a short bar that is only partly counted must not read as a slump.
+    and labelled "(đến dd/mm)": a short bar that is only partly counted must not read as a slump. A slide
+    puts the legend on the right (eight types in one column, nothing cut) and the month labels flat.
     """
     data = df[["month", "activity_type", measure]].copy()
     data["type"] = data["activity_type"].map(vocab.ACTIVITY_SHORT)
