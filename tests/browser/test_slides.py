@@ -87,6 +87,15 @@ def _bars(marks: list[str]) -> set[tuple[str, str]]:
     return found
 
 
+def _press(page, key: str, number: int) -> None:  # noqa: ANN001
+    """Press a key and wait until slide `number` is drawn: its address, then its title, then the run's end
+    (a key pressed while the previous run is still on screen would press that run's buttons)."""
+    page.keyboard.press(key)
+    page.wait_for_url(re.compile(rf"trang={number}(&|$)"), timeout=30_000)
+    page.locator(".st-key-slides_body h1").filter(has_text=slides.SLIDES[number - 1][0]).wait_for(timeout=30_000)
+    settle(page)
+
+
 @pytest.mark.parametrize("size", SIZES.values(), ids=SIZES.keys())
 def test_every_slide_fits_the_screen_and_reads_from_across_the_room(demo_server, browser, size):
     width, height = size
@@ -104,8 +113,7 @@ def test_every_slide_fits_the_screen_and_reads_from_across_the_room(demo_server,
 
     for number, (title, _render) in enumerate(slides.SLIDES, start=1):
         if number > 1:
-            page.keyboard.press("ArrowRight")
-            page.wait_for_url(re.compile(rf"trang={number}(&|$)"), timeout=30_000)
+            _press(page, "ArrowRight", number)
         page.locator(".st-key-slides_body h1").filter(has_text=title).wait_for(timeout=30_000)
         settle(page)
         body = page.locator(".st-key-slides_body")
@@ -154,12 +162,20 @@ def test_every_slide_fits_the_screen_and_reads_from_across_the_room(demo_server,
             assert body.locator("table.slides-table tbody tr").count() == min(expected[6], slides.RECOMMENDATION_ROWS)
 
     # A clicker's keys: PageUp goes back, PageDown forward; → on the last slide stays there.
-    page.keyboard.press("PageUp")
-    page.wait_for_url(re.compile(r"trang=5(&|$)"), timeout=30_000)
+    page.keyboard.press("ArrowRight")
+    page.wait_for_timeout(1500)
     settle(page)
-    page.keyboard.press("PageDown")
-    page.wait_for_url(re.compile(r"trang=6(&|$)"), timeout=30_000)
-    settle(page)
-    page.keyboard.press("ArrowLeft")
-    page.wait_for_url(re.compile(r"trang=5(&|$)"), timeout=30_000)
+    assert re.search(r"trang=6(&|$)", page.url)
+    for key, number in (("PageUp", 5), ("PageDown", 6), ("ArrowLeft", 5), ("ArrowLeft", 4)):
+        _press(page, key, number)
+
+    # The laptop of the first report (1280 × 800), and the window resized under an open chart slide
+    # (F11 on the projector): the chart follows the window without a rerun, the controls stay on screen.
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.wait_for_function(f"() => {{ const s = document.querySelector('.st-key-slides_body [data-testid=stVegaLiteChart] svg');"
+                           f" return s && s.getBoundingClientRect().height >= innerHeight * {CHART_SHARE}; }}", timeout=30_000)
+    m = page.evaluate(MEASURE)
+    shot(page, f"slides-{width}x{height}-resized-1280x800-4")
+    assert m["scrollHeight"] <= m["innerHeight"] + 2
+    assert all(box["top"] >= 0 and box["bottom"] <= m["innerHeight"] and box["right"] <= m["innerWidth"] for box in m["nav"])
     context.close()
