@@ -235,7 +235,8 @@ def _silent(actor: Actor, unit_id: int | None, start: date, end: date, _ind: cov
     if silent.empty:
         st.success("Tất cả các tổ đều có báo cáo trong kỳ.")
         return
-    st.markdown(f"**{fmt.number(len(silent))}** tổ đang hoạt động chưa gửi báo cáo nào trong kỳ.")
+    at_least = "Ít nhất " if len(silent) >= reporting.SILENT_LIMIT else ""  # the list stops at its limit
+    st.markdown(f"{at_least}**{fmt.number(len(silent))}** tổ đang hoạt động chưa gửi báo cáo nào trong kỳ.")
     table = tables.silent_table(silent.head(SILENT_ROWS))
     st.html(html_table({name: list(table[name]) for name in table.columns}, widths=(34, 22, 26, 18)))
     _more(min(len(silent), SILENT_ROWS), len(silent), "tổ")
