@@ -88,7 +88,9 @@ def activity_section() -> None:
     if m.months.empty:
         st.info("Không có báo cáo hoạt động nào trong kỳ.")
     else:
-        chart = charts.build_activity_by_month_chart(m.months, title="Báo cáo theo tháng và loại hoạt động")
+        chart = charts.build_activity_by_month_chart(m.months, title="Báo cáo theo tháng và loại hoạt động", partial_until=end)
+        if note := charts.partial_month_note(end):
+            st.caption(note)
         st.altair_chart(chart, width="stretch", height=charts.MONTHLY_HEIGHT, key="reports_months")
         downloads.chart_buttons(chart, name="hoat-dong-theo-thang", key="reports_months_dl")
     panels.silent_heading(m.silent, "Tổ chưa báo cáo trong kỳ", total=m.silent_count)

@@ -2,8 +2,8 @@
 
 from collections import Counter
 from collections.abc import Sequence
-from datetime import date
-from typing import Literal
+from datetime import date, timedelta
+from typing import Any, Literal
 
 import altair as alt
 import pandas as pd
@@ -121,24 +121,64 @@ def build_coverage_chart(df: pd.DataFrame, *, title: str = "Tỷ lệ thôn có 
 # Streamlit fits a fixed-height chart into its container, legend and labels included: give the
 # monthly charts room for a 2-column legend of eight types under a ~240 px plot.
 MONTHLY_HEIGHT = 460
+PARTIAL_OPACITY = 0.45
+# Vega expression: "03/2026 (đến 15/03)" on two lines, the month on top; other labels as they are.
+_TWO_LINE_LABEL = ("indexof(datum.label, ' (') > 0 ? [substring(datum.label, 0, indexof(datum.label, ' (')), "
+                   "substring(datum.label, indexof(datum.label, ' (') + 1)] : datum.label")
 
-def build_activity_by_month_chart(df: pd.DataFrame, *, measure: str = "reports", title: str = "") -> alt.Chart:
-    """Stacked monthly bars of one measure, coloured by activity type (rows are already monthly sums)."""
+
+def partial_month(until: date | None) -> date | None:
+    """The first day of the month `until` falls inside, or None when `until` is its month's last day (or None)."""
+    if until is None or (until + timedelta(days=1)).month != until.month:
+        return None
+    return until.replace(day=1)
+
+
+def month_label(month: date, *, until: date | None = None) -> str:
+    """ "03/2026", or "03/2026 (đến 15/03)" for the month a period ends inside."""
+    label = month.strftime("%m/%Y")
+    partial = partial_month(until)
+    if partial is not None and until is not None and (month.year, month.month) == (partial.year, partial.month):
+        label += f" (đến {until:%d/%m})"
+    return label
+
+
+def partial_month_note(until: date | None) -> str:
+    """The sentence under a monthly chart whose last month is still running, or "" when none is."""
+    if until is None or partial_month(until) is None:
+        return ""
+    return f"Tháng {until:%m/%Y} mới tính đến ngày {fmt.day(until)} (cột nhạt màu)."
+
+
+def build_activity_by_month_chart(
+    df: pd.DataFrame, *, measure: str = "reports", title: str = "", partial_until: date | None = None,
+    legend_orient: Literal["bottom", "right"] = "bottom", label_angle: int = -45,
+) -> alt.Chart:
+    """Stacked monthly bars of one measure, coloured by activity type (rows are already monthly sums).
+
+    With `partial_until` (the period's last day), the month it falls inside, if not over, is drawn lighter
+    and labelled "(đến dd/mm)": a short bar that is only partly counted must not read as a slump. A slide
+    puts the legend on the right (eight types in one column, nothing cut) and the month labels flat.
+    """
     data = df[["month", "activity_type", measure]].copy()
     data["type"] = data["activity_type"].map(vocab.ACTIVITY_SHORT)
     # Months as "mm/yyyy" labels in calendar order: no date parsing or time zone in the browser.
-    data["label"] = [m.strftime("%m/%Y") for m in data["month"]]
-    order = [m.strftime("%m/%Y") for m in sorted(set(data["month"]))]
+    data["label"] = [month_label(m, until=partial_until) for m in data["month"]]
+    order = [month_label(m, until=partial_until) for m in sorted(set(data["month"]))]
+    partial = partial_month(partial_until)
+    data["partial"] = [partial is not None and (m.year, m.month) == (partial.year, partial.month) for m in data["month"]]
     data["value_text"] = data[measure].map(fmt.number)
     data = data.drop(columns=["month"])  # only the labels travel to the browser
+    legend = alt.Legend(orient="bottom", columns=2) if legend_orient == "bottom" else alt.Legend(orient=legend_orient, columns=1)
     return (
         alt.Chart(data)
         .mark_bar()
         .encode(
-            x=alt.X("label:O", sort=order, title=None, axis=alt.Axis(labelAngle=-45)),
+            x=alt.X("label:O", sort=order, title=None, axis=alt.Axis(labelAngle=label_angle, labelExpr=_TWO_LINE_LABEL)),
             y=alt.Y(f"sum({measure}):Q", title=vocab.MEASURES[measure], axis=alt.Axis(format=",d", tickMinStep=1)),
             color=alt.Color("type:N", title="Loại hoạt động", scale=alt.Scale(domain=list(vocab.ACTIVITY_SHORT.values())),
-                            legend=alt.Legend(orient="bottom", columns=2)),
+                            legend=legend),
+            opacity=alt.condition("datum.partial", alt.value(PARTIAL_OPACITY), alt.value(1.0)),
             tooltip=[
                 alt.Tooltip("label:O", title="Tháng"),
                 alt.Tooltip("type:N", title="Loại"),
@@ -377,3 +417,50 @@ def build_activity_by_child_chart(
         bars = bars.add_params(alt.selection_point(name=PICK, fields=["unit_id"], on="click"))
     return (alt.layer(bars, text, data=data).properties(title=title, height=alt.Step(24), usermeta=SVG)
             .configure(locale=VI_LOCALE))
+
+
+# A projector read from the back of a meeting room: 24 px text on a 1920 px-wide picture is about the size
+# of 12 pt print read at arm's length from 8 m on a 3 m screen; tests hold every label to PROJECTOR_MIN_FONT.
+PROJECTOR_FONT = 24
+PROJECTOR_MIN_FONT = 22
+PROJECTOR_TICKS = 6  # a hint: Vega picks round steps, e.g. 0%, 20% … 100%
+INK = "#1f2430"
+PROJECTOR_LABEL_LIMIT = 420  # px: a district's or commune's full name at 24 px
+
+
+def for_projector(chart: alt.TopLevelMixin) -> dict[str, Any]:
+    """The chart's Vega-Lite spec restyled for a projector: large labels, few ticks, nothing cut, filling its container.
+
+    A spec rather than a chart: the builders' own axis settings (a label limit for a phone) win over any
+    config, so they are raised in place; Streamlit sizes a "container" chart to its element.
+    """
+    spec = chart.to_dict()
+    _widen_axes(spec)
+    spec["width"] = spec["height"] = "container"
+    spec["autosize"] = {"type": "fit", "contains": "padding"}
+    # Dark text: Streamlit's theme greys labels, which a projector washes out.
+    big = {"labelFontSize": PROJECTOR_FONT, "titleFontSize": PROJECTOR_FONT, "labelColor": INK, "titleColor": INK}
+    spec["config"] = {
+        **spec.get("config", {}),
+        "axis": {**big, "tickCount": PROJECTOR_TICKS, "labelLimit": PROJECTOR_LABEL_LIMIT, "titlePadding": 14,
+                 "labelPadding": 6, "labelLineHeight": PROJECTOR_FONT + 4},
+        "legend": {**big, "labelLimit": 0, "columns": 3, "symbolSize": 360, "rowPadding": 8, "titlePadding": 10},
+        "text": {"fontSize": PROJECTOR_FONT, "color": INK},
+        "line": {"strokeWidth": 4},
+        "point": {"size": 90},
+        "title": {"fontSize": PROJECTOR_FONT + 6},
+    }
+    return spec
+
+
+def _widen_axes(node: Any) -> None:
+    """Raise every explicit axis label limit (in all layers) to PROJECTOR_LABEL_LIMIT."""
+    if isinstance(node, dict):
+        axis = node.get("axis")
+        if isinstance(axis, dict) and "labelLimit" in axis:
+            axis["labelLimit"] = max(axis["labelLimit"], PROJECTOR_LABEL_LIMIT)
+        for value in node.values():
+            _widen_axes(value)
+    elif isinstance(node, list):
+        for value in node:
+            _widen_axes(value)

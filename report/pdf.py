@@ -166,9 +166,12 @@ def render(m: Meeting, *, issued: date | None = None) -> bytes:
         pdf.grid_table(["Địa bàn", "Số thôn", "Có tổ", "Độ phủ", "Tổ", "Thành viên", "Tiến độ"], rows, [48, 17, 15, 17, 13, 22, 33])
 
     if not m.months.empty:
-        chart = chart_png(charts.build_activity_by_month_chart(m.months).properties(width=560, height=240))
+        chart = chart_png(charts.build_activity_by_month_chart(m.months, partial_until=m.end).properties(width=560, height=240))
+        note = charts.partial_month_note(m.end)
         pdf.section("4. Hoạt động trong kỳ theo tháng và loại", pdf.chart_height(chart))
         pdf.chart(chart)
+        if note:
+            pdf.multi_cell(0, 6, note, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
     silent = m.silent.head(PDF_SILENT_ROWS)
     pdf.section(f"5. Tổ chưa báo cáo trong kỳ ({fmt.number(m.silent_count)})", 6 * min(len(silent) + 2, 5))
