@@ -99,8 +99,9 @@ def silent_heading(silent: pd.DataFrame, title: str, *, total: int | None = None
         st.subheader(f"{title} ({fmt.number(len(silent) if total is None else total)})")
 
 
-def meeting_cards(m: Meeting, *, columns: int = 3) -> None:
-    """The meeting's headline figures as cards, each with its change from the previous period (so với kỳ trước)."""
+def meeting_cards(m: Meeting, *, columns: int = 3, parts: bool = True) -> None:
+    """The meeting's headline figures as cards, each with its change from the previous period (so với kỳ trước);
+    `parts` adds a ratio's numerator and denominator under its card (the slides leave them to the PDF)."""
     for i, figure in enumerate(m.figures):
         if i % columns == 0:
             row = st.columns(columns)
@@ -110,5 +111,5 @@ def meeting_cards(m: Meeting, *, columns: int = 3) -> None:
         cell.metric(figure.label, fmt.figure_value(figure), delta=f"{fmt.figure_change(figure)} so với kỳ trước",
                     delta_color="off" if still else ("inverse" if figure.key == "silent" else "normal"),
                     delta_arrow="off" if still else "auto", help=figure.note, border=True)
-        if figure.part:
+        if parts and figure.part:
             cell.caption(fmt.figure_part(figure))

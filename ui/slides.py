@@ -42,11 +42,14 @@ CSS = """
 .st-key-slides_body h1 { font-size: clamp(2rem, 5vh, 3.4rem) !important; padding: 0 !important; line-height: 1.15 !important; }
 .st-key-slides_body [data-testid="stMarkdownContainer"] p { font-size: clamp(1.2rem, 2.6vh, 1.9rem) !important; }
 .st-key-slides_body [data-testid="stCaptionContainer"] p { font-size: clamp(1.15rem, 2.4vh, 1.7rem) !important; }
-.st-key-slides_body [data-testid="stMetric"] { padding: 1.6vh 1.6vw !important; }
+.st-key-slides_body [data-testid="stMetric"] { padding: 1.1vh 1.4vw !important; }
 .st-key-slides_body [data-testid="stMetricValue"], .st-key-slides_body [data-testid="stMetricValue"] p {
-  font-size: clamp(2.6rem, 8vh, 5.5rem) !important; line-height: 1.15 !important;
+  font-size: clamp(2.4rem, 6.4vh, 4.6rem) !important; line-height: 1.1 !important;
 }
-.st-key-slides_body [data-testid="stMetricLabel"] p { font-size: clamp(1.2rem, 2.8vh, 2rem) !important; }
+.st-key-slides_body [data-testid="stMetricLabel"] p { font-size: clamp(1.15rem, 2.6vh, 1.9rem) !important; }
+.st-key-slides_body [data-testid="stMetricDelta"], .st-key-slides_body [data-testid="stMetricDelta"] p {
+  font-size: clamp(1.05rem, 2.3vh, 1.6rem) !important;
+}
 .st-key-slides_clicker { display: none !important; }
 .st-key-slides_nav { flex: 0 0 auto; border-top: 1px solid rgba(49, 51, 63, 0.2); padding-top: 0.8vh; }
 .st-key-slides_nav p, .st-key-slides_nav button p { font-size: clamp(1rem, 2.2vh, 1.5rem) !important; }
@@ -167,7 +170,7 @@ def months_chart(months: pd.DataFrame, *, end: date) -> dict[str, Any]:
 
 
 def _kpis(_actor: Actor, _unit_id: int | None, m: meeting.Meeting) -> None:
-    panels.meeting_cards(m)
+    panels.meeting_cards(m, parts=False)
     st.caption(f"{report_meeting.previous_text(m)} {report_meeting.SILENT_RULE}")
 
 

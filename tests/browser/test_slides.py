@@ -143,6 +143,10 @@ def test_every_slide_fits_the_screen_and_reads_from_across_the_room(demo_server,
             shown = {cards.nth(i).locator("[data-testid=stMetricLabel]").inner_text().strip():
                      cards.nth(i).locator("[data-testid=stMetricValue]").inner_text().strip() for i in range(cards.count())}
             assert shown == expected[1]
+            nav_top = min(box["top"] for box in m["nav"])
+            for i in range(cards.count()):  # every card whole on screen, above the controls
+                card = cards.nth(i).bounding_box()
+                assert card is not None and card["y"] >= 0 and card["y"] + card["height"] <= nav_top, (i, card)
         elif number == 2:
             assert _bars(m["marks"]) == expected[2]
         elif number == 3:
