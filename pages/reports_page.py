@@ -88,8 +88,9 @@ def activity_section() -> None:
     if m.months.empty:
         st.info("Không có báo cáo hoạt động nào trong kỳ.")
     else:
-        chart = charts.build_activity_by_month_chart(m.months, title="Báo cáo theo tháng và loại hoạt động", partial_until=end)
-        if note := charts.partial_month_note(end):
+        chart = charts.build_activity_by_month_chart(m.months, title="Báo cáo theo tháng và loại hoạt động",
+                                                     partial_until=end, partial_from=start)
+        if note := charts.partial_month_note(end, start):
             st.caption(note)
         st.altair_chart(chart, width="stretch", height=charts.MONTHLY_HEIGHT, key="reports_months")
         downloads.chart_buttons(chart, name="hoat-dong-theo-thang", key="reports_months_dl")

@@ -134,39 +134,48 @@ def partial_month(until: date | None) -> date | None:
     return until.replace(day=1)
 
 
-def month_label(month: date, *, until: date | None = None) -> str:
-    """ "03/2026", or "03/2026 (đến 15/03)" for the month a period ends inside."""
+def _same_month(a: date, b: date | None) -> bool:
+    return b is not None and (a.year, a.month) == (b.year, b.month)
+
+
+def month_label(month: date, *, until: date | None = None, since: date | None = None) -> str:
+    """ "03/2026", "03/2026 (đến 15/03)" for the month a period ends inside, "03/2026 (từ 10/03)" for the one it starts in."""
     label = month.strftime("%m/%Y")
-    partial = partial_month(until)
-    if partial is not None and until is not None and (month.year, month.month) == (partial.year, partial.month):
+    if since is not None and since.day > 1 and _same_month(month, since):
+        label += f" (từ {since:%d/%m}" + (f" đến {until:%d/%m})" if _same_month(month, partial_month(until)) else ")")
+    elif until is not None and _same_month(month, partial_month(until)):
         label += f" (đến {until:%d/%m})"
     return label
 
 
-def partial_month_note(until: date | None) -> str:
-    """The sentence under a monthly chart whose last month is still running, or "" when none is."""
-    if until is None or partial_month(until) is None:
-        return ""
-    return f"Tháng {until:%m/%Y} mới tính đến ngày {fmt.day(until)} (cột nhạt màu)."
+def partial_month_note(until: date | None, since: date | None = None) -> str:
+    """The sentences under a monthly chart whose first or last month the period covers only in part ("" for none)."""
+    notes = []
+    if since is not None and since.day > 1:
+        notes.append(f"Tháng {since:%m/%Y} chỉ tính từ ngày {fmt.day(since)}.")
+    if until is not None and partial_month(until) is not None:
+        notes.append(f"Tháng {until:%m/%Y} mới tính đến ngày {fmt.day(until)}.")
+    return " ".join(notes)[:-1] + " (cột nhạt màu)." if notes else ""
 
 
 def build_activity_by_month_chart(
     df: pd.DataFrame, *, measure: str = "reports", title: str = "", partial_until: date | None = None,
-    legend_orient: Literal["bottom", "right"] = "bottom", label_angle: int = -45,
+    partial_from: date | None = None, legend_orient: Literal["bottom", "right"] = "bottom", label_angle: int = -45,
 ) -> alt.Chart:
     """Stacked monthly bars of one measure, coloured by activity type (rows are already monthly sums).
 
     With `partial_until` (the period's last day), the month it falls inside, if not over, is drawn lighter
-    and labelled "(đến dd/mm)": a short bar that is only partly counted must not read as a slump. A slide
+    and labelled "(đến dd/mm)": a short bar that is only partly counted must not read as a slump; likewise
+    the month `partial_from` (the period's first day) starts inside, labelled "(từ dd/mm)". A slide
     puts the legend on the right (eight types in one column, nothing cut) and the month labels flat.
     """
     data = df[["month", "activity_type", measure]].copy()
     data["type"] = data["activity_type"].map(vocab.ACTIVITY_SHORT)
     # Months as "mm/yyyy" labels in calendar order: no date parsing or time zone in the browser.
-    data["label"] = [month_label(m, until=partial_until) for m in data["month"]]
-    order = [month_label(m, until=partial_until) for m in sorted(set(data["month"]))]
-    partial = partial_month(partial_until)
-    data["partial"] = [partial is not None and (m.year, m.month) == (partial.year, partial.month) for m in data["month"]]
+    data["label"] = [month_label(m, until=partial_until, since=partial_from) for m in data["month"]]
+    order = [month_label(m, until=partial_until, since=partial_from) for m in sorted(set(data["month"]))]
+    first = partial_from.replace(day=1) if partial_from is not None and partial_from.day > 1 else None
+    data["partial"] = [_same_month(m, partial_month(partial_until)) or _same_month(m, first) for m in data["month"]]
     data["value_text"] = data[measure].map(fmt.number)
     data = data.drop(columns=["month"])  # only the labels travel to the browser
     legend = alt.Legend(orient="bottom", columns=2) if legend_orient == "bottom" else alt.Legend(orient=legend_orient, columns=1)

@@ -166,8 +166,9 @@ def render(m: Meeting, *, issued: date | None = None) -> bytes:
         pdf.grid_table(["Địa bàn", "Số thôn", "Có tổ", "Độ phủ", "Tổ", "Thành viên", "Tiến độ"], rows, [48, 17, 15, 17, 13, 22, 33])
 
     if not m.months.empty:
-        chart = chart_png(charts.build_activity_by_month_chart(m.months, partial_until=m.end).properties(width=560, height=240))
-        note = charts.partial_month_note(m.end)
+        chart = chart_png(charts.build_activity_by_month_chart(m.months, partial_until=m.end, partial_from=m.start)
+                          .properties(width=560, height=240))
+        note = charts.partial_month_note(m.end, m.start)
         pdf.section("4. Hoạt động trong kỳ theo tháng và loại", pdf.chart_height(chart))
         pdf.chart(chart)
         if note:

@@ -163,9 +163,9 @@ def progress_chart(progress: targets.TargetProgress) -> dict[str, Any]:
                                                             projected=progress.projected, title=""))
 
 
-def months_chart(months: pd.DataFrame, *, end: date) -> dict[str, Any]:
-    """Slide 4's chart: reports by month and type, the legend on the right, the month `end` falls inside marked."""
-    return charts.for_projector(charts.build_activity_by_month_chart(months, title="", partial_until=end,
+def months_chart(months: pd.DataFrame, *, start: date | None = None, end: date) -> dict[str, Any]:
+    """Slide 4's chart: reports by month and type, the legend on the right, the months the period cuts marked."""
+    return charts.for_projector(charts.build_activity_by_month_chart(months, title="", partial_until=end, partial_from=start,
                                                                      legend_orient="right", label_angle=0))
 
 
@@ -198,8 +198,9 @@ def _months(_actor: Actor, _unit_id: int | None, m: meeting.Meeting) -> None:
         st.info("Không có báo cáo hoạt động nào trong kỳ.")
         return
     total = fmt.number(m.figure("reports").value)
-    st.caption(f"Tổng cộng **{total}** báo cáo trong kỳ. {charts.partial_month_note(m.end)}")
-    _chart(months_chart(m.months, end=m.end), key="slides_months", alt_text=f"Báo cáo theo tháng và loại hoạt động, tổng {total}.")
+    st.caption(f"Tổng cộng **{total}** báo cáo trong kỳ. {charts.partial_month_note(m.end, m.start)}")
+    _chart(months_chart(m.months, start=m.start, end=m.end), key="slides_months",
+           alt_text=f"Báo cáo theo tháng và loại hoạt động, tổng {total}.")
 
 
 def html_table(columns: dict[str, list[str]], *, wrap: tuple[str, ...] = (), widths: tuple[int, ...] = ()) -> str:

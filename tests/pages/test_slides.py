@@ -161,3 +161,17 @@ def test_slide_tables_escape_what_users_typed():
 def test_partial_month_note():
     assert charts.partial_month_note(date(2026, 12, 1)) == "Tháng 12/2026 mới tính đến ngày 01/12/2026 (cột nhạt màu)."
     assert charts.partial_month_note(date(2026, 11, 30)) == ""
+
+
+def test_a_period_starting_inside_a_month_marks_that_month_too():
+    since, until = date(2026, 8, 13), date(2026, 11, 21)
+    assert charts.month_label(date(2026, 8, 1), until=until, since=since) == "08/2026 (từ 13/08)"
+    assert charts.month_label(date(2026, 9, 1), until=until, since=since) == "09/2026"
+    assert charts.month_label(date(2026, 3, 1), until=date(2026, 3, 20), since=date(2026, 3, 5)) == "03/2026 (từ 05/03 đến 20/03)"
+    note = charts.partial_month_note(until, since)
+    assert "Tháng 08/2026 chỉ tính từ ngày 13/08/2026" in note and "Tháng 11/2026 mới tính đến ngày 21/11/2026" in note
+    months = pd.DataFrame({"month": [date(2026, m, 1) for m in (8, 9, 10, 11)], "activity_type": "other",
+                           "reports": [3, 9, 8, 4]})
+    spec = charts.build_activity_by_month_chart(months, partial_until=until, partial_from=since).to_dict()
+    rows = next(iter(spec["datasets"].values()))
+    assert [r["partial"] for r in rows] == [True, False, False, True]
