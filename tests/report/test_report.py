@@ -13,6 +13,7 @@ from pypdf import PdfReader
 
 from db import coverage
 from db.auth import SYSTEM
+from db.meeting import fetch_meeting
 from report import charts, fmt
 from report.excel import to_xlsx
 from report.images import chart_png, chart_svg
@@ -78,10 +79,21 @@ def test_report_command_writes_a_pdf(tmp_path, engine, session):
     session.commit()
     out = tmp_path / "bao-cao.pdf"
     env = {**__import__("os").environ}
+    workbook = tmp_path / "bang-so-lieu.xlsx"
     done = subprocess.run([sys.executable, "-m", "report", tree.district.code, "--from", "2022-01-01", "--to", "2022-12-31",
-                           "--out", str(out)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+                           "--out", str(out), "--excel", str(workbook)], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=120)
     assert done.returncode == 0, done.stderr
-    assert tree.district.name in _pdf_text(out.read_bytes())
+    text = " ".join(_pdf_text(out.read_bytes()).split())
+    m = fetch_meeting(session, actor=SYSTEM, unit_id=tree.district.id, start=date(2022, 1, 1), end=date(2022, 12, 31))
+    # The administrative header, then every figure against the previous period (2021), as the function gives them.
+    for part in (f"UBND {tree.province.name.upper()}", f"UBND {tree.district.name.upper()}", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+                 "Độc lập - Tự do - Hạnh phúc", f"{tree.district.short_name}, ngày", "từ 01/01/2021 đến 31/12/2021"):
+        assert part in text, part
+    for f in m.figures:
+        assert f"{f.label} {fmt.figure_value(f)}" in text and fmt.figure_change(f) in text, f.label
+    sheet = load_workbook(workbook)["Tổng hợp"]
+    assert [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)][:2] == ["Thôn, khối phố có tổ (%)", "Xã có tổ cấp xã (%)"]
     bad = subprocess.run([sys.executable, "-m", "report", "không có", "--from", "2022-01-01", "--to", "2022-12-31",
                           "--out", str(tmp_path / "x.pdf")], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2 and "Không tìm thấy địa bàn" in bad.stderr
