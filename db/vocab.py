@@ -157,3 +157,6 @@ IMPORT_COLUMNS: dict[str, str] = {
     "role": "Vai trò", "organisation": "Tổ chức", "position": "Chức vụ", "joined_on": "Ngày tham gia", "note": "Ghi chú",
     "family_name": "Họ và đệm", "given_name": "Tên",
 }
+
+# A village on the commune's village chart: with an active team (True) or without (False).
+VILLAGE_COVERED = {True: "Có tổ", False: "Chưa có tổ"}

@@ -382,7 +382,7 @@ def build_resolution_chart(df: pd.DataFrame, *, title: str = "Số ngày trung b
             .properties(title=title, height=alt.Step(26), usermeta=SVG).configure(locale=VI_LOCALE))
 
 
-VILLAGE_COLORS = alt.Scale(domain=["Có tổ", "Chưa có tổ"], range=["#1a9850", "#d73027"])
+VILLAGE_COLORS = alt.Scale(domain=list(vocab.VILLAGE_COVERED.values()), range=["#1a9850", "#d73027"])
 
 
 def build_village_chart(df: pd.DataFrame, *, title: str = "Thôn, khối phố và Tổ CNSCĐ") -> alt.LayerChart:
@@ -390,11 +390,11 @@ def build_village_chart(df: pd.DataFrame, *, title: str = "Thôn, khối phố v
     data = df[["name", "team_name", "members"]].copy()
     data["bar"] = unique_labels(list(data["name"]))  # a village with two teams gets two bars
     has = df["team_id"].notna()
-    data["status"] = has.map({True: "Có tổ", False: "Chưa có tổ"})
-    data["team_name"] = data["team_name"].where(has, "Chưa có tổ")
+    data["status"] = has.map(vocab.VILLAGE_COVERED)
+    data["team_name"] = data["team_name"].where(has, vocab.VILLAGE_COVERED[False])
     # An uncovered village still gets a short bar, so it shows up red instead of vanishing.
     data["length"] = data["members"].where(has, 0).astype("float64").clip(lower=0.4)
-    data["text"] = [f"{fmt.number(m)} thành viên" if h else "Chưa có tổ" for m, h in zip(data["members"], has, strict=True)]
+    data["text"] = [f"{fmt.number(m)} thành viên" if h else vocab.VILLAGE_COVERED[False] for m, h in zip(data["members"], has, strict=True)]
     y = alt.Y("bar:N", title=None, sort=list(data["bar"]), axis=alt.Axis(labelLimit=220))  # the read's name order
     bars = alt.Chart(data).mark_bar().encode(
         x=alt.X("length:Q", title="Thành viên đang hoạt động", axis=alt.Axis(format=",d", tickMinStep=1)),

@@ -30,18 +30,21 @@ from sqlalchemy import create_engine, insert, select
 from sqlalchemy.orm import Session
 
 from db.activities import ActivityInput, create_activity
-from db.auth import SYSTEM
+from db.auth import SYSTEM, actor_of
+from db.meeting import fetch_meeting
 from db.models import Activity, DataVersion, Team, UnitPath, User
 from report import fmt
 from tests.browser.conftest import ARTIFACTS, serve_many, settle, shot
 from tests.browser.test_two_servers import _indicators, _seed_demo, _sign_in, _uncovered_village, fill_team_form
 from tests.conftest import fresh_database
 from tests.factories import count_rows
+from ui.period import quarter_bounds
 
 pytestmark = pytest.mark.browser
 
 LEADER, OFFICER, VOLUNTEER = "lanhdao.phuninh", "canbo.phuninh", "tnv.tamphuoc"  # all in Huyện Phú Ninh
 TEAMS, REPORTS = "Tổ đang hoạt động", "Báo cáo hoạt động"
+REPORTS_IN_PERIOD = "Báo cáo hoạt động trong kỳ"  # the slide's card: the meeting's period (this quarter so far)
 FOLLOW_MS = 15_000  # far below the old 30 s timer, well above CI noise
 LATENCY_FILE = ARTIFACTS / "live-latency.json"
 DESKTOP = {"width": 1366, "height": 768}
@@ -105,6 +108,7 @@ class LeaderPage:
 
     name: str
     page: object
+    reports_label: str = REPORTS  # the card that counts reports on this page
     navigations: list[str] = field(default_factory=list)
 
     def card(self, label: str):  # noqa: ANN201
@@ -173,13 +177,26 @@ def _record_latency(case: str, figures: dict[str, dict[str, float]]) -> None:
     LATENCY_FILE.write_text(json.dumps(stored, indent=2, ensure_ascii=False) + "\n")
 
 
-def _follow(pages: list[LeaderPage], label: str, new: str, writer, clicked_ms: float) -> dict[str, float]:  # noqa: ANN001
-    """Wait for every leader page's card to show `new` (without a reload); the seconds each took from the
-    writer's click, and when the writer saw the write confirmed (for the record: the write's own share)."""
+def _reports_shown(database_url: str, leader: LeaderPage) -> str:
+    """What the page's reports card must show: Tổng quan's running total, or the slide's sum over the quarter so far."""
+    if leader.reports_label == REPORTS:
+        return fmt.number(_indicators(database_url, LEADER)[0].activities)
+    engine = create_engine(database_url)
+    with Session(engine) as session:
+        actor = actor_of(session.scalars(select(User).where(User.username == LEADER)).one())
+        today = date.today()
+        m = fetch_meeting(session, actor=actor, unit_id=actor.unit_id, start=quarter_bounds(today)[0], end=today)
+    engine.dispose()
+    return fmt.number(m.figure("reports").value)
+
+
+def _follow(pages: list[LeaderPage], label: str | None, new: dict[str, str], writer, clicked_ms: float) -> dict[str, float]:  # noqa: ANN001
+    """Wait for every leader page's card `label` (None: its reports card) to show its `new` value (without a reload);
+    the seconds each took from the writer's click, and when the writer saw the write confirmed (the write's own share)."""
     for leader in pages:
-        expect(leader.card(label)).to_have_text(new, timeout=FOLLOW_MS)
+        expect(leader.card(label or leader.reports_label)).to_have_text(new[leader.name], timeout=FOLLOW_MS)
         leader.assert_not_reloaded()
-    seconds = {leader.name: round((leader.seen_at(label) - clicked_ms) / 1000, 3) for leader in pages}
+    seconds = {leader.name: round((leader.seen_at(label or leader.reports_label) - clicked_ms) / 1000, 3) for leader in pages}
     confirmed = writer.evaluate("window.__confirmedAt")
     if confirmed is not None:
         seconds["writer_confirmed"] = round((confirmed - clicked_ms) / 1000, 3)
@@ -221,12 +238,12 @@ def test_open_pages_follow_a_team_and_a_report_without_a_reload(case, browser, r
         volunteer.get_by_role("link", name="Báo cáo hoạt động của tổ").click(timeout=30_000)
         volunteer.get_by_role("button", name="Gửi báo cáo").wait_for(timeout=30_000)
         slide.get_by_text("Kết quả chính").wait_for(timeout=30_000)
-        leaders = [LeaderPage("overview", overview), LeaderPage("slide", slide)]
+        leaders = [LeaderPage("overview", overview), LeaderPage("slide", slide, REPORTS_IN_PERIOD)]
 
         for leader in leaders:
             settle(leader.page)
             expect(leader.card(TEAMS)).to_have_text(fmt.number(before.teams))
-            expect(leader.card(REPORTS)).to_have_text(fmt.number(before.activities))
+            expect(leader.card(leader.reports_label)).to_have_text(_reports_shown(database_url, leader))
             leader.mark()
         shot(overview, f"live-{case}-1-overview-before")
         latency: dict[str, dict[str, float]] = {}
@@ -242,7 +259,8 @@ def test_open_pages_follow_a_team_and_a_report_without_a_reload(case, browser, r
         officer.get_by_text(re.compile("Đã đăng ký")).wait_for(timeout=30_000)
         after_team, _ = _indicators(database_url, LEADER)
         assert after_team.teams == before.teams + 1
-        latency["team"] = _follow(leaders, TEAMS, fmt.number(after_team.teams), officer, clicked)
+        latency["team"] = _follow(leaders, TEAMS, {leader.name: fmt.number(after_team.teams) for leader in leaders}, officer,
+                                  clicked)
         shot(overview, f"live-{case}-2-overview-team")
         shot(slide, f"live-{case}-3-slide-team")
 
@@ -250,11 +268,11 @@ def test_open_pages_follow_a_team_and_a_report_without_a_reload(case, browser, r
         settle(volunteer)  # its own live charts redrew after the team: type into the settled form
         volunteer.get_by_label("Số người được hỗ trợ").first.fill("12")
         volunteer.get_by_label("Số hộ").first.fill("7")
-        old = fmt.number(after_team.activities)
+        old = {leader.name: _reports_shown(database_url, leader) for leader in leaders}
         for leader in leaders:
             settle(leader.page)
-            expect(leader.card(REPORTS)).to_have_text(old)
-            leader.watch(REPORTS, old)
+            expect(leader.card(leader.reports_label)).to_have_text(old[leader.name])
+            leader.watch(leader.reports_label, old[leader.name])
         volunteer.evaluate(CONFIRM_JS, "Đã ghi nhận báo cáo")
         clicked = time.time() * 1000
         volunteer.get_by_role("button", name="Gửi báo cáo").click()
@@ -262,7 +280,9 @@ def test_open_pages_follow_a_team_and_a_report_without_a_reload(case, browser, r
         assert _team_reports(database_url, VOLUNTEER) == reports_before + 1
         after_report, _ = _indicators(database_url, LEADER)
         assert after_report.activities == after_team.activities + 1
-        latency["report"] = _follow(leaders, REPORTS, fmt.number(after_report.activities), volunteer, clicked)
+        new = {leader.name: _reports_shown(database_url, leader) for leader in leaders}
+        assert all(new[name] != old[name] for name in new)  # the report is dated today: inside the slide's quarter too
+        latency["report"] = _follow(leaders, None, new, volunteer, clicked)
         for leader in leaders:  # the other card stays as the database has it
             expect(leader.card(TEAMS)).to_have_text(fmt.number(after_report.teams))
         shot(overview, f"live-{case}-4-overview-report")

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from db import activities, audit, auth, coverage, members, recommendations, reporting, targets, teams, units
+from db import activities, audit, auth, coverage, meeting, members, recommendations, reporting, targets, teams, units
 from db.access import Actor
 from db.activities import ActivityInput
 from db.auth import actor_of
@@ -153,6 +153,8 @@ RULES: dict[str, tuple[set[str], Call]] = {
         s, actor=a, unit_id=x.commune.id, start=date(2022, 1, 1), end=TODAY)),
     "fetch_village_teams": (READERS, lambda s, a, x, w: coverage.fetch_village_teams(s, actor=a, commune_id=x.commune.id)),
     "fetch_archipelagos": (READERS, lambda s, a, x, w: coverage.fetch_archipelagos(s, actor=a, unit_id=x.commune.id)),
+    "fetch_meeting": (READERS, lambda s, a, x, w: meeting.fetch_meeting(
+        s, actor=a, unit_id=x.commune.id, start=date(2022, 1, 1), end=TODAY)),
     # recommendations
     "create_recommendation": (READERS, lambda s, a, x, w: _raise(s, a, x, w)),
     "answer_recommendation": (WRITERS, lambda s, a, x, w: recommendations.answer_recommendation(
