@@ -2,6 +2,7 @@
 
 from datetime import date
 
+import pandas as pd
 import streamlit as st
 
 from db import coverage, limits
@@ -30,6 +31,18 @@ def village_view() -> None:
     st.caption("Mỗi thanh là một thôn, khối phố: dài theo số thành viên đang hoạt động của tổ; màu đỏ là thôn chưa có tổ.")
     downloads.table(tables.village_teams_table(villages), name=f"thon-va-to-{unit.id}-{as_of:%Y%m%d}",
                     key="coverage_villages_export", sheet="Thôn và tổ")
+
+
+def children_view(children: pd.DataFrame) -> None:
+    """The children's coverage, click to drill down, and its list; a commune's villages."""
+    if unit.tier != "commune" and children["villages"].sum() > 0:
+        navigation.drillable_coverage_chart(children, key="coverage_chart")
+        downloads.table(tables.coverage_table(children), name=f"do-phu-{unit.id}-{as_of:%Y%m%d}",
+                        key="coverage_children_export", sheet="Độ phủ")
+    elif unit.tier != "commune":
+        st.info("Các địa bàn trực thuộc chưa có thôn, khối phố nào trong hệ thống.")
+    else:
+        village_view()
 
 
 def map_view() -> None:
@@ -64,18 +77,14 @@ def live_coverage() -> None:
     st.subheader(widgets.md(f"{ind.unit} — đến {fmt.day(as_of)}"))
     panels.indicator_cards(ind)
     children = data.read(coverage.fetch_coverage_by_child, actor, unit_id=unit.id, as_of=as_of)
-    chart_tab, map_tab = st.tabs(["Theo địa bàn trực thuộc", "Bản đồ"])
-    with chart_tab:
-        if unit.tier != "commune" and children["villages"].sum() > 0:
-            navigation.drillable_coverage_chart(children, key="coverage_chart")
-            downloads.table(tables.coverage_table(children), name=f"do-phu-{unit.id}-{as_of:%Y%m%d}",
-                            key="coverage_children_export", sheet="Độ phủ")
-        elif unit.tier != "commune":
-            st.info("Các địa bàn trực thuộc chưa có thôn, khối phố nào trong hệ thống.")
-        else:
-            village_view()
-    with map_tab:
-        map_view()
+    # Only the open tab is drawn: the map is the dearest chart of the page, and most visits never open it.
+    chart_tab, map_tab = st.tabs(["Theo địa bàn trực thuộc", "Bản đồ"], key="coverage_tab", on_change="rerun")
+    if chart_tab.open is not False:
+        with chart_tab:
+            children_view(children)
+    if map_tab.open is not False:
+        with map_tab:
+            map_view()
     missing = data.read(coverage.fetch_uncovered_villages, actor, unit_id=unit.id, as_of=as_of)
     uncovered = ind.villages - ind.villages_covered
     st.subheader(f"Thôn, khối phố chưa có tổ ({fmt.number(uncovered)})")

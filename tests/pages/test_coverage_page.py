@@ -104,3 +104,22 @@ def test_a_commune_shows_its_villages_with_their_teams_covered_or_not(app, sessi
     # The breadcrumb leads back to the district.
     crumbs = [b.label for b in at.button if b.key and b.key.startswith("coverage_nav_crumb_")]
     assert crumbs == [tree.district.name, tree.commune.name]
+
+
+def test_only_the_open_tab_is_drawn_and_the_map_tab_shows_the_communes(app, session):
+    """The map (the page's dearest chart) is built only when its tab is open; opened, it names what it draws."""
+    tree = factories.create_tree(session)
+    factories.create_team(session, unit=tree.villages[0])
+    tree.commune.lat, tree.commune.lon = 15.52, 108.49  # the factory's units have no position; the map needs one
+    user = factories.create_user(session, role="leader", unit=tree.district, username="lanhdao.map")
+    session.commit()
+    actor = actor_of(user)
+    at = _coverage(app, actor, tree.district.id)
+    assert not at.exception
+    captions = " ".join(c.value for c in at.caption)
+    assert "Bấm vào một cột" in captions and "Mỗi điểm là một xã" not in captions
+    at.session_state["coverage_tab"] = "Bản đồ"  # what a click on the tab sends
+    at.run()
+    assert not at.exception
+    captions = " ".join(c.value for c in at.caption)
+    assert "Mỗi điểm là một xã" in captions and "Bấm vào một cột" not in captions
