@@ -101,15 +101,14 @@ def silent_heading(silent: pd.DataFrame, title: str, *, total: int | None = None
 
 def meeting_cards(m: Meeting, *, columns: int = 3, parts: bool = True) -> None:
     """The meeting's headline figures as cards, each with its change from the previous period (so với kỳ trước);
-    `parts` adds a ratio's numerator and denominator under its card (the slides leave them to the PDF)."""
+    `parts` adds a ratio's numerator and denominator to its label (the slides leave them to the PDF)."""
     for i, figure in enumerate(m.figures):
         if i % columns == 0:
             row = st.columns(columns)
         cell = row[i % columns]
         still = not fmt.figure_change(figure).startswith(("+", "-"))  # no change at the precision shown
         # More silent teams is worse: its colours are inverted; an unchanged figure is grey, without an arrow.
-        cell.metric(figure.label, fmt.figure_value(figure), delta=f"{fmt.figure_change(figure)} so với kỳ trước",
+        label = f"{figure.label} ({fmt.figure_part(figure)})" if parts and figure.part else figure.label
+        cell.metric(label, fmt.figure_value(figure), delta=f"{fmt.figure_change(figure)} so với kỳ trước",
                     delta_color="off" if still else ("inverse" if figure.key == "silent" else "normal"),
                     delta_arrow="off" if still else "auto", help=figure.note, border=True)
-        if parts and figure.part:
-            cell.caption(fmt.figure_part(figure))
