@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, aliased
 
 from db import activities, coverage, reporting, targets
 from db.access import Actor, scope_unit
+from db.errors import UserError
 from db.models import Unit
 from db.reporting import SILENT_LIMIT
 
@@ -85,13 +86,11 @@ def _flows(session: Session, actor: Actor, unit_id: int | None, start: date, end
     return months, {m: int(months[m].sum()) for m in activities.MEASURES}
 
 
-def _ratio(num: int, den: int) -> float:
-    return num / den if den else 0.0
-
-
 def fetch_meeting(session: Session, *, actor: Actor, unit_id: int | None, start: date, end: date,
                   silent_limit: int = SILENT_LIMIT) -> Meeting:
     """The meeting figures of a unit's subtree (the whole country for a national actor's None) for [start, end]."""
+    if start > end:
+        raise UserError("Ngày bắt đầu của kỳ phải trước ngày kết thúc.", field="start")
     unit_id = scope_unit(session, actor, unit_id)
     previous_start, previous_end = previous_period(start, end)
     now = coverage.fetch_indicators(session, actor=actor, unit_id=unit_id, as_of=end)
@@ -118,8 +117,8 @@ def fetch_meeting(session: Session, *, actor: Actor, unit_id: int | None, start:
                previous_flows["people_reached"], f"Tổng số người được hỗ trợ ghi trong các báo cáo {SPAN}."),
         Figure("households_reached", "Lượt hộ được hỗ trợ trong kỳ", "count", flows["households_reached"],
                previous_flows["households_reached"], f"Tổng số hộ được hỗ trợ ghi trong các báo cáo {SPAN}."),
-        Figure("reporting_rate", "Tổ có báo cáo trong kỳ", "ratio", _ratio(reporting_now, active),
-               _ratio(reporting_before, active_before),
+        Figure("reporting_rate", "Tổ có báo cáo trong kỳ", "ratio", reporting.reporting_rate(reporting_now, active),
+               reporting.reporting_rate(reporting_before, active_before),
                "Tổ đang hoạt động vào ngày cuối kỳ có ít nhất một báo cáo trong kỳ ÷ số tổ đang hoạt động.",
                (reporting_now, active)),
         Figure("silent", "Tổ chưa báo cáo trong kỳ", "count", active - reporting_now, active_before - reporting_before,

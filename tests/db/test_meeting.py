@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from db import vocab
 from db.activities import ActivityInput, create_activity, fetch_unit_activity_by_month
-from db.errors import PermissionDenied
+from db.errors import PermissionDenied, UserError
 from db.meeting import fetch_meeting, previous_period
 from db.models import Activity, Team, UnitPath
 from db.reporting import reported_between
@@ -90,3 +90,8 @@ def test_a_district_account_cannot_read_another_districts_meeting(session, repor
     with pytest.raises(PermissionDenied):
         fetch_meeting(session, actor=reported.leader, unit_id=reported.tree.district2.id,
                       start=date(2026, 1, 1), end=TODAY)
+
+
+def test_a_period_that_ends_before_it_starts_is_refused_in_vietnamese(session, world):
+    with pytest.raises(UserError, match="Ngày bắt đầu của kỳ phải trước ngày kết thúc"):
+        fetch_meeting(session, actor=world.leader, unit_id=world.tree.district.id, start=TODAY, end=TODAY - timedelta(days=1))
