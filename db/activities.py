@@ -175,14 +175,15 @@ def delete_activity(session: Session, *, actor: Actor, activity_id: int, today: 
 
 # ---- reads --------------------------------------------------------------------------------------
 
-MONTH_COLUMNS = ["month", "activity_type", "reports", "people_reached", "households_reached", "results"]
+MEASURES = ("reports", "people_reached", "households_reached", "results")  # summed per month and type
+MONTH_COLUMNS = ["month", "activity_type", *MEASURES]
 
 
 def _labelled(df: pd.DataFrame) -> pd.DataFrame:
     """Add the Vietnamese type label and make the month a real date."""
     df["month"] = pd.to_datetime(df["month"]).dt.date
     df["type_label"] = df["activity_type"].map(vocab.ACTIVITY_TYPES)
-    for col in ("reports", "people_reached", "households_reached", "results"):
+    for col in MEASURES:
         df[col] = df[col].astype("int64")
     return df
 
@@ -221,9 +222,6 @@ def fetch_unit_activity_by_month(
                     frame = frame.sub(_raw_by_type(session, unit_id, month, a, b), fill_value=0)
     frame = frame[frame["reports"] > 0].sort_index().reset_index()
     return _labelled(frame[MONTH_COLUMNS].copy())
-
-
-MEASURES = ("reports", "people_reached", "households_reached", "results")
 
 
 def _indexed(rows: Sequence[Sequence[object]]) -> pd.DataFrame:
