@@ -2,8 +2,11 @@
 
 import re
 from datetime import date
+from pathlib import Path
 
+import numpy as np
 import pytest
+from PIL import Image
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
@@ -165,4 +168,34 @@ def test_a_volunteer_of_another_team_cannot_post_for_this_team(demo_server, brow
     assert answer["status"] == 403
     assert answer["body"]["message"] == "Bạn chỉ báo cáo được cho tổ của mình."
     assert _reports(demo_server.database_url, people_reached=606) == []
+    context.close()
+
+
+def _camera_photo(path) -> int:  # noqa: ANN001
+    """A 4000 × 3000 JPEG as a phone camera makes it (a few megabytes); its size in bytes."""
+    y, x = np.mgrid[0:3000, 0:4000]
+    picture = np.stack([x * 255 // 4000, y * 255 // 3000, (x + y) * 255 // 7000], axis=-1)
+    picture = picture + np.random.default_rng(1).integers(-20, 20, size=picture.shape)
+    Image.fromarray(np.clip(picture, 0, 255).astype(np.uint8)).save(path, "JPEG", quality=92)
+    return path.stat().st_size
+
+
+def test_a_camera_photo_is_shrunk_on_the_phone_before_it_travels(demo_server, browser, tmp_path):
+    original = _camera_photo(tmp_path / "camera.jpg")
+    assert original > 3_000_000
+    context = browser.new_context(**PHONE)
+    page = _open(context, demo_server.url, VOLUNTEER)
+    sent: list[int] = []
+    page.on("request", lambda r: sent.append(len(r.post_data_buffer or b"")) if r.url.endswith(quick.API) else None)
+    _fill(page, 4321)
+    page.locator("#f-photo").set_input_files(str(tmp_path / "camera.jpg"))
+    page.get_by_text("Ảnh: camera.jpg").wait_for()
+    page.get_by_role("button", name="Gửi báo cáo").click()
+    page.wait_for_function("document.querySelectorAll('#sent li:not(.empty)').length >= 1 && "
+                           "document.getElementById('pending-title').textContent === 'Chờ gửi: 0'", timeout=60_000)
+    assert len(sent) == 1 and sent[0] < original / 10, f"{sent} bytes sent for a {original}-byte photo"
+    (report,) = _reports(demo_server.database_url, people_reached=4321)
+    photos = Path(demo_server.database_url.split("///", 1)[1]).parent / "photos"  # the server's DATA_DIR
+    with Image.open(photos / report.photo) as stored:
+        assert max(stored.size) == 1280 and stored.format == "JPEG"
     context.close()
