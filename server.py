@@ -9,9 +9,11 @@ makes that so from the very first request.
 """
 
 import streamlit as st
+from starlette.middleware import Middleware
 from streamlit.runtime.pages_manager import PagesManager
 
 from ui import live
+from ui.compress import StaticGzipMiddleware
 
 PagesManager.uses_pages_directory = False
-app = st.App("app.py", routes=live.routes, lifespan=live.lifespan)
+app = st.App("app.py", routes=live.routes, lifespan=live.lifespan, middleware=[Middleware(StaticGzipMiddleware)])
