@@ -11,7 +11,7 @@ from ui import data, style, widgets
 from ui.guard import shown_errors
 from ui.session import actor_by_email, current_actor, pop_notice, sign_in, sign_out, try_sign_in, write_pending_cookie
 
-st.set_page_config(page_title="Tổ công nghệ số cộng đồng", page_icon=":material/hub:", layout="wide")
+st.set_page_config(page_title="Tổ công nghệ số cộng đồng", page_icon=style.ICON, layout="wide")
 
 # url path → (file, title, icon); the order is the menu's order. File names differ from the url
 # paths on purpose: Streamlit's legacy `pages/` discovery maps a file's stem to a url, and a match
