@@ -69,18 +69,21 @@ class StaticGzipMiddleware:
         self._locks: dict[tuple[str, ...], asyncio.Lock] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if not is_candidate(scope):
+        if not is_candidate(scope) or "http.response.pathsend" in scope.get("extensions", {}):
+            # A server that sends files itself (zero-copy) would bypass the body this reads; uvicorn does not.
             await self.app(scope, receive, send)
             return
         wants_gzip = _accepts_gzip(Headers(scope=scope))
         start: MutableMapping[str, Any] | None = None
         chunks: list[bytes] = []
-        passing = False
+        passing = answered = False
 
         async def capture(message: Message) -> None:
-            nonlocal start, passing
+            nonlocal start, passing, answered
             if passing:
                 await send(message)
+                return
+            if answered:  # the plain bytes of a file whose gzip was already sent from the cache
                 return
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(raw=message["headers"])
@@ -89,6 +92,10 @@ class StaticGzipMiddleware:
                     headers.add_vary_header("Accept-Encoding")
                     if wants_gzip:
                         start = message
+                        key = self._file_key(scope, headers)
+                        if key is not None and (hit := self.cache.get(key)) is not None:
+                            answered = True
+                            await self._send(start, hit, send)
                         return
                 passing = True
                 await send(message)
@@ -105,17 +112,25 @@ class StaticGzipMiddleware:
 
     @staticmethod
     def _compressible(headers: MutableHeaders) -> bool:
+        """A file's answer (it carries an ETag) in a type worth compressing; a page made per request (a form
+        with its token) has no ETag and is left to Streamlit, so the cache only ever holds files."""
         content_type = headers.get("content-type", "").lower()
-        return "content-encoding" not in headers and bool(content_type) and not content_type.startswith(SKIPPED_TYPES)
+        return ("etag" in headers and "content-encoding" not in headers and bool(content_type)
+                and not content_type.startswith(SKIPPED_TYPES))
 
-    def _key(self, scope: Scope, headers: MutableHeaders, body: bytes) -> tuple[str, ...]:
-        """A static file's key is its address and ETag; a document's is its content, since every page address
-        (and any unknown address) answers the same index.html, and keying those by address would grow without end."""
+    @staticmethod
+    def _file_key(scope: Scope, headers: MutableHeaders) -> tuple[str, ...] | None:
+        """A static file's cache key, known before its bytes are read: its address and ETag."""
         etag = headers.get("etag")
         path = route_path(scope)
         if etag and path.startswith("/static/") and not headers.get("content-type", "").startswith("text/html"):
             return ("file", path, etag)
-        return ("content", hashlib.sha256(body).hexdigest())
+        return None
+
+    def _key(self, scope: Scope, headers: MutableHeaders, body: bytes) -> tuple[str, ...]:
+        """A static file's key, or for the document its content: every page address (and any unknown address)
+        answers the same index.html, and keying those by address would grow without end."""
+        return self._file_key(scope, headers) or ("content", hashlib.sha256(body).hexdigest())
 
     async def _send_gzipped(self, scope: Scope, start: MutableMapping[str, Any], body: bytes, send: Send) -> None:
         headers = MutableHeaders(raw=start["headers"])
@@ -123,7 +138,12 @@ class StaticGzipMiddleware:
             await send(start)
             await send({"type": "http.response.body", "body": body})
             return
-        compressed = await self._compressed(self._key(scope, headers, body), body)
+        await self._send(start, await self._compressed(self._key(scope, headers, body), body), send)
+
+    @staticmethod
+    async def _send(start: MutableMapping[str, Any], compressed: bytes, send: Send) -> None:
+        """Send the gzipped answer: the file's own headers (its cache lifetime too), re-labelled for gzip."""
+        headers = MutableHeaders(raw=start["headers"])
         headers["content-encoding"] = "gzip"
         headers["content-length"] = str(len(compressed))
         if "accept-ranges" in headers:  # a range of the gzipped bytes is not served; ranges get the plain file
