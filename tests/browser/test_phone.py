@@ -33,6 +33,11 @@ def sign_in(page, url: str, username: str) -> None:  # noqa: ANN001
     page.get_by_label("Tên đăng nhập").fill(username)
     page.get_by_label("Mật khẩu").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Đăng nhập").click()
+    # A server sign-in page (/dang-nhap) sends the browser back after the POST; Streamlit's form reruns in place.
+    page.wait_for_url(lambda address: "dang-nhap" not in address, timeout=60_000)
+    page.get_by_label("Mật khẩu").wait_for(state="detached", timeout=60_000)
+    if page.url.rstrip("/") != url.rstrip("/"):  # landed elsewhere (a volunteer's light page): go where asked
+        page.goto(url)
     page.locator("[data-testid=stApp]").wait_for(timeout=60_000)
     page.get_by_role("button", name="Đăng xuất").wait_for(state="attached", timeout=60_000)
     settle(page)
