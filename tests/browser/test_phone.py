@@ -12,12 +12,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
 
-import pandas as pd
 import pytest
 
 from seed.demo import DEMO_PASSWORD
 from tests.browser.conftest import ROOT, _free_port, _wait_until_up, settle, shot
-from ui import downloads
 from ui.style import OFFLINE_MESSAGE
 
 pytestmark = pytest.mark.browser
@@ -104,20 +102,6 @@ def test_the_page_document_is_gzipped_and_images_are_not(demo_server):
     icon = re.search(r'href="\.?/?([^"]+\.png)"', document.decode()).group(1)
     icon_headers, _ = _get(f"{demo_server.url}/{icon}", accept_gzip=True)
     assert "content-encoding" not in icon_headers
-
-
-def test_empty_text_cells_are_blank_on_screen_and_the_rest_is_unchanged():
-    frame = pd.DataFrame({
-        "Tên tổ": ["Tổ A", "Tổ B", "Tổ C"],
-        "Thuộc": ["Huyện Phú Ninh", None, float("nan")],
-        "Ghi chú": pd.Series(["x", pd.NA, "z"], dtype="string"),
-        "Thành viên": [3, 4, 5],
-    })
-    shown = downloads.blank_empty_cells(frame)
-    assert shown["Thuộc"].tolist() == ["Huyện Phú Ninh", "", ""]
-    assert shown["Ghi chú"].tolist() == ["x", "", "z"]
-    assert shown["Thành viên"].tolist() == [3, 4, 5]
-    assert frame["Thuộc"].isna().sum() == 2  # the Excel export still gets the frame as it was
 
 
 def test_a_lost_connection_says_so_in_vietnamese_and_keeps_what_was_typed(browser, tmp_path):
