@@ -11,7 +11,7 @@ from ui.guard import shown_errors
 from ui.menu import PAGES, ROLE_PAGES
 from ui.session import actor_by_email, current_actor, navigate_if_pending, pop_notice, sign_in, sign_out, try_sign_in
 
-st.set_page_config(page_title="Tổ công nghệ số cộng đồng", page_icon=":material/hub:", layout="wide")
+st.set_page_config(page_title="Tổ công nghệ số cộng đồng", page_icon=style.ICON, layout="wide")
 
 
 def sso_sign_in() -> None:
