@@ -2,10 +2,12 @@
 message when the connection drops, the menu closing after a tap, lists that fit a 390 px screen."""
 
 import gzip
+import http.client
 import os
 import re
 import subprocess
 import sys
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,11 +18,13 @@ import pytest
 
 from seed.demo import DEMO_PASSWORD
 from tests.browser.conftest import ROOT, _free_port, _wait_until_up, settle, shot
+from ui import signin
 from ui.style import OFFLINE_MESSAGE
 
 pytestmark = pytest.mark.browser
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1366, "height": 900}
+OFFICER = "canbo.phuninh"
 # Streamlit's own English texts for a lost connection (its dialog and its status widget).
 ENGLISH = ("Connection error", "streamlit run", "not responding", "Connecting", "Are you connected")
 
@@ -69,15 +73,31 @@ def serve_on(port: int, database_url: str, data_dir: Path) -> Iterator[str]:
                 proc.wait()
 
 
-def _get(url: str, *, accept_gzip: bool) -> tuple[dict[str, str], bytes]:
+def _signed_in(url: str) -> str:
+    """The Cookie header of a browser signed in through the server's form (the gate lets the app's pages through)."""
+    host = urllib.parse.urlsplit(url).netloc
+    connection = http.client.HTTPConnection(host, timeout=30)
+    body = urllib.parse.urlencode({"username": OFFICER, "password": DEMO_PASSWORD, "next": "/"})
+    connection.request("POST", "/dang-nhap", body, {"Content-Type": "application/x-www-form-urlencoded",
+                                                    "Origin": url})
+    answer = connection.getresponse()
+    cookie = answer.getheader("set-cookie", "").split(";", 1)[0]
+    connection.close()
+    assert answer.status == 303 and cookie.startswith(f"{signin.COOKIE}=")
+    return cookie
+
+
+def _get(url: str, *, accept_gzip: bool, cookie: str = "") -> tuple[dict[str, str], bytes]:
     """One GET with or without `Accept-Encoding: gzip`; the headers (lower-case names) and the raw body."""
-    request = urllib.request.Request(url, headers={"Accept-Encoding": "gzip"} if accept_gzip else {})
-    with urllib.request.urlopen(request, timeout=30) as resp:
+    headers = {"Accept-Encoding": "gzip"} if accept_gzip else {}
+    if cookie:
+        headers["Cookie"] = cookie
+    with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=30) as resp:
         return {k.lower(): v for k, v in resp.headers.items()}, resp.read()
 
 
 def test_static_javascript_is_served_gzipped_to_a_client_that_accepts_it(demo_server):
-    _, document = _get(demo_server.url + "/", accept_gzip=False)
+    _, document = _get(demo_server.url + "/", accept_gzip=False, cookie=_signed_in(demo_server.url))
     script = re.search(r'src="\.?/?(static/js/[^"]+\.js)"', document.decode()).group(1)
     url = f"{demo_server.url}/{script}"
 
@@ -95,10 +115,11 @@ def test_static_javascript_is_served_gzipped_to_a_client_that_accepts_it(demo_se
 
 
 def test_the_page_document_is_gzipped_and_images_are_not(demo_server):
-    headers, body = _get(demo_server.url + "/", accept_gzip=True)
+    cookie = _signed_in(demo_server.url)
+    headers, body = _get(demo_server.url + "/", accept_gzip=True, cookie=cookie)
     assert headers["content-encoding"] == "gzip"
     assert b"<html" in gzip.decompress(body).lower()
-    _, document = _get(demo_server.url + "/", accept_gzip=False)
+    _, document = _get(demo_server.url + "/", accept_gzip=False, cookie=cookie)
     icon = re.search(r'href="\.?/?([^"]+\.png)"', document.decode()).group(1)
     icon_headers, _ = _get(f"{demo_server.url}/{icon}", accept_gzip=True)
     assert "content-encoding" not in icon_headers
