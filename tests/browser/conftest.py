@@ -41,8 +41,8 @@ def _free_port() -> int:
 
 
 @contextmanager
-def serve_many(database_url: str, data_dirs: list[Path]) -> Iterator[Callable[[], list[str]]]:
-    """Start one app per data folder with `make run`'s launcher, each on a free port, all against `database_url`.
+def serve_many(database_url: str, data_dirs: list[Path], ports: list[int] | None = None) -> Iterator[Callable[[], list[str]]]:
+    """Start one app per data folder with `make run`'s launcher, each on a free port (or `ports`), all against `database_url`.
 
     The servers start at once; the caller may do other work while they come up, then call the yielded
     function, which waits until every server answers and returns their addresses. All stop on exit.
@@ -50,10 +50,10 @@ def serve_many(database_url: str, data_dirs: list[Path]) -> Iterator[Callable[[]
     procs: list[tuple[subprocess.Popen, str, Path]] = []
     logs = []
     try:
-        for data_dir in data_dirs:
+        for index, data_dir in enumerate(data_dirs):
             env = {**os.environ, "DATABASE_URL": database_url, "DATA_DIR": str(data_dir)}
-            port = _free_port()
-            log = open(data_dir / "server.log", "w")  # noqa: SIM115 - closed after the server stops
+            port = ports[index] if ports else _free_port()
+            log = open(data_dir / "server.log", "a")  # noqa: SIM115 - closed after the server stops
             logs.append(log)
             proc = subprocess.Popen(
                 [sys.executable, "-m", "ui.serve", "--server.port", str(port), "--server.address", "127.0.0.1"],
@@ -87,9 +87,12 @@ def _wait_until_up(url: str, data_dir: Path) -> str:
 
 
 @contextmanager
-def serve(database_url: str, data_dir: Path) -> Iterator[str]:
-    """Run the app with `make run`'s launcher on a free port against `database_url`; yield its address."""
-    with serve_many(database_url, [data_dir]) as started:
+def serve(database_url: str, data_dir: Path, port: int | None = None) -> Iterator[str]:
+    """Run the app with `make run`'s launcher on a free port (or `port`) against `database_url`; yield its address.
+
+    A server restarted on the same port is what a lost connection comes back to.
+    """
+    with serve_many(database_url, [data_dir], [port] if port else None) as started:
         yield started()[0]
 
 

@@ -9,15 +9,12 @@ import subprocess
 import sys
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 
 from seed.demo import DEMO_PASSWORD
-from tests.browser.conftest import ROOT, _free_port, _wait_until_up, settle, shot
+from tests.browser.conftest import ROOT, _free_port, serve, settle, shot
 from ui import signin
 from ui.style import OFFLINE_MESSAGE
 
@@ -50,27 +47,6 @@ def go_to(page, label: str, path: str) -> None:  # noqa: ANN001
     page.locator("[data-testid=stSidebar] a", has_text=label).first.click()
     page.wait_for_url(re.compile(f"/{path}$"))
     settle(page)
-
-
-@contextmanager
-def serve_on(port: int, database_url: str, data_dir: Path) -> Iterator[str]:
-    """The app with `make run`'s launcher on a given port (conftest's serve picks a new one each time, and a
-    lost connection comes back only to the same address)."""
-    env = {**os.environ, "DATABASE_URL": database_url, "DATA_DIR": str(data_dir)}
-    with open(data_dir / "server.log", "a") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "ui.serve", "--server.port", str(port), "--server.address", "127.0.0.1"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-        )
-        try:
-            yield _wait_until_up(f"http://127.0.0.1:{port}", data_dir)
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
 
 
 def _signed_in(url: str) -> str:
@@ -133,7 +109,7 @@ def test_a_lost_connection_says_so_in_vietnamese_and_keeps_what_was_typed(browse
     typed = "Thôn Tân Phước cần thêm điểm phát sóng ở nhà văn hóa"
     page = browser.new_page(viewport=PHONE, is_mobile=True, has_touch=True)
 
-    with serve_on(port, database_url, tmp_path) as url:
+    with serve(database_url, tmp_path, port) as url:
         sign_in(page, f"{url}/feedback", "tnv.tamphuoc")
         page.get_by_role("tab", name="Gửi kiến nghị").click()
         field = page.get_by_label("Nội dung")
@@ -152,7 +128,7 @@ def test_a_lost_connection_says_so_in_vietnamese_and_keeps_what_was_typed(browse
     assert [word for word in ENGLISH if word in seen] == []
     assert field.input_value() == typed
 
-    with serve_on(port, database_url, tmp_path):
+    with serve(database_url, tmp_path, port):
         banner.wait_for(state="detached", timeout=120_000)
         settle(page)
         shot(page, "phone-connection-back")

@@ -12,6 +12,21 @@ def _set_cookie(response) -> str:  # noqa: ANN001
     return "; ".join(response.headers.get_list("set-cookie"))
 
 
+def _officer(session, username: str) -> None:  # noqa: ANN001
+    """An officer account of a new tree's district."""
+    tree = factories.create_tree(session)
+    factories.create_user(session, role="officer", unit=tree.district, username=username)
+    session.commit()
+
+
+def _signed_in(client, session, username: str):  # noqa: ANN001, ANN202
+    """A browser signed in as a new officer, and its sign-in token."""
+    _officer(session, username)
+    browser = client()
+    sign_in(browser, username, factories.DEFAULT_PASSWORD)
+    return browser, browser.cookies[signin.COOKIE]
+
+
 def test_the_cookie_is_httponly_and_strict_and_a_volunteer_lands_on_the_light_page(client, session):
     tree = factories.create_tree(session)
     team = factories.create_team(session, unit=tree.villages[0])
@@ -34,18 +49,14 @@ def test_the_cookie_is_httponly_and_strict_and_a_volunteer_lands_on_the_light_pa
 
 
 def test_behind_https_the_cookie_is_secure(client, session):
-    tree = factories.create_tree(session)
-    factories.create_user(session, role="officer", unit=tree.district, username="canbo.s")
-    session.commit()
+    _officer(session, "canbo.s")
     answer = client().post("/dang-nhap", data={"username": "canbo.s", "password": factories.DEFAULT_PASSWORD},
                            headers={"Origin": ORIGIN, "X-Forwarded-Proto": "https"})
     assert "Secure" in _set_cookie(answer)
 
 
 def test_a_wrong_password_is_refused_in_vietnamese_without_a_cookie(client, session):
-    tree = factories.create_tree(session)
-    factories.create_user(session, role="officer", unit=tree.district, username="canbo.b")
-    session.commit()
+    _officer(session, "canbo.b")
     answer = sign_in(client(), "canbo.b", "sai-mat-khau-roi")
     assert answer.status_code == 401
     assert "Tên đăng nhập hoặc mật khẩu không đúng." in answer.text
@@ -56,9 +67,7 @@ def test_a_wrong_password_is_refused_in_vietnamese_without_a_cookie(client, sess
 
 
 def test_a_post_from_another_site_is_refused_and_nothing_is_started(client, session):
-    tree = factories.create_tree(session)
-    factories.create_user(session, role="officer", unit=tree.district, username="canbo.c")
-    session.commit()
+    _officer(session, "canbo.c")
     browser = client()
     foreign = browser.post("/dang-nhap", data={"username": "canbo.c", "password": factories.DEFAULT_PASSWORD},
                            headers={"Origin": "http://example.invalid"})
@@ -77,9 +86,7 @@ def test_only_addresses_on_this_site_are_followed_after_signing_in():
 
 
 def test_the_gate_sends_a_page_without_sign_in_to_the_form_and_back(client, session):
-    tree = factories.create_tree(session)
-    factories.create_user(session, role="officer", unit=tree.district, username="canbo.d")
-    session.commit()
+    _officer(session, "canbo.d")
     browser = client()
     first = browser.get("/reports?tu=2026-01-01")
     assert first.status_code == 303
@@ -98,12 +105,7 @@ def test_the_gate_sends_a_page_without_sign_in_to_the_form_and_back(client, sess
 
 
 def test_sign_out_ends_the_sign_in_for_every_tab_of_the_browser(client, session):
-    tree = factories.create_tree(session)
-    factories.create_user(session, role="officer", unit=tree.district, username="canbo.e")
-    session.commit()
-    browser = client()
-    sign_in(browser, "canbo.e", factories.DEFAULT_PASSWORD)
-    token = browser.cookies[signin.COOKIE]
+    browser, token = _signed_in(client, session, "canbo.e")
     assert signin.signed_in_actor(token) is not None
     out = browser.post("/dang-xuat", headers={"Origin": ORIGIN})
     assert out.status_code == 303 and out.headers["location"] == "/dang-nhap?next=/&ra=1"
@@ -113,12 +115,7 @@ def test_sign_out_ends_the_sign_in_for_every_tab_of_the_browser(client, session)
 
 
 def test_a_link_from_another_site_does_not_sign_out(client, session):
-    tree = factories.create_tree(session)
-    factories.create_user(session, role="officer", unit=tree.district, username="canbo.f")
-    session.commit()
-    browser = client()
-    sign_in(browser, "canbo.f", factories.DEFAULT_PASSWORD)
-    token = browser.cookies[signin.COOKIE]
+    browser, token = _signed_in(client, session, "canbo.f")
     browser.get("/dang-xuat", headers={"Sec-Fetch-Site": "cross-site"})
     browser.post("/dang-xuat", headers={"Origin": "http://example.invalid"})
     assert signin.signed_in_actor(token) is not None
