@@ -43,6 +43,7 @@ SIGN_IN, SIGN_OUT, HANDOFF = "/dang-nhap", "/dang-xuat", "/dang-nhap/tiep"
 QUICK = "/nhanh/"  # the volunteer's light report page (ui/quick.py)
 FAILURE_DELAY = 1.0  # seconds after a wrong password: slows guessing; the lockout stops it
 HANDOFF_SECONDS = 60
+FORM_MAX = 16 * 1024  # bytes of a sign-in form: a name, a password, an address
 PASSWORD_MAX = 1024  # argon2 hashes whatever it gets; a megabyte "password" is only load
 FOREIGN = "Yêu cầu bị từ chối vì không được gửi từ trang của hệ thống. Hãy mở lại trang và thử lại."
 NOTICES = {
@@ -201,6 +202,8 @@ def check_credentials(username: str, password: str) -> tuple[Actor, str]:
 
 async def sign_in(request: Request) -> Response:
     """POST /dang-nhap: sign in, set the cookie, go to the page asked for (a volunteer: the light report page)."""
+    if int(request.headers.get("content-length") or 0) > FORM_MAX:  # a form body is read whole: refuse a huge one
+        return _page(request, next_path="/", error="Dữ liệu gửi lên quá lớn.", status=413)
     form = await request.form(max_files=0, max_fields=5, max_part_size=4096)
     username = str(form.get("username") or "")[:100]
     password = str(form.get("password") or "")

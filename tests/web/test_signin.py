@@ -75,6 +75,9 @@ def test_a_post_from_another_site_is_refused_and_nothing_is_started(client, sess
     cross = browser.post("/dang-nhap", data={"username": "canbo.c", "password": factories.DEFAULT_PASSWORD},
                          headers={"Sec-Fetch-Site": "cross-site"})
     assert cross.status_code == 403
+    huge = browser.post("/dang-nhap", data={"username": "canbo.c", "password": "x" * (signin.FORM_MAX + 1)},
+                        headers={"Origin": ORIGIN})
+    assert huge.status_code == 413 and "quá lớn" in huge.text
     assert session.scalars(select(AuthSession)).all() == []
 
 
