@@ -1,7 +1,7 @@
 """The volunteer's quick report on a phone: a few kilobytes of server-rendered HTML that keep working offline.
 
 GET /nhanh/ renders the form with the volunteer's team and its latest reports; the page's script
-(ui/assets/app.js) keeps each report on the phone first and sends it to POST /nhanh/api/bao-cao, which
+(ui/assets/app.js, written into the page) keeps each report on the phone first and sends it to POST /nhanh/api/bao-cao, which
 writes through db.activities.create_activity (the same checks, permission rule and audit row as the
 Streamlit form). A service worker (ui/assets/sw.js) serves the page when there is no connection.
 """
@@ -14,7 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from db import activities, limits, photos, vocab
@@ -35,7 +35,6 @@ RECENT = 10
 TOKEN = re.compile(r"[0-9a-f]{32}")
 BODY_MAX = photos.MAX_BYTES + 64 * 1024  # one photo and a few short fields
 SIGNED_OUT = "Phiên đăng nhập đã hết; hãy đăng nhập lại để gửi. Báo cáo vẫn được giữ trên máy."
-YEAR = 365 * 24 * 3600
 
 
 def _page_data(actor: Actor) -> tuple[TeamInfo, list[dict]]:
@@ -147,18 +146,8 @@ async def submit(request: Request) -> Response:
     return JSONResponse({"ok": True, "id": activity_id, "message": message})
 
 
-def _asset(name: str, media_type: str) -> Route:
-    """One file of ui/assets; its address carries its content hash, so it may be kept for a year."""
-
-    async def serve(_request: Request) -> Response:
-        return FileResponse(signin.ASSETS / name, media_type=media_type,
-                            headers={"Cache-Control": f"public, max-age={YEAR}, immutable"})
-
-    return Route(f"/nhanh/{name}", serve, methods=["GET"])
-
-
 async def service_worker(_request: Request) -> Response:
-    """The service worker, with the assets' version in it (a new version replaces the old cache)."""
+    """The service worker, with the pages' version in it (a new version replaces the copy kept offline)."""
     text = (signin.ASSETS / "sw.js").read_text().replace("__VERSION__", signin.templates.env.globals["asset_version"])
     return Response(text, media_type="text/javascript", headers={"Cache-Control": "no-cache"})
 
@@ -173,6 +162,4 @@ routes = [
     Route("/nhanh/", page, methods=["GET"]),
     Route(API, submit, methods=["POST"]),
     Route("/nhanh/sw.js", service_worker, methods=["GET"]),
-    _asset("app.js", "text/javascript"),
-    _asset("app.css", "text/css"),
 ]

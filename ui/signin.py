@@ -20,6 +20,7 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 import streamlit as st
+from markupsafe import Markup
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import HTTPConnection, Request
@@ -52,11 +53,16 @@ NOTICES = {
 }
 
 HERE = Path(__file__).resolve().parent
-ASSETS = HERE / "assets"  # the light pages' CSS, script and service worker (ui/quick.py serves them)
+ASSETS = HERE / "assets"  # the light pages' styles and script, and the service worker (ui/quick.py)
 templates = Jinja2Templates(directory=HERE / "templates")
-# The assets' address carries a hash of their content, so a browser may keep them for a year.
+# Styles and script are written into the pages themselves: on a village line each extra request costs a round
+# trip of about half a second before the page is usable, and a few kilobytes more per page cost less.
+templates.env.globals["styles"] = Markup((ASSETS / "app.css").read_text())
+templates.env.globals["script"] = Markup((ASSETS / "app.js").read_text())
+# A new version of the pages replaces the copy the service worker keeps for offline use.
 templates.env.globals["asset_version"] = hashlib.sha256(
     b"".join(path.read_bytes() for path in sorted(ASSETS.iterdir()) if path.is_file())
+    + b"".join(path.read_bytes() for path in sorted((HERE / "templates").iterdir()))
 ).hexdigest()[:12]
 
 

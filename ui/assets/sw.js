@@ -1,9 +1,9 @@
-// The light report page offline: the page from the network when it answers, else the copy kept here.
-// Reports are not sent through this worker: the page keeps them in IndexedDB and sends them itself.
+// The light report page offline: the page from the network when it answers, else the copy kept here (its
+// styles and script are inside it). Reports are not sent through this worker: the page keeps them in
+// IndexedDB and sends them itself.
 const VERSION = "__VERSION__";
 const CACHE = "tocnscd-nhanh-" + VERSION;
 const PAGE = "/nhanh/";
-const ASSETS = ["/nhanh/app.js?v=" + VERSION, "/nhanh/app.css?v=" + VERSION];
 const WAIT_MS = 8000; // a line that neither answers nor fails: show the kept page after this long
 
 async function keepPage(cache) {
@@ -15,7 +15,7 @@ async function keepPage(cache) {
 self.addEventListener("install", (event) => {
   event.waitUntil(
     caches.open(CACHE)
-      .then((cache) => Promise.all([cache.addAll(ASSETS), keepPage(cache).catch(() => {})]))
+      .then((cache) => keepPage(cache).catch(() => {}))
       .then(() => self.skipWaiting()),
   );
 });
@@ -51,9 +51,5 @@ async function page(request) {
 self.addEventListener("fetch", (event) => {
   const url = new URL(event.request.url);
   if (event.request.method !== "GET" || url.origin !== self.location.origin) return;
-  if (url.pathname === PAGE) {
-    event.respondWith(page(event.request));
-  } else if (ASSETS.includes(url.pathname + url.search)) {
-    event.respondWith(caches.match(event.request).then((kept) => kept || fetch(event.request)));
-  }
+  if (url.pathname === PAGE) event.respondWith(page(event.request));
 });
