@@ -53,6 +53,8 @@ USER_AGENT = ("Mozilla/5.0 (Linux; Android 11; SM-A125F) AppleWebKit/537.36 (KHT
               "Chrome/120.0.0.0 Mobile Safari/537.36")
 CPU_RATE = 4
 REPEATS = int(os.environ.get("BENCH_PHONE_REPEATS", 1))
+QUIET_SECONDS = 1.5  # after the form is usable: no request in flight and nothing received for this long
+SETTLE_LIMIT_SECONDS = float(os.environ.get("BENCH_PHONE_SETTLE_LIMIT", 300))
 TIMEOUT_MS = int(os.environ.get("BENCH_PHONE_TIMEOUT_MS", 600_000))  # an EDGE line carries 5.7 MB in ~3 minutes
 
 # Targets (issue 13).
@@ -148,9 +150,12 @@ class Visit:
 
     sign_in: float
     report: float
-    bytes: int
+    bytes: int  # until the network is quiet after the form is usable
     requests: int
     websocket_bytes: int
+    usable_bytes: int = 0  # until the form is usable
+    usable_requests: int = 0
+    quiet: bool = True  # False: still loading when SETTLE_LIMIT_SECONDS ran out (bytes then a lower bound)
 
     @property
     def total(self) -> float:
@@ -177,10 +182,22 @@ class Traffic:
         self.requests = 0
         self.websocket_bytes = 0
         self._cached: set[str] = set()
+        self.in_flight: set[str] = set()
+        self.last_event = time.monotonic()
+        cdp.on("Network.requestWillBeSent", self._sent)
+        cdp.on("Network.loadingFailed", self._failed)
         cdp.on("Network.responseReceived", self._response)
         cdp.on("Network.requestServedFromCache", lambda p: self._cached.add(p["requestId"]))
         cdp.on("Network.loadingFinished", self._finished)
         cdp.on("Network.webSocketFrameReceived", self._frame)
+
+    def _sent(self, params: dict[str, Any]) -> None:
+        self.in_flight.add(params["requestId"])
+        self.last_event = time.monotonic()
+
+    def _failed(self, params: dict[str, Any]) -> None:
+        self.in_flight.discard(params["requestId"])
+        self.last_event = time.monotonic()
 
     def _response(self, params: dict[str, Any]) -> None:
         r = params["response"]
@@ -188,6 +205,8 @@ class Traffic:
             self._cached.add(params["requestId"])
 
     def _finished(self, params: dict[str, Any]) -> None:
+        self.in_flight.discard(params["requestId"])
+        self.last_event = time.monotonic()
         if params["requestId"] in self._cached:
             return
         size = int(params.get("encodedDataLength", 0))
@@ -201,6 +220,16 @@ class Traffic:
         size = len(base64.b64decode(payload)) if response.get("opcode") == 2 else len(payload.encode())
         self.websocket_bytes += size
         self.bytes += size
+        self.last_event = time.monotonic()
+
+    def settle(self, page: Any, quiet: float = QUIET_SECONDS, limit: float = SETTLE_LIMIT_SECONDS) -> bool:
+        """Wait until no request is in flight and nothing arrived for `quiet` seconds (False: `limit` reached)."""
+        deadline = time.monotonic() + limit
+        while time.monotonic() < deadline:
+            page.wait_for_timeout(250)  # lets Playwright deliver the DevTools events meanwhile
+            if not self.in_flight and time.monotonic() - self.last_event >= quiet:
+                return True
+        return False
 
     def worker_request(self, request: Any) -> None:
         """A request a service worker sent to the network (Playwright's `requestfinished` of the context)."""
@@ -240,7 +269,11 @@ def visit(context: Any, url: str, flow: Flow, profile: Profile, password: str, s
         _wait(page, flow.ready_js)
         report = time.perf_counter() - started
         page.wait_for_timeout(200)  # the last frames and loadingFinished events of the view reach the counter
-        return Visit(sign_in, report, traffic.bytes, traffic.requests, traffic.websocket_bytes)
+        usable_bytes, usable_requests = traffic.bytes, traffic.requests
+        # What the page goes on loading after it is usable (Streamlit's lazy script chunks) uses the same line.
+        quiet = traffic.settle(page)
+        return Visit(sign_in, report, traffic.bytes, traffic.requests, traffic.websocket_bytes, usable_bytes,
+                     usable_requests, quiet)
     finally:
         context.remove_listener("requestfinished", traffic.worker_request)
         cdp.detach()
@@ -300,9 +333,12 @@ def measure(url: str, password: str, say: Callable[[str], None] = print,
                         result.warm.append(warm)
                         say(f"  {result.flow.title}, {profile.title}, CPU × {CPU_RATE}: "
                             f"lần đầu {cold.sign_in:.1f} + {cold.report:.1f} = {cold.total:.1f} giây, "
-                            f"{cold.bytes / 1024:.0f} KB / {cold.requests} yêu cầu; "
+                            f"{cold.usable_bytes / 1024:.0f} KB / {cold.usable_requests} yêu cầu đến lúc dùng được, "
+                            f"{cold.bytes / 1024:.0f} KB / {cold.requests} yêu cầu tất cả"
+                            f"{'' if cold.quiet else ' (chưa tải xong)'}; "
                             f"lần sau {warm.sign_in:.1f} + {warm.report:.1f} = {warm.total:.1f} giây, "
-                            f"{warm.bytes / 1024:.0f} KB / {warm.requests} yêu cầu")
+                            f"{warm.usable_bytes / 1024:.0f} KB / {warm.bytes / 1024:.0f} KB, {warm.requests} yêu cầu"
+                            f"{'' if warm.quiet else ' (chưa tải xong)'}")
         finally:
             browser.close()
     for result in results:
@@ -325,9 +361,12 @@ def demo_server(log_dir: Path | None = None) -> Iterator[str]:
 
 def median_visit(visits: list[Visit]) -> Visit:
     """The median of each measure over the repeats."""
+    def mid(values: Iterator[int]) -> int:
+        return int(statistics.median(values))
     return Visit(statistics.median(v.sign_in for v in visits), statistics.median(v.report for v in visits),
-                 int(statistics.median(v.bytes for v in visits)), int(statistics.median(v.requests for v in visits)),
-                 int(statistics.median(v.websocket_bytes for v in visits)))
+                 mid(v.bytes for v in visits), mid(v.requests for v in visits), mid(v.websocket_bytes for v in visits),
+                 mid(v.usable_bytes for v in visits), mid(v.usable_requests for v in visits),
+                 all(v.quiet for v in visits))
 
 
 def main() -> int:
@@ -336,16 +375,18 @@ def main() -> int:
 
     with demo_server() as url:
         results = measure(url, DEMO_PASSWORD, say=lambda m: print(m, file=sys.stderr, flush=True))
-    print("| flow | profile | visit | open → sign-in usable | sign-in → report form usable | total | bytes | requests |")
-    print("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |")
+    print("| flow | profile | visit | open → sign-in usable | sign-in → report form usable | total "
+          "| bytes until usable | bytes in all | requests in all |")
+    print("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     for r in results:
         for kind, visits in (("cold", r.cold), ("warm", r.warm)):
             if not visits:
-                print(f"| {r.flow.title} | {r.profile.title} | {kind} | – | – | – | – | – |")
+                print(f"| {r.flow.title} | {r.profile.title} | {kind} | – | – | – | – | – | – |")
                 continue
             v = median_visit(visits)
             print(f"| {r.flow.title} | {r.profile.title} | {kind} | {v.sign_in:.2f} s | {v.report:.2f} s | "
-                  f"{v.total:.2f} s | {v.bytes / 1024:.1f} KB | {v.requests} |")
+                  f"{v.total:.2f} s | {v.usable_bytes / 1024:.1f} KB | {v.bytes / 1024:.1f} KB"
+                  f"{'' if v.quiet else ' (still loading)'} | {v.requests} |")
     return 0
 
 

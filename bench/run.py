@@ -638,10 +638,13 @@ def measure_phone() -> list[Figure]:
                 Figure(f"{where}: open to report form usable, total", None if v is None else _r(v.total, 2), "s",
                        total_target, _within(None if v is None else v.total, phone.LIGHT_SECONDS_TARGET)
                        if total_target else None),
-                Figure(f"{where}: bytes transferred{' (before the photo; none attached)' if light else ''}",
+                Figure(f"{where}: bytes transferred until the report form is usable",
+                       None if v is None else _r(v.usable_bytes / 1024, 1), "KB", None, None),
+                Figure(f"{where}: bytes transferred in all, until the network is quiet"
+                       f"{' (before the photo; none attached)' if light else ''}",
                        None if kb is None else _r(kb, 1), "KB", bytes_target,
                        _within(kb, bytes_limit) if bytes_limit is not None else None),
-                Figure(f"{where}: requests", None if v is None else v.requests, "requests", None, None),
+                Figure(f"{where}: requests in all", None if v is None else v.requests, "requests", None, None),
             ]
     for profile in phone.PROFILES:
         for kind in ("cold", "warm"):

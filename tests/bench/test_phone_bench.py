@@ -110,7 +110,8 @@ def test_one_unthrottled_run_on_the_demo_server(chromium_path: str):
     for r in measured:
         (cold,), (warm,) = r.cold, r.warm
         assert cold.sign_in > 0 and cold.report > 0 and warm.total > 0
-        assert cold.requests > 0 and cold.bytes > 0
+        assert cold.requests > 0 and 0 < cold.usable_bytes <= cold.bytes
+        assert cold.quiet and warm.quiet, f"{r.flow.title}: the network went quiet after the form was usable"
         assert warm.bytes < cold.bytes, f"{r.flow.title}: the second visit comes from the cache"
     # Streamlit's app is its script bundle (megabytes) and a websocket.
     cold = streamlit.cold[0]
