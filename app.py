@@ -9,31 +9,10 @@ from db import units, vocab
 from db.errors import UserError
 from ui import data, style, widgets
 from ui.guard import shown_errors
-from ui.session import actor_by_email, current_actor, pop_notice, sign_in, sign_out, try_sign_in, write_pending_cookie
+from ui.menu import PAGES, ROLE_PAGES
+from ui.session import actor_by_email, current_actor, navigate_if_pending, pop_notice, sign_in, sign_out, try_sign_in
 
 st.set_page_config(page_title="Tổ công nghệ số cộng đồng", page_icon=":material/hub:", layout="wide")
-
-# url path → (file, title, icon); the order is the menu's order. File names differ from the url
-# paths on purpose: Streamlit's legacy `pages/` discovery maps a file's stem to a url, and a match
-# would let a first request (or AppTest) run the page file without this frame.
-PAGES: dict[str, tuple[str, str, str]] = {
-    "overview": ("pages/overview_page.py", "Tổng quan", ":material/dashboard:"),
-    "coverage": ("pages/coverage_page.py", "Độ phủ", ":material/map:"),
-    "teams": ("pages/teams_page.py", "Tổ CNSCĐ", ":material/groups:"),
-    "villages": ("pages/villages_page.py", "Địa bàn", ":material/holiday_village:"),
-    "activities": ("pages/activities_page.py", "Hoạt động", ":material/volunteer_activism:"),
-    "feedback": ("pages/feedback_page.py", "Kiến nghị", ":material/forum:"),
-    "reports": ("pages/reports_page.py", "Báo cáo", ":material/summarize:"),
-    "users": ("pages/users_page.py", "Người dùng", ":material/manage_accounts:"),
-    "account": ("pages/account_page.py", "Tài khoản", ":material/person:"),
-}
-ROLE_PAGES: dict[str, list[str]] = {
-    "admin": ["overview", "coverage", "teams", "activities", "feedback", "reports", "villages", "users", "account"],
-    "officer": ["overview", "coverage", "teams", "activities", "feedback", "reports", "villages", "users", "account"],
-    "leader": ["overview", "coverage", "activities", "feedback", "reports", "account"],
-    "volunteer": ["overview", "activities", "feedback", "account"],
-}
-
 
 def sso_configured() -> bool:
     """True when .streamlit/secrets.toml configures an OpenID Connect provider for st.login."""
@@ -99,7 +78,7 @@ style.apply()
 # message instead of a traceback (ui/guard.py); the sign-in, the sidebar and the page all run inside it.
 with shown_errors(frame=True):
     actor = current_actor()
-    write_pending_cookie()
+    navigate_if_pending()
     if actor is None:
         # Every known address shows the sign-in form, so a bookmarked page opens after signing in.
         pages = {path: _page(path, login_page) for path in PAGES}

@@ -1,4 +1,9 @@
-"""The app server: Streamlit's ASGI application for app.py, with the live-update socket (ui/live.py).
+"""The app server: Streamlit's ASGI application for app.py, with the routes it serves beside the app.
+
+- ui/live.py: the live-update socket;
+- ui/signin.py: sign-in and sign-out (an HttpOnly cookie set by the server), and the gate that sends a
+  page opened without a sign-in to the sign-in page;
+- ui/quick.py: the volunteer's light report page for phones, which works offline.
 
 `make run` starts it through `python -m ui.serve`, which passes on Streamlit's command-line options.
 
@@ -9,9 +14,15 @@ makes that so from the very first request.
 """
 
 import streamlit as st
+from starlette.middleware import Middleware
 from streamlit.runtime.pages_manager import PagesManager
 
-from ui import live
+from ui import live, quick, signin
 
 PagesManager.uses_pages_directory = False
-app = st.App("app.py", routes=live.routes, lifespan=live.lifespan)
+app = st.App(
+    "app.py",
+    routes=[*live.routes, *signin.routes, *quick.routes],
+    middleware=[Middleware(signin.Gate)],
+    lifespan=live.lifespan,
+)

@@ -103,15 +103,21 @@ def _commune_of(session: Session, unit_id: int) -> int:
 
 
 def create_activity(session: Session, *, actor: Actor, data: ActivityInput, today: date | None = None) -> Activity:
-    """Record one report; the same form token sent twice returns the first report, unchanged."""
+    """Record one report; the same form token sent twice returns the first report, unchanged.
+
+    The token is looked up after the permission check, and a token is the sender's own: someone else's
+    token (guessed or copied) reveals nothing and writes nothing.
+    """
     today = today or date.today()
-    if data.form_token:
-        existing = session.scalar(select(Activity).where(Activity.form_token == data.form_token))
-        if existing is not None:
-            return existing
     if data.team_id is None:
         raise UserError("Hãy chọn tổ.", field="team")
     team = _ensure_can_report(session, actor, data.team_id)
+    if data.form_token:
+        existing = session.scalar(select(Activity).where(Activity.form_token == data.form_token))
+        if existing is not None:
+            if existing.reported_by != actor.user_id or existing.team_id != team.id:
+                raise UserError("Biểu mẫu này đã được dùng; hãy tải lại trang rồi nhập lại báo cáo.")
+            return existing
     values = _validated(session, team, data, today)
     activity = Activity(
         team_id=team.id,

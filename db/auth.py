@@ -248,17 +248,25 @@ def start_session(session: Session, *, actor: Actor, now: datetime | None = None
     return token
 
 
-def resume_session(session: Session, *, token: str, now: datetime | None = None, idle: timedelta | None = None) -> Actor | None:
-    """The actor of a browser's token when it is known, its account active and not idle too long."""
+def resume_session(
+    session: Session, *, token: str, now: datetime | None = None, idle: timedelta | None = None, touch: bool = True,
+) -> Actor | None:
+    """The actor of a browser's token when it is known, its account active and not idle too long.
+
+    `touch` records the use (and forgets a dead sign-in); without it the check only reads, so it can run on
+    every action of every open tab.
+    """
     now = now or datetime.now()
     row = session.scalar(select(AuthSession).where(AuthSession.token_hash == _digest(token)))
     if row is None:
         return None
     user = session.get(User, row.user_id)
     if user is None or not user.is_active or now - row.last_seen_at > (idle or idle_limit()):
-        session.delete(row)
+        if touch:
+            session.delete(row)
         return None
-    row.last_seen_at = now
+    if touch:
+        row.last_seen_at = now
     return actor_of(user)
 
 

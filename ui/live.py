@@ -29,7 +29,7 @@ from db.engine import SessionLocal, get_engine
 from db.live import watch
 from ui import data
 from ui.guard import shown_errors
-from ui.session import COOKIE
+from ui.signin import COOKIE
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,5 @@
 """The signed-in user in Streamlit's session state, and running one user action safely."""
 
-import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
@@ -8,27 +7,26 @@ from typing import Any, TypeVar
 import streamlit as st
 
 from db.access import Actor
-from db.auth import authenticate, end_session, find_by_email, idle_limit, resume_session, start_session
+from db.auth import end_session, find_by_email, idle_limit, resume_session, start_session
 from db.engine import SessionLocal
-from db.errors import UserError
 from db.transactions import run_write
+from ui import signin
 from ui.guard import shown_errors  # noqa: F401 - pages import it from here with the other session helpers
 
 ACTOR_KEY = "auth_actor"
 SEEN_KEY = "auth_last_seen"
 TOKEN_KEY = "auth_token"
-COOKIE_KEY = "auth_cookie_pending"  # the cookie to write on the next run: a token, or "" to clear it
+NAVIGATE_KEY = "auth_navigate"  # where the browser goes on the next run: the cookie is set and cleared by the server
 NOTICE_KEY = "auth_notice"
-COOKIE = "tocnscd_session"
 TOUCH_EVERY = timedelta(minutes=5)
-FAILURE_DELAY = 1.0  # seconds
 T = TypeVar("T")
 
 
 def current_actor(now: datetime | None = None) -> Actor | None:
     """The signed-in user: from this tab's state, or resumed from the browser's cookie after a reload.
 
-    A tab idle for longer than the configured time is signed out.
+    A tab idle for longer than the configured time is signed out, and so is a tab whose sign-in ended
+    elsewhere (another tab's "Đăng xuất", a disabled account, a reset password) at its next action.
     """
     now = now or datetime.now()
     actor: Actor | None = st.session_state.get(ACTOR_KEY)
@@ -38,8 +36,7 @@ def current_actor(now: datetime | None = None) -> Actor | None:
             sign_out(notice="Phiên làm việc đã hết hạn do không sử dụng; vui lòng đăng nhập lại.")
             return None
         st.session_state[SEEN_KEY] = now
-        if now - st.session_state.get("auth_touched", now) > TOUCH_EVERY and not _touch(now):
-            # Signed out in another tab or through another server, or the account was disabled.
+        if not _still_signed_in(now):
             sign_out(notice="Phiên đăng nhập đã kết thúc; vui lòng đăng nhập lại.")
             return None
         return actor
@@ -62,24 +59,25 @@ def actor_by_email(email: str) -> Actor | None:
 def _cookie_token() -> str | None:
     """The sign-in token the browser sent when this tab connected (None in tests without a browser)."""
     try:
-        token = st.context.cookies.get(COOKIE)
+        token = st.context.cookies.get(signin.COOKIE)
     except (AttributeError, RuntimeError):
         return None
     return token if isinstance(token, str) and token else None
 
 
-def _touch(now: datetime) -> bool:
-    """Keep the stored sign-in fresh while the tab is in use, so a reload within the limit resumes it.
+def _still_signed_in(now: datetime) -> bool:
+    """Whether this tab's stored sign-in still stands; a read at every action, a recorded use every few minutes.
 
-    False when the stored sign-in is gone: ended by "Đăng xuất" in another tab, on any server, or by
-    disabling the account or resetting its password.
+    The use keeps a reload within the idle limit signed in; the read alone costs one indexed lookup.
     """
     token = st.session_state.get(TOKEN_KEY)
-    st.session_state["auth_touched"] = now
     if not token:
         return True
+    touch = now - st.session_state.get("auth_touched", now) > TOUCH_EVERY
+    if touch:
+        st.session_state["auth_touched"] = now
     with SessionLocal.begin() as session:
-        return resume_session(session, token=token, now=now) is not None
+        return resume_session(session, token=token, now=now, touch=touch) is not None
 
 
 def _remember(actor: Actor, token: str | None, now: datetime) -> None:
@@ -99,41 +97,44 @@ def require_actor() -> Actor:
     return actor
 
 
-def sign_in(actor: Actor, *, remember: bool = True) -> None:
-    """Remember the user in this tab and, through a cookie, across reloads of this browser."""
+def sign_in(actor: Actor, token: str | None = None) -> None:
+    """Remember the user in this tab and have the server set the browser's cookie, so reloads stay signed in.
+
+    Only the server can set an HttpOnly cookie: the browser is sent through /dang-nhap/tiep with a one-time
+    code for this sign-in (ui/signin.py), and comes back to the same page.
+    """
     now = datetime.now()
-    token = None
-    if remember and actor.user_id is not None:
+    if token is None and actor.user_id is not None:
         with SessionLocal.begin() as session:
             token = start_session(session, actor=actor, now=now)
-        st.session_state[COOKIE_KEY] = token
+    if token:
+        st.session_state[NAVIGATE_KEY] = f"{signin.HANDOFF}?ma={signin.hand_off(token)}&next="
     _remember(actor, token, now)
 
 
 def sign_out(*, notice: str | None = None) -> None:
-    """Forget the user, their stored sign-in and every page's state."""
+    """Forget the user and every page's state, end the stored sign-in (all tabs), and clear the cookie."""
     token = st.session_state.get(TOKEN_KEY) or _cookie_token()
     if token:
         with SessionLocal.begin() as session:
             end_session(session, token=token)
     for key in list(st.session_state.keys()):
         del st.session_state[key]
-    st.session_state[COOKIE_KEY] = ""
+    st.session_state[NAVIGATE_KEY] = f"{signin.SIGN_OUT}?{'het=1&' if notice else ''}next="
     if notice:
         st.session_state[NOTICE_KEY] = notice
 
 
-def write_pending_cookie() -> None:
-    """Write or clear the sign-in cookie in the browser; the script holds only a random token."""
-    pending = st.session_state.pop(COOKIE_KEY, None)
-    if pending is None:
+def navigate_if_pending() -> None:
+    """Send the browser to the server route a sign-in or sign-out left (its address ends with `next=`).
+
+    The page it should come back to is the browser's own address, so the script adds it.
+    """
+    target = st.session_state.pop(NAVIGATE_KEY, None)
+    if target is None:
         return
-    if pending:
-        seconds = int(idle_limit().total_seconds())
-        value = f"{COOKIE}={pending}; path=/; max-age={seconds}; SameSite=Strict"
-    else:
-        value = f"{COOKIE}=; path=/; max-age=0; SameSite=Strict"
-    st.html(f"<script>document.cookie = {value!r};</script>", unsafe_allow_javascript=True, width="content")
+    script = f"window.location.replace({target!r} + encodeURIComponent(location.pathname + location.search));"
+    st.html(f"<script>{script}</script>", unsafe_allow_javascript=True, width="content")
 
 
 def pop_notice() -> str | None:
@@ -142,16 +143,9 @@ def pop_notice() -> str | None:
 
 
 def try_sign_in(username: str, password: str) -> Actor:
-    """Check credentials; the failure counter is committed even when they are wrong."""
-    with SessionLocal() as session:
-        try:
-            actor = authenticate(session, username=username, password=password)
-        except UserError:
-            session.commit()
-            time.sleep(FAILURE_DELAY)  # slows down guessing; the lockout stops it
-            raise
-        session.commit()
-    sign_in(actor)
+    """Check credentials (a wrong password counts and waits, ui/signin.py); sign in this tab and the browser."""
+    actor, token = signin.check_credentials(username, password)
+    sign_in(actor, token)
     return actor
 
 

@@ -2,7 +2,7 @@
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 
 from db.auth import actor_of
 from db.models import AuthSession
@@ -99,16 +99,36 @@ def test_an_unexpected_error_is_a_vietnamese_message_and_logged(app, session, mo
     caplog.clear()
 
 
-def test_an_open_tab_signed_out_elsewhere_is_signed_out_at_its_next_check(app, session):
+def test_an_open_tab_signed_out_elsewhere_is_signed_out_at_its_next_action(app, session):
     tree, at = _signed_in_officer(app, session, "canbo.c")
     at.run()
     assert tree.district.name in texts(at)
     # "Đăng xuất" in another tab of the browser, possibly through another app server, deletes the stored sign-in.
     session.execute(delete(AuthSession))
     session.commit()
-    at.run()
-    assert "auth_actor" in at.session_state  # checked every few minutes, not at every click
-    at.session_state["auth_touched"] = datetime.now() - TOUCH_EVERY - timedelta(seconds=1)
-    at.run()
+    at.run()  # the next action of the open tab
     assert "auth_actor" not in at.session_state
     assert [w.value for w in at.warning] == ["Phiên đăng nhập đã kết thúc; vui lòng đăng nhập lại."]
+
+
+def test_a_tab_in_use_records_its_use_every_few_minutes_only(app, session):
+    _tree, at = _signed_in_officer(app, session, "canbo.t")
+    at.run()
+    seen = session.scalar(select(AuthSession.last_seen_at))
+    at.run()
+    session.expire_all()
+    assert session.scalar(select(AuthSession.last_seen_at)) == seen, "a click reads the sign-in, it does not write it"
+    at.session_state["auth_touched"] = datetime.now() - TOUCH_EVERY - timedelta(seconds=1)
+    at.run()
+    session.expire_all()
+    assert session.scalar(select(AuthSession.last_seen_at)) > seen, "after a few minutes the use is recorded"
+
+
+def test_signing_in_in_the_frame_hands_the_sign_in_to_the_server_for_its_cookie(app, session):
+    from ui import signin
+
+    _tree, at = _signed_in_officer(app, session, "canbo.h")
+    scripts = [h.proto.body for h in at.get("html") if signin.HANDOFF in h.proto.body]
+    assert len(scripts) == 1, "the browser is sent to exchange a one-time code for the HttpOnly cookie"
+    code = scripts[0].split("ma=", 1)[1].split("&", 1)[0]
+    assert signin._take_handoff(code) == at.session_state["auth_token"]

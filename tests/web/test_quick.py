@@ -1,0 +1,164 @@
+"""The light report page and its API: the same service, checks, permission rule and audit row as the Streamlit form."""
+
+import io
+import json
+import re
+from datetime import date, timedelta
+
+from PIL import Image
+from sqlalchemy import select
+
+from db.models import Activity, AuditEntry
+from tests import factories
+from tests.web.conftest import ORIGIN, sign_in
+from ui import quick
+
+TOKEN = "0123456789abcdef0123456789abcdef"
+
+
+def _volunteer(session, username: str = "tnv.a", unit_index: int = 0):  # noqa: ANN001, ANN202
+    """A tree, a team in its village `unit_index`, and a volunteer of that team."""
+    tree = factories.create_tree(session)
+    team = factories.create_team(session, unit=tree.villages[unit_index], members=2)
+    user = factories.create_user(session, role="volunteer", team=team, username=username)
+    session.commit()
+    return tree, team, user
+
+
+def _report(client, team_id: int, token: str = TOKEN, **fields):  # noqa: ANN001, ANN003, ANN202
+    data = {"token": token, "to": str(team_id), "ngay": date.today().isoformat(), "loai": "public_service",
+            "nguoi": "12", "ho": "5", "ket_qua": "3", "ghi_chu": "Hướng dẫn nộp hồ sơ"}
+    files = None
+    if "photo" in fields:
+        files = {"anh": ("anh.jpg", fields.pop("photo"), "image/jpeg")}
+    data.update({k: str(v) for k, v in fields.items()})
+    return client.post(quick.API, data=data, files=files, headers={"Origin": ORIGIN, "Accept": "application/json"})
+
+
+def _reports(session) -> list[Activity]:  # noqa: ANN001
+    session.expire_all()
+    return list(session.scalars(select(Activity)))
+
+
+def test_the_page_shows_the_volunteers_team_and_latest_reports(client, session):
+    _tree, team, _user = _volunteer(session)
+    browser = client()
+    sign_in(browser, "tnv.a", factories.DEFAULT_PASSWORD)
+    _report(browser, team.id)
+    page = browser.get("/nhanh/")
+    assert page.status_code == 200
+    assert team.name in page.text and "Gửi báo cáo" in page.text and "Chờ gửi: 0" in page.text
+    shown = re.search(r'<script id="config" type="application/json">(.*?)</script>', page.text, re.S)
+    config = json.loads(shown.group(1))
+    assert config["team"] == team.id and config["earliest"] == team.established_on.isoformat()
+    assert f"<strong>{date.today():%d/%m/%Y}</strong> · Hướng dẫn dịch vụ công trực tuyến" in page.text
+    assert len(page.content) < 20_000, "a few kilobytes on a phone"
+
+
+def test_others_are_sent_where_they_belong(client, session):
+    tree = factories.create_tree(session)
+    factories.create_user(session, role="officer", unit=tree.district, username="canbo.a")
+    session.commit()
+    assert client().get("/nhanh/").headers["location"] == "/dang-nhap?next=/nhanh/"
+    officer = client()
+    sign_in(officer, "canbo.a", factories.DEFAULT_PASSWORD)
+    assert officer.get("/nhanh/").headers["location"] == "/activities"
+
+
+def test_a_report_is_written_once_with_its_audit_row_however_often_it_is_sent(client, session):
+    _tree, team, user = _volunteer(session)
+    browser = client()
+    sign_in(browser, "tnv.a", factories.DEFAULT_PASSWORD)
+    first = _report(browser, team.id)
+    assert first.status_code == 200, first.text
+    answer = first.json()
+    assert answer["ok"] and answer["message"].startswith(f"Đã ghi nhận báo cáo ngày {date.today():%d/%m/%Y}")
+    again = _report(browser, team.id)  # the phone never heard the answer and sends it again
+    assert again.json()["id"] == answer["id"]
+    rows = _reports(session)
+    assert [(r.team_id, r.people_reached, r.households_reached, r.results, r.reported_by) for r in rows] == [
+        (team.id, 12, 5, 3, user.id)]
+    audit = session.scalars(select(AuditEntry).where(AuditEntry.entity == "activities")).all()
+    assert [(a.action, a.entity_id, a.user_id) for a in audit] == [("create", answer["id"], user.id)]
+
+
+def test_a_volunteer_of_another_team_cannot_post_for_this_team(client, session):
+    tree, team, _user = _volunteer(session)
+    other_team = factories.create_team(session, unit=tree.villages[1])
+    factories.create_user(session, role="volunteer", team=other_team, username="tnv.b")
+    session.commit()
+    intruder = client()
+    sign_in(intruder, "tnv.b", factories.DEFAULT_PASSWORD)
+    refused = _report(intruder, team.id)
+    assert refused.status_code == 403
+    assert refused.json()["message"] == "Bạn chỉ báo cáo được cho tổ của mình."
+    assert _reports(session) == []
+
+
+def test_someone_elses_form_token_reveals_and_writes_nothing(client, session):
+    tree, team, _user = _volunteer(session)
+    browser = client()
+    sign_in(browser, "tnv.a", factories.DEFAULT_PASSWORD)
+    _report(browser, team.id)
+    other_team = factories.create_team(session, unit=tree.villages[1])
+    factories.create_user(session, role="volunteer", team=other_team, username="tnv.c")
+    session.commit()
+    other = client()
+    sign_in(other, "tnv.c", factories.DEFAULT_PASSWORD)
+    reused = _report(other, other_team.id)  # the same token, for their own team
+    assert reused.status_code == 400 and "id" not in reused.json()
+    assert len(_reports(session)) == 1
+
+
+def test_values_the_service_refuses_come_back_with_its_message_and_field(client, session):
+    _tree, team, _user = _volunteer(session)
+    browser = client()
+    sign_in(browser, "tnv.a", factories.DEFAULT_PASSWORD)
+    cases = {
+        "activity_date": {"ngay": (date.today() + timedelta(days=1)).isoformat()},
+        "people_reached": {"nguoi": "10001"},
+        "results": {"ket_qua": "-1"},
+        "activity_type": {"loai": "bogus"},
+    }
+    for field, values in cases.items():
+        answer = _report(browser, team.id, **values)
+        assert answer.status_code == 400, field
+        body = answer.json()
+        assert body["field"] == field and body["message"], field
+    assert _report(browser, team.id, ngay="31/02/2026").json()["message"] == "Ngày hoạt động không hợp lệ."
+    assert _report(browser, team.id, token="not-a-token").status_code == 400
+    assert _reports(session) == []
+
+
+def test_without_a_sign_in_or_from_another_site_nothing_is_written(client, session):
+    _tree, team, _user = _volunteer(session)
+    assert _report(client(), team.id).status_code == 401
+    browser = client()
+    sign_in(browser, "tnv.a", factories.DEFAULT_PASSWORD)
+    foreign = browser.post(quick.API, data={"token": TOKEN, "to": str(team.id), "ngay": date.today().isoformat(),
+                                            "loai": "other"}, headers={"Origin": "http://example.invalid"})
+    assert foreign.status_code == 403 and foreign.json()["message"]
+    assert _reports(session) == []
+
+
+def test_a_photo_travels_with_its_report_and_an_oversized_body_is_refused(client, session):
+    _tree, team, _user = _volunteer(session)
+    browser = client()
+    sign_in(browser, "tnv.a", factories.DEFAULT_PASSWORD)
+    buffer = io.BytesIO()
+    Image.new("RGB", (1280, 960), (30, 120, 200)).save(buffer, "JPEG", quality=72)
+    assert _report(browser, team.id, photo=buffer.getvalue()).status_code == 200
+    assert _reports(session)[0].photo.endswith(".jpg")
+    huge = _report(browser, team.id, token="f" * 32, photo=b"\xff" * (quick.BODY_MAX + 1))
+    assert huge.status_code == 413 and huge.json()["field"] == "photo"
+    assert len(_reports(session)) == 1
+
+
+def test_the_assets_are_cacheable_and_the_worker_knows_their_version(client):
+    browser = client()
+    script = browser.get("/nhanh/app.js")
+    assert script.status_code == 200 and "immutable" in script.headers["cache-control"]
+    worker = browser.get("/nhanh/sw.js").text
+    assert "__VERSION__" not in worker
+    version = re.search(r'const VERSION = "([0-9a-f]+)"', worker).group(1)
+    assert f"/nhanh/app.js?v={version}" in client().get("/dang-nhap").text.replace("app.css", "app.js")
