@@ -239,8 +239,13 @@ class Traffic:
             sizes = request.sizes()
         except Exception:  # noqa: BLE001 - a request whose sizes the browser no longer has: counted as 0
             return
-        self.bytes += int(sizes.get("responseBodySize", 0)) + int(sizes.get("responseHeadersSize", 0))
-        self.requests += 1
+        # Playwright's body size is the wire's length less the headers: their sum is what came over the wire
+        # (0, the body then negative, for a fetch the browser's cache answered).
+        size = int(sizes.get("responseBodySize", 0)) + int(sizes.get("responseHeadersSize", 0))
+        if size > 0:
+            self.bytes += size
+            self.requests += 1
+            self.last_event = time.monotonic()
 
 
 def _wait(page: Any, js: str) -> None:
