@@ -117,3 +117,19 @@ def test_one_unthrottled_run_on_the_demo_server(chromium_path: str):
     cold = streamlit.cold[0]
     assert cold.bytes > 1024 * 1024 and cold.websocket_bytes > 0
     assert any("Streamlit form" in line for line in lines)
+
+
+class FakeRequest:
+    def __init__(self, body: int, headers: int, worker: object | None = object()) -> None:
+        self.service_worker, self._sizes = worker, {"responseBodySize": body, "responseHeadersSize": headers}
+
+    def sizes(self) -> dict:
+        return self._sizes
+
+
+def test_traffic_counts_a_service_workers_network_fetches_only():
+    traffic = phone.Traffic(FakeCDP())
+    traffic.worker_request(FakeRequest(2430, 216))  # from the network
+    traffic.worker_request(FakeRequest(-350, 350))  # answered by the browser's cache
+    traffic.worker_request(FakeRequest(900, 100, worker=None))  # the page's own: counted from DevTools instead
+    assert (traffic.bytes, traffic.requests) == (2646, 1)
