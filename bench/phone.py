@@ -22,7 +22,8 @@ animation frame. Bytes are what crossed the network for the tab, from the DevToo
 server compressed) of a response not served from the browser's cache or by a service worker, plus the
 payloads of the websocket frames received (binary frames base64-decoded), plus what the page's service
 worker fetched from the network (Playwright's request sizes: body and headers). Requests are the
-responses counted in those bytes.
+responses counted in those bytes. Two sums: until the report form is usable, and in all, once the tab has
+gone quiet after that (Streamlit goes on fetching script chunks after its form is usable).
 
 While the light page does not exist on the server (before issue 13's page lands), the light flow is reported
 as not measured; while the server has no `/dang-nhap` route, the Streamlit flow opens `/activities`
