@@ -251,7 +251,8 @@ async def sign_out(request: Request) -> Response:
     if (request.method == "POST" and not same_origin(request)) or (request.method == "GET" and cross_site):
         return RedirectResponse("/", status_code=303)
     notice = "het" if "het" in request.query_params else "ra"
-    response = RedirectResponse(f"{SIGN_IN}?{notice}=1", status_code=303)
+    # Signing in again comes back to the page the tab was on.
+    response = RedirectResponse(sign_in_address(safe_next(request.query_params.get("next")), notice), status_code=303)
     try:
         await run_in_threadpool(_end, request.cookies.get(COOKIE))
     except SQLAlchemyError as err:  # the cookie still goes; the stored sign-in expires on its own

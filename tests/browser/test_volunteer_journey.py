@@ -46,6 +46,8 @@ def test_volunteer_reports_with_a_photo_and_a_double_tap_counts_once(demo_server
     page.get_by_label("Tên đăng nhập").fill(username)
     page.get_by_label("Mật khẩu").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_url("**/nhanh/")  # a volunteer lands on the light report page, which links to the full app
+    page.get_by_role("link", name="Mở ứng dụng đầy đủ").click()
     page.get_by_role("link", name="Báo cáo hoạt động của tổ").click()
     page.get_by_role("button", name="Gửi báo cáo").wait_for(timeout=30_000)
     chart_before = _reports_in_caption(page)

@@ -106,7 +106,7 @@ def test_sign_out_ends_the_sign_in_for_every_tab_of_the_browser(client, session)
     token = browser.cookies[signin.COOKIE]
     assert signin.signed_in_actor(token) is not None
     out = browser.post("/dang-xuat", headers={"Origin": ORIGIN})
-    assert out.status_code == 303 and out.headers["location"] == "/dang-nhap?ra=1"
+    assert out.status_code == 303 and out.headers["location"] == "/dang-nhap?next=/&ra=1"
     assert signin.COOKIE + '=""' in _set_cookie(out) or "Max-Age=0" in _set_cookie(out)
     assert signin.signed_in_actor(token) is None, "the stored sign-in is gone: every tab holding the cookie is out"
     assert "Bạn đã đăng xuất." in browser.get("/dang-nhap?ra=1").text
