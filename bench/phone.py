@@ -253,7 +253,8 @@ def _wait(page: Any, js: str) -> None:
     page.wait_for_function(js, timeout=TIMEOUT_MS, polling="raf")
 
 
-def visit(context: Any, url: str, flow: Flow, profile: Profile, password: str, start: str | None = None) -> Visit:
+def visit(context: Any, url: str, flow: Flow, profile: Profile, password: str, start: str | None = None,
+          cpu_rate: float = CPU_RATE) -> Visit:
     """One tab in `context`, throttled: open the flow's start, sign in, wait for the report form."""
     page = context.new_page()
     cdp = context.new_cdp_session(page)
@@ -261,7 +262,7 @@ def visit(context: Any, url: str, flow: Flow, profile: Profile, password: str, s
     context.on("requestfinished", traffic.worker_request)
     cdp.send("Network.enable")
     cdp.send("Network.emulateNetworkConditions", profile.conditions())
-    cdp.send("Emulation.setCPUThrottlingRate", {"rate": CPU_RATE})
+    cdp.send("Emulation.setCPUThrottlingRate", {"rate": cpu_rate})
     try:
         started = time.perf_counter()
         page.goto(url + (start or flow.start), wait_until="commit", timeout=TIMEOUT_MS)
@@ -306,8 +307,9 @@ def routes(url: str) -> tuple[bool, bool]:
 
 
 def measure(url: str, password: str, say: Callable[[str], None] = print,
-            profiles: list[Profile] | None = None, repeats: int = REPEATS) -> list[Result]:
-    """Every flow in every profile, cold then warm, flows interleaved within a profile."""
+            profiles: list[Profile] | None = None, repeats: int = REPEATS, cpu_rate: float = CPU_RATE) -> list[Result]:
+    """Every flow in every profile, cold then warm, flows interleaved within a profile (`cpu_rate` 1: the
+    smoke test's quick run, not a figure)."""
     from playwright.sync_api import sync_playwright
 
     has_sign_in, has_light = routes(url)
@@ -330,14 +332,14 @@ def measure(url: str, password: str, say: Callable[[str], None] = print,
                         context = browser.new_context(viewport=PHONE, device_scale_factor=SCALE, is_mobile=True,
                                                       has_touch=True, user_agent=USER_AGENT, locale="vi-VN")
                         try:
-                            cold = visit(context, url, result.flow, profile, password, start)
+                            cold = visit(context, url, result.flow, profile, password, start, cpu_rate)
                             context.clear_cookies()  # signed out; the cache and any service worker stay
-                            warm = visit(context, url, result.flow, profile, password, start)
+                            warm = visit(context, url, result.flow, profile, password, start, cpu_rate)
                         finally:
                             context.close()
                         result.cold.append(cold)
                         result.warm.append(warm)
-                        say(f"  {result.flow.title}, {profile.title}, CPU × {CPU_RATE}: "
+                        say(f"  {result.flow.title}, {profile.title}, CPU × {cpu_rate:g}: "
                             f"lần đầu {cold.sign_in:.1f} + {cold.report:.1f} = {cold.total:.1f} giây, "
                             f"{cold.usable_bytes / 1024:.0f} KB / {cold.usable_requests} yêu cầu đến lúc dùng được, "
                             f"{cold.bytes / 1024:.0f} KB / {cold.requests} yêu cầu tất cả"
