@@ -3,23 +3,15 @@
 from collections.abc import Callable
 
 import streamlit as st
-from streamlit.errors import StreamlitSecretNotFoundError
 
 from db import units, vocab
 from db.errors import UserError
-from ui import data, style, widgets
+from ui import data, signin, style, widgets
 from ui.guard import shown_errors
 from ui.menu import PAGES, ROLE_PAGES
 from ui.session import actor_by_email, current_actor, navigate_if_pending, pop_notice, sign_in, sign_out, try_sign_in
 
-st.set_page_config(page_title="Tổ công nghệ số cộng đồng", page_icon=":material/hub:", layout="wide")
-
-def sso_configured() -> bool:
-    """True when .streamlit/secrets.toml configures an OpenID Connect provider for st.login."""
-    try:
-        return "auth" in st.secrets
-    except (FileNotFoundError, KeyError, StreamlitSecretNotFoundError):
-        return False
+st.set_page_config(page_title="Tổ công nghệ số cộng đồng", page_icon=style.ICON, layout="wide")
 
 
 def sso_sign_in() -> None:
@@ -39,13 +31,15 @@ def sso_sign_in() -> None:
 
 
 def login_page() -> None:
-    """The sign-in form; after signing in, the rerun lands on the address that was asked for."""
+    """The frame's own sign-in form: for single sign-on, and when the gate (ui/signin.py) could not check the
+    sign-in (database down) and let the page through. After signing in here, the browser fetches its cookie
+    from the server and comes back to the address that was asked for."""
     st.title("Tổ công nghệ số cộng đồng")
     st.caption("Hệ thống theo dõi Tổ CNSCĐ: đăng ký tổ, thành viên, hoạt động và độ phủ theo địa bàn.")
     notice = pop_notice()
     if notice:
         st.warning(notice)
-    if sso_configured():
+    if signin.sso_configured():
         sso_sign_in()
         st.caption("Hoặc đăng nhập bằng tên và mật khẩu:")
     with st.form("login_form"):

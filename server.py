@@ -18,11 +18,13 @@ from starlette.middleware import Middleware
 from streamlit.runtime.pages_manager import PagesManager
 
 from ui import live, quick, signin
+from ui.compress import StaticGzipMiddleware
 
 PagesManager.uses_pages_directory = False
 app = st.App(
     "app.py",
     routes=[*live.routes, *signin.routes, *quick.routes],
-    middleware=[Middleware(signin.Gate)],
+    # The outer one first: static files leave compressed; pages pass the sign-in gate.
+    middleware=[Middleware(StaticGzipMiddleware), Middleware(signin.Gate)],
     lifespan=live.lifespan,
 )

@@ -23,8 +23,22 @@ def table(frame: pd.DataFrame | dict, *, name: str, key: str, sheet: str, **data
     if frame.empty:  # an empty grid says "empty" in English, and an empty workbook helps no one
         st.caption("Danh sách chưa có dòng nào.")
         return
-    st.dataframe(frame, hide_index=True, width="stretch", **dataframe_kwargs)
+    # The first column names the row (a unit, a team, a person): pinned, it stays in sight while a
+    # phone's narrow screen scrolls the other columns sideways inside the grid.
+    config = {frame.columns[0]: st.column_config.Column(pinned=True)} | dict(dataframe_kwargs.pop("column_config", None) or {})
+    st.dataframe(blank_empty_cells(frame), hide_index=True, width="stretch", column_config=config, **dataframe_kwargs)
     excel_button({sheet: frame}, name=name, key=key, label="Tải Excel")
+
+
+def blank_empty_cells(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with missing values in its text columns as blanks (the grid would write "None")."""
+    text = frame.select_dtypes(include=["object", "string"]).columns
+    if text.empty:
+        return frame
+    shown = frame.copy()
+    for column in text:
+        shown[column] = shown[column].astype(object).where(shown[column].notna(), "")
+    return shown
 
 
 def excel_button(sheets: dict[str, pd.DataFrame], *, name: str, key: str, label: str = "Tải bảng Excel") -> None:

@@ -19,6 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
+import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import HTTPConnection, Request
@@ -26,6 +27,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Receive, Scope, Send
+from streamlit.errors import StreamlitSecretNotFoundError
 
 from db.access import Actor
 from db.auth import authenticate, end_session, idle_limit, resume_session, start_session
@@ -155,20 +157,18 @@ def _page(request: Request, *, next_path: str, username: str = "", error: str | 
           notice: str | None = None, status: int = 200) -> Response:
     response = templates.TemplateResponse(
         request, "sign_in.html",
-        {"next": next_path, "username": username, "error": error, "notice": notice, "sso": _sso_configured()},
+        {"next": next_path, "username": username, "error": error, "notice": notice, "sso": sso_configured()},
         status_code=status,
     )
     response.headers["Cache-Control"] = "no-store"
     return response
 
 
-def _sso_configured() -> bool:
-    """True when .streamlit/secrets.toml configures single sign-on (its button lives in the Streamlit frame)."""
+def sso_configured() -> bool:
+    """True when .streamlit/secrets.toml configures an OpenID Connect provider for st.login."""
     try:
-        import streamlit as st
-
         return "auth" in st.secrets
-    except Exception:  # noqa: BLE001 - no secrets file, or one without [auth]: no single sign-on
+    except (FileNotFoundError, KeyError, StreamlitSecretNotFoundError):
         return False
 
 

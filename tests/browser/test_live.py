@@ -235,6 +235,7 @@ def test_open_pages_follow_a_team_and_a_report_without_a_reload(case, browser, r
         officer.get_by_role("tab", name="Đăng ký tổ mới").wait_for(timeout=30_000)
         settle(officer)  # a run still in flight would close the tab again
         officer.get_by_role("tab", name="Đăng ký tổ mới").click()
+        volunteer.get_by_role("link", name="Mở ứng dụng đầy đủ").click(timeout=30_000)  # from the light page
         volunteer.get_by_role("link", name="Báo cáo hoạt động của tổ").click(timeout=30_000)
         volunteer.get_by_role("button", name="Gửi báo cáo").wait_for(timeout=30_000)
         slide.get_by_text("Kết quả chính").wait_for(timeout=30_000)
