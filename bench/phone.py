@@ -53,7 +53,7 @@ SCALE = 2
 USER_AGENT = ("Mozilla/5.0 (Linux; Android 11; SM-A125F) AppleWebKit/537.36 (KHTML, like Gecko) "
               "Chrome/120.0.0.0 Mobile Safari/537.36")
 CPU_RATE = 4
-REPEATS = int(os.environ.get("BENCH_PHONE_REPEATS", 1))
+REPEATS = int(os.environ.get("BENCH_PHONE_REPEATS", 3))
 QUIET_SECONDS = 1.5  # after the form is usable: no request in flight and nothing received for this long
 SETTLE_LIMIT_SECONDS = float(os.environ.get("BENCH_PHONE_SETTLE_LIMIT", 300))
 TIMEOUT_MS = int(os.environ.get("BENCH_PHONE_TIMEOUT_MS", 600_000))  # an EDGE line carries 5.7 MB in ~3 minutes
