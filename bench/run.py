@@ -12,7 +12,10 @@ Figures (bench/README.md explains each):
    16 provinces and with every report a team's first of the day: reports/s, p50/p95, lock waits over
    100 ms from the server log, writer CPU per report; the kept tables must equal a recount afterwards;
 7. every page of the sidebar in Chromium for the whole country and one district: a sidebar click to the page
-   usable, warm and right after a write, a full load, and the bytes over the websocket (bench/browser.py).
+   usable, warm and right after a write, a full load, and the bytes over the websocket (bench/browser.py);
+8. live figures: commit to figure, queries of idle tabs, memory over a thousand writes (bench/live.py);
+9. the volunteer's phone (issue 13): the light report page and the Streamlit form under CPU × 4 and no limit,
+   3G and EDGE, cold and warm, on the demo data: seconds, bytes and requests (bench/phone.py).
 """
 
 import argparse
@@ -40,6 +43,8 @@ WRITES = 200
 PG_SCALE = 0.01  # the PostgreSQL dataset is 1% of the national one
 CAMPAIGN_PROCESSES = (1, 2, 4, 8, 16)
 CAMPAIGN_REPORTS = 200  # reports per writer process
+PARTS = ("pages", "writes", "postgres", "campaign", "aggregations", "memory", "import", "browser", "live", "phone")
+DATASET_FREE = {"import", "phone"}  # parts with their own throwaway databases: a run of only these needs no national file
 
 
 @dataclass
@@ -596,6 +601,66 @@ def _live_on_postgres() -> list[Figure]:
     ]
 
 
+# ---- 9. the volunteer's phone ----------------------------------------------------------------------
+
+
+def measure_phone() -> list[Figure]:
+    """The light report page and the Streamlit form on a throttled phone, cold and warm (bench/phone.py)."""
+    from bench import phone
+    from seed.demo import DEMO_PASSWORD
+
+    with phone.demo_server(DATA if DATA.exists() else None) as url:
+        results = phone.measure(url, DEMO_PASSWORD, say=say)
+    figures = []
+    n = phone.REPEATS
+    of = f", median of {n}" if n > 1 else ""
+    totals: dict[tuple[str, str, str], float] = {}
+    for r in results:
+        edge = r.profile.key == "edge"
+        light = r.flow is phone.LIGHT
+        for kind, visits in (("cold", r.cold), ("warm", r.warm)):
+            v = phone.median_visit(visits) if visits else None
+            where = f"phone: {r.flow.title} ({r.profile.title}, CPU × {phone.CPU_RATE}, {kind}{of})"
+            if v is not None:
+                totals[(r.flow.key, r.profile.key, kind)] = v.total
+            total_target = "≤ 15 s" if light and edge and kind == "cold" else None
+            kb = None if v is None else v.bytes / 1024
+            if light:
+                bytes_target, bytes_limit = "≤ 100 KB", phone.LIGHT_BYTES_TARGET / 1024
+            elif kind == "cold":
+                bytes_target, bytes_limit = "≤ 2 MB", phone.STREAMLIT_BYTES_TARGET / 1024
+            else:
+                bytes_target, bytes_limit = None, None
+            figures += [
+                Figure(f"{where}: open to sign-in form usable", None if v is None else _r(v.sign_in, 2), "s", None, None),
+                Figure(f"{where}: sign-in click to report form usable", None if v is None else _r(v.report, 2), "s",
+                       None, None),
+                Figure(f"{where}: open to report form usable, total", None if v is None else _r(v.total, 2), "s",
+                       total_target, _within(None if v is None else v.total, phone.LIGHT_SECONDS_TARGET)
+                       if total_target else None),
+                Figure(f"{where}: bytes transferred until the report form is usable",
+                       None if v is None else _r(v.usable_bytes / 1024, 1), "KB", None, None),
+                Figure(f"{where}: bytes transferred in all, until the network is quiet"
+                       f"{' (before the photo; none attached)' if light else ''}",
+                       None if kb is None else _r(kb, 1), "KB", bytes_target,
+                       _within(kb, bytes_limit) if bytes_limit is not None else None),
+                Figure(f"{where}: requests in all", None if v is None else v.requests, "requests", None, None),
+            ]
+    for profile in phone.PROFILES:
+        for kind in ("cold", "warm"):
+            light_s = totals.get(("light", profile.key, kind))
+            streamlit_s = totals.get(("streamlit", profile.key, kind))
+            ratio = None if not (light_s and streamlit_s) else streamlit_s / light_s
+            if light_s is None and streamlit_s is None:
+                continue  # neither flow ran in this profile (BENCH_PHONE_PROFILES)
+            target = profile.key == "edge" and kind == "cold"
+            figures.append(Figure(
+                f"phone: Streamlit form total ÷ light page total ({profile.title}, CPU × {phone.CPU_RATE}, {kind})",
+                None if ratio is None else _r(ratio, 1), "ratio", "≥ 10" if target else None,
+                _at_least(ratio, phone.RATIO_TARGET) if target else None))
+    return figures
+
+
 def merged(previous: Path, scale: dict[str, Any], figures: list[Figure]) -> dict[str, Any]:
     """This run's figures over the last saved ones: a figure of a skipped part keeps its last value."""
     try:
@@ -631,11 +696,41 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--villages", type=int, default=int(os.environ.get("BENCH_VILLAGES", 100_000)))
     parser.add_argument("--activities", type=int, default=int(os.environ.get("BENCH_ACTIVITIES", 10_000_000)))
     parser.add_argument("--skip", default="",
-                        help="comma-separated parts to skip: pages,writes,postgres,campaign,aggregations,memory,import,browser,live")
+                        help=f"comma-separated parts to skip: {','.join(PARTS)}")
     args = parser.parse_args(argv)
     skip = set(filter(None, args.skip.split(",")))
+    unknown = skip - set(PARTS)
+    if unknown:
+        parser.error(f"unknown parts to skip: {', '.join(sorted(unknown))} (parts: {', '.join(PARTS)})")
 
-    path, meta = ensure_dataset(args.villages, args.activities)
+    scale: dict[str, Any] = {}
+    figures: list[Figure] = []
+    url = None
+    if set(PARTS) - DATASET_FREE - skip:
+        url, scale, figures = measure_national(args.villages, args.activities, skip)
+    else:
+        say("Các phần được chọn không cần bộ dữ liệu cả nước: không tạo, không mở.")
+    if "import" not in skip:
+        say("5. Nhập 10.000 thành viên từ Excel (cơ sở dữ liệu mới, chỉ có các đơn vị hành chính chính thức)…")
+        figures += measure_import(postgres="postgres" not in skip)
+        if url:
+            import db.engine
+
+            db.engine.configure(url)
+    if "phone" not in skip:
+        say("9. Điện thoại của tình nguyện viên: trang nhẹ và biểu mẫu Streamlit, CPU × 4, không giới hạn / 3G / EDGE…")
+        figures += measure_phone()
+    # A partial run (--skip) keeps the last figures of the parts it skipped.
+    saved = merged(RESULTS, scale, figures) if skip else {"scale": scale, "figures": [f.as_dict() for f in figures]}
+    RESULTS.write_text(json.dumps(saved, ensure_ascii=False, indent=2) + "\n")
+    print_table(scale, figures)
+    print(f"\nWritten to {RESULTS.relative_to(ROOT)}")
+    return 0
+
+
+def measure_national(villages: int, activities: int, skip: set[str]) -> tuple[str, dict[str, Any], list[Figure]]:
+    """Build (or reuse) the national dataset and measure every part that needs it (or PostgreSQL's 1% of it)."""
+    path, meta = ensure_dataset(villages, activities)
     url = f"sqlite:///{path}"
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DATA_DIR", str(DATA / "files"))
@@ -650,7 +745,7 @@ def main(argv: list[str] | None = None) -> int:
     scale["dataset_build_seconds"] = meta.get("build_seconds")
     scale["database_mb"] = round(path.stat().st_size / 1024 / 1024)
     figures: list[Figure] = [Figure(
-        f"build the national dataset (python -m seed national --villages {args.villages} --activities {args.activities})",
+        f"build the national dataset (python -m seed national --villages {villages} --activities {activities})",
         meta.get("build_seconds"), "s", "≤ 300 s", _within(meta.get("build_seconds"), 300))]
     written: list[int] = []
     try:
@@ -682,18 +777,9 @@ def main(argv: list[str] | None = None) -> int:
         figures.append(measure_memory(url, scopes[0].actor.username))
     if "postgres" not in skip and not {"writes", "campaign"} <= skip:
         say("2b và 6. Ghi báo cáo trên PostgreSQL: một người ghi, rồi nhiều tiến trình cùng lúc…")
-        pg_figures, pg_scale = measure_postgres(args.villages, args.activities, writes="writes" not in skip,
+        pg_figures, pg_scale = measure_postgres(villages, activities, writes="writes" not in skip,
                                                 campaign="campaign" not in skip)
         figures += pg_figures
         scale["postgresql_dataset"] = pg_scale
         db.engine.configure(url)
-    if "import" not in skip:
-        say("5. Nhập 10.000 thành viên từ Excel (cơ sở dữ liệu mới, chỉ có các đơn vị hành chính chính thức)…")
-        figures += measure_import(postgres="postgres" not in skip)
-        db.engine.configure(url)
-    # A partial run (--skip) keeps the last figures of the parts it skipped.
-    saved = merged(RESULTS, scale, figures) if skip else {"scale": scale, "figures": [f.as_dict() for f in figures]}
-    RESULTS.write_text(json.dumps(saved, ensure_ascii=False, indent=2) + "\n")
-    print_table(scale, figures)
-    print(f"\nWritten to {RESULTS.relative_to(ROOT)}")
-    return 0
+    return url, scale, figures
