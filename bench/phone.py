@@ -24,10 +24,6 @@ payloads of the websocket frames received (binary frames base64-decoded), plus w
 worker fetched from the network (Playwright's request sizes: body and headers). Requests are the
 responses counted in those bytes. Two sums: until the report form is usable, and in all, once the tab has
 gone quiet after that (Streamlit goes on fetching script chunks after its form is usable).
-
-While the light page does not exist on the server (before issue 13's page lands), the light flow is reported
-as not measured; while the server has no `/dang-nhap` route, the Streamlit flow opens `/activities`
-directly, whose Streamlit sign-in form has the same labels.
 """
 
 import base64
@@ -37,8 +33,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -166,13 +160,12 @@ class Visit:
 
 @dataclass
 class Result:
-    """The visits of one flow in one profile (REPEATS of each), or why it was not measured."""
+    """The visits of one flow in one profile (REPEATS of each)."""
 
     flow: Flow
     profile: Profile
     cold: list[Visit] = field(default_factory=list)
     warm: list[Visit] = field(default_factory=list)
-    missing: str | None = None
 
 
 class Traffic:
@@ -253,8 +246,7 @@ def _wait(page: Any, js: str) -> None:
     page.wait_for_function(js, timeout=TIMEOUT_MS, polling="raf")
 
 
-def visit(context: Any, url: str, flow: Flow, profile: Profile, password: str, start: str | None = None,
-          cpu_rate: float = CPU_RATE) -> Visit:
+def visit(context: Any, url: str, flow: Flow, profile: Profile, password: str, cpu_rate: float = CPU_RATE) -> Visit:
     """One tab in `context`, throttled: open the flow's start, sign in, wait for the report form."""
     page = context.new_page()
     cdp = context.new_cdp_session(page)
@@ -265,7 +257,7 @@ def visit(context: Any, url: str, flow: Flow, profile: Profile, password: str, s
     cdp.send("Emulation.setCPUThrottlingRate", {"rate": cpu_rate})
     try:
         started = time.perf_counter()
-        page.goto(url + (start or flow.start), wait_until="commit", timeout=TIMEOUT_MS)
+        page.goto(url + flow.start, wait_until="commit", timeout=TIMEOUT_MS)
         _wait(page, SIGN_IN_JS)
         sign_in = time.perf_counter() - started
         page.get_by_label("Tên đăng nhập").fill(USERNAME)
@@ -287,54 +279,26 @@ def visit(context: Any, url: str, flow: Flow, profile: Profile, password: str, s
         page.close()
 
 
-def _is_streamlit_shell(url: str) -> bool | None:
-    """Whether `url` answers with Streamlit's single-page shell (so the route is not the server's own);
-    None when it does not answer 200."""
-    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
-    try:
-        with urllib.request.urlopen(request, timeout=10) as resp:  # follows a redirect to the sign-in page
-            body = resp.read(200_000).decode("utf-8", "replace")
-    except urllib.error.HTTPError:
-        return None
-    return 'id="root"' in body and "streamlit" in body.lower()
-
-
-def routes(url: str) -> tuple[bool, bool]:
-    """Whether the server has its own sign-in route and the light page (not Streamlit's catch-all shell)."""
-    sign_in = _is_streamlit_shell(f"{url}/dang-nhap") is False
-    light = _is_streamlit_shell(f"{url}/nhanh/") is False
-    return sign_in, light
-
-
 def measure(url: str, password: str, say: Callable[[str], None] = print,
             profiles: list[Profile] | None = None, repeats: int = REPEATS, cpu_rate: float = CPU_RATE) -> list[Result]:
     """Every flow in every profile, cold then warm, flows interleaved within a profile (`cpu_rate` 1: the
     smoke test's quick run, not a figure)."""
     from playwright.sync_api import sync_playwright
 
-    has_sign_in, has_light = routes(url)
     results = []
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             for profile in profiles or chosen_profiles():
-                for flow in FLOWS:
-                    result = Result(flow, profile)
-                    if flow is LIGHT and not (has_sign_in and has_light):
-                        result.missing = "the server has no light page (/nhanh/) or no sign-in route (/dang-nhap)"
-                    results.append(result)
+                results.extend(Result(flow, profile) for flow in FLOWS)
                 for _ in range(repeats):
                     for result in results[-len(FLOWS):]:
-                        if result.missing:
-                            continue
-                        # Before the server's sign-in route exists, the Streamlit page's own form signs in.
-                        start = None if has_sign_in else "/activities"
                         context = browser.new_context(viewport=PHONE, device_scale_factor=SCALE, is_mobile=True,
                                                       has_touch=True, user_agent=USER_AGENT, locale="vi-VN")
                         try:
-                            cold = visit(context, url, result.flow, profile, password, start, cpu_rate)
+                            cold = visit(context, url, result.flow, profile, password, cpu_rate)
                             context.clear_cookies()  # signed out; the cache and any service worker stay
-                            warm = visit(context, url, result.flow, profile, password, start, cpu_rate)
+                            warm = visit(context, url, result.flow, profile, password, cpu_rate)
                         finally:
                             context.close()
                         result.cold.append(cold)
@@ -349,9 +313,6 @@ def measure(url: str, password: str, say: Callable[[str], None] = print,
                             f"{'' if warm.quiet else ' (chưa tải xong)'}")
         finally:
             browser.close()
-    for result in results:
-        if result.missing:
-            say(f"  {result.flow.title}, {result.profile.title}: không đo ({result.missing})")
     return results
 
 
