@@ -47,10 +47,8 @@ HANDOFF_SECONDS = 60
 FORM_MAX = 16 * 1024  # bytes of a sign-in form: a name, a password, an address
 PASSWORD_MAX = 1024  # argon2 hashes whatever it gets; a megabyte "password" is only load
 FOREIGN = "Yêu cầu bị từ chối vì không được gửi từ trang của hệ thống. Hãy mở lại trang và thử lại."
-NOTICES = {
-    "ra": "Bạn đã đăng xuất.",
-    "het": "Phiên làm việc đã hết hạn hoặc đã kết thúc; vui lòng đăng nhập lại.",
-}
+SIGNED_OUT = "Bạn đã đăng xuất."  # the sign-in page's notice after ?ra=1
+ENDED = "Phiên làm việc đã hết hạn hoặc đã kết thúc; vui lòng đăng nhập lại."  # after ?het=1
 
 HERE = Path(__file__).resolve().parent
 ASSETS = HERE / "assets"  # the light pages' styles and script, and the service worker (ui/quick.py)
@@ -188,7 +186,8 @@ async def sign_in_page(request: Request) -> Response:
         actor = None  # the POST will say the database is down; the form itself needs no database
     if actor is not None:
         return RedirectResponse(landing(actor, next_path), status_code=303)
-    notice = next((text for key, text in NOTICES.items() if key in request.query_params), None)
+    shown = request.query_params
+    notice = SIGNED_OUT if "ra" in shown else ENDED if "het" in shown else None
     return _page(request, next_path=next_path, notice=notice)
 
 

@@ -38,7 +38,7 @@ def test_a_bookmark_survives_sign_in_and_sign_out_ends_every_tab(demo_server, br
     # The other tab's next action finds its sign-in ended and goes to the sign-in form, keeping its page.
     second.get_by_role("link", name="Tổng quan").click()
     second.wait_for_url(re.compile(r"/dang-nhap\?next=.*&het=1$"), timeout=30_000)
-    second.get_by_text(signin.NOTICES["het"]).wait_for()
+    second.get_by_text(signin.ENDED).wait_for()
     second.get_by_label("Tên đăng nhập").fill(OFFICER)
     second.get_by_label("Mật khẩu").fill(DEMO_PASSWORD)
     second.get_by_role("button", name="Đăng nhập").click()
