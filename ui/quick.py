@@ -65,17 +65,14 @@ async def page(request: Request) -> Response:
         return _message(request, DATABASE_UNAVAILABLE, status=503)
     except UserError as err:
         return _message(request, err.message, status=403)
-    today = date.today()
+    # One set of bounds and labels: the form's attributes and the script's checks both read `config`.
     config = {
         "user": actor.user_id, "team": team.id, "earliest": team.established_on.isoformat(),
         "types": vocab.ACTIVITY_TYPES, "resultLabels": vocab.RESULT_LABELS, "maxima": limits.REPORT_MAXIMA,
         "noteMax": limits.NOTE_MAX,
     }
     response = signin.templates.TemplateResponse(request, "quick.html", {
-        "actor": actor, "team": team, "recent": recent, "today": today.isoformat(),
-        "earliest": team.established_on.isoformat(), "types": vocab.ACTIVITY_TYPES,
-        "result_labels": vocab.RESULT_LABELS, "first_type": next(iter(vocab.ACTIVITY_TYPES)),
-        "maxima": limits.REPORT_MAXIMA, "note_max": limits.NOTE_MAX, "config": config,
+        "actor": actor, "team": team, "recent": recent, "today": date.today().isoformat(), "config": config,
         "shown_at": datetime.now().strftime("%H:%M %d/%m/%Y"),
     })
     response.headers["Cache-Control"] = "private, no-cache"
