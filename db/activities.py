@@ -504,3 +504,42 @@ def fetch_activity(session: Session, *, actor: Actor, activity_id: int) -> Activ
         households_reached=activity.households_reached, results=activity.results, note=activity.note,
         photo=activity.photo,
     )
+
+
+REVIEW_LIMIT = 200  # rows the officers' review list shows: the largest figures first, so outliers lead
+
+
+def fetch_reports_to_review(
+    session: Session, *, actor: Actor, start: date, end: date, unit_id: int | None = None, team_id: int | None = None,
+    limit: int = REVIEW_LIMIT,
+) -> pd.DataFrame:
+    """Reports of a period in a unit's subtree or one team, largest figures first (officers and admins, to clean up)."""
+    if not actor.can_write:
+        raise PermissionDenied("Chỉ cán bộ mới rà soát được báo cáo.")
+    if start > end:
+        raise UserError("Ngày bắt đầu phải trước hoặc bằng ngày kết thúc.", field="period")
+    a = Activity
+    village = aliased(Unit)
+    stmt = (
+        select(a.id, a.activity_date, a.activity_type, a.people_reached, a.households_reached, a.results, a.note,
+               Team.name, village.name, User.full_name)
+        .join(Team, Team.id == a.team_id)
+        .join(village, village.id == a.unit_id)
+        .outerjoin(User, User.id == a.reported_by)
+        .where(a.activity_date.between(start, end))
+        .order_by(a.people_reached.desc(), a.households_reached.desc(), a.results.desc(), a.activity_date.desc(),
+                  a.id.desc())
+        .limit(limit)
+    )
+    if team_id is not None:
+        ensure_can_read_team(session, actor, team_id)
+        stmt = stmt.where(a.team_id == team_id)
+    else:
+        unit_id = scope_unit(session, actor, unit_id)
+        if unit_id is not None:
+            stmt = stmt.join(UnitPath, and_(UnitPath.descendant_id == a.commune_id, UnitPath.ancestor_id == unit_id))
+    cols = ["activity_id", "activity_date", "activity_type", "people_reached", "households_reached", "results", "note",
+            "team", "unit", "reporter"]
+    df = pd.DataFrame(session.execute(stmt).all(), columns=cols)
+    df["type_label"] = df["activity_type"].map(vocab.ACTIVITY_TYPES)
+    return df
