@@ -227,3 +227,35 @@ def test_bulk_deletion_is_for_officers_and_capped(session, world, caps):
         activities.delete_activities(session, actor=world.officer, activity_ids=[], today=TODAY)
     session.rollback()
     assert count_rows(session, Activity) == 1
+
+
+# ---- the officers' review list ------------------------------------------------------------------
+
+def test_the_review_list_puts_outliers_first_within_scope_team_and_period(session, world, caps):
+    team2 = factories.create_team(session, unit=world.tree.villages[1], established_on=date(2022, 7, 1))
+    session.commit()
+    made = {
+        "small": activities.create_activity(session, actor=world.officer, today=TODAY, data=_report(caps.team, people_reached=3)),
+        "flood": activities.create_activity(session, actor=world.officer, today=TODAY, data=_report(
+            caps.team, people_reached=10_000, confirmed_large=True)),
+        "other_team": activities.create_activity(session, actor=world.officer, today=TODAY, data=_report(team2, people_reached=50)),
+        "old": activities.create_activity(session, actor=world.officer, today=TODAY, data=_report(
+            caps.team, people_reached=9_000, confirmed_large=True, activity_date=TODAY - timedelta(days=60))),
+        "far": activities.create_activity(session, actor=factories.admin(), today=TODAY, data=_report(caps.far, people_reached=99)),
+    }
+    session.commit()
+    ids = {a.id: name for name, a in made.items()}
+    period = dict(start=TODAY - timedelta(days=29), end=TODAY)
+    district = activities.fetch_reports_to_review(session, actor=world.officer, **period)
+    assert [ids[i] for i in district["activity_id"]] == ["flood", "other_team", "small"]
+    one_team = activities.fetch_reports_to_review(session, actor=world.officer, team_id=caps.team.id, **period)
+    assert [ids[i] for i in one_team["activity_id"]] == ["flood", "small"]
+    everything = activities.fetch_reports_to_review(session, actor=world.admin, start=date(2022, 1, 1), end=TODAY)
+    assert [ids[i] for i in everything["activity_id"]] == ["flood", "old", "far", "other_team", "small"]
+    with pytest.raises(PermissionDenied):
+        activities.fetch_reports_to_review(session, actor=world.officer, team_id=caps.far.id, **period)
+    with pytest.raises(PermissionDenied):
+        activities.fetch_reports_to_review(session, actor=caps.volunteer, team_id=caps.team.id, **period)
+    with pytest.raises(UserError) as err:
+        activities.fetch_reports_to_review(session, actor=world.officer, start=TODAY, end=TODAY - timedelta(days=1))
+    assert err.value.field == "period"
