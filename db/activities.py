@@ -1,8 +1,9 @@
 """Activity reports: the quick report, corrections, and the aggregates the charts read."""
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pandas as pd
 from sqlalchemy import and_, func, select
@@ -38,6 +39,23 @@ class ActivityInput:
     note: str | None = None
     photo: bytes | None = None
     form_token: str | None = None
+    confirmed_large: bool = False  # an officer ticked "Tôi đã kiểm tra: số liệu này đúng" for figures above the usual
+
+
+CONFIRMED = {"confirmed_large": "đã kiểm tra, số liệu đúng"}  # what the audit row adds when an officer confirmed
+
+
+class TooManyReports(UserError):
+    """The account sent more reports than limits.REPORT_RATE allows; `retry_minutes` says when it may send again."""
+
+    def __init__(self, retry_minutes: int) -> None:
+        super().__init__(f"Bạn đã gửi quá nhiều báo cáo trong thời gian ngắn; hãy thử lại sau {_wait_text(retry_minutes)}.")
+        self.retry_minutes = retry_minutes
+
+
+def _wait_text(minutes: int) -> str:
+    """'N phút' up to two hours, else whole hours rounded up."""
+    return f"{minutes} phút" if minutes <= 120 else f"{math.ceil(minutes / 60)} giờ"
 
 
 def _ensure_can_report(session: Session, actor: Actor, team_id: int) -> Team:
@@ -90,9 +108,64 @@ def _validated(session: Session, team: Team, data: ActivityInput, today: date) -
         "results": _count(data.results, field="results", label=vocab.RESULT_LABELS[data.activity_type]),
         "note": optional_text(data.note, field="note", label="Ghi chú", max_len=limits.NOTE_MAX),
     }
+    return values
+
+
+def _store_photo(values: dict, data: ActivityInput) -> None:
+    """Store the report's photo last, once every other check has passed (a refused report leaves no file)."""
     if data.photo:
         values["photo"] = store_photo(data.photo)
-    return values
+
+
+def _check_plausible(actor: Actor, values: dict, before: dict | None, *, confirmed: bool) -> bool:
+    """Figures above limits.plausible_report need an officer's confirmation; True when one was given and needed.
+
+    On a correction only a figure that changes is judged again, so fixing the note of a confirmed report needs
+    no second confirmation. A volunteer cannot confirm: the commune officer enters or confirms such a report.
+    """
+    bounds = limits.plausible_report(values["activity_type"])
+    labels = vocab.REPORT_FIGURES | {"results": vocab.RESULT_LABELS[values["activity_type"]]}
+    high = [f for f, most in bounds.items() if values[f] > most and (before is None or before.get(f) != values[f])]
+    if not high:
+        return False
+    field = high[0]
+    figure = f"{labels[field]} ({values[field]:,})".replace(",", ".")
+    usual = f"{bounds[field]:,}".replace(",", ".")
+    if not actor.can_write:
+        raise UserError(f"{figure} cao bất thường cho một buổi hoạt động (thường không quá {usual}). Nếu số liệu đúng, "
+                        "hãy nhờ cán bộ xã nhập hoặc xác nhận báo cáo này; nếu gõ nhầm, hãy sửa lại.", field=field)
+    if not confirmed:
+        raise UserError(f"{figure} cao bất thường cho một buổi hoạt động (thường không quá {usual}). Hãy kiểm tra lại; "
+                        "nếu đúng, đánh dấu ô \"Tôi đã kiểm tra: số liệu này đúng\" rồi gửi lại.", field=field)
+    return True
+
+
+def _database_now(session: Session) -> datetime:
+    """The database's clock, as `created_at` stores it (naive), so every server process counts alike."""
+    now = session.scalar(select(func.now()))
+    if isinstance(now, str):  # SQLite hands CURRENT_TIMESTAMP back as text
+        now = datetime.fromisoformat(now)
+    assert isinstance(now, datetime)
+    return now.replace(tzinfo=None)
+
+
+def _check_rate(session: Session, actor: Actor) -> None:
+    """Refuse a report over the account's limits.REPORT_RATE, counted from the reports it created in each window."""
+    windows = limits.REPORT_RATE.get(actor.role)
+    if actor.user_id is None or not windows:  # the command line (seeding, benchmarks) has no account to limit
+        return
+    now = _database_now(session)
+    for minutes, most in windows:
+        since = now - timedelta(minutes=minutes)
+        mine = (Activity.reported_by == actor.user_id, Activity.created_at > since)
+        sent = session.scalar(select(func.count()).select_from(Activity).where(*mine)) or 0
+        if sent < most:
+            continue
+        # The window frees a place when the report `sent - most` places after its oldest leaves it.
+        freed = session.scalar(select(Activity.created_at).where(*mine).order_by(Activity.created_at, Activity.id)
+                               .offset(sent - most).limit(1))
+        left = (freed + timedelta(minutes=minutes) - now) if freed is not None else timedelta(minutes=1)
+        raise TooManyReports(max(1, math.ceil(left.total_seconds() / 60)))
 
 
 def _commune_of(session: Session, unit_id: int) -> int:
@@ -118,7 +191,10 @@ def create_activity(session: Session, *, actor: Actor, data: ActivityInput, toda
             if existing.reported_by != actor.user_id or existing.team_id != team.id:
                 raise UserError("Biểu mẫu này đã được dùng; hãy tải lại trang rồi nhập lại báo cáo.")
             return existing
+    _check_rate(session, actor)  # after the token: a resend of a stored report is answered, not counted
     values = _validated(session, team, data, today)
+    confirmed = _check_plausible(actor, values, None, confirmed=data.confirmed_large)
+    _store_photo(values, data)
     activity = Activity(
         team_id=team.id,
         unit_id=team.unit_id,
@@ -129,7 +205,7 @@ def create_activity(session: Session, *, actor: Actor, data: ActivityInput, toda
     )
     session.add(activity)
     session.flush()
-    record(session, actor, "create", activity, None)
+    record(session, actor, "create", activity, None, extra=CONFIRMED if confirmed else None)
     return activity
 
 
@@ -162,10 +238,12 @@ def update_activity(
     assert team is not None
     values = _validated(session, team, data, today)
     before = snapshot(activity)
+    confirmed = _check_plausible(actor, values, before, confirmed=data.confirmed_large)
+    _store_photo(values, data)
     for key, value in values.items():
         setattr(activity, key, value)
     session.flush()
-    record(session, actor, "update", activity, before)
+    record(session, actor, "update", activity, before, extra=CONFIRMED if confirmed else None)
     return activity
 
 
@@ -177,6 +255,35 @@ def delete_activity(session: Session, *, actor: Actor, activity_id: int, today: 
     before = snapshot(activity)
     record(session, actor, "delete", activity, before)
     session.delete(activity)
+
+
+def delete_activities(session: Session, *, actor: Actor, activity_ids: Sequence[int], today: date | None = None) -> int:
+    """Delete many reports at once (officers and admins), all or none; one audit row per report. Returns how many.
+
+    Every report is checked first with the rule of delete_activity; then each goes through delete_activity itself,
+    so a bulk deletion does exactly what one deletion does (audit row, photo file).
+    """
+    today = today or date.today()
+    if not actor.can_write:
+        raise PermissionDenied("Chỉ cán bộ mới xóa được nhiều báo cáo cùng lúc.")
+    ids = list(dict.fromkeys(int(i) for i in activity_ids))
+    if not ids:
+        raise UserError("Hãy chọn ít nhất một báo cáo để xóa.")
+    if len(ids) > limits.BULK_DELETE_MAX:
+        raise UserError(f"Mỗi lần xóa được tối đa {limits.BULK_DELETE_MAX} báo cáo; hãy chọn ít hơn.")
+    found = {a.id: a for a in session.scalars(select(Activity).where(Activity.id.in_(ids)))}
+    missing = [i for i in ids if i not in found]
+    if missing:
+        raise NotFound(f"Không tìm thấy {len(missing)} báo cáo đã chọn (có thể đã bị xóa); chưa xóa báo cáo nào.")
+    try:
+        for activity_id in ids:
+            _ensure_can_change(session, actor, found[activity_id], today)
+    except PermissionDenied as err:
+        raise PermissionDenied(f"{err.message} Chưa xóa báo cáo nào.") from err
+    for activity_id in ids:
+        delete_activity(session, actor=actor, activity_id=activity_id, today=today)
+    session.flush()
+    return len(ids)
 
 
 # ---- reads --------------------------------------------------------------------------------------
@@ -397,3 +504,42 @@ def fetch_activity(session: Session, *, actor: Actor, activity_id: int) -> Activ
         households_reached=activity.households_reached, results=activity.results, note=activity.note,
         photo=activity.photo,
     )
+
+
+REVIEW_LIMIT = 200  # rows the officers' review list shows: the largest figures first, so outliers lead
+
+
+def fetch_reports_to_review(
+    session: Session, *, actor: Actor, start: date, end: date, unit_id: int | None = None, team_id: int | None = None,
+    limit: int = REVIEW_LIMIT,
+) -> pd.DataFrame:
+    """Reports of a period in a unit's subtree or one team, largest figures first (officers and admins, to clean up)."""
+    if not actor.can_write:
+        raise PermissionDenied("Chỉ cán bộ mới rà soát được báo cáo.")
+    if start > end:
+        raise UserError("Ngày bắt đầu phải trước hoặc bằng ngày kết thúc.", field="period")
+    a = Activity
+    village = aliased(Unit)
+    stmt = (
+        select(a.id, a.activity_date, a.activity_type, a.people_reached, a.households_reached, a.results, a.note,
+               Team.name, village.name, User.full_name)
+        .join(Team, Team.id == a.team_id)
+        .join(village, village.id == a.unit_id)
+        .outerjoin(User, User.id == a.reported_by)
+        .where(a.activity_date.between(start, end))
+        .order_by(a.people_reached.desc(), a.households_reached.desc(), a.results.desc(), a.activity_date.desc(),
+                  a.id.desc())
+        .limit(limit)
+    )
+    if team_id is not None:
+        ensure_can_read_team(session, actor, team_id)
+        stmt = stmt.where(a.team_id == team_id)
+    else:
+        unit_id = scope_unit(session, actor, unit_id)
+        if unit_id is not None:
+            stmt = stmt.join(UnitPath, and_(UnitPath.descendant_id == a.commune_id, UnitPath.ancestor_id == unit_id))
+    cols = ["activity_id", "activity_date", "activity_type", "people_reached", "households_reached", "results", "note",
+            "team", "unit", "reporter"]
+    df = pd.DataFrame(session.execute(stmt).all(), columns=cols)
+    df["type_label"] = df["activity_type"].map(vocab.ACTIVITY_TYPES)
+    return df

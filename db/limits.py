@@ -25,6 +25,35 @@ PHONE_CHARS = 20  # as typed, with spaces or +84 (the service then checks the te
 
 # The figures of one activity report.
 REPORT_MAXIMA: dict[str, int] = {"people_reached": 10_000, "households_reached": 5_000, "results": 10_000}
+
+# What one report (one activity session in one village) plausibly holds. A village meeting hall or a commune
+# cultural house seats 100–200; a day's campaign at the commune office (VNeID, online public services) serves a few
+# hundred: 300 people. A thôn has some 150–500 households, and one session reaching 150 of them is already the
+# whole-village campaign. Results count one thing per person at most (a dossier, an install, an account): 300.
+# A broadcast on the village loudspeakers reaches the whole village: up to 2,000 people and 600 households.
+# Above these (and within REPORT_MAXIMA) a report needs an officer: a volunteer is asked to have the commune
+# officer enter it, an officer or admin ticks that they checked the figures, and the audit row records it.
+PLAUSIBLE_REPORT: dict[str, int] = {"people_reached": 300, "households_reached": 150, "results": 300}
+PLAUSIBLE_BY_TYPE: dict[str, dict[str, int]] = {
+    "loudspeaker": {"people_reached": 2_000, "households_reached": 600, "results": 300},
+}
+
+
+def plausible_report(activity_type: str) -> dict[str, int]:
+    """The per-figure bounds above which a report of this type needs an officer's confirmation."""
+    return PLAUSIBLE_BY_TYPE.get(activity_type, PLAUSIBLE_REPORT)
+
+
+# Reports one account may send, counted in the database (so every server process sees the same count), as
+# (window in minutes, most reports in it). A volunteer logs a session in a minute or two: 30 in 10 minutes covers
+# a backlog typed after a day offline, 300 a day covers any real day. Officers and admins type a commune's backlog
+# from paper: 120 in 10 minutes (one every 5 seconds) and 2,000 a day. The command line (no account) is not counted.
+REPORT_RATE: dict[str, tuple[tuple[int, int], ...]] = {
+    "volunteer": ((10, 30), (24 * 60, 300)),
+    "officer": ((10, 120), (24 * 60, 2_000)),
+    "admin": ((10, 120), (24 * 60, 2_000)),
+}
+BULK_DELETE_MAX = 500  # reports an officer deletes in one go (a page of search results, one audit row each)
 PEOPLE_TARGET_MAX = 100_000_000  # a quarter's people-reached target
 
 # A member's age in years, from their birth year.

@@ -58,6 +58,9 @@ ACTIVITY_SHORT: dict[str, str] = {
 }
 
 # What the "Kết quả" figure of a report counts, by activity type (the quick form's label).
+# A report's figures as its form labels them (the results' label depends on the type: RESULT_LABELS).
+REPORT_FIGURES: dict[str, str] = {"people_reached": "Số người được hỗ trợ", "households_reached": "Số hộ"}
+
 RESULT_LABELS: dict[str, str] = {
     "loudspeaker": "Số buổi phát thanh",
     "public_service": "Số hồ sơ trực tuyến đã nộp",
@@ -108,6 +111,7 @@ AUDIT_FIELDS: dict[str, str] = {
     "role": "Vai trò", "organisation": "Tổ chức", "position": "Chức vụ", "joined_on": "Ngày tham gia", "left_on": "Ngày rời tổ",
     "activity_date": "Ngày hoạt động", "activity_type": "Loại hoạt động", "people_reached": "Số người",
     "households_reached": "Số hộ", "results": "Kết quả", "photo": "Ảnh",
+    "confirmed_large": "Cán bộ xác nhận số liệu lớn",
 }
 AUDIT_ACTIONS: dict[str, str] = {"create": "Tạo mới", "update": "Sửa", "close": "Ngừng hoạt động", "delete": "Xóa"}
 AUDIT_ENTITIES: dict[str, str] = {"teams": "Tổ", "members": "Thành viên", "activities": "Báo cáo"}

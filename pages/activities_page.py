@@ -3,12 +3,13 @@
 import uuid
 from datetime import date, timedelta
 
+import pandas as pd
 import streamlit as st
 
 from db import activities, audit, limits, vocab
 from db.activities import ActivityInput
 from db.reporting import fetch_reporting_by_child, fetch_silent_teams, reporting_rate
-from db.teams import TeamInfo, fetch_team
+from db.teams import TeamInfo, fetch_team, fetch_teams
 from report import charts, fmt, tables
 from ui import data, downloads, forms, live, navigation, panels, widgets
 from ui.session import require_actor, shown_errors
@@ -21,6 +22,18 @@ widgets.flash("activities_flash")
 TYPES = list(vocab.ACTIVITY_TYPES)
 CAN_REPORT = actor.can_report
 MAXIMA = limits.REPORT_MAXIMA
+USUAL = limits.PLAUSIBLE_REPORT
+BROADCAST = limits.PLAUSIBLE_BY_TYPE["loudspeaker"]
+CONFIRM_LABEL = "Tôi đã kiểm tra: số liệu này đúng"
+CONFIRM_HELP = (f"Chỉ cần khi số liệu cao hơn mức thường gặp của một buổi hoạt động: trên {fmt.number(USUAL['people_reached'])} "
+                f"người, {fmt.number(USUAL['households_reached'])} hộ hoặc {fmt.number(USUAL['results'])} kết quả "
+                f"(truyền thanh: {fmt.number(BROADCAST['people_reached'])} người, {fmt.number(BROADCAST['households_reached'])} hộ). "
+                "Lịch sử thay đổi ghi lại xác nhận này.")
+
+
+def confirm_box(key: str) -> bool:
+    """Officers and admins vouch for figures above the usual; volunteers never see the box (the service refuses them)."""
+    return bool(actor.can_write and st.checkbox(CONFIRM_LABEL, help=CONFIRM_HELP, key=key))
 
 
 def report_form(team: TeamInfo) -> None:
@@ -47,6 +60,7 @@ def report_form(team: TeamInfo) -> None:
         photo = st.file_uploader("Ảnh (JPEG hoặc PNG, tối đa 5 MB)", type=["jpg", "jpeg", "png"], key=f"activities_photo_{token}",
                                  max_upload_size=10)
         errors.slot("photo")
+        confirmed = confirm_box(f"activities_confirm_{token}")
         sent = st.form_submit_button("Gửi báo cáo", type="primary", width="stretch")
     errors.slot("team")
     if not sent:
@@ -54,6 +68,7 @@ def report_form(team: TeamInfo) -> None:
     payload = ActivityInput(
         team_id=team.id, activity_date=day, activity_type=kind, people_reached=people, households_reached=households,
         results=results, note=note, photo=photo.getvalue() if photo is not None else None, form_token=token,
+        confirmed_large=confirmed,
     )
     forms.submit(activities.create_activity, actor=actor, data=payload, errors=errors, flash="activities_flash",
                  success=f"Đã ghi nhận báo cáo ngày {fmt.day(day)}: {vocab.ACTIVITY_TYPES[kind]}.",
@@ -98,8 +113,11 @@ def correction_form(team: TeamInfo, activity_id: int) -> None:
             households = st.number_input("Số hộ", 0, MAXIMA["households_reached"], rec.households_reached,
                                          key=f"activities_edit_households_{rec.id}")
             results = st.number_input("Kết quả", 0, MAXIMA["results"], rec.results, key=f"activities_edit_results_{rec.id}")
+            errors.slot("people_reached")
+            errors.slot("households_reached")
             errors.slot("results")
             note = st.text_area("Ghi chú", rec.note or "", key=f"activities_edit_note_{rec.id}", max_chars=limits.NOTE_MAX)
+            confirmed = confirm_box(f"activities_edit_confirm_{rec.id}")
             c1, c2 = st.columns(2)
             save = c1.form_submit_button("Lưu sửa đổi", type="primary")
             remove = c2.form_submit_button("Xóa báo cáo")
@@ -111,7 +129,7 @@ def correction_form(team: TeamInfo, activity_id: int) -> None:
                          flash="activities_flash", errors=errors)
         else:
             payload = ActivityInput(team_id=rec.team_id, activity_date=day, activity_type=kind, people_reached=people,
-                                    households_reached=households, results=results, note=note)
+                                    households_reached=households, results=results, note=note, confirmed_large=confirmed)
             forms.submit(activities.update_activity, actor=actor, activity_id=rec.id, data=payload,
                          success="Đã lưu sửa đổi báo cáo.", flash="activities_flash", errors=errors)
         return
@@ -207,6 +225,67 @@ def reporting_section() -> None:
     figures()
 
 
+def review_section() -> None:
+    """Officers find reports by place, team and period, largest figures first, and delete many at once."""
+    unit = widgets.unit_picker(actor, key="activities_review_scope", stop_tier="commune",
+                               search_tiers=("province", "district", "commune"))
+    teams = data.read(fetch_teams, actor, unit_id=unit.id, status="all", limit=300)
+    team_labels: dict[int | None, str] = {None: "Tất cả các tổ"} | {
+        int(r.team_id): f"{r.name} — {r.unit}" for r in teams.itertuples()}
+    c1, c2 = st.columns(2)
+    team_id = c1.selectbox("Tổ", list(team_labels), format_func=team_labels.get, key="activities_review_team")
+    period = c2.date_input("Ngày hoạt động (từ ngày – đến ngày)", value=(today - timedelta(days=29), today),
+                           max_value=today, format=fmt.DATE_FORMAT, key="activities_review_period")
+    if not isinstance(period, tuple) or len(period) != 2:
+        st.info("Hãy chọn cả ngày bắt đầu và ngày kết thúc.")
+        return
+    found = None
+    with shown_errors():  # a refused read shows its message and leaves `found` empty
+        found = data.read(activities.fetch_reports_to_review, actor, unit_id=unit.id, team_id=team_id,
+                          start=period[0], end=period[1])
+    if found is None:
+        return
+    if found.empty:
+        st.info("Không có báo cáo nào trong kỳ đã chọn.")
+        return
+    st.caption(f"{fmt.number(len(found))} báo cáo, số người được hỗ trợ lớn nhất trước"
+               + (f" (hiện {fmt.number(activities.REVIEW_LIMIT)} báo cáo đầu)" if len(found) >= activities.REVIEW_LIMIT else "")
+               + ".")
+    nonce = st.session_state.setdefault("activities_review_nonce", 0)  # a new one empties the choice after a deletion
+    st.dataframe(pd.DataFrame({
+        "Ngày": found["activity_date"].map(fmt.day), "Loại": found["type_label"],
+        "Người": found["people_reached"].map(fmt.number), "Hộ": found["households_reached"].map(fmt.number),
+        "Kết quả": found["results"].map(fmt.number), "Tổ": found["team"], "Thôn": found["unit"],
+        "Người báo cáo": found["reporter"].fillna("—"), "Ghi chú": found["note"].fillna(""),
+    }), hide_index=True, width="stretch", key="activities_review_table")
+    labels = {
+        int(r.activity_id): f"{fmt.day(r.activity_date)} · {r.team} · {r.type_label} · {fmt.number(r.people_reached)} người"
+        for r in found.itertuples()
+    }
+    everything = st.checkbox(f"Chọn cả {fmt.number(len(labels))} báo cáo trong danh sách", key=f"activities_review_all_{nonce}")
+    picked = st.multiselect("Báo cáo cần xóa", list(labels), format_func=labels.get, disabled=everything,
+                            placeholder="Chọn các báo cáo cần xóa", key=f"activities_review_pick_{nonce}")
+    chosen = list(labels) if everything else [int(i) for i in picked]
+    pending = st.session_state.get("activities_review_pending")
+    if not pending:
+        if st.button("Xóa các báo cáo đã chọn", disabled=not chosen, key="activities_review_delete"):
+            st.session_state["activities_review_pending"] = chosen
+            st.rerun()
+        return
+    st.warning(f"Xóa {fmt.number(len(pending))} báo cáo đã chọn? Không hoàn tác được; lịch sử thay đổi vẫn giữ số liệu "
+               "của từng báo cáo.")
+    errors = widgets.FieldErrors()
+    b1, b2 = st.columns(2)
+    if b2.button("Hủy", key="activities_review_cancel"):
+        st.session_state.pop("activities_review_pending", None)
+        st.rerun()
+    errors.slot("other")
+    if b1.button(f"Xác nhận xóa {fmt.number(len(pending))} báo cáo", type="primary", key="activities_review_confirm"):
+        forms.submit(activities.delete_activities, actor=actor, activity_ids=pending, errors=errors, flash="activities_flash",
+                     success=lambda n: f"Đã xóa {fmt.number(n)} báo cáo.",
+                     then={"activities_review_pending": None, "activities_review_nonce": nonce + 1})
+
+
 def unit_section() -> None:
     """A unit's activity over the last 12 months, full width: by child unit (click to open it) and by month and type."""
     unit = navigation.unit_in_view(actor, key="activities_nav")
@@ -253,6 +332,8 @@ else:
     # A leader, who reports nothing, opens on their unit; officers and admins on the report form, as before.
     if CAN_REPORT:
         sections = {"Báo cáo của tổ": team_section, "Tình hình báo cáo": reporting_section, "Theo địa bàn": unit_section}
+        if actor.can_write:
+            sections["Rà soát báo cáo"] = review_section
     else:
         sections = {"Theo địa bàn": unit_section, "Tình hình báo cáo": reporting_section, "Theo tổ": team_section}
     for tab, section in zip(st.tabs(list(sections), key="activities_tab", on_change="rerun"), sections.values(), strict=True):

@@ -103,7 +103,8 @@ async def submit(request: Request) -> Response:
     """POST /nhanh/api/bao-cao: one report from the light page; JSON with a Vietnamese message either way.
 
     400: a value to correct; 401: sign in again; 403: not this account's team, or not from our page;
-    413: too large; 503: the database is down (the phone keeps the report and tries again).
+    413: too large; 429: too many reports for now (the phone keeps the report and tries again after Retry-After);
+    503: the database is down (the phone keeps the report and tries again).
     """
     if not signin.same_origin(request):
         return _refused(signin.FOREIGN, 403)
@@ -133,6 +134,10 @@ async def submit(request: Request) -> Response:
         activity_id, message = await run_in_threadpool(_save, actor, data)
     except PermissionDenied as err:
         return _refused(err.message, 403)
+    except activities.TooManyReports as err:
+        response = _refused(err.message, 429)
+        response.headers["Retry-After"] = str(err.retry_minutes * 60)
+        return response
     except UserError as err:
         return _refused(err.message, 400, err.field)
     except HTTPException:  # a part over its size, too many fields: not what our page sends

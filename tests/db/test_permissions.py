@@ -139,6 +139,9 @@ RULES: dict[str, tuple[set[str], Call]] = {
         data=_report(w.own_team.id if a.role == "volunteer" and x is w.inside else x.team.id))),
     "delete_activity": ({"admin", "officer", "volunteer"}, lambda s, a, x, w: activities.delete_activity(
         s, actor=a, activity_id=(w.own_report.id if a.role == "volunteer" and x is w.inside else x.activity.id))),
+    "delete_activities": (WRITERS, lambda s, a, x, w: activities.delete_activities(s, actor=a, activity_ids=[x.activity.id])),
+    "fetch_reports_to_review": (WRITERS, lambda s, a, x, w: activities.fetch_reports_to_review(
+        s, actor=a, unit_id=x.commune.id, start=date(2022, 1, 1), end=TODAY)),
     "fetch_users": (WRITERS, lambda s, a, x, w: auth.fetch_users(s, actor=a) if x is w.inside else _users_outside(s, a, x)),
     "create_user": (WRITERS, lambda s, a, x, w: auth.create_user(
         s, actor=a, username="moi.taikhoan", password="Mat-khau-rat-dai-9", full_name="Mới", role="leader", unit_id=x.commune.id)),

@@ -572,6 +572,10 @@ def activity_problem(sandbox: Sandbox, team_id: Any, data: ActivityInput) -> str
         value = getattr(data, name)
         if value is not None and (whole_number(value) is None or not 0 <= whole_number(value) <= limit):
             return f"{name} not a whole number from 0 to {limit}"
+    usual = limits.plausible_report(data.activity_type)
+    if not data.confirmed_large and any(getattr(data, n) is not None and whole_number(getattr(data, n)) > most
+                                        for n, most in usual.items()):
+        return "a figure above the plausible without the officer's confirmation"
     if data.photo and data.photo != PNG:
         return "not a photo"
     return text_problem(data.note, max_len=2000, required=False)
@@ -591,7 +595,7 @@ def activity_inputs(team_ids: st.SearchStrategy) -> st.SearchStrategy:
     return st.builds(ActivityInput, team_id=team_ids, activity_date=dates(), activity_type=activity_types,
                      people_reached=st.one_of(st.none(), numbers()), households_reached=numbers(),
                      results=numbers(0, 20_000), note=optional_texts,
-                     photo=photos)
+                     photo=photos, confirmed_large=st.booleans())
 
 
 def test_create_activity(sandbox):

@@ -8,6 +8,9 @@ from datetime import date, timedelta
 from PIL import Image
 from sqlalchemy import select
 
+from db import activities, limits
+from db.activities import ActivityInput
+from db.auth import actor_of
 from db.models import Activity, AuditEntry
 from tests import factories
 from tests.web.conftest import ORIGIN, sign_in
@@ -166,3 +169,46 @@ def test_the_page_needs_no_other_request_and_the_worker_knows_its_version(client
     assert worker.headers["content-type"].startswith("text/javascript")
     version = re.search(r'const VERSION = "([0-9a-f]{12})"', worker.text)
     assert version is not None and version.group(1) == signin.templates.env.globals["asset_version"]
+
+
+def test_a_figure_above_the_usual_is_refused_with_the_officer_to_ask(client, session):
+    _tree, team, _user = _volunteer(session)
+    browser = client()
+    sign_in(browser, "tnv.a", factories.DEFAULT_PASSWORD)
+    answer = _report(browser, team.id, nguoi=str(limits.PLAUSIBLE_REPORT["people_reached"] + 1))
+    assert answer.status_code == 400
+    body = answer.json()
+    assert body["field"] == "people_reached" and "cao bất thường" in body["message"] and "cán bộ xã" in body["message"]
+    assert _reports(session) == []
+
+
+def test_too_many_reports_answer_429_with_the_wait_and_a_resend_is_still_answered(client, session):
+    _tree, team, user = _volunteer(session)
+    volunteer = actor_of(user)
+    most = dict(limits.REPORT_RATE["volunteer"])[10]
+    stored = [activities.create_activity(session, actor=volunteer, data=ActivityInput(
+        team_id=team.id, activity_date=date.today(), activity_type="other", people_reached=i, form_token=f"{i:032x}"))
+        for i in range(most)]
+    session.commit()
+    browser = client()
+    sign_in(browser, "tnv.a", factories.DEFAULT_PASSWORD)
+    refused = _report(browser, team.id)
+    assert refused.status_code == 429
+    body = refused.json()
+    assert not body["ok"] and body["message"].startswith("Bạn đã gửi quá nhiều báo cáo trong thời gian ngắn; hãy thử lại sau")
+    minutes = int(re.search(r"sau (\d+) phút", body["message"]).group(1))
+    assert 1 <= minutes <= 10 and refused.headers["Retry-After"] == str(minutes * 60)
+    assert len(_reports(session)) == most
+    again = _report(browser, team.id, token=f"{0:032x}")  # a stored report sent again: answered, not counted
+    assert again.status_code == 200 and again.json()["id"] == stored[0].id
+    assert len(_reports(session)) == most
+
+
+def test_the_script_keeps_a_report_refused_for_its_rate_waiting():
+    # A 429 is not a wrong value: the phone must keep the report pending (no error to correct) and try later.
+    script = (signin.ASSETS / "app.js").read_text()
+    rate = script.index("response.status === 429")
+    refused_for_good = script.index("Refused for good")
+    assert rate < refused_for_good, "the 429 branch must come before the one that marks a report refused"
+    branch = script[rate:refused_for_good]
+    assert "Retry-After" in branch and "break;" in branch and "error:" not in branch

@@ -10,6 +10,8 @@
   let db = null;
   let flushing = false;
   let signInNeeded = false;
+  let waitUntil = 0; // after a 429: the server asked this phone to wait before sending again
+  let waitMessage = "";
 
   const pad = (n) => String(n).padStart(2, "0");
   const isoToday = () => { const d = new Date(); return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`; };
@@ -90,6 +92,9 @@
       a.href = "/dang-nhap?next=/nhanh/";
       a.textContent = "Đăng nhập lại để gửi";
       net.append(a);
+    } else if (waiting.length && waitUntil > Date.now()) {
+      net.className = "net";
+      net.textContent = `${waitMessage} Báo cáo vẫn được giữ trên máy và tự gửi sau.`;
     } else if (!navigator.onLine) {
       net.className = "net";
       net.textContent = "Đang mất mạng: báo cáo được lưu trên máy này và tự gửi khi có mạng.";
@@ -198,7 +203,7 @@
 
   // ---- sending what waits, oldest first; one sender at a time -----------------------------------
   async function flush() {
-    if (flushing) return;
+    if (flushing || waitUntil > Date.now()) return;
     flushing = true;
     try {
       for (const item of (await all("pending")).filter((p) => !p.error)) {
@@ -221,6 +226,14 @@
         if (response.status === 401) { signInNeeded = true; break; }
         let answer = {};
         try { answer = await response.json(); } catch (err) { answer = {}; }
+        if (response.status === 429) {
+          // Too many reports for now: not a wrong value. Keep this one and the rest waiting, and try after the wait.
+          const seconds = Number(response.headers.get("Retry-After")) || 60;
+          waitUntil = Date.now() + seconds * 1000;
+          waitMessage = answer.message || "Bạn đã gửi quá nhiều báo cáo trong thời gian ngắn.";
+          setTimeout(flush, seconds * 1000 + 1000);
+          break;
+        }
         if (response.ok) {
           signInNeeded = false;
           await store("pending", "readwrite", (s) => s.delete(item.token));
