@@ -9,8 +9,8 @@ from argon2 import Type
 from sqlalchemy import select
 
 from db import auth
-from db.errors import PermissionDenied, UserError
 from db.engine import SessionLocal
+from db.errors import PermissionDenied, UserError
 from db.models import AuditEntry, SignInFailure, User
 from tests import factories
 from tests.conftest import PRODUCTION_HASHER
