@@ -44,5 +44,5 @@ def downgrade() -> None:
     op.drop_table("server_keys")
     op.drop_index(op.f("ix_sign_in_failures_last_failed_at"), table_name="sign_in_failures")
     op.drop_table("sign_in_failures")
-    with op.batch_alter_table("users") as batch_op:
-        batch_op.drop_column("auth_epoch")
+    # Not a batch copy of users on SQLite: dropping the old table would cascade to its sign-ins and audit rows.
+    op.execute("ALTER TABLE users DROP COLUMN auth_epoch")  # SQLite 3.35+ and PostgreSQL alike
