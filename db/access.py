@@ -22,6 +22,7 @@ class Actor:
     role: str  # admin | officer | volunteer | leader
     unit_id: int | None  # None: the whole country (administrators only)
     team_id: int | None = None
+    auth_epoch: int = 0  # the account's users.auth_epoch when it was read; a write checks it still holds
 
     @property
     def is_national(self) -> bool:

@@ -266,8 +266,12 @@ class User(Base):
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="RESTRICT"))
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"))
     is_active: Mapped[bool] = mapped_column(default=True)
+    # Unused since migration 0008: failures are counted per (username, client) in sign_in_failures.
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime)
+    # Moved when the account is disabled or its password reset or changed: a write by an actor read
+    # before then is refused in its own transaction (db/transactions.py).
+    auth_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
 
@@ -282,6 +286,27 @@ class AuthSession(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     last_seen_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class SignInFailure(Base):
+    """Recent wrong sign-ins of one typed username from one client (a known browser, else an address); hashed keys."""
+
+    __tablename__ = "sign_in_failures"
+
+    name_key: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the typed username
+    client_key: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of "device:…" or "ip:…"
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failed_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    held_until: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class ServerKey(Base):
+    """A server-wide secret kept in the database, shared by every app server (the known-browser cookie's key)."""
+
+    __tablename__ = "server_keys"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(String(128))
 
 
 class AuditEntry(Base):

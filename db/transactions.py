@@ -6,11 +6,15 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout  # every pooled connection in use: busy, retry
+from sqlalchemy.orm import Session
 
+from db.access import Actor
 from db.engine import SessionLocal
-from db.errors import UserError
+from db.errors import PermissionDenied, UserError
+from db.models import User
 
 T = TypeVar("T")
 RETRIES = 5
@@ -34,6 +38,28 @@ def _storage_full_or_read_only(err: Exception) -> bool:
                                           "disk i/o error", "no space left on device"))
 
 
+class SignedOut(PermissionDenied):
+    """The acting account was disabled, or its password reset or changed, after this tab read it: sign in again."""
+
+    def __init__(self) -> None:
+        super().__init__("Phiên đăng nhập đã hết hiệu lực (tài khoản bị khóa hoặc đổi mật khẩu). Hãy đăng nhập lại.")
+
+
+def ensure_still_signed_in(session: Session, actor: object) -> None:
+    """Raise SignedOut unless the actor's account exists, is active and keeps the epoch the actor was read with.
+
+    Read in the write's own transaction, with a shared lock on PostgreSQL: a disable or a password reset
+    committed before it is seen, and one that comes later waits for this write to finish.
+    """
+    if not isinstance(actor, Actor) or actor.user_id is None:
+        return  # the command line's SYSTEM actor, or an action without an actor
+    row = session.execute(
+        select(User.is_active, User.auth_epoch).where(User.id == actor.user_id).with_for_update(read=True)
+    ).first()
+    if row is None or not row.is_active or row.auth_epoch != actor.auth_epoch:
+        raise SignedOut
+
+
 def _name(action: Callable[..., object]) -> str:
     return f"{getattr(action, '__module__', '?')}.{getattr(action, '__qualname__', repr(action))}"
 
@@ -44,11 +70,13 @@ def run_write(action: Callable[..., T], /, **kwargs: Any) -> T:
     A unique-key collision or a busy/locked database is retried on a fresh transaction (with a
     short random back-off), whose checks then see the other writer's row: a resubmitted form finds
     its report, a taken name gets its message. What still fails becomes a UserError with a
-    Vietnamese message; nothing half-written stays behind.
+    Vietnamese message; nothing half-written stays behind. An `actor` whose account was disabled, or
+    its password reset or changed, since it was read gets SignedOut before the action runs.
     """
     for attempt in range(RETRIES + 1):
         try:
             with SessionLocal.begin() as session:
+                ensure_still_signed_in(session, kwargs.get("actor"))
                 return action(session, **kwargs)
         except UserError:
             raise

@@ -4,7 +4,7 @@ import streamlit as st
 
 from db import auth, vocab
 from ui import forms, widgets
-from ui.session import require_actor
+from ui.session import current_token, require_actor
 
 actor = require_actor()
 st.title("Tài khoản của tôi")
@@ -25,5 +25,7 @@ if changed:
     if new != again:
         errors.show("Hai lần nhập mật khẩu mới không khớp.", "password")
     else:
-        forms.submit(auth.change_password, actor=actor, current=current, new_password=new, success="Đã đổi mật khẩu.",
+        # This browser stays signed in; every other browser of the account is signed out.
+        forms.submit(auth.change_password, actor=actor, current=current, new_password=new, keep_token=current_token(),
+                     success="Đã đổi mật khẩu; các trình duyệt khác đang đăng nhập tài khoản này đã được đăng xuất.",
                      flash="account_flash", errors=errors, then={"account_nonce": nonce + 1})

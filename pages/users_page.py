@@ -22,6 +22,7 @@ with shown_errors():
             "Địa bàn": users["unit"].fillna("Cả nước"),
             "Trạng thái": users["is_active"].map(vocab.ACCOUNT_STATES),
             "Đăng nhập gần nhất": users["last_login_at"].map(lambda d: fmt.day(d) if d is not None and d == d else "Chưa"),
+            "Đăng nhập sai (24 giờ qua)": users["recent_failures"].map(fmt.number),
         },
         name="nguoi-dung", key="users_list_export", sheet="Người dùng",
     )
@@ -65,6 +66,10 @@ with manage_tab:
         chosen = st.selectbox("Tài khoản", list(labels), format_func=labels.get, key="users_manage_pick")
         row = manageable.loc[manageable["user_id"] == chosen].iloc[0]
         active = bool(row["is_active"])
+        if row["recent_failures"]:
+            st.caption(f"{fmt.number(row['recent_failures'])} lần đăng nhập sai trong 24 giờ qua. Mỗi trình duyệt, địa chỉ "
+                       "thử sai nhiều lần chỉ bị chờ riêng (tối đa 15 phút); trình duyệt chủ tài khoản đã đăng nhập trước "
+                       "đó không bị ảnh hưởng. Đặt lại mật khẩu sẽ xóa các lần sai này.")
         if st.button("Khóa tài khoản" if active else "Mở khóa tài khoản", key=f"users_toggle_{chosen}"):
             forms.submit(auth.set_user_active, actor=actor, user_id=chosen, active=not active, flash="users_flash",
                          success=f"Đã {'khóa' if active else 'mở khóa'} tài khoản “{row['username']}”.")

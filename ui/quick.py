@@ -23,7 +23,7 @@ from db.activities import ActivityInput
 from db.engine import SessionLocal
 from db.errors import PermissionDenied, UserError
 from db.teams import TeamInfo, fetch_team
-from db.transactions import run_write
+from db.transactions import SignedOut, run_write
 from report import fmt
 from ui import signin
 from ui.guard import DATABASE_UNAVAILABLE
@@ -132,6 +132,8 @@ async def submit(request: Request) -> Response:
             form_token=token,
         )
         activity_id, message = await run_in_threadpool(_save, actor, data)
+    except SignedOut:  # disabled or its password changed since the request's sign-in was read
+        return _refused(SIGNED_OUT, 401)
     except PermissionDenied as err:
         return _refused(err.message, 403)
     except activities.TooManyReports as err:

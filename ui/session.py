@@ -9,7 +9,7 @@ import streamlit as st
 from db.access import Actor
 from db.auth import end_session, find_by_email, idle_limit, resume_session, start_session
 from db.engine import SessionLocal
-from db.transactions import run_write
+from db.transactions import SignedOut, run_write
 from ui import signin
 from ui.guard import shown_errors  # noqa: F401 - pages import it from here with the other session helpers
 
@@ -36,9 +36,12 @@ def current_actor(now: datetime | None = None) -> Actor | None:
             sign_out(notice="Phiên làm việc đã hết hạn do không sử dụng; vui lòng đăng nhập lại.")
             return None
         st.session_state[SEEN_KEY] = now
-        if not _still_signed_in(now):
+        resumed = _still_signed_in(now)
+        if resumed is None:
             sign_out(notice="Phiên đăng nhập đã kết thúc; vui lòng đăng nhập lại.")
             return None
+        if resumed is not True:  # the account as it stands now: a password changed in this browser moved its epoch
+            st.session_state[ACTOR_KEY] = actor = resumed
         return actor
     token = _cookie_token()
     if not token:
@@ -65,10 +68,11 @@ def _cookie_token() -> str | None:
     return token if isinstance(token, str) and token else None
 
 
-def _still_signed_in(now: datetime) -> bool:
-    """Whether this tab's stored sign-in still stands; a read at every action, a recorded use every few minutes.
+def _still_signed_in(now: datetime) -> Actor | bool | None:
+    """This tab's stored sign-in as it stands (its account re-read), None when it ended; True without a token.
 
-    The use keeps a reload within the idle limit signed in; the read alone costs one indexed lookup.
+    A read at every action, a recorded use every few minutes: the use keeps a reload within the idle limit
+    signed in; the read alone costs one indexed lookup.
     """
     token = st.session_state.get(TOKEN_KEY)
     if not token:
@@ -77,7 +81,7 @@ def _still_signed_in(now: datetime) -> bool:
     if touch:
         st.session_state["auth_touched"] = now
     with SessionLocal.begin() as session:
-        return resume_session(session, token=token, now=now, touch=touch) is not None
+        return resume_session(session, token=token, now=now, touch=touch)
 
 
 def _remember(actor: Actor, token: str | None, now: datetime) -> None:
@@ -97,7 +101,12 @@ def require_actor() -> Actor:
     return actor
 
 
-def sign_in(actor: Actor, token: str | None = None) -> None:
+def current_token() -> str | None:
+    """This tab's sign-in token (the account page keeps it signed in when the password changes)."""
+    return st.session_state.get(TOKEN_KEY) or _cookie_token()
+
+
+def sign_in(actor: Actor, token: str | None = None, device: str | None = None) -> None:
     """Remember the user in this tab and have the server set the browser's cookie, so reloads stay signed in.
 
     Only the server can set an HttpOnly cookie: the browser is sent through /dang-nhap/tiep with a one-time
@@ -108,7 +117,7 @@ def sign_in(actor: Actor, token: str | None = None) -> None:
         with SessionLocal.begin() as session:
             token = start_session(session, actor=actor, now=now)
     if token:
-        st.session_state[NAVIGATE_KEY] = f"{signin.HANDOFF}?ma={signin.hand_off(token)}&next="
+        st.session_state[NAVIGATE_KEY] = f"{signin.HANDOFF}?ma={signin.hand_off(token, device)}&next="
     _remember(actor, token, now)
 
 
@@ -143,12 +152,28 @@ def pop_notice() -> str | None:
 
 
 def try_sign_in(username: str, password: str) -> Actor:
-    """Check credentials (a wrong password counts and waits, ui/signin.py); sign in this tab and the browser."""
-    actor, token = signin.check_credentials(username, password)
-    sign_in(actor, token)
+    """Check credentials (a wrong password counts and waits, ui/signin.py); sign in this tab and the browser.
+
+    Wrong attempts count per (name, client) as on the sign-in page: this browser's known-browser cookie,
+    else its address.
+    """
+    try:
+        address, device_cookie = st.context.ip_address, st.context.cookies.get(signin.DEVICE_COOKIE)
+    except (AttributeError, RuntimeError):  # no browser (tests)
+        address, device_cookie = None, None
+    actor, token, device = signin.check_credentials(username, password, address=address, device_cookie=device_cookie)
+    sign_in(actor, token, device)
     return actor
 
 
 def run_action(action: Callable[..., T], /, **kwargs: Any) -> T:
-    """Run one write as one transaction (db.transactions.run_write: retries, Vietnamese errors)."""
-    return run_write(action, **kwargs)
+    """Run one write as one transaction (db.transactions.run_write: retries, Vietnamese errors).
+
+    An account disabled, or its password reset or changed, since this tab read it is signed out and sent to
+    sign in again, with the reason.
+    """
+    try:
+        return run_write(action, **kwargs)
+    except SignedOut as err:
+        sign_out(notice=err.message)
+        st.rerun()

@@ -31,7 +31,16 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from streamlit.errors import StreamlitSecretNotFoundError
 
 from db.access import Actor
-from db.auth import authenticate, end_session, idle_limit, resume_session, start_session
+from db.auth import (
+    BAD_CREDENTIALS,
+    ServerBusy,
+    authenticate,
+    end_session,
+    idle_limit,
+    remember_device,
+    resume_session,
+    start_session,
+)
 from db.engine import SessionLocal
 from db.errors import UserError
 from ui.guard import DATABASE_UNAVAILABLE
@@ -40,9 +49,11 @@ from ui.menu import PAGES
 log = logging.getLogger(__name__)
 
 COOKIE = "tocnscd_session"
+DEVICE_COOKIE = "tocnscd_device"  # a browser that signed in before: its wrong attempts are counted on their own
+DEVICE_MAX_AGE = 365 * 24 * 3600
 SIGN_IN, SIGN_OUT, HANDOFF = "/dang-nhap", "/dang-xuat", "/dang-nhap/tiep"
 QUICK = "/nhanh/"  # the volunteer's light report page (ui/quick.py)
-FAILURE_DELAY = 1.0  # seconds after a wrong password: slows guessing; the lockout stops it
+FAILURE_DELAY = 1.0  # seconds after a wrong password: slows guessing; the hold per (name, client) stops it
 HANDOFF_SECONDS = 60
 FORM_MAX = 16 * 1024  # bytes of a sign-in form: a name, a password, an address
 PASSWORD_MAX = 1024  # argon2 hashes whatever it gets; a megabyte "password" is only load
@@ -76,6 +87,18 @@ def set_cookie(response: Response, conn: HTTPConnection, token: str) -> None:
     """The sign-in cookie: HttpOnly (no script reads it), SameSite=Strict, Secure behind HTTPS."""
     response.set_cookie(COOKIE, token, max_age=int(idle_limit().total_seconds()), path="/", httponly=True,
                         samesite="strict", secure=is_https(conn))
+
+
+def set_device_cookie(response: Response, conn: HTTPConnection, value: str) -> None:
+    """The known-browser cookie (db.auth.remember_device): long-lived, HttpOnly, SameSite=Strict, Secure behind HTTPS."""
+    response.set_cookie(DEVICE_COOKIE, value, max_age=DEVICE_MAX_AGE, path="/", httponly=True, samesite="strict",
+                        secure=is_https(conn))
+
+
+def client_address(conn: HTTPConnection) -> str | None:
+    """The browser's address; behind a proxy, uvicorn has already put X-Forwarded-For's client here, but only
+    when the proxy is one of FORWARDED_ALLOW_IPS (README), so a browser cannot choose its own address."""
+    return conn.client.host if conn.client is not None else None
 
 
 def clear_cookie(response: Response, conn: HTTPConnection) -> None:
@@ -130,11 +153,11 @@ def sign_in_address(next_path: str, notice: str | None = None) -> str:
 
 # ---- one-time hand-over of a sign-in made inside Streamlit --------------------------------------
 
-_handoffs: dict[str, tuple[str, float]] = {}
+_handoffs: dict[str, tuple[str, str | None, float]] = {}
 _handoff_lock = threading.Lock()
 
 
-def hand_off(token: str) -> str:
+def hand_off(token: str, device: str | None = None) -> str:
     """A one-time code, valid for a minute in this process, that /dang-nhap/tiep exchanges for the cookie.
 
     The token itself never travels in an address (history, server logs). Streamlit needs a tab's requests to
@@ -143,16 +166,17 @@ def hand_off(token: str) -> str:
     code = secrets.token_urlsafe(24)
     now = time.monotonic()
     with _handoff_lock:
-        for stale in [c for c, (_, until) in _handoffs.items() if until < now]:
+        for stale in [c for c, (_, _, until) in _handoffs.items() if until < now]:
             del _handoffs[stale]
-        _handoffs[code] = (token, now + HANDOFF_SECONDS)
+        _handoffs[code] = (token, device, now + HANDOFF_SECONDS)
     return code
 
 
-def _take_handoff(code: str) -> str | None:
+def _take_handoff(code: str) -> tuple[str, str | None] | None:
+    """The sign-in token and the known-browser cookie value (if any) handed over under `code`, once."""
     with _handoff_lock:
-        token, until = _handoffs.pop(code, ("", 0.0))
-    return token if token and until >= time.monotonic() else None
+        token, device, until = _handoffs.pop(code, ("", None, 0.0))
+    return (token, device) if token and until >= time.monotonic() else None
 
 
 # ---- routes -------------------------------------------------------------------------------------
@@ -191,18 +215,28 @@ async def sign_in_page(request: Request) -> Response:
     return _page(request, next_path=next_path, notice=notice)
 
 
-def check_credentials(username: str, password: str) -> tuple[Actor, str]:
-    """Check the credentials (the failure counter is committed even when they are wrong); start a sign-in."""
+def check_credentials(
+    username: str, password: str, *, address: str | None = None, device_cookie: str | None = None,
+) -> tuple[Actor, str, str]:
+    """Check the credentials (a wrong attempt is counted and committed); start a sign-in.
+
+    Returns the actor, the sign-in token and the browser's new known-browser cookie value. A busy server
+    (ServerBusy) answers at once: nothing was hashed or counted.
+    """
     with SessionLocal() as session:
         try:
-            actor = authenticate(session, username=username, password=password)
+            actor = authenticate(session, username=username, password=password, address=address,
+                                 device_cookie=device_cookie)
+        except ServerBusy:
+            raise
         except UserError:
             session.commit()
             time.sleep(FAILURE_DELAY)
             raise
         token = start_session(session, actor=actor)
+        device = remember_device(session, actor=actor, cookie=device_cookie)
         session.commit()
-    return actor, token
+    return actor, token, device
 
 
 async def sign_in(request: Request) -> Response:
@@ -219,10 +253,13 @@ async def sign_in(request: Request) -> Response:
         return _page(request, next_path=next_path, username=username,
                      error="Hãy nhập tên đăng nhập và mật khẩu.", status=400)
     if len(password) > PASSWORD_MAX:
-        return _page(request, next_path=next_path, username=username,
-                     error="Tên đăng nhập hoặc mật khẩu không đúng.", status=401)
+        return _page(request, next_path=next_path, username=username, error=BAD_CREDENTIALS, status=401)
     try:
-        actor, token = await run_in_threadpool(check_credentials, username, password)
+        actor, token, device = await run_in_threadpool(
+            lambda: check_credentials(username, password, address=client_address(request),
+                                      device_cookie=request.cookies.get(DEVICE_COOKIE)))
+    except ServerBusy as err:
+        return _page(request, next_path=next_path, username=username, error=err.message, status=503)
     except UserError as err:
         return _page(request, next_path=next_path, username=username, error=err.message, status=401)
     except SQLAlchemyError as err:
@@ -230,17 +267,21 @@ async def sign_in(request: Request) -> Response:
         return _page(request, next_path=next_path, username=username, error=DATABASE_UNAVAILABLE, status=503)
     response = RedirectResponse(landing(actor, next_path), status_code=303)
     set_cookie(response, request, token)
+    set_device_cookie(response, request, device)
     return response
 
 
 async def take_handoff(request: Request) -> Response:
     """GET /dang-nhap/tiep: exchange a one-time code from the Streamlit frame for the cookie."""
     next_path = safe_next(request.query_params.get("next"))
-    token = _take_handoff(request.query_params.get("ma", ""))
-    if token is None:
+    handed = _take_handoff(request.query_params.get("ma", ""))
+    if handed is None:
         return RedirectResponse(sign_in_address(next_path, "het"), status_code=303)
+    token, device = handed
     response = RedirectResponse(next_path, status_code=303)
     set_cookie(response, request, token)
+    if device:
+        set_device_cookie(response, request, device)
     return response
 
 

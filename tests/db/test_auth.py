@@ -1,5 +1,7 @@
-"""Accounts: argon2id hashes, sign-in, lockout on an injected clock, and who may create which account."""
+"""Accounts: argon2id hashes, sign-in, holds per (username, client) on an injected clock, who may create which account."""
 
+import threading
+import time
 from datetime import datetime, timedelta
 
 import pytest
@@ -7,14 +9,16 @@ from argon2 import Type
 from sqlalchemy import select
 
 from db import auth
+from db.engine import SessionLocal
 from db.errors import PermissionDenied, UserError
-from db.models import AuditEntry, User
+from db.models import AuditEntry, SignInFailure, User
 from tests import factories
 from tests.conftest import PRODUCTION_HASHER
 from tests.factories import count_rows
 
 T0 = datetime(2026, 11, 20, 8, 0)
 PASSWORD = factories.DEFAULT_PASSWORD
+A, B = "203.0.113.7", "198.51.100.20"  # two clients' addresses
 
 
 @pytest.fixture
@@ -26,10 +30,10 @@ def officer_user(session):  # noqa: ANN001, ANN201
     return tree, user
 
 
-def _fail(session, username: str, now: datetime, password: str = "Sai-mat-khau-123") -> str:  # noqa: ANN001
-    """One wrong attempt, committed as the sign-in page commits it; return the message shown."""
+def _fail(session, username: str, now: datetime, password: str = "Sai-mat-khau-123", address: str | None = None) -> str:  # noqa: ANN001
+    """One refused attempt, committed as the sign-in page commits it; return the message shown."""
     with pytest.raises(UserError) as caught:
-        auth.authenticate(session, username=username, password=password, now=now)
+        auth.authenticate(session, username=username, password=password, now=now, address=address)
     session.commit()
     return caught.value.message
 
@@ -72,30 +76,164 @@ def test_a_wrong_password_and_an_unknown_user_get_the_same_answer(session, offic
     assert _fail(session, username, T0, password) == auth.BAD_CREDENTIALS
 
 
-def test_failures_below_the_limit_do_not_lock_and_a_success_resets_them(session, officer_user):
+def _held_until(session, username: str, address: str) -> datetime | None:  # noqa: ANN001
+    session.expire_all()
+    key = (auth.name_key(username), auth.client_key(address=address, device=None))
+    row = session.get(SignInFailure, key)
+    return row.held_until if row is not None else None
+
+
+def test_failures_below_the_free_count_do_not_hold_and_a_success_clears_the_pair(session, officer_user):
     _, user = officer_user
-    for _ in range(auth.MAX_FAILURES - 1):
-        _fail(session, user.username, T0)
-    auth.authenticate(session, username=user.username, password=PASSWORD, now=T0)
+    for _ in range(auth.FREE_FAILURES - 1):
+        _fail(session, user.username, T0, address=A)
+    assert _held_until(session, user.username, A) is None
+    auth.authenticate(session, username=user.username, password=PASSWORD, now=T0, address=A)
     session.commit()
-    session.refresh(user)
-    assert (user.failed_logins, user.locked_until) == (0, None)
-    # The counter started again: the limit minus one more failures still do not lock.
-    for _ in range(auth.MAX_FAILURES - 1):
-        _fail(session, user.username, T0)
-    assert auth.authenticate(session, username=user.username, password=PASSWORD, now=T0).user_id == user.id
+    assert count_rows(session, SignInFailure) == 0, "a success forgets the pair's failures"
+    # The count started again: the free count minus one more failures still do not hold.
+    for _ in range(auth.FREE_FAILURES - 1):
+        _fail(session, user.username, T0, address=A)
+    assert auth.authenticate(session, username=user.username, password=PASSWORD, now=T0, address=A).user_id == user.id
 
 
-def test_too_many_failures_lock_the_account_for_a_while(session, officer_user):
+def test_a_pair_is_held_back_longer_after_each_failure_up_to_a_cap(session, officer_user):
     _, user = officer_user
-    for _ in range(auth.MAX_FAILURES):
-        assert _fail(session, user.username, T0) == auth.BAD_CREDENTIALS
-    unlock = T0 + timedelta(minutes=auth.LOCK_MINUTES)
-    # Locked: even the right password is refused, with a message saying so.
-    for now in (T0, unlock - timedelta(seconds=1)):
-        message = _fail(session, user.username, now, PASSWORD)
-        assert "tạm khóa" in message and message != auth.BAD_CREDENTIALS
-    assert auth.authenticate(session, username=user.username, password=PASSWORD, now=unlock).user_id == user.id
+    now = T0
+    for _ in range(auth.FREE_FAILURES - 1):
+        _fail(session, user.username, now, address=A)
+    waits = []
+    for _ in range(7):
+        _fail(session, user.username, now, address=A)
+        held = _held_until(session, user.username, A)
+        waits.append((held - now) / timedelta(minutes=1))
+        # Held: even the right password is refused, with the very same message.
+        assert _fail(session, user.username, held - timedelta(seconds=1), PASSWORD, address=A) == auth.BAD_CREDENTIALS
+        assert _held_until(session, user.username, A) == held, "a held-back attempt is not even checked"
+        now = held
+    assert waits == [1, 2, 4, 8, 15, 15, 15]
+    assert auth.authenticate(session, username=user.username, password=PASSWORD, now=now, address=A).user_id == user.id
+
+
+def test_an_attacker_elsewhere_holds_back_neither_the_owner_nor_the_owners_usual_browser(session, officer_user):
+    _, user = officer_user
+    owner = auth.authenticate(session, username=user.username, password=PASSWORD, now=T0, address=A)
+    device_cookie = auth.remember_device(session, actor=owner, cookie=None)
+    session.commit()
+    for _ in range(auth.FREE_FAILURES + 3):  # the attacker, behind the same office router as the owner
+        _fail(session, user.username, T0, address=A)
+    assert _held_until(session, user.username, A) is not None
+    assert _fail(session, user.username, T0, PASSWORD, address=A) == auth.BAD_CREDENTIALS
+    # From another address, and from the browser that signed in before (same address), the owner gets in.
+    assert auth.authenticate(session, username=user.username, password=PASSWORD, now=T0, address=B).user_id == user.id
+    assert auth.authenticate(session, username=user.username, password=PASSWORD, now=T0, address=A,
+                             device_cookie=device_cookie).user_id == user.id
+
+
+def test_a_known_browser_cookie_is_bound_to_its_account_and_cannot_be_forged(session, officer_user):
+    tree, user = officer_user
+    other = factories.create_user(session, role="officer", unit=tree.district2, username="canbo.khac")
+    session.commit()
+    cookie = auth.remember_device(session, actor=auth.actor_of(other), cookie=None)
+    uid, device, mac = cookie.split(".")
+    assert auth.known_device(session, user_id=other.id, cookie=cookie) == device
+    assert auth.known_device(session, user_id=user.id, cookie=cookie) is None, "another account's browser"
+    forged = f"{user.id}.{device}.{mac}"
+    assert auth.known_device(session, user_id=user.id, cookie=forged) is None
+    # A shared computer keeps both accounts, this one first.
+    both = auth.remember_device(session, actor=auth.actor_of(user), cookie=cookie)
+    assert auth.known_device(session, user_id=user.id, cookie=both) is not None
+    assert auth.known_device(session, user_id=other.id, cookie=both) == device
+
+
+def test_unknown_names_are_held_back_exactly_like_known_ones(session, officer_user):
+    _, user = officer_user
+    for _ in range(auth.FREE_FAILURES + 2):
+        assert _fail(session, user.username, T0, address=A) == auth.BAD_CREDENTIALS
+        assert _fail(session, "khong.co.ai", T0, PASSWORD, address=A) == auth.BAD_CREDENTIALS
+    known, unknown = _held_until(session, user.username, A), _held_until(session, "khong.co.ai", A)
+    assert known is not None and known == unknown
+    assert {row.failures for row in session.scalars(select(SignInFailure))} == {auth.FREE_FAILURES}
+    assert "khong.co.ai" not in str([r.name_key for r in session.scalars(select(SignInFailure))]), "names are hashed"
+
+
+def test_failures_are_forgotten_a_day_after_the_last_one(session, officer_user):
+    _, user = officer_user
+    for _ in range(auth.FREE_FAILURES - 1):
+        _fail(session, user.username, T0, address=A)
+    later = T0 + auth.FORGET_AFTER + timedelta(minutes=1)
+    _fail(session, user.username, later, address=A)  # would be the FREE_FAILURES-th without forgetting
+    assert _held_until(session, user.username, A) is None
+    session.expire_all()
+    assert session.scalars(select(SignInFailure.failures)).all() == [1]
+
+
+def test_a_password_reset_lifts_every_hold_on_the_name(session, officer_user):
+    _, user = officer_user
+    for address in (A, B):
+        for _ in range(auth.FREE_FAILURES):
+            _fail(session, user.username, T0, address=address)
+    _fail(session, "khong.co.ai", T0, address=A)
+    auth.reset_password(session, actor=auth.SYSTEM, user_id=user.id, new_password="Mat-khau-moi-2026")
+    session.commit()
+    assert [auth.name_key("khong.co.ai")] == list(session.scalars(select(SignInFailure.name_key)))
+    assert auth.authenticate(session, username=user.username, password="Mat-khau-moi-2026", now=T0, address=A)
+
+
+def test_the_admins_list_shows_the_recent_wrong_sign_ins(session, officer_user):
+    _, user = officer_user
+    _fail(session, user.username, T0, address=A)
+    _fail(session, user.username, T0, address=B)
+    listed = auth.fetch_users(session, actor=auth.SYSTEM, now=T0 + timedelta(hours=1))
+    assert int(listed.loc[listed["username"] == user.username, "recent_failures"].iloc[0]) == 2
+    a_day_later = auth.fetch_users(session, actor=auth.SYSTEM, now=T0 + auth.FORGET_AFTER + timedelta(hours=1))
+    assert int(a_day_later.loc[a_day_later["username"] == user.username, "recent_failures"].iloc[0]) == 0
+
+
+def test_password_checks_at_once_are_bounded_and_a_busy_server_says_so(session, officer_user, monkeypatch):
+    """Two slots: two checks run and block; a third is refused at once without hashing; both finish after."""
+    _, user = officer_user
+    monkeypatch.setattr(auth, "_checks", threading.BoundedSemaphore(2))
+    inside, release, lock = [0, 0], threading.Event(), threading.Lock()
+    real = auth._hasher  # noqa: SLF001
+
+    class Blocking:
+        def verify(self, hashed: str, password: str) -> bool:
+            with lock:
+                inside[0] += 1
+                inside[1] = max(inside[1], inside[0])
+            release.wait(30)
+            with lock:
+                inside[0] -= 1
+            return real.verify(hashed, password)
+
+        def __getattr__(self, name: str):  # noqa: ANN204
+            return getattr(real, name)
+
+    monkeypatch.setattr(auth, "_hasher", Blocking())
+    results: list[object] = []
+
+    def sign_in() -> None:
+        with SessionLocal() as own:
+            results.append(auth.authenticate(own, username=user.username, password=PASSWORD, now=T0, address=A))
+            own.commit()
+
+    threads = [threading.Thread(target=sign_in) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    deadline = time.monotonic() + 30
+    while inside[0] < 2 and time.monotonic() < deadline:  # wait for both to be inside the hasher
+        time.sleep(0.01)
+    monkeypatch.setattr(auth, "CHECK_WAIT_SECONDS", 0.01)
+    with pytest.raises(auth.ServerBusy) as caught:
+        auth.authenticate(session, username="khong.co.ai", password=PASSWORD, now=T0, address=B)
+    session.commit()
+    assert caught.value.message == auth.BUSY
+    assert count_rows(session, SignInFailure) == 0, "a busy answer hashes and counts nothing"
+    release.set()
+    for thread in threads:
+        thread.join(30)
+    assert inside[1] == 2 and [getattr(r, "user_id", None) for r in results] == [user.id, user.id]
 
 
 def test_a_disabled_account_cannot_sign_in(session, officer_user):

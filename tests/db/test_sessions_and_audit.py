@@ -1,4 +1,4 @@
-"""Signed-in browsers (idle time-out with an injected clock) and the audit row of every kind of write."""
+"""Signed-in browsers (idle time-out with an injected clock), revocation at the next write, the audit row of every write."""
 
 from datetime import date, datetime, timedelta
 
@@ -6,12 +6,14 @@ import pytest
 from sqlalchemy import select
 
 from db import activities, auth, members, teams, units
+from db.access import Actor
 from db.activities import ActivityInput
 from db.auth import actor_of
 from db.errors import UserError
 from db.members import MemberInput
 from db.models import Activity, AuditEntry, AuthSession, Member, Team, User
 from db.teams import TeamInput
+from db.transactions import SignedOut, run_write
 from tests import factories
 from tests.factories import count_rows
 
@@ -153,3 +155,67 @@ def test_a_failed_write_leaves_no_audit_row(session):
         teams.create_team(session, actor=auth.SYSTEM, data=TeamInput(unit_id=tree.villages[0].id, name=" ", established_on=date(2023, 1, 1)))
     session.rollback()
     assert len(_audit_rows(session)) == before
+
+
+# ---- revocation in the write's own transaction --------------------------------------------------
+
+
+def _one_report(team_id: int) -> ActivityInput:
+    return ActivityInput(team_id=team_id, activity_date=date.today(), activity_type="cashless", people_reached=3)
+
+
+@pytest.mark.parametrize("revoke", ["disable", "reset", "change"])
+def test_an_actor_read_before_its_account_was_revoked_cannot_write_after(session, revoke):
+    """An open tab's actor (read at sign-in) writes nothing once the account is disabled or its password replaced."""
+    tree = factories.create_tree(session)
+    team = factories.create_team(session, unit=tree.villages[0])
+    user = factories.create_user(session, role="volunteer", team=team, username="tnv.mo")
+    officer = factories.officer_of(session, tree.district, username="canbo.thuhoi")
+    session.commit()
+    open_tab = actor_of(user)
+    run_write(activities.create_activity, actor=open_tab, data=_one_report(team.id))
+    if revoke == "disable":
+        run_write(auth.set_user_active, actor=officer, user_id=user.id, active=False)
+    elif revoke == "reset":
+        run_write(auth.reset_password, actor=officer, user_id=user.id, new_password="Mat-khau-moi-2026")
+    else:  # the owner changes it in another browser (a stolen tab must not survive that)
+        run_write(auth.change_password, actor=actor_of(user), current=factories.DEFAULT_PASSWORD,
+                  new_password="Mat-khau-moi-2026")
+    before = count_rows(session, Activity), count_rows(session, AuditEntry)
+    with pytest.raises(SignedOut) as caught:
+        run_write(activities.create_activity, actor=open_tab, data=_one_report(team.id))
+    assert caught.value.message == ("Phiên đăng nhập đã hết hiệu lực (tài khoản bị khóa hoặc đổi mật khẩu). "
+                                    "Hãy đăng nhập lại.")
+    assert (count_rows(session, Activity), count_rows(session, AuditEntry)) == before, "nothing written"
+    session.expire_all()
+    fresh = actor_of(session.get(User, user.id))
+    if revoke == "disable":
+        with pytest.raises(SignedOut):
+            run_write(activities.create_activity, actor=fresh, data=_one_report(team.id))
+    else:  # signing in again gives an actor that writes
+        assert run_write(activities.create_activity, actor=fresh, data=_one_report(team.id)).id is not None
+
+
+def test_an_account_that_no_longer_exists_cannot_write(session):
+    tree = factories.create_tree(session)
+    team = factories.create_team(session, unit=tree.villages[0])
+    session.commit()
+    ghost = Actor(user_id=10_000, username="da.xoa", full_name="Đã xóa", role="officer", unit_id=tree.district.id)
+    with pytest.raises(SignedOut):
+        run_write(activities.create_activity, actor=ghost, data=_one_report(team.id))
+    assert count_rows(session, Activity) == 0
+
+
+def test_changing_ones_password_signs_out_every_other_browser_but_this_one(session):
+    tree = factories.create_tree(session)
+    user = factories.create_user(session, role="leader", unit=tree.district, username="lanhdao.d")
+    session.commit()
+    here, elsewhere = (auth.start_session(session, actor=actor_of(user), now=T0) for _ in range(2))
+    session.commit()
+    auth.change_password(session, actor=actor_of(user), current=factories.DEFAULT_PASSWORD,
+                         new_password="Mat-khau-moi-2026", keep_token=here)
+    session.commit()
+    kept = auth.resume_session(session, token=here, now=T0, touch=False)
+    session.refresh(user)
+    assert kept is not None and kept.auth_epoch == user.auth_epoch == 1, "this browser's tabs take up the new epoch"
+    assert auth.resume_session(session, token=elsewhere, now=T0, touch=False) is None

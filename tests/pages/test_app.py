@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
 
-from db.auth import actor_of
+from db.auth import BAD_CREDENTIALS, actor_of
 from db.models import AuthSession
 from tests import factories
 from tests.pages.conftest import open_address, texts
@@ -36,7 +36,7 @@ def test_wrong_password_is_refused_in_vietnamese(app, session):
     at.text_input(key="login_username").input("canbo.a")
     at.text_input(key="login_password").input("sai-mat-khau-roi")
     at.button[0].click().run()
-    assert [e.value for e in at.error] == ["Tên đăng nhập hoặc mật khẩu không đúng."]
+    assert [e.value for e in at.error] == [BAD_CREDENTIALS]
     assert "auth_actor" not in at.session_state
 
 
@@ -131,4 +131,6 @@ def test_signing_in_in_the_frame_hands_the_sign_in_to_the_server_for_its_cookie(
     scripts = [h.proto.body for h in at.get("html") if signin.HANDOFF in h.proto.body]
     assert len(scripts) == 1, "the browser is sent to exchange a one-time code for the HttpOnly cookie"
     code = scripts[0].split("ma=", 1)[1].split("&", 1)[0]
-    assert signin._take_handoff(code) == at.session_state["auth_token"]
+    token, device = signin._take_handoff(code)
+    assert token == at.session_state["auth_token"]
+    assert device and device.startswith(f"{at.session_state['auth_actor'].user_id}."), "and the known-browser cookie"

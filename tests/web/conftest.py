@@ -24,14 +24,14 @@ def _streamlit_page(_request) -> PlainTextResponse:  # noqa: ANN001
 
 
 @pytest.fixture
-def client(engine) -> Iterator[Callable[[], TestClient]]:  # noqa: ANN001 - engine comes from tests/conftest.py
-    """Make a browser-like client (its own cookie jar) of the routes, on this test's database."""
+def client(engine) -> Iterator[Callable[..., TestClient]]:  # noqa: ANN001 - engine comes from tests/conftest.py
+    """Make a browser-like client (its own cookie jar, its own address: `client(address)`) of the routes, on this test's database."""
     pages = [Route("/", _streamlit_page), *(Route(f"/{path}", _streamlit_page) for path in PAGES)]
     app = Starlette(routes=[*signin.routes, *quick.routes, *pages], middleware=[Middleware(signin.Gate)])
     made: list[TestClient] = []
 
-    def build() -> TestClient:
-        made.append(TestClient(app, base_url=ORIGIN, follow_redirects=False))
+    def build(address: str = "testclient") -> TestClient:
+        made.append(TestClient(app, base_url=ORIGIN, follow_redirects=False, client=(address, 50000)))
         return made[-1]
 
     yield build

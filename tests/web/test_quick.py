@@ -5,13 +5,16 @@ import json
 import re
 from datetime import date, timedelta
 
+import pytest
 from PIL import Image
 from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
 
-from db import activities, limits
+from db import activities, auth, limits
 from db.activities import ActivityInput
 from db.auth import actor_of
 from db.models import Activity, AuditEntry
+from db.transactions import run_write
 from tests import factories
 from tests.web.conftest import ORIGIN, sign_in
 from ui import quick, signin
@@ -212,3 +215,46 @@ def test_the_script_keeps_a_report_refused_for_its_rate_waiting():
     assert rate < refused_for_good, "the 429 branch must come before the one that marks a report refused"
     branch = script[rate:refused_for_good]
     assert "Retry-After" in branch and "break;" in branch and "error:" not in branch
+
+
+@pytest.mark.parametrize("revoke", ["disable", "reset"])
+def test_a_report_sent_after_the_account_was_disabled_or_its_password_reset_is_refused_401(client, session, revoke):
+    tree, team, user = _volunteer(session)
+    officer = factories.officer_of(session, tree.district, username="canbo.tq")
+    session.commit()
+    browser = client()
+    sign_in(browser, "tnv.a", factories.DEFAULT_PASSWORD)
+    assert _report(browser, team.id).status_code == 200
+    _revoke(revoke, officer, user.id)
+    answer = _report(browser, team.id, token="e" * 32)
+    assert answer.status_code == 401 and answer.json()["message"] == quick.SIGNED_OUT
+    assert len(_reports(session)) == 1
+
+
+@pytest.mark.parametrize("revoke", ["disable", "reset"])
+def test_a_revocation_between_the_requests_sign_in_check_and_its_write_is_refused_401(client, session, monkeypatch,
+                                                                                       revoke):
+    """The sign-in was read as valid, then the account was revoked before the report's transaction: 401, nothing written."""
+    tree, team, user = _volunteer(session)
+    officer = factories.officer_of(session, tree.district, username="canbo.tr")
+    session.commit()
+    browser = client()
+    sign_in(browser, "tnv.a", factories.DEFAULT_PASSWORD)
+    read_sign_in = signin.request_actor
+
+    async def read_then_revoked(request):  # noqa: ANN001, ANN202
+        actor = await read_sign_in(request)
+        await run_in_threadpool(_revoke, revoke, officer, user.id)
+        return actor
+
+    monkeypatch.setattr(signin, "request_actor", read_then_revoked)
+    answer = _report(browser, team.id)
+    assert answer.status_code == 401 and answer.json()["message"] == quick.SIGNED_OUT
+    assert _reports(session) == []
+
+
+def _revoke(how: str, officer, user_id: int) -> None:  # noqa: ANN001
+    if how == "disable":
+        run_write(auth.set_user_active, actor=officer, user_id=user_id, active=False)
+    else:
+        run_write(auth.reset_password, actor=officer, user_id=user_id, new_password="Mat-khau-moi-2026")

@@ -1,8 +1,11 @@
 """Sign-in and sign-out by server routes: an HttpOnly cookie, same-origin POSTs only, the gate, every tab signed out."""
 
+import threading
+
 from sqlalchemy import select
 
-from db.models import AuthSession, User
+from db import auth
+from db.models import AuthSession, SignInFailure, User
 from tests import factories
 from tests.web.conftest import ORIGIN, sign_in
 from ui import signin
@@ -59,11 +62,11 @@ def test_a_wrong_password_is_refused_in_vietnamese_without_a_cookie(client, sess
     _officer(session, "canbo.b")
     answer = sign_in(client(), "canbo.b", "sai-mat-khau-roi")
     assert answer.status_code == 401
-    assert "Tên đăng nhập hoặc mật khẩu không đúng." in answer.text
+    assert "Tên đăng nhập hoặc mật khẩu không đúng, hoặc đã thử sai quá nhiều lần." in answer.text
     assert 'value="canbo.b"' in answer.text, "the username typed is kept"
-    assert signin.COOKIE not in _set_cookie(answer)
+    assert signin.COOKIE not in _set_cookie(answer) and signin.DEVICE_COOKIE not in _set_cookie(answer)
     session.expire_all()
-    assert session.scalar(select(User.failed_logins).where(User.username == "canbo.b")) == 1
+    assert session.scalars(select(SignInFailure.failures)).all() == [1]
 
 
 def test_a_post_from_another_site_is_refused_and_nothing_is_started(client, session):
@@ -141,3 +144,69 @@ def test_a_handed_over_sign_in_is_exchanged_once(client, session):
     again = client().get(f"/dang-nhap/tiep?ma={code}&next=/teams")
     assert again.headers["location"].startswith("/dang-nhap?next=/teams"), "a code works once"
     assert signin.COOKIE not in _set_cookie(again)
+
+
+# ---- wrong attempts held back per (username, client) -------------------------------------------
+
+ATTACKER, OWNER_ELSEWHERE = "203.0.113.7", "198.51.100.20"
+
+
+def _error(page) -> str:  # noqa: ANN001
+    """The error paragraph of the sign-in page as shown."""
+    start = page.text.index(auth.BAD_CREDENTIALS[:20])
+    return page.text[start : start + len(auth.BAD_CREDENTIALS)]
+
+
+def test_a_signed_in_browser_is_remembered_by_a_strict_httponly_cookie(client, session):
+    _officer(session, "canbo.h")
+    answer = sign_in(client(), "canbo.h", factories.DEFAULT_PASSWORD)
+    device = next(c for c in answer.headers.get_list("set-cookie") if c.startswith(signin.DEVICE_COOKIE + "="))
+    assert "HttpOnly" in device and "SameSite=strict" in device and f"Max-Age={signin.DEVICE_MAX_AGE}" in device
+    secure = client().post("/dang-nhap", data={"username": "canbo.h", "password": factories.DEFAULT_PASSWORD},
+                           headers={"Origin": ORIGIN, "X-Forwarded-Proto": "https"})
+    assert "Secure" in next(c for c in secure.headers.get_list("set-cookie") if c.startswith(signin.DEVICE_COOKIE))
+
+
+def test_an_attacker_cannot_lock_the_owner_out_from_elsewhere_or_from_the_owners_browser(client, session, monkeypatch):
+    monkeypatch.setattr(signin, "FAILURE_DELAY", 0)  # the waits are not what is tested here
+    _officer(session, "canbo.i")
+    owners_browser = client(ATTACKER)  # the owner's usual browser, behind the same router as the attacker
+    assert sign_in(owners_browser, "canbo.i", factories.DEFAULT_PASSWORD).status_code == 303
+    owners_browser.post("/dang-xuat", headers={"Origin": ORIGIN})
+    attacker = client(ATTACKER)
+    for _ in range(auth.FREE_FAILURES + 2):
+        assert sign_in(attacker, "canbo.i", "Doan-mat-khau-1").status_code == 401
+    held = sign_in(attacker, "canbo.i", factories.DEFAULT_PASSWORD)
+    assert held.status_code == 401 and signin.COOKIE not in _set_cookie(held), "the attacker's pair is held back"
+    assert sign_in(client(OWNER_ELSEWHERE), "canbo.i", factories.DEFAULT_PASSWORD).status_code == 303
+    assert sign_in(owners_browser, "canbo.i", factories.DEFAULT_PASSWORD).status_code == 303, "the known browser"
+
+
+def test_wrong_unknown_and_held_back_get_one_identical_answer(client, session, monkeypatch):
+    monkeypatch.setattr(signin, "FAILURE_DELAY", 0)  # the waits are not what is tested here
+    _officer(session, "canbo.j")
+    browser = client(ATTACKER)
+    answers = [sign_in(browser, "canbo.j", "Doan-mat-khau-1") for _ in range(auth.FREE_FAILURES)]
+    answers.append(sign_in(browser, "canbo.j", factories.DEFAULT_PASSWORD))  # held back
+    answers += [sign_in(browser, "khong.co.ai", "Doan-mat-khau-1") for _ in range(auth.FREE_FAILURES)]
+    answers.append(sign_in(browser, "khong.co.ai", factories.DEFAULT_PASSWORD))  # unknown, held back just the same
+    assert {a.status_code for a in answers} == {401}
+    assert {_error(a) for a in answers} == {auth.BAD_CREDENTIALS}
+    assert "tạm khóa" not in " ".join(a.text for a in answers)
+    session.expire_all()
+    assert [row.held_until is not None for row in session.scalars(select(SignInFailure))] == [True, True]
+
+
+def test_a_busy_server_answers_503_without_checking(client, session, monkeypatch):
+    _officer(session, "canbo.k")
+    monkeypatch.setattr(auth, "_checks", threading.BoundedSemaphore(1))
+    monkeypatch.setattr(auth, "CHECK_WAIT_SECONDS", 0.01)
+    auth._checks.acquire()  # noqa: SLF001 - every slot taken, as by a burst of sign-ins
+    try:
+        answer = sign_in(client(), "canbo.k", factories.DEFAULT_PASSWORD)
+    finally:
+        auth._checks.release()  # noqa: SLF001
+    assert answer.status_code == 503 and "Máy chủ đang bận, hãy thử lại sau ít phút." in answer.text
+    assert signin.COOKIE not in _set_cookie(answer)
+    assert session.scalars(select(SignInFailure)).all() == []
+    assert sign_in(client(), "canbo.k", factories.DEFAULT_PASSWORD).status_code == 303
