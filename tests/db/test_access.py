@@ -8,7 +8,7 @@ import pytest
 from db import activities, audit, coverage, meeting, members, recommendations, reporting, teams
 from db.activities import ActivityInput
 from db.auth import actor_of
-from db.errors import PermissionDenied
+from db.errors import PermissionDenied, UserError
 from db.members import MemberInput, create_member
 from db.models import AuditEntry, Member, Team, Unit
 from db.teams import TeamInput, close_team, create_team, fetch_teams, update_team
@@ -164,3 +164,37 @@ def test_no_read_a_volunteer_can_call_returns_another_teams_phone_or_note(sessio
             shown.append(text)
     # The sweep can see a phone or a note: the volunteer's own team's are there.
     assert any("0935444555" in text for text in shown) and any("Ghi chú của tổ Khánh Thọ" in text for text in shown)
+
+
+def test_a_form_token_is_looked_up_only_after_the_permission_check(session, neighbours, world):
+    """Issue 14: reusing another account's form token returned that account's report before any permission check."""
+    from db.models import Activity
+
+    tree, other, own, _reports, volunteer = neighbours
+    owner = actor_of(factories.create_user(session, role="volunteer", team=other, username="tnv.phumy"))
+    session.commit()
+    day = date.today() - timedelta(days=1)
+    first = activities.create_activity(session, actor=owner, data=ActivityInput(
+        team_id=other.id, activity_date=day, activity_type="training", people_reached=9, form_token="tok-phu-my-1"))
+    session.commit()
+    before = factories.count_rows(session, Activity)
+    outsider = factories.officer_of(session, tree.district2)
+    session.commit()
+
+    def reuse(actor, team_id: int):  # noqa: ANN001, ANN202
+        return activities.create_activity(session, actor=actor, data=ActivityInput(
+            team_id=team_id, activity_date=day, activity_type="training", people_reached=9, form_token="tok-phu-my-1"))
+
+    # Not allowed to report for that team: refused as such, whatever the token.
+    for actor in (volunteer, world.leader, outsider):
+        with pytest.raises(PermissionDenied):
+            reuse(actor, other.id)
+        session.rollback()
+    # Allowed to report for the team, but the token is someone else's: a plain refusal that shows nothing of it.
+    for actor, team_id in ((volunteer, own.id), (world.officer, other.id)):
+        with pytest.raises(UserError) as err:
+            reuse(actor, team_id)
+        session.rollback()
+        assert "9" not in err.value.message and other.name not in err.value.message
+    assert factories.count_rows(session, Activity) == before
+    assert reuse(owner, other.id).id == first.id  # the sender's own resend: the first report, unchanged
