@@ -195,7 +195,7 @@ def fetch_open_to_answer(session: Session, *, actor: Actor, limit: int = 10) -> 
 
 
 def count_open(session: Session, *, actor: Actor, unit_id: int | None) -> int:
-    """How many recommendations of a subtree are not resolved yet."""
+    """How many recommendations of a subtree are not resolved yet: a figure for readers (who answers: `fetch_open_to_answer`)."""
     stmt = select(func.count(Recommendation.id)).where(Recommendation.status != "resolved")
     stmt = _within(stmt, scope_unit(session, actor, unit_id))
     return int(session.scalar(stmt) or 0)
