@@ -93,10 +93,16 @@ def ensure_can_write_unit(session: Session, actor: Actor, unit_id: int) -> None:
 
 
 def ensure_can_read_team(session: Session, actor: Actor, team_id: int) -> int:
-    """Check the team is readable by the actor and return its unit id."""
+    """Check the team, its members and its reports are readable by the actor and return its unit id.
+
+    A volunteer's account is bound to the team's commune for the commune's charts, but reads one team's
+    rows (members with their phones, reports, the team's record) only for their own team.
+    """
     unit_id = session.scalar(select(Team.unit_id).where(Team.id == team_id))
     if unit_id is None:
         raise PermissionDenied("Không tìm thấy tổ hoặc tổ nằm ngoài phạm vi của bạn.")
+    if actor.acts_for_own_team and actor.team_id != team_id:
+        raise PermissionDenied("Bạn chỉ xem được thông tin và báo cáo của tổ mình.")
     ensure_can_read_unit(session, actor, unit_id)
     return unit_id
 

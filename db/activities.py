@@ -446,7 +446,7 @@ def fetch_recent_activities(
     session: Session, *, actor: Actor, team_id: int | None = None, unit_id: int | None = None, limit: int = 20,
     today: date | None = None,
 ) -> pd.DataFrame:
-    """The latest reports of a team, or of a unit's subtree, with whether the actor may change each."""
+    """The latest reports of a team, or of a unit's subtree (a volunteer: their own team's), with whether the actor may change each."""
     today = today or date.today()
     a = Activity
     village = aliased(Unit)
@@ -468,6 +468,8 @@ def fetch_recent_activities(
         unit_id = scope_unit(session, actor, unit_id)
         if unit_id is not None:
             stmt = stmt.join(UnitPath, and_(UnitPath.descendant_id == a.commune_id, UnitPath.ancestor_id == unit_id))
+        if actor.acts_for_own_team:  # the commune's charts, yes; other teams' report rows, no (no team: none)
+            stmt = stmt.where(a.team_id == actor.team_id)
     cols = ["activity_id", "activity_date", "activity_type", "people_reached", "households_reached", "results",
             "note", "photo", "team", "unit", "reporter", "reported_by", "created_at"]
     df = pd.DataFrame(session.execute(stmt).all(), columns=cols)

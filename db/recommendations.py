@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import TypeVar
 
 import pandas as pd
-from sqlalchemy import Select, and_, case, func, select
+from sqlalchemy import ColumnElement, Select, and_, case, exists, false, func, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
 from db import limits, vocab
@@ -50,6 +50,47 @@ def create_recommendation(
     return rec
 
 
+def _raised_by_team(session: Session, rec: Recommendation) -> bool:
+    """True when a team member (volunteer) raised it for their team: the officers of the team's own unit are above it."""
+    if rec.raised_by is None:
+        return False
+    return session.scalar(select(User.role).where(User.id == rec.raised_by)) == "volunteer"
+
+
+def ensure_can_answer(session: Session, actor: Actor, rec: Recommendation) -> None:
+    """Raise PermissionDenied unless the actor is an officer or admin above the recommendation, and not who raised it.
+
+    "Above" is strict: an officer answers what was raised about a unit below theirs, never about their own
+    unit (a district officer's recommendation about a commune goes to the district, not to that commune).
+    A team's own recommendation is the exception: the team sits below its unit, so the officers of a
+    commune answer what its commune team raised, as they answer its village teams'. The lists
+    (`fetch_recommendations`' `can_answer`, `fetch_open_to_answer`) apply the same rule in SQL (`_answerable`).
+    """
+    if not actor.can_write:
+        raise PermissionDenied("Chỉ cán bộ được trả lời kiến nghị.")
+    ensure_can_read_unit(session, actor, rec.unit_id)
+    if rec.raised_by is not None and rec.raised_by == actor.user_id:
+        raise PermissionDenied("Kiến nghị do bạn gửi cần cán bộ cấp trên trả lời.")
+    if actor.unit_id is not None and rec.unit_id == actor.unit_id and not _raised_by_team(session, rec):
+        raise PermissionDenied("Kiến nghị về địa bàn của bạn do cán bộ cấp trên trả lời.")
+
+
+def _answerable(actor: Actor) -> ColumnElement[bool]:
+    """The SQL twin of `ensure_can_answer` for the lists: the recommendations this actor may answer now."""
+    r = Recommendation
+    if not actor.can_write:
+        return false()
+    not_own = func.coalesce(r.raised_by, -1) != (actor.user_id if actor.user_id is not None else 0)
+    pending = r.status != "resolved"
+    if actor.unit_id is None:  # the whole country lies below a national account
+        return and_(not_own, pending)
+    # Aliased and correlated to the recommendation only: the lists also join the unit closure and users.
+    path, raiser = aliased(UnitPath), aliased(User)
+    below = exists().where(path.ancestor_id == actor.unit_id, path.descendant_id == r.unit_id).correlate(r)
+    by_team = exists().where(raiser.id == r.raised_by, raiser.role == "volunteer").correlate(r)
+    return and_(not_own, pending, below, or_(r.unit_id != actor.unit_id, by_team))
+
+
 def answer_recommendation(
     session: Session, *, actor: Actor, recommendation_id: int, answer: str, status: str, now: datetime | None = None
 ) -> Recommendation:
@@ -57,11 +98,7 @@ def answer_recommendation(
     rec = session.get(Recommendation, recommendation_id)
     if rec is None:
         raise NotFound("Không tìm thấy kiến nghị.")
-    if not actor.can_write:
-        raise PermissionDenied("Chỉ cán bộ được trả lời kiến nghị.")
-    ensure_can_read_unit(session, actor, rec.unit_id)
-    if rec.raised_by is not None and rec.raised_by == actor.user_id:
-        raise PermissionDenied("Kiến nghị do bạn gửi cần cán bộ cấp trên trả lời.")
+    ensure_can_answer(session, actor, rec)
     if status not in NEXT_STATUSES.get(rec.status, ()):
         labels = vocab.RECOMMENDATION_STATUSES
         raise UserError(f"Không thể chuyển từ “{labels[rec.status]}” sang “{labels.get(status, status)}”.", field="status")
@@ -95,7 +132,8 @@ def fetch_recommendations(
     r = Recommendation
     stmt = (
         select(r.id, r.category, r.status, r.text, Unit.name, parent.name, Team.name, raiser.full_name, r.raised_by,
-               r.raised_at, r.answer, answerer.full_name, r.answered_at, r.resolved_at)
+               r.raised_at, r.answer, answerer.full_name, r.answered_at, r.resolved_at,
+               case((_answerable(actor), true()), else_=false()))
         .join(Unit, Unit.id == r.unit_id)
         .outerjoin(parent, parent.id == Unit.parent_id)
         .outerjoin(Team, Team.id == r.team_id)
@@ -110,10 +148,9 @@ def fetch_recommendations(
     if category:
         stmt = stmt.where(r.category == category)
     cols = ["recommendation_id", "category", "status", "text", "unit", "parent", "team", "raised_by_name", "raised_by",
-            "raised_at", "answer", "answered_by_name", "answered_at", "resolved_at"]
+            "raised_at", "answer", "answered_by_name", "answered_at", "resolved_at", "can_answer"]
     df = pd.DataFrame(session.execute(stmt).all(), columns=cols)
-    df["can_answer"] = [actor.can_write and rb != actor.user_id and s != "resolved"
-                        for rb, s in zip(df["raised_by"], df["status"], strict=True)]
+    df["can_answer"] = df["can_answer"].astype(bool)  # decided in SQL by the rule answer_recommendation applies
     return df
 
 
@@ -142,14 +179,14 @@ def fetch_recommendation_counts(session: Session, *, actor: Actor, unit_id: int 
 
 
 def fetch_open_to_answer(session: Session, *, actor: Actor, limit: int = 10) -> pd.DataFrame:
-    """Open or in-progress recommendations this officer must answer (in scope, not raised by them)."""
+    """Open or in-progress recommendations this officer must answer: below their unit, not raised by them."""
     if not actor.can_write:
         return pd.DataFrame(columns=["recommendation_id", "category", "status", "text", "unit", "raised_at"])
     r = Recommendation
     stmt = (
         select(r.id, r.category, r.status, r.text, Unit.name, r.raised_at)
         .join(Unit, Unit.id == r.unit_id)
-        .where(r.status != "resolved", func.coalesce(r.raised_by, -1) != (actor.user_id or 0))
+        .where(_answerable(actor))
         .order_by(r.raised_at)
         .limit(limit)
     )
@@ -158,7 +195,7 @@ def fetch_open_to_answer(session: Session, *, actor: Actor, limit: int = 10) -> 
 
 
 def count_open(session: Session, *, actor: Actor, unit_id: int | None) -> int:
-    """How many recommendations of a subtree are not resolved yet."""
+    """How many recommendations of a subtree are not resolved yet: a figure for readers (who answers: `fetch_open_to_answer`)."""
     stmt = select(func.count(Recommendation.id)).where(Recommendation.status != "resolved")
     stmt = _within(stmt, scope_unit(session, actor, unit_id))
     return int(session.scalar(stmt) or 0)

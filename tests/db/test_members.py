@@ -91,3 +91,22 @@ def test_composition_shares(session, setup):
     by_org = dict(zip(comp["by_organisation"]["organisation"], comp["by_organisation"]["members"], strict=True))
     assert by_org["youth_union"] == 2 and sum(by_org.values()) == len(people)
     assert comp["members_per_team"] == pytest.approx(len(people) / comp["teams"])
+
+
+def test_a_volunteer_reads_only_their_own_teams_roster_and_phones(session, setup, world):
+    """Issue 14: a volunteer read another team's members, phones included, anywhere in the commune."""
+    tree, team, officer = setup
+    _add(session, officer, team, full_name="Lê Thị Hoa", phone="0905111222")
+    own = factories.create_team(session, unit=tree.villages[1], established_on=date(2022, 7, 1))
+    session.commit()
+    _add(session, officer, own, full_name="Phan Văn Sơn", phone="0935444555")
+    volunteer = actor_of(factories.create_user(session, role="volunteer", team=own, username="tnv.kt"))
+    session.commit()
+    with pytest.raises(PermissionDenied):
+        members.fetch_members(session, actor=volunteer, team_id=team.id)
+    assert list(members.fetch_members(session, actor=volunteer, team_id=own.id)["phone"]) == ["0935444555"]
+    # Officers and leaders of the district still read every roster in it.
+    for reader in (officer, world.leader):
+        assert list(members.fetch_members(session, actor=reader, team_id=team.id)["phone"]) == ["0905111222"]
+    # The commune's member figures stay open to the volunteer: counts, not rows.
+    assert members.fetch_member_composition(session, actor=volunteer, unit_id=tree.commune.id, as_of=TODAY)["members"] == 2
