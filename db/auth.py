@@ -420,6 +420,14 @@ def idle_limit() -> timedelta:
     return timedelta(hours=float(os.environ.get("SESSION_IDLE_HOURS", "8")))
 
 
+def lifetime_limit() -> timedelta:
+    """How long a sign-in lasts however busy it is: SESSION_MAX_DAYS, default 30 days.
+
+    Use alone renews the idle limit, so without this a stolen cookie kept in use would never expire.
+    """
+    return timedelta(days=float(os.environ.get("SESSION_MAX_DAYS", "30")))
+
+
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -435,7 +443,7 @@ def start_session(session: Session, *, actor: Actor, now: datetime | None = None
 def resume_session(
     session: Session, *, token: str, now: datetime | None = None, idle: timedelta | None = None, touch: bool = True,
 ) -> Actor | None:
-    """The actor of a browser's token when it is known, its account active and not idle too long.
+    """The actor of a browser's token when it is known, its account active, not idle too long nor too old.
 
     `touch` records the use (and forgets a dead sign-in); without it the check only reads, so it can run on
     every action of every open tab.
@@ -445,7 +453,8 @@ def resume_session(
     if row is None:
         return None
     user = session.get(User, row.user_id)
-    if user is None or not user.is_active or now - row.last_seen_at > (idle or idle_limit()):
+    expired = now - row.last_seen_at > (idle or idle_limit()) or now - row.created_at > lifetime_limit()
+    if user is None or not user.is_active or expired:
         if touch:
             session.delete(row)
         return None

@@ -55,6 +55,20 @@ def test_unknown_token_ended_session_and_disabled_account_do_not_resume(session)
     assert auth.resume_session(session, token=token, now=T0) is None
 
 
+def test_a_sign_in_in_constant_use_still_ends_at_its_lifetime(session):
+    tree = factories.create_tree(session)
+    user = factories.create_user(session, role="officer", unit=tree.district, username="canbo.ban")
+    token = auth.start_session(session, actor=actor_of(user), now=T0)
+    session.commit()
+    life, step = auth.lifetime_limit(), auth.idle_limit() / 2
+    now = T0
+    while now + step < T0 + life:  # used well within the idle limit all along
+        now += step
+        assert auth.resume_session(session, token=token, now=now) is not None
+        session.commit()
+    assert auth.resume_session(session, token=token, now=T0 + life + step) is None
+
+
 def test_only_the_token_hash_is_stored(session):
     tree = factories.create_tree(session)
     user = factories.create_user(session, role="leader", unit=tree.district, username="lanhdao.h")
