@@ -100,7 +100,7 @@ def period_from_address(start: str | None, end: str | None, *, today: date | Non
             raise UserError(f"Ngày “{shown}” trong địa chỉ không hợp lệ (cần dạng năm-tháng-ngày, vd. "
                             f"{today:%Y-%m-%d}); đang hiển thị kỳ mặc định.", field=field)
         if day < limits.EARLIEST_DATE:
-            raise UserError(f"Ngày “{day:%d/%m/%Y}” trong địa chỉ không hợp lệ: hệ thống chỉ có số liệu từ "
+            raise UserError(f"Ngày “{day.day:02d}/{day.month:02d}/{day.year:04d}” trong địa chỉ không hợp lệ: hệ thống chỉ có số liệu từ "
                             f"{limits.EARLIEST_DATE:%d/%m/%Y}; đang hiển thị kỳ mặc định.", field=field)
         if field == "end" and day > today:
             raise UserError(f"Ngày kết thúc không được sau hôm nay ({today:%d/%m/%Y}); đang hiển thị kỳ mặc định.",
