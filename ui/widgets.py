@@ -109,8 +109,12 @@ def bar_order(*, key: str, worst: str = vocab.BAR_ORDERS["worst"]) -> BarOrder:
     return "name" if choice == "name" else "worst"
 
 
-# Every ASCII character CommonMark, GFM or Streamlit gives a meaning to, escaped with a backslash.
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$&=])")
+# Characters that make Markdown anywhere in a line: emphasis, code, links and images (a bracket escaped, `!` and
+# `()` are plain), HTML and autolinks, strikethrough, tables, LaTeX, entities. Escaped with a backslash.
+_MD_INLINE = re.compile(r"([\\`*_\[\]<>~|$&])")
+# Characters that make Markdown at the start of a line only: headings, lists, "1." and "1)", setext underlines.
+# Ordinary punctuation elsewhere stays as it is, so a message reads (and compares) as written.
+_MD_LINE_START = re.compile(r"^([ \t]*)([#+=-]|[0-9]+[.)])", re.MULTILINE)
 # Streamlit also rewrites text after parsing, where a backslash escape is gone: `:material/x:`, `:rocket:`,
 # `:streamlit:` and the `:red[…]` directives, bare `http://`, `www.` and e-mail autolinks, and `->`, `--`, `<=`
 # typography. An invisible word joiner (U+2060) right after the `:`, the `@`, inside `www.` and between such a
@@ -121,7 +125,8 @@ _SHORTCODE_BREAKS = re.compile(r"(?<=:)(?=\S)|(?<=@)|(?<=www)(?=\.)|(?<=[<>~-])(
 
 def md(text: object) -> str:
     """The one escape of user-typed text for anything Streamlit renders as Markdown: shown as typed, never as markup."""
-    return _MD_SPECIAL.sub(r"\\\1", _SHORTCODE_BREAKS.sub(_JOINER, str(text)))
+    escaped = _MD_INLINE.sub(r"\\\1", _SHORTCODE_BREAKS.sub(_JOINER, str(text)))
+    return _MD_LINE_START.sub(lambda m: m[1] + m[2][:-1] + "\\" + m[2][-1], escaped)
 
 
 def flash(key: str) -> None:

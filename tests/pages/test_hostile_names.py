@@ -73,13 +73,15 @@ def test_the_escape_leaves_no_markup_and_shows_every_character(text):
     escaped = md(text)
     assert live_markup(escaped) == []
     assert _unescape(escaped) == text  # shown as typed, character for character
-    for raw in ("](", "![", "**", "->", "<-", "--", ">=", "www.", "@example"):
+    for raw in ("**", "->", "<-", "--", ">=", "www.", "@example"):
         assert raw not in escaped
-    assert not re.search(r"(?<!\\)[$&#|`~_*]", escaped)  # LaTeX, entities, headings, tables, code, emphasis
+    assert not re.search(r"(?<!\\)[$&|`~_*<>\[\]]", escaped)  # LaTeX, entities, tables, code, emphasis, HTML, links
+    assert not re.search(r"^[ \t]*(?:[#+=-]|[0-9]+[.)])", escaped, re.MULTILINE)  # headings, lists, underlines
 
 
-def test_the_escape_keeps_plain_vietnamese_as_it_is():
-    assert md("Thôn Phú Mỹ, Xã Tam Phước") == "Thôn Phú Mỹ, Xã Tam Phước"
+def test_the_escape_keeps_plain_text_and_punctuation_as_they_are():
+    for text in ("Thôn Phú Mỹ, Xã Tam Phước", "Tên đăng nhập hoặc mật khẩu không đúng.", "Tổ 1 (thôn 2) - số 12!"):
+        assert md(text) == text
 
 
 # ---- every page, every role ------------------------------------------------------------------------
