@@ -22,7 +22,7 @@ def sso_sign_in() -> None:
         return
     actor = actor_by_email(str(st.user.get("email") or ""))
     if actor is None:
-        st.error(f"Thư điện tử {st.user.get('email')} chưa được gắn với tài khoản nào; hãy liên hệ quản trị hệ thống.")
+        st.error(f"Thư điện tử {widgets.md(st.user.get('email'))} chưa được gắn với tài khoản nào; hãy liên hệ quản trị hệ thống.")
         if st.button("Đăng xuất khỏi SSO", key="login_sso_out"):
             st.logout()
         return
@@ -38,7 +38,7 @@ def login_page() -> None:
     st.caption("Hệ thống theo dõi Tổ CNSCĐ: đăng ký tổ, thành viên, hoạt động và độ phủ theo địa bàn.")
     notice = pop_notice()
     if notice:
-        st.warning(notice)
+        st.warning(widgets.md(notice))
     if signin.sso_configured():
         sso_sign_in()
         st.caption("Hoặc đăng nhập bằng tên và mật khẩu:")
@@ -50,7 +50,7 @@ def login_page() -> None:
         try:
             try_sign_in(username, password)
         except UserError as err:
-            st.error(err.message)
+            st.error(widgets.md(err.message))
         else:
             st.rerun()
 

@@ -22,6 +22,7 @@ USERNAME_MAX = 60
 EMAIL_MAX = 200
 RECOMMENDATION_MAX = 4000  # a recommendation and its answer
 PHONE_CHARS = 20  # as typed, with spaces or +84 (the service then checks the ten digits)
+SEARCH_MAX = 200  # a search box: longer than any name it could find (a pasted page made PostgreSQL fail)
 
 # The figures of one activity report.
 REPORT_MAXIMA: dict[str, int] = {"people_reached": 10_000, "households_reached": 5_000, "results": 10_000}

@@ -19,9 +19,9 @@ from sqlalchemy.orm import Session, aliased
 
 from db import activities, coverage, reporting, targets
 from db.access import Actor, scope_unit
-from db.errors import UserError
 from db.models import Unit
 from db.reporting import SILENT_LIMIT
+from db.validation import require_period
 
 
 @dataclass(frozen=True)
@@ -89,8 +89,7 @@ def _flows(session: Session, actor: Actor, unit_id: int | None, start: date, end
 def fetch_meeting(session: Session, *, actor: Actor, unit_id: int | None, start: date, end: date,
                   silent_limit: int = SILENT_LIMIT) -> Meeting:
     """The meeting figures of a unit's subtree (the whole country for a national actor's None) for [start, end]."""
-    if start > end:
-        raise UserError("Ngày bắt đầu của kỳ phải trước ngày kết thúc.", field="start")
+    require_period(start, end)  # a start before 2018 would also push the previous period past year 1
     unit_id = scope_unit(session, actor, unit_id)
     previous_start, previous_end = previous_period(start, end)
     now = coverage.fetch_indicators(session, actor=actor, unit_id=unit_id, as_of=end)

@@ -15,7 +15,7 @@ from db.errors import NotFound, UserError
 from db.members import MemberInput, member_active_on, validated_member
 from db.models import Member, Team, Unit, UnitPath
 from db.text import fold, sort_frame
-from db.validation import optional_text, require_past_date, require_text
+from db.validation import optional_text, require_past_date, require_text, search_text
 
 
 def team_active_on(as_of: date, team: type[Team] | AliasedClass[Team] = Team) -> ColumnElement[bool]:
@@ -80,6 +80,7 @@ def fetch_teams(
     country's list stops there instead of sorting every team by name), then sorted by commune and village in
     Vietnamese order.
     """
+    query = search_text(query)  # a pasted page is a mistake to name, not a query for the database
     unit_id = scope_unit(session, actor, unit_id)
     as_of = as_of or date.today()
     stmt = teams_stmt(root_id=unit_id, status=status, query=query, as_of=as_of)

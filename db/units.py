@@ -14,7 +14,7 @@ from db.errors import NotFound, UserError
 from db.models import Team, Unit, UnitPath
 from db.teams import team_active_on
 from db.text import fold, sort_frame
-from db.validation import require_text
+from db.validation import require_text, search_text
 
 NATIONAL_NAME = "Cả nước"
 
@@ -112,6 +112,7 @@ def search_units(
     session: Session, *, actor: Actor, query: str, tiers: tuple[str, ...] | None = None, limit: int = 50
 ) -> pd.DataFrame:
     """Search units in scope ignoring case and diacritics: "tam phuoc" finds "Xã Tam Phước"."""
+    query = search_text(query)  # a pasted page is a mistake to name, not a query for the database
     if not fold(query):
         return pd.DataFrame(columns=["id", "name", "tier", "parent", "grandparent", "label"])
     rows = session.execute(

@@ -10,7 +10,7 @@ import streamlit as st
 from db import limits, members, vocab
 from db.errors import UserError
 from ui.session import run_action
-from ui.widgets import FieldErrors
+from ui.widgets import FieldErrors, md
 
 T = TypeVar("T")
 
@@ -58,7 +58,7 @@ def submit(
         result = run_action(action, **kwargs)
     except UserError as err:
         if errors is None:
-            st.error(err.message)
+            st.error(md(err.message))
         else:
             errors.show(err.message, field or err.field or "other")
         return

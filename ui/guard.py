@@ -18,6 +18,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from streamlit.errors import FragmentHandledException
 
 from db.errors import UserError
+from ui.widgets import md
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +50,7 @@ def shown_errors(*, frame: bool = False) -> Iterator[None]:
     try:
         yield
     except UserError as err:
-        st.error(err.message)
+        st.error(md(err.message))  # a message may quote what the user typed
         if frame:
             st.stop()
     except FragmentHandledException:

@@ -70,7 +70,7 @@ def render_import(actor: Actor, *, key: str, scope_label: str, default_commune_i
         digest, book = _parsed(key, upload.getvalue())
         plan = _plan(key, actor, digest, book, default_commune_id)
     except UserError as err:
-        st.error(err.message)
+        st.error(widgets.md(err.message))
         return
     st.markdown(f"**{widgets.md(upload.name)}**: {widgets.md(plan.summary())}")
     if plan.skipped_sheets:

@@ -56,7 +56,11 @@ def _search(actor: Actor, *, key: str) -> widgets.Picked | None:
     query = st.text_input("Tìm địa bàn (gõ có dấu hoặc không dấu)", key=f"{key}_q_{nonce}", placeholder="vd. tam phuoc, nui thanh")
     if not query.strip():
         return None
-    found = data.read_fresh(units.search_units, actor, query=query, tiers=("province", "district", "commune"), limit=50)
+    try:
+        found = data.read_fresh(units.search_units, actor, query=query, tiers=("province", "district", "commune"), limit=50)
+    except UserError as err:  # a paste too long to be a name: said here, the page below goes on
+        st.error(widgets.md(err.message))
+        return None
     if found.empty:
         st.info("Không tìm thấy địa bàn nào khớp trong phạm vi của bạn.")
         return None

@@ -5,7 +5,10 @@ from datetime import date, timedelta
 import streamlit as st
 
 from db import vocab
+from db.errors import UserError
+from db.validation import period_from_address
 from report import fmt
+from ui.widgets import md
 
 
 def month_bounds(day: date) -> tuple[date, date]:
@@ -42,18 +45,20 @@ def _choices(kind: str, today: date) -> dict[str, tuple[date, date]]:
     return out
 
 
-def _from_address(name: str) -> date | None:
+def from_address(today: date) -> tuple[date | None, date | None]:
+    """The ?tu=&den= dates; a mistyped or impossible one is named in a warning and the default period is shown."""
     try:
-        return date.fromisoformat(st.query_params.get(name, ""))
-    except ValueError:
-        return None
+        return period_from_address(st.query_params.get("tu"), st.query_params.get("den"), today=today)
+    except UserError as err:
+        st.warning(md(err.message))
+        return None, None
 
 
 def period_picker(*, key: str, today: date | None = None) -> tuple[date, date]:
     """Pick a month, quarter, year or custom range; the choice is written to ?ky=&tu=&den=."""
     today = today or date.today()
     addr_kind = st.query_params.get("ky", "quarter")
-    addr_start, addr_end = _from_address("tu"), _from_address("den")
+    addr_start, addr_end = from_address(today)
     kinds = list(vocab.PERIOD_KINDS)
     c1, c2 = st.columns([1, 2])
     kind = c1.radio("Kỳ báo cáo", kinds, index=kinds.index(addr_kind) if addr_kind in kinds else 1,

@@ -84,9 +84,10 @@ def present(actor: Actor) -> None:
     today = date.today()
     raw_unit = st.query_params.get("unit", "")
     unit_id = int(raw_unit) if raw_unit.isdigit() else actor.unit_id
-    try:
-        start, end = date.fromisoformat(st.query_params.get("tu", "")), date.fromisoformat(st.query_params.get("den", ""))
-    except ValueError:
+    addr_start, addr_end = period.from_address(today)
+    if addr_start is not None and addr_end is not None:
+        start, end = addr_start, addr_end
+    else:
         start, end = period.quarter_bounds(today)
         end = min(end, today)
     number = _slide_number(len(SLIDES))

@@ -8,6 +8,7 @@ import streamlit as st
 
 from db import units, vocab
 from db.access import Actor
+from db.errors import UserError
 from db.teams import fetch_teams
 from db.units import NATIONAL_NAME
 from report.charts import BarOrder
@@ -41,8 +42,13 @@ def unit_picker(
 ) -> Picked:
     """Pick a unit inside the actor's scope, level by level or by search; returns the deepest choice."""
     query = st.text_input(search_label, key=f"{key}_q", placeholder="vd. tam phuoc, nui thanh")
+    found: pd.DataFrame | None = None
     if query.strip():
-        found: pd.DataFrame = data.read_fresh(units.search_units, actor, query=query, tiers=search_tiers, limit=50)
+        try:
+            found = data.read_fresh(units.search_units, actor, query=query, tiers=search_tiers, limit=50)
+        except UserError as err:  # a paste too long to be a name: said here, the cascade below still works
+            st.error(md(err.message))
+    if found is not None:
         if found.empty:
             st.info("Không tìm thấy địa bàn nào khớp trong phạm vi của bạn.")
         else:
@@ -80,7 +86,11 @@ def unit_picker(
 def team_picker(actor: Actor, *, key: str, status: str = "all") -> int | None:
     """Pick a team in scope by typing part of its name or its village (diacritics optional)."""
     query = st.text_input("Tìm tổ theo tên tổ hoặc tên thôn, xã", key=f"{key}_q", placeholder="vd. phu my")
-    teams: pd.DataFrame = data.read(fetch_teams, actor, unit_id=actor.unit_id, status=status, query=query, limit=300)
+    try:
+        teams: pd.DataFrame = data.read(fetch_teams, actor, unit_id=actor.unit_id, status=status, query=query, limit=300)
+    except UserError as err:  # a paste too long to be a name
+        st.error(md(err.message))
+        return None
     if teams.empty:
         st.info("Không có tổ nào khớp trong phạm vi của bạn.")
         return None
@@ -99,12 +109,24 @@ def bar_order(*, key: str, worst: str = vocab.BAR_ORDERS["worst"]) -> BarOrder:
     return "name" if choice == "name" else "worst"
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
+# Characters that make Markdown anywhere in a line: emphasis, code, links and images (a bracket escaped, `!` and
+# `()` are plain), HTML and autolinks, strikethrough, tables, LaTeX, entities. Escaped with a backslash.
+_MD_INLINE = re.compile(r"([\\`*_\[\]<>~|$&])")
+# Characters that make Markdown at the start of a line only: headings, lists, "1." and "1)", setext underlines.
+# Ordinary punctuation elsewhere stays as it is, so a message reads (and compares) as written.
+_MD_LINE_START = re.compile(r"^([ \t]*)([#+=-]|[0-9]+[.)])", re.MULTILINE)
+# Streamlit also rewrites text after parsing, where a backslash escape is gone: `:material/x:`, `:rocket:`,
+# `:streamlit:` and the `:red[…]` directives, bare `http://`, `www.` and e-mail autolinks, and `->`, `--`, `<=`
+# typography. An invisible word joiner (U+2060) right after the `:`, the `@`, inside `www.` and between such a
+# pair keeps the text as typed on screen while none of those patterns matches any more.
+_JOINER = "\u2060"
+_SHORTCODE_BREAKS = re.compile(r"(?<=:)(?=\S)|(?<=@)|(?<=www)(?=\.)|(?<=[<>~-])(?=[-=>])", re.IGNORECASE)
 
 
 def md(text: object) -> str:
-    """Escape user-typed text for st.markdown, so a name is shown as typed, never as markup."""
-    return _MD_SPECIAL.sub(r"\\\1", str(text))
+    """The one escape of user-typed text for anything Streamlit renders as Markdown: shown as typed, never as markup."""
+    escaped = _MD_INLINE.sub(r"\\\1", _SHORTCODE_BREAKS.sub(_JOINER, str(text)))
+    return _MD_LINE_START.sub(lambda m: m[1] + m[2][:-1] + "\\" + m[2][-1], escaped)
 
 
 def flash(key: str) -> None:
@@ -127,4 +149,4 @@ class FieldErrors:
     def show(self, message: str, field: str | None) -> None:
         """Show the message under its field, or as a plain error when the field has no slot."""
         target = self._slots.get(field or "")
-        (target if target is not None else st).error(message)  # type: ignore[attr-defined]
+        (target if target is not None else st).error(md(message))  # type: ignore[attr-defined]
