@@ -406,17 +406,29 @@ def _find_header(grid: list[list[Any]]) -> tuple[int, dict[str, int], dict[str, 
     return r, columns, labels
 
 
-def _fill_down(rows: dict[int, list[Any]], merged: list[tuple[int, int, int, int]], header_row: int, last: int) -> None:
+def _fill_down(rows: dict[int, list[Any]], merged: list[tuple[int, int, int, int]], header_row: int, last: int,
+               counted: int) -> int:
     """The data rows' merged ranges: each row of a range below the header, up to the sheet's last row with a value,
-    gets the value of the range's top-left cell in the range's first column (the village or team over its members)."""
+    gets the value of the range's top-left cell in the range's first column (the village or team over its members).
+
+    A blank row inside a range becomes a row holding that value, so it counts toward the workbook's row limit
+    like any other (`counted`, returned updated): a range over a million blank rows is refused, not made.
+    """
     for r1, c1, r2, _c2 in merged:
         top = rows.get(r1, [])
         value = top[c1] if c1 < len(top) else None
         for r in range(max(r1, header_row + 1), min(r2, last) + 1):
-            row = rows.setdefault(r, [])
+            row = rows.get(r)
+            if row is None:
+                counted += 1
+                if counted > MAX_ROWS:
+                    raise UserError(f"Tệp có hơn {_number(MAX_ROWS)} dòng dữ liệu (kể cả các dòng nằm trong vùng ô gộp); "
+                                    "hãy chia thành nhiều tệp nhỏ hơn.")
+                row = rows[r] = []
             if len(row) <= c1:
                 row.extend([None] * (c1 + 1 - len(row)))
             row[c1] = value
+    return counted
 
 
 def _check_merged(title: str, merged: list[tuple[int, int, int, int]], last: int) -> None:
@@ -473,7 +485,7 @@ def read_workbook(data: bytes, *, progress: Progress | None = None) -> ParsedWor
             header_row, columns, labels = found
             # …the data rows only its first column, downwards: the village or team over its members. A range
             # across three or more columns below the header is a heading ("I. XÃ TAM PHƯỚC"), not a row.
-            _fill_down(rows, [m for m in merged if m[2] > header_row], header_row, last)
+            total = _fill_down(rows, [m for m in merged if m[2] > header_row], header_row, last, total)
             banners = {r + 1 for r1, c1, r2, c2 in merged if r1 > header_row and c2 - c1 >= 2
                        for r in range(r1, min(r2, last) + 1)}
             table = [(r + 1, tuple(rows[r])) for r in sorted(rows) if r > header_row]

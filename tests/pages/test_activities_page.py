@@ -58,7 +58,7 @@ def test_a_renamed_non_image_is_refused_next_to_the_photo_field(app, session, tm
     token = at.session_state["activities_token"]
     at.file_uploader(key=f"activities_photo_{token}").set_value(("anh.jpg", b"%PDF-1.7 this is not a photo", "image/jpeg"))
     button(at, "Gửi báo cáo").click().run()
-    assert [e.value for e in at.error] == ["Tệp này không phải ảnh JPEG hoặc PNG hợp lệ."]
+    assert [e.value for e in at.error] == ["Tệp này không phải ảnh JPEG, PNG hoặc WebP hợp lệ."]
     assert count_rows(session, Activity) == 0
     assert not (tmp_path / "photos").exists() or not any((tmp_path / "photos").iterdir())
 
