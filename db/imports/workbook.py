@@ -284,11 +284,13 @@ def scan_sheet(archive: zipfile.ZipFile, name: str, budget: Budget) -> SheetScan
     """
     scan = SheetScan()
     before = b""
+    data = False
     for seg in _segments(archive, name, budget):
-        if scan.declared is None and b"dimension" in seg and (m := _DIMENSION.search(seg)):
+        if scan.declared is None and not data and b"dimension" in seg and (m := _DIMENSION.search(seg)):
             rows = int(m.group(4) or m.group(2) or 1) - int(m.group(2) or 1) + 1
             cols = _column_index(m.group(3) or m.group(1) or b"A") - _column_index(m.group(1) or b"A") + 1
             scan.declared = (max(rows, 1), max(cols, 1))
+        data = data or b"sheetData" in seg  # <dimension> comes before the cells: no need to look for it after
         end = max(seg.rfind(tag) for tag in _VALUE_ENDS)
         if end >= 0 and scan.last_row is not None:
             window = before + seg[:end]
@@ -321,7 +323,38 @@ def _check_area(title: str, scan: SheetScan) -> None:
                        f"hơn {_number(MAX_SHEET_CELLS)} ô")
 
 
-def _read_rows(ws: Any, last_row: int | None, budget: Budget, counted: int) -> tuple[dict[int, list[Any]], int]:
+@dataclass
+class _Opened:
+    """The parts of a workbook openpyxl has read whole (checked first): its zip, shared strings and date styles."""
+
+    archive: zipfile.ZipFile
+    shared_strings: list[Any]
+    wb: Any  # the openpyxl Workbook, for its epoch and date formats
+    sheets: list[tuple[str, str]]  # (title, path in the zip) of the visible worksheets, in order
+
+
+def _open(data: bytes) -> _Opened:
+    """Open the workbook as openpyxl's read-only load_workbook does, without its worksheet objects.
+
+    A read-only worksheet parses its sheet's XML up to <dimension> when it is made, and to the end of
+    <sheetData> when there is none: a 380 MB sheet without one would be parsed whole before any of our
+    checks. The steps below are load_workbook's (openpyxl 3.1, pinned) up to the worksheets, which are listed
+    instead, and read by _read_rows.
+    """
+    from openpyxl.reader.excel import ExcelReader
+    from openpyxl.styles.stylesheet import apply_stylesheet
+
+    reader = ExcelReader(io.BytesIO(data), read_only=True, data_only=True)
+    reader.read_manifest()
+    reader.read_strings()
+    reader.read_workbook()
+    apply_stylesheet(reader.archive, reader.wb)  # the date formats: a date cell is read as a date
+    sheets = [(sheet.name, rel.target) for sheet, rel in reader.parser.find_sheets()
+              if rel.target in reader.valid_files and "chartsheet" not in rel.Type and (sheet.state or "visible") == "visible"]
+    return _Opened(reader.archive, reader.shared_strings, reader.wb, sheets)
+
+
+def _read_rows(book: _Opened, path: str, last_row: int | None, budget: Budget, counted: int) -> tuple[dict[int, list[Any]], int]:
     """The sheet's non-empty rows up to `last_row` (0-based index → values of the first MAX_COLUMNS columns).
 
     openpyxl's own parser, as its read-only iter_rows uses it, but without the empty rows iter_rows makes up
@@ -331,10 +364,10 @@ def _read_rows(ws: Any, last_row: int | None, budget: Budget, counted: int) -> t
     """
     from openpyxl.worksheet._reader import WorkSheetParser  # openpyxl 3.1 (pinned), as ReadOnlyWorksheet uses it
 
-    wb = ws.parent
+    wb = book.wb
     rows: dict[int, list[Any]] = {}
-    with wb._archive.open(ws._worksheet_path) as source:  # noqa: SLF001
-        parser = WorkSheetParser(source, ws._shared_strings, data_only=True, epoch=wb.epoch,  # noqa: SLF001
+    with book.archive.open(path) as source:
+        parser = WorkSheetParser(source, book.shared_strings, data_only=True, epoch=wb.epoch,
                                  date_formats=wb._date_formats, timedelta_formats=wb._timedelta_formats)  # noqa: SLF001
         for n, (idx, cells) in enumerate(parser.parse()):
             if last_row is not None and idx > last_row:
@@ -448,39 +481,35 @@ def read_workbook(data: bytes, *, progress: Progress | None = None) -> ParsedWor
     sheet), and then only the rows that hold a value, up to the last one: empty and formatted-only rows cost
     a byte search, not a row. Every limit is in db/limits.py ("Resources"); the time budget covers the whole read.
     """
-    from openpyxl import load_workbook
-
     budget = Budget()
     check_xlsx(data, budget)
     if progress:
         progress(0.02, "Đang đọc tệp Excel…")
+    damaged = "Không đọc được tệp Excel (tệp hỏng hoặc không đúng định dạng .xlsx)."
     try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        book = _open(data)
     except Exception as err:  # noqa: BLE001 - openpyxl raises many types for a damaged file
-        raise UserError("Không đọc được tệp Excel (tệp hỏng hoặc không đúng định dạng .xlsx).") from err
+        raise UserError(damaged) from err
     sheets: list[SheetTable] = []
     skipped: list[str] = []
     total = 0
     try:
-        worksheets = [ws for ws in wb.worksheets if getattr(ws, "sheet_state", "visible") == "visible"]
-        for i, ws in enumerate(worksheets):
-            if not hasattr(ws, "iter_rows"):
-                continue
+        for i, (title, path) in enumerate(book.sheets):
             try:
-                scan = scan_sheet(wb._archive, ws._worksheet_path, budget)  # noqa: SLF001 - openpyxl 3.1 (pinned)
-                _check_area(ws.title, scan)
-                rows, total = _read_rows(ws, scan.last_row, budget, total)
-            except (zipfile.BadZipFile, zlib.error, EOFError, KeyError, SyntaxError) as err:  # ParseError is a SyntaxError
-                raise UserError("Không đọc được tệp Excel (tệp hỏng hoặc không đúng định dạng .xlsx).") from err
+                scan = scan_sheet(book.archive, path, budget)
+                _check_area(title, scan)
+                rows, total = _read_rows(book, path, scan.last_row, budget, total)
+            except (zipfile.BadZipFile, zlib.error, EOFError, KeyError, SyntaxError, ValueError, TypeError) as err:
+                raise UserError(damaged) from err  # ParseError is a SyntaxError; a bad cell a ValueError
             last = max(rows, default=-1)
             merged = [m for m in scan.merged if m[0] <= last and m[1] < MAX_COLUMNS]
             # The header rows get the whole merged rectangle ("Năm sinh" over "Nam" and "Nữ")…
             head = [list(rows.get(r, ())) for r in range(min(HEADER_SCAN_ROWS, last + 1))]
-            _check_merged(ws.title, merged, last)
+            _check_merged(title, merged, last)
             _fill(head, merged, down_only=False)
             found = _find_header(head)
             if found is None:
-                skipped.append(ws.title)
+                skipped.append(title)
                 continue
             header_row, columns, labels = found
             # …the data rows only its first column, downwards: the village or team over its members. A range
@@ -489,11 +518,11 @@ def read_workbook(data: bytes, *, progress: Progress | None = None) -> ParsedWor
             banners = {r + 1 for r1, c1, r2, c2 in merged if r1 > header_row and c2 - c1 >= 2
                        for r in range(r1, min(r2, last) + 1)}
             table = [(r + 1, tuple(rows[r])) for r in sorted(rows) if r > header_row]
-            sheets.append(SheetTable(ws.title, header_row + 1, columns, labels, table, banners))
+            sheets.append(SheetTable(title, header_row + 1, columns, labels, table, banners))
             if progress:
-                progress(0.02 + 0.25 * (i + 1) / len(worksheets), "Đang đọc tệp Excel…")
+                progress(0.02 + 0.25 * (i + 1) / len(book.sheets), "Đang đọc tệp Excel…")
     finally:
-        wb.close()
+        book.archive.close()
     if not sheets:
         raise UserError(
             "Không tìm thấy dòng tiêu đề của bảng. Bảng cần có các cột như “Họ và tên”, “Thôn”, “Xã” "
