@@ -32,7 +32,8 @@ THUMB_SUFFIX = ".thumb.jpg"
 # Pillow's own bomb check, for every image this process opens: a warning above the limit, an error above twice it.
 # Photos are measured from their header first (below), so these are a second line, never the message users see.
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
-_HEADERS = (JpegImagePlugin.JpegImageFile, PngImagePlugin.PngImageFile, WebPImagePlugin.WebPImageFile)
+_HEADERS = ((JpegImagePlugin._accept, JpegImagePlugin.JpegImageFile), (PngImagePlugin._accept, PngImagePlugin.PngImageFile),  # noqa: SLF001
+            (WebPImagePlugin._accept, WebPImagePlugin.WebPImageFile))  # noqa: SLF001 - each format's own magic test
 NOT_A_PHOTO = "Tệp này không phải ảnh JPEG, PNG hoặc WebP hợp lệ."
 
 
@@ -54,14 +55,16 @@ def _header(content: bytes) -> tuple[str, int, int]:
     The format plugins are used directly: Image.open would apply Pillow's bomb check first and say neither
     the width nor the height.
     """
-    for plugin in _HEADERS:
+    for accepts, plugin in _HEADERS:
+        if not accepts(content[:16]):
+            continue
         try:
             with plugin(io.BytesIO(content)) as img:
                 return str(img.format), img.size[0], img.size[1]
         except Image.DecompressionBombError as err:  # the WebP reader checks the size itself as it opens
             raise _too_large(*_webp_size(content)) from err
-        except (SyntaxError, OSError, ValueError, TypeError, EOFError, struct.error):
-            continue
+        except Exception as err:  # noqa: BLE001 - a damaged header raises many types; none is a photo
+            raise UserError(NOT_A_PHOTO, field="photo") from err
     raise UserError(NOT_A_PHOTO, field="photo")
 
 
