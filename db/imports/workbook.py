@@ -3,7 +3,8 @@
 The spreadsheets officers keep are messy: a title above the header, headers typed any way ("Họ và tên",
 "HO TEN", "Số ĐT (*)"), two-row headers, the village and team cells merged down over a team's members.
 `read_workbook` turns such a file into a `ParsedWorkbook` of `SheetTable`s: which column holds which key and
-the data rows below the header, merged cells filled in. The limits on what is read live here too.
+the data rows below the header, merged cells filled in. The file is checked while it streams, before any row
+is made (db/limits.py, "Resources"), and only rows holding a value are made.
 """
 
 import io
