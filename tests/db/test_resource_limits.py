@@ -308,7 +308,7 @@ def test_a_pixel_bomb_sent_with_a_report_writes_nothing(session, team_and_volunt
     assert _files(photo_dir) == []
 
 
-def _jpeg_with_gps(size: tuple[int, int] = (60, 30), orientation: int = 1) -> bytes:
+def _jpeg_with_gps(size: tuple[int, int] = (60, 30), orientation: int = 1, fmt: str = "JPEG") -> bytes:
     exif = Image.Exif()
     exif[ExifTags.Base.Orientation] = orientation
     exif[ExifTags.Base.Make] = "PhoneMaker"
@@ -320,17 +320,18 @@ def _jpeg_with_gps(size: tuple[int, int] = (60, 30), orientation: int = 1) -> by
     img = Image.new("RGB", size, (30, 120, 200))
     img.paste((250, 250, 0), (0, 0, size[0] // 2, size[1]))  # left half yellow: shows which way is up
     buf = io.BytesIO()
-    img.save(buf, format="JPEG", exif=exif)
+    img.save(buf, format=fmt, exif=exif)
     return buf.getvalue()
 
 
-def test_a_jpeg_is_stored_upright_without_its_exif_and_gps(photo_dir):
-    content = _jpeg_with_gps(orientation=6)  # "rotate 90° clockwise to view"
+@pytest.mark.parametrize(("fmt", "ext"), [("JPEG", "jpg"), ("PNG", "png"), ("WEBP", "webp")])
+def test_a_photo_is_stored_upright_without_its_exif_and_gps(photo_dir, fmt, ext):
+    content = _jpeg_with_gps(orientation=6, fmt=fmt)  # "rotate 90° clockwise to view"
     with Image.open(io.BytesIO(content)) as sent:
         assert sent.getexif().get_ifd(ExifTags.IFD.GPSInfo)  # the file sent does carry a position
     name = photos.store_photo(content)
     stored = (photo_dir / name).read_bytes()
-    assert name == hashlib.sha256(stored).hexdigest() + ".jpg"
+    assert name == hashlib.sha256(stored).hexdigest() + "." + ext
     with Image.open(io.BytesIO(stored)) as img:
         assert dict(img.getexif()) == {}
         assert not img.getexif().get_ifd(ExifTags.IFD.GPSInfo)
