@@ -15,7 +15,7 @@ from db.audit import record, snapshot
 from db.counts import COUNTRY, SCOPE_TIERS, is_kept_scope
 from db.errors import NotFound, PermissionDenied, UserError
 from db.models import Activity, ActivityRollup, ScopeRollup, Team, Unit, UnitPath, User
-from db.photos import store_photo
+from db.photos import discard_unused, store_photo
 from db.sqlfuncs import first_of_month, month_start
 from db.text import sort_frame
 from db.validation import optional_text, whole_number
@@ -255,6 +255,8 @@ def delete_activity(session: Session, *, actor: Actor, activity_id: int, today: 
     before = snapshot(activity)
     record(session, actor, "delete", activity, before)
     session.delete(activity)
+    # Its photo's files go once this transaction commits, unless another report shows the same photo; a rollback keeps them.
+    discard_unused(session, [activity.photo])
 
 
 def delete_activities(session: Session, *, actor: Actor, activity_ids: Sequence[int], today: date | None = None) -> int:

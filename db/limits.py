@@ -64,3 +64,29 @@ MEMBER_AGES = (14, 100)
 def birth_years(today: date) -> tuple[int, int]:
     """The earliest and latest birth year a member may have on `today`."""
     return today.year - MEMBER_AGES[1], today.year - MEMBER_AGES[0]
+
+
+# ---- Resources ------------------------------------------------------------------------------------
+# What one upload may cost the shared server process: the import and the photos run in it, so a file that
+# is small on the wire but huge once unpacked or decoded must be refused before it is, with a message.
+
+# An Excel workbook to import.
+WORKBOOK_BYTES = 10 * 1024 * 1024  # the upload itself (.streamlit/config.toml says the same)
+WORKBOOK_UNPACKED_BYTES = 400 * 1024 * 1024  # all its parts unpacked, as the zip declares them (zipfile holds it to that)
+WORKBOOK_SHEETS = 60  # a district's communes, one sheet each, and room to spare
+WORKBOOK_ROWS = 50_000  # non-empty rows in the whole workbook
+WORKBOOK_COLUMNS = 80  # columns read per row; the rest are ignored
+# Rows × columns a sheet spans up to its last cell holding a value (50,000 rows × 80 columns). The declared
+# <dimension> is not refused on by itself: Excel declares A1:H1048576 for a sheet formatted down to its last
+# row, and those empty formatted rows are skipped, never read.
+WORKBOOK_SHEET_CELLS = 4_000_000
+# Every part read whole into memory (xl/sharedStrings.xml the biggest; styles, the workbook…): sheets are streamed.
+WORKBOOK_SHARED_STRINGS_BYTES = 40 * 1024 * 1024
+WORKBOOK_SHARED_STRINGS = 1_000_000  # its entries (<si>)
+WORKBOOK_MERGES = 100_000  # merged ranges in a sheet (a team's village, name and decision merged over its members)
+WORKBOOK_SECONDS = 60.0  # reading one workbook, checked while its parts stream; a real one takes a few seconds
+
+# A report's photo.
+PHOTO_BYTES = 5 * 1024 * 1024  # the upload itself
+PHOTO_PIXELS = 40_000_000  # width × height, read from the header before anything is decoded (a phone's photo: 8–16 MP)
+PHOTO_THUMB_SIDE = 320  # the stored thumbnail's longer side, in pixels; pages show it, never the photo itself

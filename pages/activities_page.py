@@ -57,8 +57,8 @@ def report_form(team: TeamInfo) -> None:
                                   key=f"activities_results_{token}")
         errors.slot("results")
         note = st.text_area("Ghi chú", key=f"activities_note_{token}", max_chars=limits.NOTE_MAX, height=80)
-        photo = st.file_uploader("Ảnh (JPEG hoặc PNG, tối đa 5 MB)", type=["jpg", "jpeg", "png"], key=f"activities_photo_{token}",
-                                 max_upload_size=10)
+        photo = st.file_uploader("Ảnh (JPEG, PNG hoặc WebP, tối đa 5 MB)", type=["jpg", "jpeg", "png", "webp"],
+                                 key=f"activities_photo_{token}", max_upload_size=10)
         errors.slot("photo")
         confirmed = confirm_box(f"activities_confirm_{token}")
         sent = st.form_submit_button("Gửi báo cáo", type="primary", width="stretch")

@@ -5,7 +5,7 @@ import streamlit as st
 
 from db.coverage import Indicators
 from db.meeting import Meeting
-from db.photos import photo_path
+from db.photos import photo_path, thumbnail_path
 from db.reporting import SILENT_LIMIT
 from report import charts, fmt
 from ui import downloads
@@ -53,19 +53,22 @@ def reports_table(recent: pd.DataFrame, *, key: str = "reports_recent_export") -
 
 
 def photo_grid(recent: pd.DataFrame, *, limit: int = 6) -> None:
-    """Thumbnails of the reports' photos; a photo whose file is gone shows a grey stand-in image."""
+    """The reports' stored thumbnails (made at upload: the photo itself is never decoded here); a photo whose file
+    is gone, or one too large to show, gets a caption instead."""
     with_photos = recent[recent["photo"].notna()].head(limit)
     if with_photos.empty:
         return
     cols = st.columns(3)
     for i, row in enumerate(with_photos.itertuples()):
-        path = photo_path(row.photo)
+        thumb = thumbnail_path(row.photo)
         caption = f"{fmt.day(row.activity_date)} · {row.type_label}"
         with cols[i % 3]:
-            if path is None:
+            if thumb is not None:
+                st.image(str(thumb), caption=caption, width=160)
+            elif photo_path(row.photo) is None:
                 st.caption(f":material/hide_image: Ảnh không còn — {caption}")
             else:
-                st.image(str(path), caption=caption, width=160)
+                st.caption(f":material/hide_image: Ảnh quá lớn, không hiển thị được — {caption}")
 
 
 def composition(comp: dict) -> None:

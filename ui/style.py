@@ -23,7 +23,7 @@ CSS = """
   font-size: 0;
 }
 [class*="st-key-activities_photo_"] [data-testid="stFileUploaderDropzoneInstructions"] span::after {
-  content: "Ảnh JPG hoặc PNG, tối đa 5 MB";
+  content: "Ảnh JPG, PNG hoặc WebP, tối đa 5 MB";
   font-size: 0.8rem;
 }
 [class*="st-key-imports_file_"] [data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p {

@@ -17,7 +17,8 @@ Where things are:
 - write.py: `apply_import`, the bulk write, the audit rows, and the units it marks for the kept counts.
 
 The names below are the package's API; callers write `from db import imports; imports.plan_import(...)`.
-The limits (MAX_ROWS…) are read where they are used: patch `db.imports.workbook.MAX_ROWS`, not this module.
+The limits are set in db/limits.py ("Resources") and read, under their short names (MAX_ROWS…), where they are
+used: patch `db.imports.workbook.MAX_ROWS`, not this module.
 """
 
 from db.imports.cells import organisation_code, parse_date

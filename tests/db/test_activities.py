@@ -238,8 +238,10 @@ def test_photo_is_checked_by_content_and_stored_by_hash(session, world, reporter
     session.commit()
     import hashlib
 
-    assert a.photo == hashlib.sha256(content).hexdigest() + ".png"
-    assert (tmp_path / "photos" / a.photo).read_bytes() == content
+    stored = (tmp_path / "photos" / a.photo).read_bytes()  # re-encoded (no metadata), named by its own hash
+    assert a.photo == hashlib.sha256(stored).hexdigest() + ".png"
+    with Image.open(io.BytesIO(stored)) as img:
+        assert (img.format, img.size, img.getpixel((0, 0))) == ("PNG", (8, 8), (200, 30, 30))
     with pytest.raises(UserError) as err:
         activities.create_activity(session, actor=reporters.volunteer, data=_report(reporters.team, photo=b"%PDF-1.4 not an image"), today=TODAY)
     assert err.value.field == "photo"

@@ -105,7 +105,9 @@ def test_photo_on_a_full_disk(engine, session, team_id, tmp_path, monkeypatch):
         photos = data / "photos"
         small = _png(16, noise=False)  # a few hundred bytes: fits
         saved = run_write(activities.create_activity, actor=SYSTEM, data=_report(team_id, small))
-        assert (photos / saved.photo).read_bytes() == small
+        stored = _files(photos)  # the photo, re-encoded, and its thumbnail
+        kept = {name: (photos / name).read_bytes() for name in stored}
+        assert saved.photo in stored and len(stored) == 2
         big = _png(200, noise=True)  # ~120 KB: the disk fills half-way through the write
         assert len(big) > 64 * 1024
         if not mounted:
@@ -119,8 +121,7 @@ def test_photo_on_a_full_disk(engine, session, team_id, tmp_path, monkeypatch):
             print("\nmount not permitted: ENOSPC simulated by a write that stops half-way")
         err = _refused_with_nothing_written(session, team_id, big, photos)
         assert "đầy" in err.message
-        assert (photos / saved.photo).read_bytes() == small  # what was stored before is intact
-        assert _files(photos) == [saved.photo]
+        assert {name: (photos / name).read_bytes() for name in _files(photos)} == kept  # what was stored before is intact
 
 
 def test_photo_on_a_read_only_disk(engine, session, team_id, tmp_path, monkeypatch):

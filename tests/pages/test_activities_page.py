@@ -58,7 +58,7 @@ def test_a_renamed_non_image_is_refused_next_to_the_photo_field(app, session, tm
     token = at.session_state["activities_token"]
     at.file_uploader(key=f"activities_photo_{token}").set_value(("anh.jpg", b"%PDF-1.7 this is not a photo", "image/jpeg"))
     button(at, "Gửi báo cáo").click().run()
-    assert [e.value for e in at.error] == ["Tệp này không phải ảnh JPEG hoặc PNG hợp lệ."]
+    assert [e.value for e in at.error] == ["Tệp này không phải ảnh JPEG, PNG hoặc WebP hợp lệ."]
     assert count_rows(session, Activity) == 0
     assert not (tmp_path / "photos").exists() or not any((tmp_path / "photos").iterdir())
 
@@ -138,3 +138,32 @@ def test_officers_keep_the_form_first_and_find_the_unit_view_in_its_tab(app, ses
     assert not leader.exception
     assert "Báo cáo nhanh" not in [s.value for s in leader.subheader]
     assert "Báo cáo gần đây" in [s.value for s in leader.subheader]
+
+
+def test_recent_reports_show_the_stored_thumbnail_not_the_photo(app, session, tmp_path, monkeypatch):
+    """The page shows the thumbnail made at upload: with the photo itself gone it still shows (before, it decoded
+    the full photo on every run, and showed "Ảnh không còn" once that file was gone)."""
+    import io
+
+    from PIL import Image
+
+    from db import photos
+
+    monkeypatch.setenv("DATA_DIR", str(tmp_path))
+    tree = factories.create_tree(session)
+    team = factories.create_team(session, unit=tree.villages[0], established_on=date(2022, 7, 1), members=2)
+    user = factories.create_user(session, role="volunteer", team=team, username="tnv.p")
+    session.commit()
+    buf = io.BytesIO()
+    Image.new("RGB", (1600, 1200), (200, 30, 30)).save(buf, format="JPEG")
+    report = activities.create_activity(session, actor=actor_of(user), data=activities.ActivityInput(
+        team_id=team.id, activity_date=date.today() - timedelta(days=1), activity_type="training", photo=buf.getvalue()))
+    session.commit()
+    (tmp_path / "photos" / report.photo).unlink()
+    at = app(actor_of(user)).run()
+    at.switch_page("pages/activities_page.py").run()
+    assert not at.exception
+    assert not [c.value for c in at.caption if "Ảnh không còn" in c.value]
+    images = [caption for element in at.get("image") for caption in element.captions]
+    assert len(images) == 1 and images[0].startswith(f"{report.activity_date:%d/%m/%Y} · ")
+    assert (tmp_path / "photos" / photos.thumb_name(report.photo)).is_file()
