@@ -4,9 +4,10 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import TypeVar
 
 import pandas as pd
-from sqlalchemy import and_, func, select
+from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import Session, aliased
 
 from db import limits, vocab
@@ -444,6 +445,22 @@ def fetch_team_activity_by_month(
     return _labelled(pd.DataFrame(session.execute(stmt).all(), columns=MONTH_COLUMNS))
 
 
+_Stmt = TypeVar("_Stmt", bound=Select)
+
+
+def _report_rows_in_scope(session: Session, actor: Actor, stmt: _Stmt, *, team_id: int | None, unit_id: int | None) -> _Stmt:
+    """Limit a select of report rows to one readable team, or to a unit's subtree within the actor's scope."""
+    if team_id is not None:
+        ensure_can_read_team(session, actor, team_id)
+        return stmt.where(Activity.team_id == team_id)
+    unit_id = scope_unit(session, actor, unit_id)
+    if unit_id is not None:
+        stmt = stmt.join(UnitPath, and_(UnitPath.descendant_id == Activity.commune_id, UnitPath.ancestor_id == unit_id))
+    if actor.acts_for_own_team:  # the commune's charts, yes; other teams' report rows, no (no team: none)
+        stmt = stmt.where(Activity.team_id == actor.team_id)
+    return stmt
+
+
 def fetch_recent_activities(
     session: Session, *, actor: Actor, team_id: int | None = None, unit_id: int | None = None, limit: int = 20,
     today: date | None = None,
@@ -463,15 +480,7 @@ def fetch_recent_activities(
         .order_by(a.activity_date.desc(), a.id.desc())
         .limit(limit)
     )
-    if team_id is not None:
-        ensure_can_read_team(session, actor, team_id)
-        stmt = stmt.where(a.team_id == team_id)
-    else:
-        unit_id = scope_unit(session, actor, unit_id)
-        if unit_id is not None:
-            stmt = stmt.join(UnitPath, and_(UnitPath.descendant_id == a.commune_id, UnitPath.ancestor_id == unit_id))
-        if actor.acts_for_own_team:  # the commune's charts, yes; other teams' report rows, no (no team: none)
-            stmt = stmt.where(a.team_id == actor.team_id)
+    stmt = _report_rows_in_scope(session, actor, stmt, team_id=team_id, unit_id=unit_id)
     cols = ["activity_id", "activity_date", "activity_type", "people_reached", "households_reached", "results",
             "note", "photo", "team", "unit", "reporter", "reported_by", "created_at"]
     df = pd.DataFrame(session.execute(stmt).all(), columns=cols)
@@ -535,13 +544,7 @@ def fetch_reports_to_review(
                   a.id.desc())
         .limit(limit)
     )
-    if team_id is not None:
-        ensure_can_read_team(session, actor, team_id)
-        stmt = stmt.where(a.team_id == team_id)
-    else:
-        unit_id = scope_unit(session, actor, unit_id)
-        if unit_id is not None:
-            stmt = stmt.join(UnitPath, and_(UnitPath.descendant_id == a.commune_id, UnitPath.ancestor_id == unit_id))
+    stmt = _report_rows_in_scope(session, actor, stmt, team_id=team_id, unit_id=unit_id)
     cols = ["activity_id", "activity_date", "activity_type", "people_reached", "households_reached", "results", "note",
             "team", "unit", "reporter"]
     df = pd.DataFrame(session.execute(stmt).all(), columns=cols)
