@@ -267,8 +267,9 @@ def test_open_pages_follow_a_team_and_a_report_without_a_reload(case, browser, r
 
         # 2. The volunteer sends a report.
         settle(volunteer)  # its own live charts redrew after the team: type into the settled form
-        volunteer.get_by_label("Số người được hỗ trợ").first.fill("12")
-        volunteer.get_by_label("Số hộ").first.fill("7")
+        form = volunteer.locator("[data-testid=stForm]").filter(has=volunteer.get_by_role("button", name="Gửi báo cáo"))  # the quick form, not a correction form
+        form.get_by_label("Số người được hỗ trợ").fill("12")
+        form.get_by_label("Số hộ").fill("7")
         old = {leader.name: _reports_shown(database_url, leader) for leader in leaders}
         for leader in leaders:
             settle(leader.page)

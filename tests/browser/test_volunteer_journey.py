@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from db.models import Activity, User
 from seed.demo import DEMO_PASSWORD
-from tests.browser.conftest import shot
+from tests.browser.conftest import settle, shot
 from tests.factories import count_rows
 
 pytestmark = pytest.mark.browser
@@ -50,12 +50,14 @@ def test_volunteer_reports_with_a_photo_and_a_double_tap_counts_once(demo_server
     page.get_by_role("link", name="Mở ứng dụng đầy đủ").click()
     page.get_by_role("link", name="Báo cáo hoạt động của tổ").click()
     page.get_by_role("button", name="Gửi báo cáo").wait_for(timeout=30_000)
+    settle(page)
     chart_before = _reports_in_caption(page)
 
-    # The quick form comes first; a correction form below may hold an earlier report's fields (the session's
-    # other tests report for this team too).
-    page.get_by_label("Số người được hỗ trợ").first.fill("14")
-    page.get_by_label("Số hộ").first.fill("9")
+    # The quick form, by its button: the correction forms of the list (in a folded expander) hold earlier reports'
+    # fields under the same labels (the session's other tests report for this team too).
+    form = page.locator("[data-testid=stForm]").filter(has=page.get_by_role("button", name="Gửi báo cáo"))
+    form.get_by_label("Số người được hỗ trợ").fill("14")
+    form.get_by_label("Số hộ").fill("9")
     page.locator("input[type=file]").set_input_files(str(photo))
     page.get_by_text("hoat-dong.png").wait_for(timeout=15_000)
     shot(page, "volunteer-1-form")
@@ -68,8 +70,8 @@ def test_volunteer_reports_with_a_photo_and_a_double_tap_counts_once(demo_server
     assert (after, photos_after) == (before + 1, photos_before + 1)
     shot(page, "volunteer-2-after-report")
 
-    # The correction form below now holds the first report's fields too: the quick form comes first.
-    page.get_by_label("Số người được hỗ trợ").first.fill("3")
+    settle(page)
+    form.get_by_label("Số người được hỗ trợ").fill("3")
     page.get_by_role("button", name="Gửi báo cáo").dblclick()
     page.get_by_text(re.compile("Đã ghi nhận báo cáo")).wait_for(timeout=30_000)
     page.wait_for_timeout(3000)  # let a second submission, if any, land before counting
