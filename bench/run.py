@@ -15,7 +15,9 @@ Figures (bench/README.md explains each):
    usable, warm and right after a write, a full load, and the bytes over the websocket (bench/browser.py);
 8. live figures: commit to figure, queries of idle tabs, memory over a thousand writes (bench/live.py);
 9. the volunteer's phone (issue 13): the light report page and the Streamlit form under CPU × 4 and no limit,
-   3G and EDGE, cold and warm, on the demo data: seconds, bytes and requests (bench/phone.py).
+   3G and EDGE, cold and warm, on the demo data: seconds, bytes and requests (bench/phone.py);
+10. hostile uploads (issue 14): seconds and memory of a workbook bomb, a list formatted down to Excel's last
+   row, a pixel-bomb photo and a camera photo, each in its own process (bench/uploads.py).
 """
 
 import argparse
@@ -43,8 +45,9 @@ WRITES = 200
 PG_SCALE = 0.01  # the PostgreSQL dataset is 1% of the national one
 CAMPAIGN_PROCESSES = (1, 2, 4, 8, 16)
 CAMPAIGN_REPORTS = 200  # reports per writer process
-PARTS = ("pages", "writes", "postgres", "campaign", "aggregations", "memory", "import", "browser", "live", "phone")
-DATASET_FREE = {"import", "phone"}  # parts with their own throwaway databases: a run of only these needs no national file
+PARTS = ("pages", "writes", "postgres", "campaign", "aggregations", "memory", "import", "browser", "live", "phone",
+         "uploads")
+DATASET_FREE = {"import", "phone", "uploads"}  # parts with their own throwaway databases: a run of only these needs no national file
 
 
 @dataclass
@@ -661,6 +664,24 @@ def measure_phone() -> list[Figure]:
     return figures
 
 
+# ---- 10. hostile uploads -----------------------------------------------------------------------------
+
+
+def measure_uploads() -> list[Figure]:
+    """What a small file that is huge unpacked or decoded costs the server, each case in its own process."""
+    from bench import uploads
+
+    figures = []
+    for c in uploads.measure(say=say):
+        where = f"{c.title}, {c.kilobytes:,.0f} KB file"
+        figures += [
+            Figure(f"upload: {where}, seconds", _r(c.seconds, 3), "s", "≤ 5 s", _within(c.seconds, uploads.SECONDS_TARGET)),
+            Figure(f"upload: {where}, memory above the bare process", round(c.extra_mb), "MB", "≤ 200 MB",
+                   _within(c.extra_mb, uploads.EXTRA_MB_TARGET)),
+        ]
+    return figures
+
+
 def merged(previous: Path, scale: dict[str, Any], figures: list[Figure]) -> dict[str, Any]:
     """This run's figures over the last saved ones: a figure of a skipped part keeps its last value."""
     try:
@@ -720,6 +741,9 @@ def main(argv: list[str] | None = None) -> int:
     if "phone" not in skip:
         say("9. Điện thoại của tình nguyện viên: trang nhẹ và biểu mẫu Streamlit, CPU × 4, không giới hạn / 3G / EDGE…")
         figures += measure_phone()
+    if "uploads" not in skip:
+        say("10. Tệp tải lên độc hại: bom Excel, danh sách định dạng tới dòng cuối, ảnh bom điểm ảnh, ảnh máy chụp…")
+        figures += measure_uploads()
     # A partial run (--skip) keeps the last figures of the parts it skipped.
     saved = merged(RESULTS, scale, figures) if skip else {"scale": scale, "figures": [f.as_dict() for f in figures]}
     RESULTS.write_text(json.dumps(saved, ensure_ascii=False, indent=2) + "\n")
