@@ -5,6 +5,7 @@ from datetime import date, datetime
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Date,
     DateTime,
     Float,
@@ -46,7 +47,8 @@ class Unit(Base):
         Index("ix_units_tier_structure", "tier", "structure"),
         # One village of a name per commune even when two officers add it at the same moment (the service's
         # own check cannot see the other's uncommitted row).
-        Index("uq_units_village_name", "parent_id", "name", unique=True,
+        # Two merged communes' "Thôn 1" may both sit under one 2025 commune: they differ by their former commune.
+        Index("uq_units_village_name", "parent_id", text("coalesce(former_parent_id, 0)"), "name", unique=True,
               sqlite_where=text("tier = 'village'"), postgresql_where=text("tier = 'village'")),
     )
 
@@ -62,7 +64,37 @@ class Unit(Base):
     code: Mapped[str | None] = mapped_column(String(12))  # official code where one exists
     lat: Mapped[float | None] = mapped_column(Float)
     lon: Mapped[float | None] = mapped_column(Float)
+    # The days the unit exists (None: open); legacy units end 30/06/2025, 2025 units start 01/07/2025.
+    valid_from: Mapped[date | None] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)  # the last day, inclusive
+    # A village carried over to a 2025 commune keeps its legacy commune here, and its legacy closure rows:
+    # it then sits in both trees, so the legacy units' past figures stay as they were (db/reform.py). No foreign
+    # key: SQLite cannot add one to an existing table without copying it (see migration 0009).
+    former_parent_id: Mapped[int | None] = mapped_column(Integer, index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+
+
+class UnitSuccession(Base):
+    """The official mapping: a legacy commune and a 2025 commune it went (wholly or partly) into."""
+
+    __tablename__ = "unit_successions"
+
+    legacy_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"), primary_key=True)
+    new_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"), primary_key=True, index=True)
+    is_default: Mapped[bool] = mapped_column(Boolean)  # where a divided commune's village goes without better data
+    divided: Mapped[bool] = mapped_column(Boolean)  # the legacy commune went to several 2025 communes
+    area_km2: Mapped[float | None] = mapped_column(Float)  # the 2025 commune's area, to place a village by position
+
+
+class ReformChoice(Base):
+    """An officer's confirmed 2025 commune for one village of a divided legacy commune."""
+
+    __tablename__ = "reform_choices"
+
+    village_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"), primary_key=True)
+    commune_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
+    chosen_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    chosen_at: Mapped[datetime] = mapped_column(DateTime)
 
 
 class UnitPath(Base):

@@ -164,3 +164,10 @@ IMPORT_COLUMNS: dict[str, str] = {
 
 # A village on the commune's village chart: with an active team (True) or without (False).
 VILLAGE_COVERED = {True: "Có tổ", False: "Chưa có tổ"}
+
+# The two administrative structures, as a search hit, a page or the command line names them.
+STRUCTURE_LABELS: dict[str, str] = {"legacy": "địa giới cũ", "2025": "địa giới mới"}
+STRUCTURE_TITLES: dict[str, str] = {
+    "legacy": "Địa giới cũ (đến 30/06/2025: tỉnh → huyện → xã)",
+    "2025": "Địa giới mới (từ 01/07/2025: tỉnh → xã)",
+}
