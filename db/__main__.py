@@ -17,9 +17,9 @@ from db.coverage import fetch_indicators
 from db.engine import SessionLocal
 from db.errors import UserError
 from db.migrate import startup_lock, upgrade
+from db.structures import VALIDITY
 from db.units import resolve_unit
 from db.versions import bump_data_version
-from db.structures import VALIDITY
 from db.vocab import STRUCTURE_LABELS
 
 if TYPE_CHECKING:
