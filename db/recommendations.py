@@ -8,7 +8,7 @@ from sqlalchemy import ColumnElement, Select, and_, case, exists, false, func, o
 from sqlalchemy.orm import Session, aliased
 
 from db import limits, vocab
-from db.access import Actor, ensure_can_read_unit, ensure_within_scope, is_within, scope_unit
+from db.access import Actor, ensure_within_scope, is_within, scope_unit
 from db.audit import record, snapshot
 from db.errors import NotFound, PermissionDenied, UserError
 from db.models import Recommendation, Team, Unit, UnitPath, User
