@@ -322,3 +322,55 @@ def test_reading_history_gives_no_write_on_it(session, reform):  # noqa: ANN001
     session.commit()
     assert session.scalar(select(UnitPath.ancestor_id).where(UnitPath.ancestor_id == new.province.id,
                                                              UnitPath.depth == 2).limit(1)) == new.province.id
+
+
+# ---- python -m db stats -----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def reform_cli(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+    """A SQLite file migrated by the command itself, holding the reform world (SQLite only: the CLI's own test)."""
+    import os
+
+    from sqlalchemy.orm import Session
+
+    from db.engine import make_engine
+    from tests.db.test_cli import Cli
+
+    tmp = tmp_path_factory.mktemp("reform_cli")
+    url = f"sqlite:///{tmp / 'tocnscd.sqlite3'}"
+    env = {**os.environ, "DATABASE_URL": url, "DATA_DIR": str(tmp / "data"), "PYTHONIOENCODING": "utf-8"}
+    runner = Cli(env, make_engine(url))
+    assert runner.run("db", "upgrade").returncode == 0
+    with Session(runner.engine) as session:
+        tree = factories.create_tree(session)
+        team = factories.create_team(session, unit=tree.villages[0], established_on=date(2022, 7, 1), members=3)
+        session.commit()
+        _report(session, team, date(2022, 8, 20), 12)
+        session.commit()
+        new = factories.create_new_tree(session, tree)
+        for village in tree.villages:
+            factories.carry_village(session, village, new.commune)
+        session.commit()
+    yield runner
+    runner.engine.dispose()
+
+
+def test_stats_says_which_structure_it_used(reform_cli):  # noqa: ANN001
+    import json
+
+    done = reform_cli.run("db", "stats", "Huyện Phú Ninh", "--as-of", IN_2022.isoformat())
+    assert done.returncode == 0, done.stderr
+    assert "Địa giới: địa giới cũ (đến 30/06/2025)" in done.stdout.splitlines()
+    got = json.loads(reform_cli.run("db", "stats", "Huyện Phú Ninh", "--as-of", IN_2022.isoformat(), "--json").stdout)
+    assert (got["structure"], got["teams"], got["members"], got["villages"]) == ("legacy", 1, 3, 3)
+    got = json.loads(reform_cli.run("db", "stats", "mới:20380", "--as-of", IN_2022.isoformat(), "--json").stdout)
+    assert (got["unit"], got["structure"], got["teams"], got["members"]) == ("Xã Phú Ninh", "2025", 1, 3)
+    done = reform_cli.run("db", "stats", "mới:20380")
+    assert "Địa giới: địa giới mới (từ 01/07/2025)" in done.stdout.splitlines()
+    # The date settles a code both structures use; without one it is refused, naming both.
+    got = json.loads(reform_cli.run("db", "stats", "20380", "--as-of", IN_2022.isoformat(), "--json").stdout)
+    assert (got["unit"], got["structure"]) == ("Xã Tam Phước", "legacy")
+    done = reform_cli.run("db", "stats", "20380", "--json")
+    assert done.returncode != 0 and done.stdout == "" and "Traceback" not in done.stderr
+    assert "“cũ:20380”" in done.stderr and "“mới:20380”" in done.stderr
