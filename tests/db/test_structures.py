@@ -12,13 +12,15 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from db import counts, coverage, units
+from db import counts, coverage, units, vocab
 from db.access import Actor, ensure_can_read_unit
-from db.activities import ActivityInput, create_activity
+from db.activities import ActivityInput, create_activity, fetch_activity_by_child
 from db.auth import SYSTEM
 from db.errors import NotFound, PermissionDenied
 from db.members import MemberInput, create_member
 from db.models import Activity, Member, Team, Unit, UnitPath
+from db.recommendations import create_recommendation, fetch_recommendation_counts
+from db.reporting import fetch_reporting_by_child
 from db.structures import REFORM_DAY
 from db.teams import TeamInput, create_team
 from tests import factories
@@ -78,6 +80,26 @@ def test_the_country_lists_the_provinces_of_the_structure_in_force_on_the_date(s
     assert _ids(by_child(session, actor=SYSTEM, unit_id=None, as_of=IN_2022, structure="2025")) == {new}
     assert _ids(units.fetch_children(session, actor=SYSTEM, parent_id=None)) == {new}  # today's
     assert _ids(units.fetch_children(session, actor=SYSTEM, parent_id=None, structure="legacy")) == {old}
+
+
+def test_every_by_child_read_lists_the_provinces_of_the_date_and_the_carried_villages(session, reform):  # noqa: ANN001
+    old, new = reform.tree.province.id, reform.new.province.id
+    for end, want in ((IN_2022, {old}), (TODAY, {new})):
+        got = fetch_reporting_by_child(session, actor=SYSTEM, unit_id=None, start=end - timedelta(days=29), end=end)
+        assert _ids(got) == want, end
+        got = fetch_activity_by_child(session, actor=SYSTEM, unit_id=None, start=date(2022, 1, 1), end=end)
+        assert _ids(got) == want, end
+    category = next(iter(vocab.RECOMMENDATION_CATEGORIES))
+    for village in (reform.tree.villages[0], reform.tree.village_other):  # under both provinces (a carried village)
+        create_recommendation(session, actor=SYSTEM, unit_id=village.id, category=category, text="Thiếu điện thoại")
+    session.commit()
+    assert set(fetch_recommendation_counts(session, actor=SYSTEM, unit_id=None)["unit_id"]) == {new}
+    carried = {v.id for v in reform.tree.villages}
+    for commune in (reform.tree.commune, reform.new.commune):
+        got = fetch_activity_by_child(session, actor=SYSTEM, unit_id=commune.id, start=date(2022, 1, 1), end=TODAY)
+        assert carried <= _ids(got), commune.name
+        got = fetch_reporting_by_child(session, actor=SYSTEM, unit_id=commune.id, start=date(2022, 8, 1), end=IN_2022)
+        assert _ids(got) == {reform.tree.villages[0].id}, commune.name  # the children with a team
 
 
 def test_a_legacy_only_database_lists_every_province_as_before(session):  # noqa: ANN001
