@@ -15,7 +15,13 @@ shard in their key: on PostgreSQL each connection adds to its own shard, so writ
 country do not queue on the country's rows, and every read sums a scope's shards (issue 17).
 `differences` compares every kept row with a full recount and `rebuild` recomputes them (folding the
 shards into one row again; `python -m db counts check | rebuild [UNIT]`). Moving a unit to another
-parent is not supported (no write path does it).
+parent is not kept by the upkeep (its events do not change, its scopes do): the 2025 carry-over, the one
+write that moves villages, rebuilds what it moved.
+
+With both structures loaded, a village carried over to a 2025 commune counts in the scopes of both its
+chains (its 2025 province, its legacy district and province: `scopes_of`), and a commune's `communes`
+and `communes_with_team` events are clipped to the days it exists (`valid_from`..`valid_to`), so the
+country counts the legacy communes until 30/06/2025 and the 2025 communes from 01/07/2025.
 """
 
 import functools
