@@ -6,6 +6,7 @@ The world: create_tree's legacy Tỉnh Quảng Nam (valid until 30/06/2025) besi
 2025 Xã Tam Xuân, each keeping its legacy closure rows.
 """
 
+import random
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -16,13 +17,13 @@ from db import counts, coverage, units, vocab
 from db.access import Actor, ensure_can_read_unit
 from db.activities import ActivityInput, create_activity, fetch_activity_by_child
 from db.auth import SYSTEM
-from db.errors import NotFound, PermissionDenied
+from db.errors import NotFound, PermissionDenied, UserError
 from db.members import MemberInput, create_member
 from db.models import Activity, Member, Team, Unit, UnitPath
 from db.recommendations import create_recommendation, fetch_recommendation_counts
 from db.reporting import fetch_reporting_by_child
 from db.structures import REFORM_DAY
-from db.teams import TeamInput, create_team
+from db.teams import TeamInput, close_team, create_team
 from tests import factories
 
 TODAY = date(2026, 11, 20)
@@ -212,6 +213,41 @@ def test_a_write_on_a_carried_village_updates_its_legacy_district_and_province_t
     _check_kept_equals_live(session, reform)
     # The report dated after the reform belongs to the 2025 commune (the rollups' key).
     assert session.scalar(select(Activity.commune_id).where(Activity.team_id == team.id)) == village.parent_id
+
+
+def test_random_writes_after_the_carry_over_keep_kept_equal_to_live(session, reform):  # noqa: ANN001
+    """Teams, members, reports and closures on carried villages, on new villages of 2025 communes and on the
+    communes of both structures, in a random order: every kept scope of both trees equals the live SQL."""
+    rng = random.Random(16)
+    tree, new = reform.tree, reform.new
+    places = [*tree.villages, tree.village_other, tree.commune2, new.commune, new.commune2]
+    teams = [reform.team.id]
+    for step in range(40):
+        action = rng.choice(["village", "team", "team", "member", "report", "report", "close"])
+        day = date(2022, 1, 1) + timedelta(days=rng.randrange(0, (TODAY - date(2022, 1, 1)).days))
+        try:
+            if action == "village":
+                commune = rng.choice([new.commune, new.commune2])
+                places.append(units.create_village(session, actor=SYSTEM, commune_id=commune.id, kind="Thôn",
+                                                   name=f"Mới {step}"))
+            elif action == "team":
+                teams.append(create_team(session, actor=SYSTEM, today=TODAY, data=TeamInput(
+                    unit_id=rng.choice(places).id, name=f"Tổ {step}", established_on=day,
+                    members=[MemberInput(full_name=f"Người {step}", joined_on=day)])).id)
+            elif action == "member":
+                create_member(session, actor=SYSTEM, team_id=rng.choice(teams), today=TODAY,
+                              data=MemberInput(full_name=f"Người {step}", joined_on=day))
+            elif action == "report":
+                team = session.get(Team, rng.choice(teams))
+                end = min(team.closed_on or TODAY, TODAY)
+                _report(session, team, team.established_on + timedelta(days=rng.randrange(0, max(1, (end - team.established_on).days))), 3)
+            else:
+                close_team(session, actor=SYSTEM, team_id=rng.choice(teams), closed_on=day, today=TODAY)
+            session.commit()
+        except UserError:  # a refused write (overlapping team, date before the team…) leaves the counts as they were
+            session.rollback()
+    assert len(teams) > 5
+    _check_kept_equals_live(session, reform)
 
 
 def test_rebuild_keeps_the_same_figures_with_carried_villages(session, reform):  # noqa: ANN001
