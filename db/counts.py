@@ -16,7 +16,7 @@ country do not queue on the country's rows, and every read sums a scope's shards
 `differences` compares every kept row with a full recount and `rebuild` recomputes them (folding the
 shards into one row again; `python -m db counts check | rebuild [UNIT]`). Moving a unit to another
 parent is not kept by the upkeep (its events do not change, its scopes do): the 2025 carry-over, the one
-write that moves villages, rebuilds what it moved.
+write that moves villages, keeps the kept tables of what it moved itself (db/reform.py).
 
 With both structures loaded, a village carried over to a 2025 commune counts in the scopes of both its
 chains (its 2025 province, its legacy district and province: `scopes_of`), and a commune's `communes`
