@@ -250,6 +250,19 @@ def test_random_writes_after_the_carry_over_keep_kept_equal_to_live(session, ref
     _check_kept_equals_live(session, reform)
 
 
+def test_a_deleted_carried_village_is_taken_off_both_trees(session, reform):  # noqa: ANN001
+    tree = reform.tree
+    village = tree.villages[2]  # no team: nothing else refers to it
+    before = counts.scope_totals(session, [tree.district.id, reform.new.province.id], TODAY, today=TODAY)
+    session.execute(UnitPath.__table__.delete().where(UnitPath.descendant_id == village.id),
+                    execution_options=counts.KEPT_BY_CALLER)
+    session.delete(village)
+    session.commit()
+    after = counts.scope_totals(session, [tree.district.id, reform.new.province.id], TODAY, today=TODAY)
+    assert [after[s]["villages"] - before[s]["villages"] for s in (tree.district.id, reform.new.province.id)] == [-1, -1]
+    _check_kept_equals_live(session, reform)
+
+
 def test_rebuild_keeps_the_same_figures_with_carried_villages(session, reform):  # noqa: ANN001
     scopes = [counts.COUNTRY, reform.tree.province.id, reform.tree.district.id, reform.new.province.id]
     before = {day: counts.scope_totals(session, scopes, day, today=TODAY) for day in DAYS}
