@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from db import counts, coverage, units, vocab
-from db.access import Actor, ensure_can_read_unit
+from db.access import Actor, ensure_can_read_team, ensure_can_read_unit
 from db.activities import ActivityInput, create_activity, fetch_activity_by_child
 from db.auth import SYSTEM
 from db.errors import NotFound, PermissionDenied, UserError
@@ -373,6 +373,24 @@ def test_a_2025_units_accounts_read_the_legacy_units_it_came_from(session, refor
         ensure_can_read_unit(session, other, tree.district.id)
     with pytest.raises(PermissionDenied):
         coverage.fetch_indicators(session, actor=officer, unit_id=tree.district2.id, as_of=IN_2022)
+
+
+def test_reading_history_shows_figures_not_the_people_of_teams_elsewhere(session, reform):  # noqa: ANN001
+    tree, new = reform.tree, reform.new
+    other = factories.officer_of(session, new.commune2, "canbo.tamxuan")
+    session.commit()
+    history = next(t for t in session.scalars(select(Team).where(Team.unit_id == tree.village_other.id)))
+    # Huyện Núi Thành is Xã Tam Xuân's history, but Xã Phú Ninh's commune team of the legacy Xã Tam Phước is not
+    # its own: its members and phones stay hidden; its own carried village's team is read as always.
+    coverage.fetch_indicators(session, actor=other, unit_id=tree.district2.id, as_of=IN_2022)
+    assert ensure_can_read_team(session, other, history.id) == tree.village_other.id
+    with pytest.raises(PermissionDenied):
+        ensure_can_read_team(session, other, reform.commune_team.id)
+    officer = factories.officer_of(session, new.commune, "canbo.xaphuninh")
+    session.commit()
+    with pytest.raises(PermissionDenied):  # the legacy Xã Tam Phước is its history; its commune team's people are not
+        ensure_can_read_team(session, officer, reform.commune_team.id)
+    ensure_can_read_unit(session, officer, tree.commune.id)
 
 
 def test_reading_history_gives_no_write_on_it(session, reform):  # noqa: ANN001
