@@ -11,7 +11,7 @@ from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import Session, aliased
 
 from db import limits, vocab
-from db.access import Actor, ensure_can_read_team, ensure_can_read_unit, scope_unit
+from db.access import Actor, ensure_can_read_team, ensure_within_scope, scope_unit
 from db.audit import record, snapshot
 from db.counts import COUNTRY, SCOPE_TIERS, is_kept_scope
 from db.errors import NotFound, PermissionDenied, UserError
@@ -19,6 +19,7 @@ from db.models import Activity, ActivityRollup, ScopeRollup, Team, Unit, UnitPat
 from db.photos import discard_unused, store_photo
 from db.sqlfuncs import first_of_month, month_start
 from db.text import sort_frame
+from db.units import children_cond
 from db.validation import optional_text, whole_number
 
 EDIT_DAYS = 7  # a reporter may correct or delete their own report for this many days
@@ -68,7 +69,7 @@ def _ensure_can_report(session: Session, actor: Actor, team_id: int) -> Team:
         if actor.team_id != team_id:
             raise PermissionDenied("Bạn chỉ báo cáo được cho tổ của mình.")
     elif actor.can_report:
-        ensure_can_read_unit(session, actor, team.unit_id)
+        ensure_within_scope(session, actor, team.unit_id)
     else:
         raise PermissionDenied("Tài khoản của bạn không gửi báo cáo hoạt động.")
     return team
@@ -213,7 +214,7 @@ def create_activity(session: Session, *, actor: Actor, data: ActivityInput, toda
 def _ensure_can_change(session: Session, actor: Actor, activity: Activity, today: date) -> None:
     """The reporter for 7 days after reporting; an officer or admin of the scope at any time."""
     if actor.can_write:
-        ensure_can_read_unit(session, actor, activity.unit_id)
+        ensure_within_scope(session, actor, activity.unit_id)
         return
     if activity.reported_by != actor.user_id or not actor.acts_for_own_team:
         raise PermissionDenied("Bạn chỉ sửa, xóa được báo cáo do chính mình gửi.")
@@ -390,7 +391,7 @@ def fetch_activity_by_child(
     whole months up to today, where this is the period `fetch_unit_activity_by_month` sums day by day.
     """
     unit_id = scope_unit(session, actor, unit_id)
-    cond = Unit.parent_id == unit_id if unit_id is not None else Unit.parent_id.is_(None)
+    cond = children_cond(session, unit_id, as_of=end)  # both trees: closure rows; the country: the date's provinces
     children = pd.DataFrame(session.execute(select(Unit.id, Unit.name, Unit.tier).where(cond).order_by(Unit.name)).all(),
                             columns=["unit_id", "name", "tier"])
     ids = [int(i) for i in children["unit_id"]]
