@@ -171,3 +171,7 @@ STRUCTURE_TITLES: dict[str, str] = {
     "legacy": "Địa giới cũ (đến 30/06/2025: tỉnh → huyện → xã)",
     "2025": "Địa giới mới (từ 01/07/2025: tỉnh → xã)",
 }
+
+# The mark a chart over time draws on the day the 2025 structure took effect.
+REFORM_MARKER = "Sắp xếp địa giới 01/07/2025"
+REFORM_MARKER_TITLE = "Mốc"
