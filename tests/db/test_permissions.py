@@ -266,6 +266,8 @@ NOT_IN_MATRIX: dict[str, tuple[str, str]] = {
                       "starts the signed-in account's own session after authenticate; no target"),
     "remember_device": ("tests/db/test_auth.py::test_a_known_browser_cookie_is_bound_to_its_account_and_cannot_be_forged",
                         "marks the browser the signed-in account just used; no target"),
+    "fetch_history_view": ("tests/db/test_history.py::test_with_both_structures_the_day_decides_and_an_ended_unit_is_named",
+                           "reads the acting account's own unit only (its name and end); no target"),
     "ensure_still_signed_in": ("tests/db/test_sessions_and_audit.py::test_an_actor_read_before_its_account_was_revoked_cannot_write_after",
                                "checks the acting account itself (active, same epoch) before every write; no target"),
 }

@@ -1,0 +1,44 @@
+"""The notes under a page's date: which administrative structure its figures follow, and the regrouping switch."""
+
+from datetime import date
+
+import streamlit as st
+
+from db import history, vocab
+from db.access import Actor
+from db.structures import LEGACY, NEW
+from ui import data, widgets
+
+REGROUPERS = frozenset({"leader", "officer", "admin"})  # who may view a past day by today's units
+
+
+def gone_warning(unit: str) -> str:
+    """The warning of an account whose own unit ended with the reform."""
+    return (f"{unit} không còn từ 01/07/2025 (sắp xếp đơn vị hành chính); tài khoản đang chờ quản trị viên gán "
+            "đơn vị mới. Số liệu dưới đây theo địa giới cũ.")
+
+
+def structure_notes(actor: Actor, as_of: date, *, key: str) -> str | None:
+    """Say which structure the figures of `as_of` follow; "2025" when the reader switched a past day to today's units.
+
+    Nothing is said in a database holding one structure only. The return value goes to the reads of the
+    child units as `structure=` (None: the structure of the day, which db/ picks itself).
+    """
+    view = data.read(history.fetch_history_view, actor, as_of=as_of)
+    if not view.both_loaded:
+        return None
+    if view.own_unit_gone is not None:
+        st.warning(widgets.md(gone_warning(view.own_unit_gone)), icon=":material/history:")
+        return None
+    st.caption(vocab.STRUCTURE_NOTES[view.structure])
+    if view.structure != LEGACY or actor.role not in REGROUPERS:
+        return None
+    if st.toggle(vocab.REGROUP_LABEL, key=f"{key}_regroup"):
+        st.caption(vocab.REGROUP_NOTE)
+        return NEW
+    return None
+
+
+def by_structure(structure: str | None) -> dict[str, str]:
+    """The keyword a read of child units takes for a regrouped view (none for the structure of the day)."""
+    return {"structure": structure} if structure else {}
