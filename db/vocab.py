@@ -171,3 +171,22 @@ STRUCTURE_TITLES: dict[str, str] = {
     "legacy": "Địa giới cũ (đến 30/06/2025: tỉnh → huyện → xã)",
     "2025": "Địa giới mới (từ 01/07/2025: tỉnh → xã)",
 }
+
+# Why a village goes to its 2025 commune in the carry-over (db/reform.py).
+REFORM_BASES: dict[str, str] = {
+    "single": "Cả xã cũ vào một xã mới",
+    "position": "Xã bị chia tách: theo vị trí của thôn",
+    "default": "Xã bị chia tách: xã mới mặc định",
+    "chosen": "Xã bị chia tách: cán bộ đã chọn",
+    "none": "Không có xã mới tương ứng",
+}
+REFORM_DECISIONS: dict[str, str] = {"close": "Giải thể tổ từ 01/07/2025", "move": "Chuyển tổ sang xã mới"}
+REFORM_VILLAGE_COLUMNS: dict[str, str] = {
+    "village": "Thôn", "legacy_commune": "Xã cũ", "district": "Huyện cũ", "legacy_province": "Tỉnh cũ",
+    "new_commune": "Xã mới", "new_province": "Tỉnh mới", "basis": "Căn cứ", "to_confirm": "Cần xác nhận",
+    "options": "Các xã mới có thể chọn",
+}
+REFORM_TEAM_COLUMNS: dict[str, str] = {
+    "team": "Tổ", "legacy_commune": "Xã cũ", "new_commune": "Xã mới (nếu chuyển nguyên tổ)", "members": "Thành viên",
+    "reports_after": "Báo cáo từ 01/07/2025",
+}
