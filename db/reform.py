@@ -152,7 +152,7 @@ def _village_frame(session: Session, province_id: int | None) -> pd.DataFrame:
     new_province = province_id if province_id is not None and session.scalar(
         select(Unit.structure).where(Unit.id == province_id)) == NEW else None
     rows = []
-    for vid, vname, lat, lon, cid, cname, dname, pid, pname in _legacy_villages(session, province_id):
+    for vid, vname, lat, lon, cid, cname, dname, _pid, pname in _legacy_villages(session, province_id):
         options = succ.get(cid, [])
         target, basis = _target(lat, lon, options, chosen.get(vid))
         if new_province is not None and (target is None or target.province_id != new_province):
@@ -397,7 +397,8 @@ def flagged_accounts(session: Session, *, actor: Actor, today: date | None = Non
             .where(User.is_active.is_(True), Unit.valid_to.is_not(None), Unit.valid_to < today).order_by(User.username)):
         suggested, options = _suggestions(session, unit)
         names = dict(options)
-        rows.append((user.id, user.username, user.full_name, user.role, unit.name, suggested, names.get(suggested), options))
+        rows.append((user.id, user.username, user.full_name, user.role, unit.name, suggested,
+                     None if suggested is None else names.get(suggested), options))
     frame = pd.DataFrame(rows, columns=ACCOUNT_COLUMNS)
     frame["suggested_unit_id"] = frame["suggested_unit_id"].astype("Int64")
     return frame
@@ -427,7 +428,7 @@ def _workbook(sheets: list[tuple[str, pd.DataFrame, dict[str, str]]]) -> bytes:
     from openpyxl import Workbook
 
     book = Workbook()
-    book.remove(book.active)  # type: ignore[arg-type]
+    book.remove(book.active)
     for title, frame, headers in sheets:
         sheet = book.create_sheet(title)
         columns = [c for c in headers if c in frame.columns]

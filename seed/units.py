@@ -63,7 +63,7 @@ def load_units(session: Session, *, structure: str = "legacy", progress: Progres
     paths: list[dict] = []
     ancestors: dict[int, list[tuple[int, int]]] = {}
 
-    def add(tier: str, code: str, parent: int | None, level: int, full: str, short: str, kind: str, lat, lon) -> int:
+    def add(tier: str, code: str, parent: int | None, level: int, full: str, short: str, kind: str, lat: object, lon: object) -> int:
         nonlocal next_id
         key = (tier, code)
         if key in existing:
@@ -172,7 +172,7 @@ def succession_rows(session: Session) -> list[dict]:
     data = converter_mapping()
     out: dict[tuple[int, int], dict] = {}
 
-    def add(legacy_key: str, province_key: str, ward_key: str, *, default: bool, divided: bool, area) -> None:
+    def add(legacy_key: str, province_key: str, ward_key: str, *, default: bool, divided: bool, area: object) -> None:
         old = ids.get(("legacy", legacy_code.get(_key(legacy_key), "")))
         new = ids.get(("2025", new_code.get((_key(province_key), _key(ward_key)), "")))
         if old is not None and new is not None:
