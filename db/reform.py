@@ -148,7 +148,7 @@ def _legacy_villages(session: Session, province_id: int | None) -> list[Any]:
 
 def _village_frame(session: Session, province_id: int | None) -> pd.DataFrame:
     succ = _successors(session)
-    chosen = dict(session.execute(select(ReformChoice.village_id, ReformChoice.commune_id)).tuples().all())
+    chosen = dict(session.execute(select(ReformChoice.village_id, ReformChoice.commune_id)).all())
     new_province = province_id if province_id is not None and session.scalar(
         select(Unit.structure).where(Unit.id == province_id)) == NEW else None
     rows = []
@@ -257,14 +257,14 @@ def apply_carry_over(session: Session, *, actor: Actor, province_id: int | None 
     ancestors: dict[int, list[tuple[int, int]]] = defaultdict(list)
     for i in range(0, len(targets), _CHUNK):
         chunk = targets[i : i + _CHUNK]
-        levels.update(session.execute(select(Unit.id, Unit.level).where(Unit.id.in_(chunk))).tuples().all())
+        levels.update(session.execute(select(Unit.id, Unit.level).where(Unit.id.in_(chunk))).all())
         for anc, desc, depth in session.execute(
                 select(UnitPath.ancestor_id, UnitPath.descendant_id, UnitPath.depth).where(UnitPath.descendant_id.in_(chunk))):
             ancestors[desc].append((anc, depth))
     old_state: dict[int, int] = {}
     for i in range(0, len(village_ids), _CHUNK):
         old_state.update(session.execute(
-            select(Unit.id, Unit.level).where(Unit.id.in_(village_ids[i : i + _CHUNK]))).tuples().all())
+            select(Unit.id, Unit.level).where(Unit.id.in_(village_ids[i : i + _CHUNK]))).all())
 
     # Counts before the writes, for the summary: teams of the moved villages, their open members and later reports.
     teams = members = reports = 0
