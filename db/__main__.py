@@ -18,11 +18,20 @@ from db.coverage import fetch_indicators
 from db.engine import SessionLocal
 from db.errors import UserError
 from db.migrate import startup_lock, upgrade
+from db.structures import VALIDITY
 from db.units import resolve_unit
 from db.versions import bump_data_version
+from db.vocab import STRUCTURE_LABELS
 
 if TYPE_CHECKING:
     from db.imports import ImportPlan
+
+
+def structure_line(structure: str) -> str:
+    """Which structure a figure was read in, with its days: "Địa giới: địa giới cũ (đến 30/06/2025)"."""
+    start, end = VALIDITY.get(structure, (None, None))
+    days = f"từ {start:%d/%m/%Y}" if start else f"đến {end:%d/%m/%Y}" if end else ""
+    return f"Địa giới: {STRUCTURE_LABELS.get(structure, structure)}" + (f" ({days})" if days else "")
 
 
 def _stats(args: argparse.Namespace) -> int:
@@ -32,11 +41,13 @@ def _stats(args: argparse.Namespace) -> int:
         print("Ngày phải có dạng YYYY-MM-DD.", file=sys.stderr)
         return 2
     with SessionLocal() as session:
-        unit = resolve_unit(session, actor=SYSTEM, ref=args.unit)
+        # A name or code both structures use is settled by the date when only one of them existed then.
+        unit = resolve_unit(session, actor=SYSTEM, ref=args.unit, as_of=as_of)
         ind = fetch_indicators(session, actor=SYSTEM, unit_id=unit.id, as_of=as_of)
     if args.json:
-        print(json.dumps(ind.as_dict(), ensure_ascii=False))
+        print(json.dumps({**ind.as_dict(), "structure": unit.structure}, ensure_ascii=False))
     else:
+        print(structure_line(unit.structure))
         for key, value in ind.as_dict().items():
             print(f"{key}: {value}")
     return 0

@@ -11,7 +11,7 @@ from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import Session, aliased
 
 from db import limits, vocab
-from db.access import Actor, ensure_can_read_team, ensure_can_read_unit, scope_unit
+from db.access import Actor, ensure_can_read_team, ensure_within_scope, scope_unit
 from db.audit import record, snapshot
 from db.counts import COUNTRY, SCOPE_TIERS, is_kept_scope
 from db.errors import NotFound, PermissionDenied, UserError
@@ -69,7 +69,7 @@ def _ensure_can_report(session: Session, actor: Actor, team_id: int) -> Team:
         if actor.team_id != team_id:
             raise PermissionDenied("Bạn chỉ báo cáo được cho tổ của mình.")
     elif actor.can_report:
-        ensure_can_read_unit(session, actor, team.unit_id)
+        ensure_within_scope(session, actor, team.unit_id)
     else:
         raise PermissionDenied("Tài khoản của bạn không gửi báo cáo hoạt động.")
     return team
@@ -222,7 +222,7 @@ def create_activity(session: Session, *, actor: Actor, data: ActivityInput, toda
 def _ensure_can_change(session: Session, actor: Actor, activity: Activity, today: date) -> None:
     """The reporter for 7 days after reporting; an officer or admin of the scope at any time."""
     if actor.can_write:
-        ensure_can_read_unit(session, actor, activity.unit_id)
+        ensure_within_scope(session, actor, activity.unit_id)
         return
     if activity.reported_by != actor.user_id or not actor.acts_for_own_team:
         raise PermissionDenied("Bạn chỉ sửa, xóa được báo cáo do chính mình gửi.")
