@@ -195,7 +195,7 @@ def load_successions(session: Session, *, progress: Progress = print) -> int:
     from db.models import UnitSuccession
 
     rows = succession_rows(session)
-    have = set(session.execute(select(UnitSuccession.legacy_id, UnitSuccession.new_id)).tuples())
+    have = set(session.execute(select(UnitSuccession.legacy_id, UnitSuccession.new_id)).all())
     new = [r for r in rows if (r["legacy_id"], r["new_id"]) not in have]
     for i in range(0, len(new), 2000):
         session.execute(insert(UnitSuccession), new[i : i + 2000])

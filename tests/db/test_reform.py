@@ -100,10 +100,10 @@ def _figures(session: Session, unit_ids: list[int | None], days: tuple[date, ...
 def _dump(session: Session) -> dict:
     return {
         "units": sorted(session.execute(select(Unit.id, Unit.parent_id, Unit.former_parent_id, Unit.structure,
-                                               Unit.level)).tuples()),
-        "paths": sorted(session.execute(select(UnitPath.ancestor_id, UnitPath.descendant_id, UnitPath.depth)).tuples()),
-        "activities": sorted(session.execute(select(Activity.id, Activity.commune_id, Activity.unit_id)).tuples()),
-        "teams": sorted(session.execute(select(Team.id, Team.unit_id, Team.closed_on)).tuples()),
+                                               Unit.level)).all()),
+        "paths": sorted(session.execute(select(UnitPath.ancestor_id, UnitPath.descendant_id, UnitPath.depth)).all()),
+        "activities": sorted(session.execute(select(Activity.id, Activity.commune_id, Activity.unit_id)).all()),
+        "teams": sorted(session.execute(select(Team.id, Team.unit_id, Team.closed_on)).all()),
         "audit": session.scalar(select(func.count()).select_from(AuditEntry)),
     }
 
@@ -155,7 +155,7 @@ def test_villages_keep_both_trees_and_later_reports_follow(session, rw):
     assert {rw.tree.commune.id, rw.tree.district.id, rw.tree.province.id, rw.phu_ninh.id, rw.province.id} <= ancestors
     team = session.scalar(select(Team).where(Team.unit_id == village.id))
     assert team is not None
-    communes = dict(session.execute(select(Activity.activity_date, Activity.commune_id).where(Activity.team_id == team.id)).tuples())
+    communes = dict(session.execute(select(Activity.activity_date, Activity.commune_id).where(Activity.team_id == team.id)).all())
     assert communes == {date(2025, 5, 10): rw.tree.commune.id, date(2025, 6, 30): rw.tree.commune.id,
                         date(2025, 7, 1): rw.phu_ninh.id, date(2025, 8, 20): rw.phu_ninh.id}
     # A new report follows the same rule: before 01/07/2025 the legacy commune, from then the 2025 one.
