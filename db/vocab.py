@@ -184,5 +184,25 @@ STRUCTURE_NOTES: dict[str, str] = {
 REGROUP_LABEL = "Xem theo địa giới mới"
 REGROUP_NOTE = "Số liệu của ngày trước 01/07/2025, gộp theo các đơn vị hành chính hiện nay (tỉnh → xã)."
 
-# The administrator's two choices for a commune-level team of a legacy commune (db/reform.py decide_commune_team).
+# The buttons of the administrator's two choices for a commune-level team of a legacy commune (the carry-over
+# page; REFORM_DECISIONS below names the same choices in the audit trail and the command line).
 COMMUNE_TEAM_DECISIONS: dict[str, str] = {"close": "Đóng từ 01/07/2025", "move": "Chuyển sang xã mới"}
+
+# Why a village goes to its 2025 commune in the carry-over (db/reform.py).
+REFORM_BASES: dict[str, str] = {
+    "single": "Cả xã cũ vào một xã mới",
+    "position": "Xã bị chia tách: theo vị trí của thôn",
+    "default": "Xã bị chia tách: xã mới mặc định",
+    "chosen": "Xã bị chia tách: cán bộ đã chọn",
+    "none": "Không có xã mới tương ứng",
+}
+REFORM_DECISIONS: dict[str, str] = {"close": "Giải thể tổ từ 01/07/2025", "move": "Chuyển tổ sang xã mới"}
+REFORM_VILLAGE_COLUMNS: dict[str, str] = {
+    "village": "Thôn", "legacy_commune": "Xã cũ", "district": "Huyện cũ", "legacy_province": "Tỉnh cũ",
+    "new_commune": "Xã mới", "new_province": "Tỉnh mới", "basis": "Căn cứ", "to_confirm": "Cần xác nhận",
+    "options": "Các xã mới có thể chọn",
+}
+REFORM_TEAM_COLUMNS: dict[str, str] = {
+    "team": "Tổ", "legacy_commune": "Xã cũ", "new_commune": "Xã mới (nếu chuyển nguyên tổ)", "members": "Thành viên",
+    "reports_after": "Báo cáo từ 01/07/2025",
+}
