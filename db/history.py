@@ -1,40 +1,39 @@
-"""What a page says about the structure its figures follow: which one the day picked falls in, and the actor's own unit."""
+"""What a page says about the structure its figures follow: the day's structure, and the unit in view against it."""
 
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import exists, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db.access import Actor
+from db.access import Actor, scope_unit
 from db.models import Unit
-from db.structures import LEGACY, NEW, structure_on
+from db.structures import structure_on
+from db.units import both_structures_loaded
 
 
 @dataclass(frozen=True)
 class HistoryView:
-    """The structure notes of a page for one day."""
+    """The structure notes of a page for one unit and one day."""
 
     both_loaded: bool  # both structures are in the database (a legacy-only one shows no notes)
     structure: str  # the structure in force on the day: "legacy" or "2025"
-    own_unit_gone: str | None  # the actor's unit's name when it no longer exists on the day (a legacy unit after 30/06/2025)
+    unit: str | None  # the unit in view's name (None: the whole country, whose provinces follow the day)
+    unit_gone: bool  # the unit had ended by the day: a legacy unit after 30/06/2025, its figures still the legacy ones
+    unit_not_yet: bool  # the unit did not exist yet: a 2025 unit before 01/07/2025, its villages' figures regrouped
+    own_unit: bool  # the unit is the account's own (an account bound to a unit that ended waits to be rebound)
 
 
-def both_structures_loaded(session: Session) -> bool:
-    """True when provinces of both the legacy and the 2025 structure are loaded."""
-    def has(structure: str) -> bool:
-        return bool(session.scalar(select(exists().where(Unit.tier == "province", Unit.structure == structure))))
-    return has(LEGACY) and has(NEW)
-
-
-def fetch_history_view(session: Session, *, actor: Actor, as_of: date) -> HistoryView:
-    """The structure of `as_of`, whether both are loaded, and whether the actor's own unit had ended by then.
-
-    It reads only the actor's own unit, so it needs no scope check.
-    """
-    gone = None
-    if actor.unit_id is not None:
-        own = session.execute(select(Unit.name, Unit.valid_to).where(Unit.id == actor.unit_id)).first()
-        if own is not None and own.valid_to is not None and own.valid_to < as_of:
-            gone = own.name
-    return HistoryView(both_loaded=both_structures_loaded(session), structure=structure_on(as_of), own_unit_gone=gone)
+def fetch_history_view(session: Session, *, actor: Actor, unit_id: int | None, as_of: date) -> HistoryView:
+    """The structure of `as_of`, whether both are loaded, and whether the unit in view (the actor's own by default) existed then."""
+    unit_id = scope_unit(session, actor, unit_id)
+    loaded = both_structures_loaded(session)
+    if unit_id is None:
+        return HistoryView(loaded, structure_on(as_of), None, unit_gone=False, unit_not_yet=False, own_unit=False)
+    row = session.execute(select(Unit.name, Unit.valid_from, Unit.valid_to).where(Unit.id == unit_id)).one()
+    return HistoryView(
+        loaded, structure_on(as_of), row.name,
+        unit_gone=row.valid_to is not None and row.valid_to < as_of,
+        unit_not_yet=row.valid_from is not None and as_of < row.valid_from,
+        own_unit=unit_id == actor.unit_id,
+    )

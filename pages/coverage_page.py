@@ -19,7 +19,7 @@ as_of = st.date_input(
     format=fmt.DATE_FORMAT, key="coverage_as_of",
     help="Chọn một ngày trong quá khứ để xem độ phủ khi đó: chỉ tính các tổ đang hoạt động vào ngày ấy.",
 )
-regroup = history.structure_notes(actor, as_of, key="coverage")
+regroup = history.structure_notes(actor, unit.id, as_of, key="coverage")
 
 
 def village_view() -> None:

@@ -18,7 +18,7 @@ as_of = st.date_input(
     "Số liệu tính đến ngày", value=today, max_value=today, min_value=limits.EARLIEST_DATE,
     format=fmt.DATE_FORMAT, key="overview_as_of",
 )
-regroup = history.structure_notes(actor, as_of, key="overview")
+regroup = history.structure_notes(actor, actor.unit_id, as_of, key="overview")
 
 
 @live.fragment(actor, "overview")

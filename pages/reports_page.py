@@ -24,7 +24,7 @@ st.title("Báo cáo")
 widgets.flash("reports_flash")
 unit = navigation.unit_in_view(actor, key="reports_nav")
 start, end = period.period_picker(key="reports_period")
-regroup = history.structure_notes(actor, end, key="reports")  # the period's last day decides the structure
+regroup = history.structure_notes(actor, unit.id, end, key="reports")  # the period's last day decides the structure
 if st.button("Trình chiếu", type="primary", icon=":material/slideshow:", key="reports_present"):
     st.query_params.update({"trinhchieu": "1", "trang": "1"})
     st.rerun()

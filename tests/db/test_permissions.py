@@ -40,7 +40,7 @@ from pathlib import Path
 
 import pytest
 
-from db import access, activities, audit, auth, coverage, imports, meeting, members, recommendations, reporting, targets, teams, units
+from db import access, activities, audit, auth, coverage, history, imports, meeting, members, recommendations, reporting, targets, teams, units
 from db.access import Actor
 from db.activities import ActivityInput
 from db.auth import actor_of
@@ -167,6 +167,8 @@ RULES: dict[str, Rule] = {
     "fetch_children": Rule(READERS, lambda s, a, x, w: units.fetch_children(s, actor=a, parent_id=x.commune.id)),
     "fetch_ancestors": Rule(READERS, lambda s, a, x, w: units.fetch_ancestors(s, actor=a, unit_id=x.village.id)),
     "fetch_coverage_by_child": Rule(READERS, lambda s, a, x, w: coverage.fetch_coverage_by_child(s, actor=a, unit_id=x.commune.id)),
+    "fetch_history_view": Rule(READERS, lambda s, a, x, w: history.fetch_history_view(s, actor=a, unit_id=x.commune.id,
+                                                                                        as_of=TODAY)),
     "fetch_indicators": Rule(READERS, lambda s, a, x, w: coverage.fetch_indicators(s, actor=a, unit_id=x.commune.id)),
     "fetch_uncovered_villages": Rule(READERS, lambda s, a, x, w: coverage.fetch_uncovered_villages(s, actor=a, unit_id=x.commune.id)),
     "fetch_villages": Rule(READERS, lambda s, a, x, w: units.fetch_villages(s, actor=a, commune_id=x.commune.id)),
@@ -266,8 +268,6 @@ NOT_IN_MATRIX: dict[str, tuple[str, str]] = {
                       "starts the signed-in account's own session after authenticate; no target"),
     "remember_device": ("tests/db/test_auth.py::test_a_known_browser_cookie_is_bound_to_its_account_and_cannot_be_forged",
                         "marks the browser the signed-in account just used; no target"),
-    "fetch_history_view": ("tests/db/test_history.py::test_with_both_structures_the_day_decides_and_an_ended_unit_is_named",
-                           "reads the acting account's own unit only (its name and end); no target"),
     "ensure_still_signed_in": ("tests/db/test_sessions_and_audit.py::test_an_actor_read_before_its_account_was_revoked_cannot_write_after",
                                "checks the acting account itself (active, same epoch) before every write; no target"),
 }
