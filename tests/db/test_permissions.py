@@ -40,7 +40,22 @@ from pathlib import Path
 
 import pytest
 
-from db import access, activities, audit, auth, coverage, history, imports, meeting, members, recommendations, reporting, targets, teams, units
+from db import (
+    access,
+    activities,
+    audit,
+    auth,
+    coverage,
+    history,
+    imports,
+    meeting,
+    members,
+    recommendations,
+    reporting,
+    targets,
+    teams,
+    units,
+)
 from db.access import Actor
 from db.activities import ActivityInput
 from db.auth import actor_of
