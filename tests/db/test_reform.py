@@ -14,8 +14,8 @@ from db.coverage import fetch_indicators
 from db.errors import PermissionDenied, UserError
 from db.models import Activity, AuditEntry, Member, ReformChoice, Team, Unit, UnitPath, UnitSuccession, User
 from db.structures import REFORM_DAY
-from db.units import insert_unit
 from db.text import fold
+from db.units import insert_unit
 from seed.units import set_validity
 from tests import factories
 
