@@ -307,3 +307,32 @@ def test_command_line_dry_run_writes_nothing_then_applies(session, rw, capsys):
     assert main(["reform", "--to", "2025"]) == 0
     assert "Đã chuyển 6 thôn" in capsys.readouterr().out
     assert session.scalar(select(func.count()).select_from(Unit).where(Unit.former_parent_id.is_not(None))) == 6
+
+
+def test_a_one_percent_national_dataset_keeps_past_figures_and_sums(engine, session):
+    """1,000 villages and 20,000 reports over the official units of both structures, carried over at once."""
+    from seed.national import load_national
+    from seed.units import load_both
+
+    load_national(engine, villages=1_000, activities=20_000, seed=7, progress=lambda _m: None)
+    load_both(session, structures=("2025",), progress=lambda _m: None)
+    session.commit()
+    provinces = list(session.scalars(select(Unit.id).where(Unit.tier == "province", Unit.structure == "legacy")
+                                     .order_by(Unit.id).limit(5)))
+    past = _figures(session, [None, *provinces], PAST_DAYS)
+    today_before = fetch_indicators(session, actor=factories.admin(), unit_id=None, as_of=TODAY)
+    result = reform.apply_carry_over(session, actor=factories.admin())
+    session.commit()
+    assert result.villages + result.skipped == 1_000 and result.villages > 900
+    assert _figures(session, [None, *provinces], PAST_DAYS) == past
+    after = fetch_indicators(session, actor=factories.admin(), unit_id=None, as_of=TODAY)
+    keep = ("villages", "villages_covered", "teams", "members", "activities", "people_reached")
+    assert {k: getattr(after, k) for k in keep} == {k: getattr(today_before, k) for k in keep}
+    assert counts.differences(session) == []
+    for province_id in session.scalars(select(Unit.id).where(Unit.tier == "province", Unit.structure == "2025")):
+        villages = session.scalar(select(func.count()).select_from(Unit).join(UnitPath, UnitPath.descendant_id == Unit.id)
+                                  .where(UnitPath.ancestor_id == province_id, Unit.tier == "village"))
+        by_commune = session.scalar(select(func.count()).select_from(Unit).where(
+            Unit.tier == "village", Unit.parent_id.in_(select(Unit.id).where(Unit.parent_id == province_id))))
+        got = fetch_indicators(session, actor=factories.admin(), unit_id=province_id, as_of=TODAY)
+        assert got.villages == villages == by_commune
