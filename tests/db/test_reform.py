@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from db import counts, reform
-from db.activities import ActivityInput, create_activity
+from db.activities import ActivityInput, create_activity, update_activity
 from db.coverage import fetch_indicators
 from db.errors import PermissionDenied, UserError
 from db.models import Activity, AuditEntry, Member, ReformChoice, Team, Unit, UnitPath, UnitSuccession, User
@@ -167,6 +167,11 @@ def test_villages_keep_both_trees_and_later_reports_follow(session, rw):
         team_id=team.id, activity_date=date(2025, 7, 2), activity_type="public_service", people_reached=3),
         today=TODAY)
     assert (old.commune_id, new.commune_id) == (rw.tree.commune.id, rw.phu_ninh.id)
+    session.commit()
+    # A correction that moves a report's date across 01/07/2025 moves it to the other tree's commune.
+    moved = update_activity(session, actor=factories.admin(), activity_id=old.id, data=ActivityInput(
+        team_id=team.id, activity_date=date(2025, 7, 3), activity_type="public_service", people_reached=3), today=TODAY)
+    assert moved.commune_id == rw.phu_ninh.id
     session.commit()
     assert counts.differences(session) == []
 
@@ -336,3 +341,25 @@ def test_a_one_percent_national_dataset_keeps_past_figures_and_sums(engine, sess
             Unit.tier == "village", Unit.parent_id.in_(select(Unit.id).where(Unit.parent_id == province_id))))
         got = fetch_indicators(session, actor=factories.admin(), unit_id=province_id, as_of=TODAY)
         assert got.villages == villages == by_commune
+
+
+def test_a_killed_carry_over_process_leaves_the_database_as_it_was(session, rw, db_url, tmp_path):
+    """`python -m db reform --to 2025` killed with SIGKILL after its UPDATEs and INSERTs, before the commit."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    before = _dump(session)
+    session.close()
+    # The child kills itself where the kept tables are recounted: every move of the villages is written by then.
+    script = ("import os, signal, sys\n"
+              "from db import reform\n"
+              "reform.counts.rebuild = lambda *a, **k: os.kill(os.getpid(), signal.SIGKILL)\n"
+              "from db.__main__ import main\n"
+              "sys.exit(main(['reform', '--to', '2025']))\n")
+    env = {**os.environ, "DATABASE_URL": db_url, "DATA_DIR": str(tmp_path / "data")}
+    child = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300)
+    assert child.returncode == -signal.SIGKILL, child.stderr
+    assert _dump(session) == before
+    assert counts.differences(session) == []
