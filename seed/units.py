@@ -1,7 +1,7 @@
 """Load the official provinces, districts and communes shipped by `vietnamadminunits`."""
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
@@ -132,6 +132,25 @@ def _key(text: str) -> str:
     return "".join(ch for ch in fold(text) if ch.isalnum())
 
 
+class _Codes:
+    """Package keys to official codes: the exact key first, else its folded form when only one key folds to it.
+
+    Folding alone would merge "xãtamđàn" (Tam Đàn) with "xãtamdân" (Tam Dân).
+    """
+
+    def __init__(self, pairs: Iterable[tuple[str, str]]) -> None:
+        self.exact: dict[str, str] = {}
+        folded: dict[str, set[str]] = {}
+        for key, code in pairs:
+            self.exact[key] = code
+            folded.setdefault(_key(key), set()).add(code)
+        self.folded = {k: next(iter(v)) for k, v in folded.items() if len(v) == 1}
+
+    def get(self, key: str) -> str | None:
+        """The code of a key, or None when unknown or ambiguous."""
+        return self.exact.get(key) or self.folded.get(_key(key))
+
+
 def set_validity(session: Session) -> int:
     """Once both structures are loaded, close the legacy units on 30/06/2025 and open the 2025 ones on 01/07/2025.
 
@@ -164,17 +183,17 @@ def converter_mapping() -> dict:
 
 def succession_rows(session: Session) -> list[dict]:
     """The rows of `unit_successions` for the communes loaded in both structures (legacy id, 2025 id, …)."""
-    legacy_code = {_key(f"{r['provinceKey']}_{r['districtKey']}_{r['wardKey']}"): r["wardCode"]
-                   for r in official_rows("legacy") if r.get("wardCode")}
-    new_code = {(_key(r["provinceKey"]), _key(r["wardKey"])): r["wardCode"] for r in official_rows("2025") if r.get("wardCode")}
+    legacy_code = _Codes((f"{r['provinceKey']}_{r['districtKey']}_{r['wardKey']}", r["wardCode"])
+                         for r in official_rows("legacy") if r.get("wardCode"))
+    new_code = _Codes((f"{r['provinceKey']}_{r['wardKey']}", r["wardCode"]) for r in official_rows("2025") if r.get("wardCode"))
     ids = {(s, code): uid for uid, s, code in session.execute(
         select(Unit.id, Unit.structure, Unit.code).where(Unit.tier == "commune", Unit.code.is_not(None)))}
     data = converter_mapping()
     out: dict[tuple[int, int], dict] = {}
 
     def add(legacy_key: str, province_key: str, ward_key: str, *, default: bool, divided: bool, area: object) -> None:
-        old = ids.get(("legacy", legacy_code.get(_key(legacy_key), "")))
-        new = ids.get(("2025", new_code.get((_key(province_key), _key(ward_key)), "")))
+        old = ids.get(("legacy", legacy_code.get(legacy_key)))
+        new = ids.get(("2025", new_code.get(f"{province_key}_{ward_key}")))
         if old is not None and new is not None:
             out[(old, new)] = dict(legacy_id=old, new_id=new, is_default=default, divided=divided, area_km2=_num(area))
 
