@@ -177,7 +177,8 @@ def flagged_accounts() -> None:
 def page() -> None:
     """The sections in the order of the work: preview, choices, carry-over, teams, accounts."""
     province_id = pick_province()
-    plan = data.read_fresh(reform.plan_carry_over, actor, province_id=province_id)  # fresh: a choice just saved shows
+    # Cached per data version: every write of this page but a rebinding (which the plan does not show) moves it.
+    plan = data.read(reform.plan_carry_over, actor, province_id=province_id)
     preview(plan)
     confirm_villages(plan)
     apply(plan, province_id)

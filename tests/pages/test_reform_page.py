@@ -3,6 +3,7 @@ communes' teams and rebinds accounts of units that ended; no one else reaches th
 
 from datetime import date
 
+import pandas as pd
 import pytest
 from sqlalchemy import select
 
@@ -14,6 +15,7 @@ from report import fmt
 from tests import factories
 from tests.db.test_reform import ReformWorld, build
 from tests.pages.conftest import button, open_address, open_page, texts
+from ui import carry_over
 
 
 @pytest.fixture
@@ -124,3 +126,21 @@ def test_a_flagged_account_is_counted_on_the_users_page_and_rebound_to_the_sugge
     assert "Tài khoản gắn với đơn vị không còn (0)" in texts(at)
     at = open_page(at, "users_page")
     assert not at.warning
+
+
+def test_the_preview_table_counts_by_basis_and_the_result_reads_in_vietnamese():
+    villages = pd.DataFrame({
+        "village_id": range(1, 6), "new_province": ["Thành phố Đà Nẵng"] * 4 + [None],
+        "new_commune": ["Xã Phú Ninh", "Xã Phú Ninh", "Xã Tam Hải", "Xã Tam Hải", None],
+        "basis": ["single", "single", "position", "chosen", "none"],
+    })
+    table = carry_over.preview_by_commune(villages)
+    assert list(table.columns) == ["Tỉnh mới", "Xã mới", "Cả xã cũ vào một xã mới", "Xã bị chia tách: theo vị trí của thôn",
+                                   "Xã bị chia tách: cán bộ đã chọn", "Không có xã mới tương ứng", "Tổng số thôn"]
+    rows = {r["Xã mới"]: r for r in table.to_dict("records")}
+    assert rows["Xã Phú Ninh"]["Cả xã cũ vào một xã mới"] == "2" and rows["Xã Tam Hải"]["Tổng số thôn"] == "2"
+    assert rows[carry_over.NO_COMMUNE]["Không có xã mới tương ứng"] == "1"
+    result = reform.CarryOverResult(villages=12345, teams=1200, members=9876, reports=100000, skipped=3)
+    assert carry_over.result_text(result, date(2026, 12, 2)) == (
+        "Ngày 02/12/2026: đã chuyển 12.345 thôn, 1.200 tổ, 9.876 thành viên và 100.000 báo cáo từ ngày 01/07/2025 "
+        "sang địa giới mới. 3 thôn chưa có xã mới tương ứng nên được giữ nguyên.")
