@@ -49,8 +49,11 @@ def correct_positions(session: Session, *, structure: str) -> int:
     return moved
 
 
-def load_units(session: Session, *, structure: str = "legacy", progress: Progress = print) -> int:
-    """Insert the official units missing for `structure`; return how many were added. Idempotent."""
+def load_units(session: Session, *, structure: str = "legacy", progress: Progress = print, rebuild: bool = True) -> int:
+    """Insert the official units missing for `structure`; return how many were added. Idempotent.
+
+    `rebuild=False` leaves the kept tables to the caller (who loads more first, then rebuilds once).
+    """
     rows = official_rows(structure)
     existing = {
         (tier, code): uid
@@ -114,7 +117,8 @@ def load_units(session: Session, *, structure: str = "legacy", progress: Progres
     if session.get_bind().dialect.name == "postgresql":
         # Ids were assigned here; move the sequence past them so later inserts do not collide.
         session.execute(text("SELECT setval(pg_get_serial_sequence('units', 'id'), (SELECT max(id) FROM units))"))
-    counts.rebuild(session)  # the communes count from now on
+    if rebuild:
+        counts.rebuild(session)  # the communes count from now on
     bump_data_version(session)
     added = {t: sum(1 for u in units if u["tier"] == t) for t in ("province", "district", "commune")}
     progress(
@@ -232,12 +236,13 @@ def _fmt(n: int) -> str:
 
 def load_both(session: Session, *, structures: tuple[str, ...] = ("legacy", "2025"), progress: Progress = print) -> int:
     """Load the given structures, then (when both are present) their validity and the official mapping."""
-    added = sum(load_units(session, structure=s, progress=progress) for s in structures)
+    added = sum(load_units(session, structure=s, progress=progress, rebuild=False) for s in structures)
     changed = set_validity(session)
     if changed:
-        counts.rebuild(session)  # a commune counts only while valid
         bump_data_version(session)
         progress(f"Đặt thời hạn hiệu lực cho {_fmt(changed)} đơn vị (cũ đến 30/06/2025, mới từ 01/07/2025).")
+    if added or changed:
+        counts.rebuild(session)  # one recount: the new communes count from now on, each only while valid
     present = set(session.scalars(select(Unit.structure).where(Unit.tier == "commune").distinct()))
     if {"legacy", "2025"} <= present:
         load_successions(session, progress=progress)

@@ -212,7 +212,7 @@ def test_a_failure_midway_leaves_the_database_as_it_was(session, rw, monkeypatch
     def broken(*_args: object, **_kw: object) -> None:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(reform.counts, "rebuild", broken)  # after every UPDATE and INSERT of the move
+    monkeypatch.setattr(reform, "_add_to_new_scopes", broken)  # after every UPDATE and INSERT of the move
     with pytest.raises(RuntimeError):
         reform.apply_carry_over(session, actor=factories.admin())
     session.rollback()
@@ -355,7 +355,7 @@ def test_a_killed_carry_over_process_leaves_the_database_as_it_was(session, rw, 
     # The child kills itself where the kept tables are recounted: every move of the villages is written by then.
     script = ("import os, signal, sys\n"
               "from db import reform\n"
-              "reform.counts.rebuild = lambda *a, **k: os.kill(os.getpid(), signal.SIGKILL)\n"
+              "reform._add_to_new_scopes = lambda *a, **k: os.kill(os.getpid(), signal.SIGKILL)\n"
               "from db.__main__ import main\n"
               "sys.exit(main(['reform', '--to', '2025']))\n")
     env = {**os.environ, "DATABASE_URL": db_url, "DATA_DIR": str(tmp_path / "data")}
