@@ -6,6 +6,7 @@ The world: create_tree's legacy Tỉnh Quảng Nam (valid until 30/06/2025) besi
 2025 Xã Tam Xuân, each keeping its legacy closure rows.
 """
 
+import random
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -13,16 +14,16 @@ import pytest
 from sqlalchemy import select
 
 from db import counts, coverage, units, vocab
-from db.access import Actor, ensure_can_read_unit
+from db.access import Actor, ensure_can_read_team, ensure_can_read_unit
 from db.activities import ActivityInput, create_activity, fetch_activity_by_child
 from db.auth import SYSTEM
-from db.errors import NotFound, PermissionDenied
+from db.errors import NotFound, PermissionDenied, UserError
 from db.members import MemberInput, create_member
 from db.models import Activity, Member, Team, Unit, UnitPath
 from db.recommendations import create_recommendation, fetch_recommendation_counts
 from db.reporting import fetch_reporting_by_child
 from db.structures import REFORM_DAY
-from db.teams import TeamInput, create_team
+from db.teams import TeamInput, close_team, create_team
 from tests import factories
 
 TODAY = date(2026, 11, 20)
@@ -214,6 +215,54 @@ def test_a_write_on_a_carried_village_updates_its_legacy_district_and_province_t
     assert session.scalar(select(Activity.commune_id).where(Activity.team_id == team.id)) == village.parent_id
 
 
+def test_random_writes_after_the_carry_over_keep_kept_equal_to_live(session, reform):  # noqa: ANN001
+    """Teams, members, reports and closures on carried villages, on new villages of 2025 communes and on the
+    communes of both structures, in a random order: every kept scope of both trees equals the live SQL."""
+    rng = random.Random(16)
+    tree, new = reform.tree, reform.new
+    places = [*tree.villages, tree.village_other, tree.commune2, new.commune, new.commune2]
+    teams = [reform.team.id]
+    for step in range(40):
+        action = rng.choice(["village", "team", "team", "member", "report", "report", "close"])
+        day = date(2022, 1, 1) + timedelta(days=rng.randrange(0, (TODAY - date(2022, 1, 1)).days))
+        try:
+            if action == "village":
+                commune = rng.choice([new.commune, new.commune2])
+                places.append(units.create_village(session, actor=SYSTEM, commune_id=commune.id, kind="Thôn",
+                                                   name=f"Mới {step}"))
+            elif action == "team":
+                teams.append(create_team(session, actor=SYSTEM, today=TODAY, data=TeamInput(
+                    unit_id=rng.choice(places).id, name=f"Tổ {step}", established_on=day,
+                    members=[MemberInput(full_name=f"Người {step}", joined_on=day)])).id)
+            elif action == "member":
+                create_member(session, actor=SYSTEM, team_id=rng.choice(teams), today=TODAY,
+                              data=MemberInput(full_name=f"Người {step}", joined_on=day))
+            elif action == "report":
+                team = session.get(Team, rng.choice(teams))
+                end = min(team.closed_on or TODAY, TODAY)
+                _report(session, team, team.established_on + timedelta(days=rng.randrange(0, max(1, (end - team.established_on).days))), 3)
+            else:
+                close_team(session, actor=SYSTEM, team_id=rng.choice(teams), closed_on=day, today=TODAY)
+            session.commit()
+        except UserError:  # a refused write (overlapping team, date before the team…) leaves the counts as they were
+            session.rollback()
+    assert len(teams) > 5
+    _check_kept_equals_live(session, reform)
+
+
+def test_a_deleted_carried_village_is_taken_off_both_trees(session, reform):  # noqa: ANN001
+    tree = reform.tree
+    village = tree.villages[2]  # no team: nothing else refers to it
+    before = counts.scope_totals(session, [tree.district.id, reform.new.province.id], TODAY, today=TODAY)
+    session.execute(UnitPath.__table__.delete().where(UnitPath.descendant_id == village.id),
+                    execution_options=counts.KEPT_BY_CALLER)
+    session.delete(village)
+    session.commit()
+    after = counts.scope_totals(session, [tree.district.id, reform.new.province.id], TODAY, today=TODAY)
+    assert [after[s]["villages"] - before[s]["villages"] for s in (tree.district.id, reform.new.province.id)] == [-1, -1]
+    _check_kept_equals_live(session, reform)
+
+
 def test_rebuild_keeps_the_same_figures_with_carried_villages(session, reform):  # noqa: ANN001
     scopes = [counts.COUNTRY, reform.tree.province.id, reform.tree.district.id, reform.new.province.id]
     before = {day: counts.scope_totals(session, scopes, day, today=TODAY) for day in DAYS}
@@ -324,6 +373,24 @@ def test_a_2025_units_accounts_read_the_legacy_units_it_came_from(session, refor
         ensure_can_read_unit(session, other, tree.district.id)
     with pytest.raises(PermissionDenied):
         coverage.fetch_indicators(session, actor=officer, unit_id=tree.district2.id, as_of=IN_2022)
+
+
+def test_reading_history_shows_figures_not_the_people_of_teams_elsewhere(session, reform):  # noqa: ANN001
+    tree, new = reform.tree, reform.new
+    other = factories.officer_of(session, new.commune2, "canbo.tamxuan")
+    session.commit()
+    history = next(t for t in session.scalars(select(Team).where(Team.unit_id == tree.village_other.id)))
+    # Huyện Núi Thành is Xã Tam Xuân's history, but Xã Phú Ninh's commune team of the legacy Xã Tam Phước is not
+    # its own: its members and phones stay hidden; its own carried village's team is read as always.
+    coverage.fetch_indicators(session, actor=other, unit_id=tree.district2.id, as_of=IN_2022)
+    assert ensure_can_read_team(session, other, history.id) == tree.village_other.id
+    with pytest.raises(PermissionDenied):
+        ensure_can_read_team(session, other, reform.commune_team.id)
+    officer = factories.officer_of(session, new.commune, "canbo.xaphuninh")
+    session.commit()
+    with pytest.raises(PermissionDenied):  # the legacy Xã Tam Phước is its history; its commune team's people are not
+        ensure_can_read_team(session, officer, reform.commune_team.id)
+    ensure_can_read_unit(session, officer, tree.commune.id)
 
 
 def test_reading_history_gives_no_write_on_it(session, reform):  # noqa: ANN001
