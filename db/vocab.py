@@ -171,3 +171,38 @@ STRUCTURE_TITLES: dict[str, str] = {
     "legacy": "Địa giới cũ (đến 30/06/2025: tỉnh → huyện → xã)",
     "2025": "Địa giới mới (từ 01/07/2025: tỉnh → xã)",
 }
+
+# The mark a chart over time draws on the day the 2025 structure took effect.
+REFORM_MARKER = "Sắp xếp địa giới 01/07/2025"
+REFORM_MARKER_TITLE = "Mốc"
+
+# What a page says under its date about the structure its figures follow (db/history.py decides which).
+STRUCTURE_NOTES: dict[str, str] = {
+    "legacy": "Số liệu theo địa giới cũ (tỉnh → huyện → xã), trước ngày sắp xếp 01/07/2025.",
+    "2025": "Số liệu theo địa giới mới (tỉnh → xã) từ 01/07/2025.",
+}
+REGROUP_LABEL = "Xem theo địa giới mới"
+REGROUP_NOTE = "Số liệu của ngày trước 01/07/2025, gộp theo các đơn vị hành chính hiện nay (tỉnh → xã)."
+
+# The buttons of the administrator's two choices for a commune-level team of a legacy commune (the carry-over
+# page; REFORM_DECISIONS below names the same choices in the audit trail and the command line).
+COMMUNE_TEAM_DECISIONS: dict[str, str] = {"close": "Đóng từ 01/07/2025", "move": "Chuyển sang xã mới"}
+
+# Why a village goes to its 2025 commune in the carry-over (db/reform.py).
+REFORM_BASES: dict[str, str] = {
+    "single": "Cả xã cũ vào một xã mới",
+    "position": "Xã bị chia tách: theo vị trí của thôn",
+    "default": "Xã bị chia tách: xã mới mặc định",
+    "chosen": "Xã bị chia tách: cán bộ đã chọn",
+    "none": "Không có xã mới tương ứng",
+}
+REFORM_DECISIONS: dict[str, str] = {"close": "Giải thể tổ từ 01/07/2025", "move": "Chuyển tổ sang xã mới"}
+REFORM_VILLAGE_COLUMNS: dict[str, str] = {
+    "village": "Thôn", "legacy_commune": "Xã cũ", "district": "Huyện cũ", "legacy_province": "Tỉnh cũ",
+    "new_commune": "Xã mới", "new_province": "Tỉnh mới", "basis": "Căn cứ", "to_confirm": "Cần xác nhận",
+    "options": "Các xã mới có thể chọn",
+}
+REFORM_TEAM_COLUMNS: dict[str, str] = {
+    "team": "Tổ", "legacy_commune": "Xã cũ", "new_commune": "Xã mới (nếu chuyển nguyên tổ)", "members": "Thành viên",
+    "reports_after": "Báo cáo từ 01/07/2025",
+}

@@ -1,4 +1,4 @@
-"""Command line: python -m seed units [--structure legacy|2025] | demo [--first-start] | national …"""
+"""Command line: python -m seed units [--structure legacy|2025] (default both) | demo [--first-start] | national …"""
 
 import argparse
 import sys
@@ -11,7 +11,7 @@ from db.migrate import startup_lock, upgrade
 from db.models import Unit
 from seed.demo import load_demo
 from seed.national import _fmt, load_national
-from seed.units import load_units
+from seed.units import load_both
 
 
 def _count(value: str) -> int:
@@ -27,7 +27,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m seed", description="Nạp dữ liệu địa bàn và dữ liệu mẫu.")
     sub = parser.add_subparsers(dest="command", required=True)
     units = sub.add_parser("units", help="Nạp danh mục tỉnh, huyện, xã chính thức")
-    units.add_argument("--structure", choices=["legacy", "2025"], default="legacy")
+    units.add_argument("--structure", choices=["legacy", "2025"], default=None,
+                       help="Chỉ nạp một cấu trúc (mặc định: cả hai, kèm bảng chuyển đổi xã cũ → xã mới)")
     demo = sub.add_parser("demo", help="Nạp đơn vị chính thức và bộ dữ liệu mẫu (chạy lại không nhân đôi)")
     demo.add_argument("--first-start", action="store_true", help="Chỉ nạp khi cơ sở dữ liệu còn trống")
     national = sub.add_parser("national", help="Bộ dữ liệu tổng hợp quy mô cả nước để đo hiệu năng (cơ sở dữ liệu mới)")
@@ -51,7 +52,7 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     with SessionLocal.begin() as session:
         if args.command == "units":
-            load_units(session, structure=args.structure)
+            load_both(session, structures=(args.structure,) if args.structure else ("legacy", "2025"))
         elif args.first_start and session.scalar(select(func.count()).select_from(Unit)):
             print("Cơ sở dữ liệu đã có dữ liệu: bỏ qua nạp dữ liệu mẫu.")
         else:

@@ -1,0 +1,525 @@
+"""The carry-over to the 2025 structure: plan it, let an officer choose for divided communes, apply it in bulk.
+
+A village moves as the same row: its parent becomes its 2025 commune, its legacy commune is kept in
+`former_parent_id`, and closure rows to the 2025 commune and province are added while the legacy ones stay,
+so the village sits in both trees (legacy figures of the past do not change; 2025 figures are the sums of
+their villages on any date). Reports of its teams dated from 01/07/2025 are counted in the 2025 commune.
+Commune-level teams of legacy communes are not moved silently: an administrator closes or moves each one.
+"""
+
+import io
+import math
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Date, and_, func, insert, literal, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session, aliased
+
+from db import counts, vocab
+from db.access import Actor, is_within
+from db.audit import record, snapshot
+from db.errors import NotFound, PermissionDenied, UserError
+from db.models import (
+    Activity,
+    AuditEntry,
+    LeafCount,
+    Member,
+    ReformChoice,
+    ScopeCount,
+    Team,
+    Unit,
+    UnitPath,
+    UnitSuccession,
+    User,
+)
+from db.structures import NEW, REFORM_DAY
+from db.versions import bump_data_version
+
+VILLAGE_COLUMNS = ["village_id", "village", "legacy_commune_id", "legacy_commune", "district", "legacy_province",
+                   "new_commune_id", "new_commune", "new_province", "basis", "to_confirm", "options"]
+TEAM_COLUMNS = ["team_id", "team", "legacy_commune_id", "legacy_commune", "new_commune_id", "new_commune", "members",
+                "reports_after"]
+ACCOUNT_COLUMNS = ["user_id", "username", "full_name", "role", "unit", "suggested_unit_id", "suggested_unit", "options"]
+DECISIONS = ("close", "move")
+_CHUNK = 500
+_EARTH_KM = 6371.0
+
+
+@dataclass(frozen=True)
+class CarryOverPlan:
+    """What the carry-over would do: villages with their 2025 commune, commune teams to decide, counts."""
+
+    villages: pd.DataFrame
+    commune_teams: pd.DataFrame
+    carried: int
+    missing_mapping: int
+
+
+@dataclass(frozen=True)
+class CarryOverResult:
+    """What one carry-over did."""
+
+    villages: int
+    teams: int
+    members: int
+    reports: int
+    skipped: int
+    moves: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=VILLAGE_COLUMNS))
+
+
+def _ensure_admin(actor: Actor) -> None:
+    """Only a national administrator changes the administrative structure."""
+    if actor.role != "admin" or not actor.is_national:
+        raise PermissionDenied("Chỉ quản trị viên toàn quốc được chuyển dữ liệu sang địa giới mới.")
+
+
+def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in km."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * _EARTH_KM * math.asin(min(1.0, math.sqrt(a)))
+
+
+@dataclass(frozen=True)
+class _Successor:
+    new_id: int
+    name: str
+    province_id: int | None
+    province: str | None
+    is_default: bool
+    divided: bool
+    area_km2: float | None
+    lat: float | None
+    lon: float | None
+
+
+def _successors(session: Session) -> dict[int, list[_Successor]]:
+    """Each legacy commune's 2025 communes, the default first."""
+    new, prov = aliased(Unit), aliased(Unit)
+    rows = session.execute(
+        select(UnitSuccession.legacy_id, new.id, new.name, prov.id, prov.name, UnitSuccession.is_default,
+               UnitSuccession.divided, UnitSuccession.area_km2, new.lat, new.lon)
+        .join(new, new.id == UnitSuccession.new_id)
+        .outerjoin(prov, prov.id == new.parent_id)
+        .order_by(UnitSuccession.legacy_id, UnitSuccession.is_default.desc(), new.name)
+    )
+    out: dict[int, list[_Successor]] = defaultdict(list)
+    for legacy_id, *rest in rows:
+        out[legacy_id].append(_Successor(*rest))
+    return out
+
+
+def _by_position(lat: float, lon: float, options: list[_Successor]) -> _Successor | None:
+    """The candidate whose circle of its area holds the point (the nearest such), else the nearest centre."""
+    placed = [(o, _km(lat, lon, o.lat, o.lon)) for o in options if o.lat is not None and o.lon is not None]
+    if not placed:
+        return None
+    inside = [(o, d) for o, d in placed if o.area_km2 and d <= math.sqrt(o.area_km2 / math.pi)]
+    return min(inside or placed, key=lambda od: od[1])[0]
+
+
+def _target(lat: float | None, lon: float | None, options: list[_Successor], chosen: int | None) -> tuple[_Successor | None, str]:
+    """A village's 2025 commune and on what basis."""
+    if not options:
+        return None, "none"
+    if len(options) == 1:
+        return options[0], "single"
+    if chosen is not None:
+        for o in options:
+            if o.new_id == chosen:
+                return o, "chosen"
+    if lat is not None and lon is not None:
+        found = _by_position(lat, lon, options)
+        if found is not None:
+            return found, "position"
+    return next((o for o in options if o.is_default), options[0]), "default"
+
+
+def _legacy_villages(session: Session, province_id: int | None) -> list[Any]:
+    """Legacy villages not yet carried, with their commune, district and province (a legacy province filter here)."""
+    commune, district, province = aliased(Unit), aliased(Unit), aliased(Unit)
+    stmt = (
+        select(Unit.id, Unit.name, Unit.lat, Unit.lon, commune.id, commune.name, district.name, province.id, province.name)
+        .join(commune, commune.id == Unit.parent_id)
+        .outerjoin(district, district.id == commune.parent_id)
+        .outerjoin(province, province.id == district.parent_id)
+        .where(Unit.tier == "village", Unit.structure == "legacy")
+        .order_by(province.name, district.name, commune.name, Unit.name, Unit.id)
+    )
+    if province_id is not None and session.scalar(select(Unit.structure).where(Unit.id == province_id)) != NEW:
+        stmt = stmt.where(Unit.id.in_(select(UnitPath.descendant_id).where(UnitPath.ancestor_id == province_id)))
+    return list(session.execute(stmt))
+
+
+def _village_frame(session: Session, province_id: int | None) -> pd.DataFrame:
+    succ = _successors(session)
+    chosen = dict(session.execute(select(ReformChoice.village_id, ReformChoice.commune_id)).all())
+    new_province = province_id if province_id is not None and session.scalar(
+        select(Unit.structure).where(Unit.id == province_id)) == NEW else None
+    rows = []
+    for vid, vname, lat, lon, cid, cname, dname, _pid, pname in _legacy_villages(session, province_id):
+        options = succ.get(cid, [])
+        target, basis = _target(lat, lon, options, chosen.get(vid))
+        if new_province is not None and (target is None or target.province_id != new_province):
+            continue
+        divided = len(options) > 1
+        rows.append((vid, vname, cid, cname, dname, pname, target.new_id if target else None,
+                     target.name if target else None, target.province if target else None, basis,
+                     divided and basis != "chosen", [(o.new_id, o.name) for o in options] if divided else []))
+    frame = pd.DataFrame(rows, columns=VILLAGE_COLUMNS)
+    frame["new_commune_id"] = frame["new_commune_id"].astype("Int64")
+    frame["to_confirm"] = frame["to_confirm"].astype(bool)
+    return frame
+
+
+def _commune_team_frame(session: Session, province_id: int | None) -> pd.DataFrame:
+    """Open teams of legacy communes, with their successor (when one), members and reports from 01/07/2025."""
+    succ = _successors(session)
+    members = (select(func.count()).where(Member.team_id == Team.id, Member.left_on.is_(None))
+               .correlate(Team).scalar_subquery())
+    reports = (select(func.count()).where(Activity.team_id == Team.id, Activity.activity_date >= REFORM_DAY)
+               .correlate(Team).scalar_subquery())
+    stmt = (select(Team.id, Team.name, Unit.id, Unit.name, members, reports)
+            .join(Unit, Unit.id == Team.unit_id)
+            .where(Unit.tier == "commune", Unit.structure == "legacy", Team.closed_on.is_(None))
+            .order_by(Unit.name, Team.id))
+    is_new = province_id is not None and session.scalar(select(Unit.structure).where(Unit.id == province_id)) == NEW
+    if province_id is not None and not is_new:
+        stmt = stmt.where(Unit.id.in_(select(UnitPath.descendant_id).where(UnitPath.ancestor_id == province_id)))
+    rows = []
+    for tid, tname, cid, cname, n_members, n_reports in session.execute(stmt):
+        options = succ.get(cid, [])
+        if is_new and not any(o.province_id == province_id for o in options):
+            continue
+        target = options[0] if len(options) == 1 else None
+        rows.append((tid, tname, cid, cname, target.new_id if target else None, target.name if target else None,
+                     int(n_members), int(n_reports)))
+    frame = pd.DataFrame(rows, columns=TEAM_COLUMNS)
+    frame["new_commune_id"] = frame["new_commune_id"].astype("Int64")
+    return frame
+
+
+def plan_carry_over(session: Session, *, actor: Actor, province_id: int | None = None) -> CarryOverPlan:
+    """What the carry-over would move (all, or one legacy or 2025 province's), without writing anything."""
+    _ensure_admin(actor)
+    villages = _village_frame(session, province_id)
+    carried = session.scalar(select(func.count()).select_from(Unit).where(
+        Unit.tier == "village", Unit.former_parent_id.is_not(None))) or 0
+    return CarryOverPlan(villages=villages, commune_teams=_commune_team_frame(session, province_id), carried=int(carried),
+                         missing_mapping=int((villages["basis"] == "none").sum()))
+
+
+def choose_commune(session: Session, *, actor: Actor, village_id: int, commune_id: int) -> None:
+    """Confirm (or change) the 2025 commune of a village of a divided legacy commune."""
+    _ensure_admin(actor)
+    village = session.get(Unit, village_id)
+    if village is None or village.tier != "village":
+        raise NotFound("Không tìm thấy thôn.")
+    if village.structure != "legacy":
+        raise UserError("Thôn này đã được chuyển sang địa giới mới.", field="village")
+    options = _successors(session).get(village.parent_id or 0, [])
+    if len(options) < 2:
+        raise UserError("Xã cũ của thôn này không bị chia tách: thôn đi cùng cả xã, không cần chọn.", field="commune")
+    if commune_id not in {o.new_id for o in options}:
+        names = ", ".join(o.name for o in options)
+        raise UserError(f"Hãy chọn một trong các xã mới nhận phần của xã cũ: {names}.", field="commune")
+    choice = session.get(ReformChoice, village_id)
+    before = snapshot(choice) if choice is not None else None
+    if choice is None:
+        choice = ReformChoice(village_id=village_id, commune_id=commune_id)
+        session.add(choice)
+    choice.commune_id, choice.chosen_by, choice.chosen_at = commune_id, actor.user_id, datetime.now()
+    session.flush()
+    session.add(AuditEntry(user_id=actor.user_id, action="create" if before is None else "update",
+                           entity="reform_choices", entity_id=village_id, before=before, after=snapshot(choice)))
+    bump_data_version(session, [village_id])
+
+
+def apply_carry_over(session: Session, *, actor: Actor, province_id: int | None = None) -> CarryOverResult:
+    """Move every planned village to its 2025 commune, in bulk, in the caller's transaction; a second run moves nothing."""
+    _ensure_admin(actor)
+    frame = _village_frame(session, province_id)
+    skipped = int((frame["basis"] == "none").sum())
+    moves = frame[frame["new_commune_id"].notna()].reset_index(drop=True)
+    if moves.empty:
+        return CarryOverResult(villages=0, teams=0, members=0, reports=0, skipped=skipped, moves=moves)
+    village_ids = [int(v) for v in moves["village_id"]]
+    new_ids = [int(v) for v in moves["new_commune_id"]]
+    old_ids = [int(v) for v in moves["legacy_commune_id"]]
+    targets = sorted(set(new_ids))
+    levels: dict[int, int] = {}
+    ancestors: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for i in range(0, len(targets), _CHUNK):
+        chunk = targets[i : i + _CHUNK]
+        levels.update(session.execute(select(Unit.id, Unit.level).where(Unit.id.in_(chunk))).all())
+        for anc, desc, depth in session.execute(
+                select(UnitPath.ancestor_id, UnitPath.descendant_id, UnitPath.depth).where(UnitPath.descendant_id.in_(chunk))):
+            ancestors[desc].append((anc, depth))
+    old_state: dict[int, int] = {}
+    for i in range(0, len(village_ids), _CHUNK):
+        old_state.update(session.execute(
+            select(Unit.id, Unit.level).where(Unit.id.in_(village_ids[i : i + _CHUNK]))).all())
+
+    # Counts before the writes, for the summary: teams of the moved villages, their open members and later reports.
+    teams = members = reports = 0
+    for i in range(0, len(village_ids), _CHUNK):
+        chunk = village_ids[i : i + _CHUNK]
+        teams += session.scalar(select(func.count()).select_from(Team).where(Team.unit_id.in_(chunk))) or 0
+        members += session.scalar(select(func.count()).select_from(Member).join(Team, Team.id == Member.team_id).where(
+            Team.unit_id.in_(chunk), Member.left_on.is_(None))) or 0
+        reports += session.scalar(select(func.count()).select_from(Activity).where(
+            Activity.commune_id.in_(sorted(set(old_ids[i : i + _CHUNK]))), Activity.unit_id.in_(chunk),
+            Activity.activity_date >= REFORM_DAY)) or 0
+
+    # 1. The villages themselves: by primary key, in bulk (executemany).
+    session.execute(update(Unit), [
+        {"id": v, "parent_id": n, "former_parent_id": o, "structure": NEW, "level": levels[n] + 1}
+        for v, n, o in zip(village_ids, new_ids, old_ids, strict=True)
+    ], execution_options=counts.REBUILT)
+    # 2. Closure rows to the 2025 commune and its ancestors; the legacy ones stay.
+    paths = [{"ancestor_id": a, "descendant_id": v, "depth": d + 1}
+             for v, n in zip(village_ids, new_ids, strict=True) for a, d in ancestors[n]]
+    for i in range(0, len(paths), 5000):
+        session.execute(insert(UnitPath), paths[i : i + 5000], execution_options=counts.REBUILT)
+    # 3. Reports from 01/07/2025 count in the 2025 commune: its village's new parent (set above).
+    new_parent = select(Unit.parent_id).where(Unit.id == Activity.unit_id).scalar_subquery()
+    for i in range(0, len(village_ids), _CHUNK):
+        if not reports:
+            break
+        session.execute(
+            update(Activity).where(Activity.commune_id.in_(sorted(set(old_ids[i : i + _CHUNK]))),
+                                   Activity.unit_id.in_(village_ids[i : i + _CHUNK]),
+                                   Activity.activity_date >= REFORM_DAY)
+            .values(commune_id=new_parent).execution_options(synchronize_session=False),
+            execution_options=counts.KEPT_BY_CALLER)
+    # 4. One audit row per village.
+    now = datetime.now()
+    audit = [
+        {"at": now, "user_id": actor.user_id, "action": "update", "entity": "units", "entity_id": v,
+         "before": {"parent_id": o, "structure": "legacy", "level": old_state.get(v)},
+         "after": {"parent_id": n, "former_parent_id": o, "structure": NEW, "level": levels[n] + 1, "basis": b}}
+        for v, n, o, b in zip(village_ids, new_ids, old_ids, moves["basis"], strict=True)
+    ]
+    for i in range(0, len(audit), 5000):
+        session.execute(insert(AuditEntry), audit[i : i + 5000])
+    # 5. The kept tables, without a full recount: a moved village's own events do not change, so its leaf rows
+    #    are added to its 2025 province's scope rows (its legacy scopes keep them); the communes whose reports
+    #    moved are recounted for the months from 01/07/2025 at commit (counts.settle), both trees' scopes with them.
+    _add_to_new_scopes(session, village_ids)
+    if reports:
+        last = session.scalar(select(func.max(Activity.activity_date))) or REFORM_DAY
+        months = _months(REFORM_DAY, last)
+        counts.touch_months(session, [(c, m) for c in sorted(set(old_ids) | set(targets)) for m in months])
+    session.expire_all()
+    bump_data_version(session)
+    return CarryOverResult(villages=len(village_ids), teams=int(teams), members=int(members), reports=int(reports),
+                           skipped=skipped, moves=moves)
+
+
+def _months(first: date, last: date) -> list[date]:
+    """The first days of the months from `first`'s to `last`'s."""
+    out, month = [], first.replace(day=1)
+    while month <= last:
+        out.append(month)
+        month = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return out
+
+
+def _add_to_new_scopes(session: Session, village_ids: list[int]) -> None:
+    """Add the moved villages' leaf rows (and their totals) to the kept rows of their 2025 provinces."""
+    leaf, path, scope = LeafCount.__table__.c, UnitPath.__table__.c, ScopeCount.__table__.c
+    province = aliased(Unit)
+    dialect = session.get_bind().dialect.name
+    for i in range(0, len(village_ids), _CHUNK):
+        chunk = village_ids[i : i + _CHUNK]
+        base = (select(path.ancestor_id).select_from(UnitPath.__table__)
+                .join(province, and_(province.id == path.ancestor_id, province.tier.in_(counts.SCOPE_TIERS),
+                                     province.structure == NEW))
+                .join(LeafCount.__table__, leaf.unit_id == path.descendant_id)
+                .where(path.descendant_id.in_(chunk), path.depth > 0))
+        for day in (leaf.day, literal(counts.TOTAL_DAY, Date)):
+            keys = (path.ancestor_id, leaf.day) if day is leaf.day else (path.ancestor_id,)
+            rows = base.add_columns(day, literal(0), *(func.sum(leaf[c]) for c in counts.COLUMNS)).group_by(*keys)
+            stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(ScopeCount).from_select(
+                ["scope_id", "day", "shard", *counts.COLUMNS], rows)
+            stmt = stmt.on_conflict_do_update(index_elements=["scope_id", "day", "shard"],
+                                              set_={c: scope[c] + stmt.excluded[c] for c in counts.COLUMNS})
+            session.execute(stmt)
+
+
+def decide_commune_team(session: Session, *, actor: Actor, team_id: int, decision: str) -> None:
+    """Close a legacy commune's team on 01/07/2025, or move it to the commune's only 2025 successor."""
+    _ensure_admin(actor)
+    if decision not in DECISIONS:
+        raise UserError("Hãy chọn giải thể tổ hoặc chuyển tổ sang xã mới.", field="decision")
+    team = session.get(Team, team_id)
+    if team is None:
+        raise NotFound("Không tìm thấy tổ.")
+    unit = session.get(Unit, team.unit_id)
+    if unit is None or unit.tier != "commune" or unit.structure != "legacy" or team.closed_on is not None:
+        raise UserError("Chỉ xử lý tổ cấp xã đang hoạt động của xã theo địa giới cũ.", field="team")
+    later = session.scalar(select(func.count()).select_from(Activity).where(
+        Activity.team_id == team.id, Activity.activity_date >= REFORM_DAY)) or 0
+    before = snapshot(team)
+    if decision == "close":
+        if later:
+            raise UserError(f"Tổ có {later} báo cáo từ ngày 01/07/2025: không giải thể được; hãy chuyển tổ sang xã mới.",
+                            field="decision")
+        if team.established_on >= REFORM_DAY:
+            raise UserError("Tổ thành lập từ ngày 01/07/2025: không giải thể theo ngày sắp xếp được.", field="decision")
+        team.closed_on = REFORM_DAY
+        for member in session.scalars(select(Member).where(Member.team_id == team.id, Member.left_on.is_(None))):
+            member.left_on = REFORM_DAY
+        record(session, actor, "close", team, before)
+        return
+    options = _successors(session).get(unit.id, [])
+    if len(options) != 1:
+        raise UserError("Xã cũ bị chia cho nhiều xã mới (hoặc không có xã mới): không chuyển nguyên tổ được; "
+                        "hãy giải thể tổ và lập tổ ở xã mới.", field="decision")
+    new_id = options[0].new_id
+    if session.scalar(select(Team.id).where(Team.unit_id == new_id, Team.closed_on.is_(None))) is not None:
+        raise UserError(f"{options[0].name} đã có tổ đang hoạt động: không chuyển thêm tổ được.", field="decision")
+    team.unit_id = new_id
+    session.flush()
+    if later:
+        counts.touch_units(session, {unit.id: None, new_id: None})
+        counts.touch_months(session, [(unit.id, None), (new_id, None)])
+        session.execute(update(Activity).where(Activity.team_id == team.id, Activity.activity_date >= REFORM_DAY)
+                        .values(commune_id=new_id, unit_id=new_id).execution_options(synchronize_session=False),
+                        execution_options=counts.KEPT_BY_CALLER)
+    record(session, actor, "update", team, before)
+    bump_data_version(session, [unit.id])
+
+
+def _suggestions(session: Session, unit: Unit) -> tuple[int | None, list[tuple[int, str]]]:
+    """The 2025 unit suggested for an account bound to a legacy unit, and the options."""
+    succ = _successors(session)
+    if unit.tier == "commune":
+        options = succ.get(unit.id, [])
+        return (options[0].new_id if options else None), [(o.new_id, o.name) for o in options]
+    communes = session.scalars(select(UnitPath.descendant_id).join(Unit, Unit.id == UnitPath.descendant_id)
+                               .where(UnitPath.ancestor_id == unit.id, Unit.tier == "commune"))
+    provinces: Counter[tuple[int, str]] = Counter()
+    new_communes: dict[int, str] = {}
+    for cid in communes:
+        for o in succ.get(cid, []):
+            if o.province_id is not None and o.province:
+                provinces[(o.province_id, o.province)] += 1
+            new_communes[o.new_id] = o.name
+    ranked = [p for p, _ in provinces.most_common()]
+    suggested = ranked[0][0] if ranked else None
+    if unit.tier == "district":
+        return suggested, ranked + sorted(new_communes.items(), key=lambda kv: kv[1])
+    return suggested, ranked
+
+
+def flagged_accounts(session: Session, *, actor: Actor, today: date | None = None) -> pd.DataFrame:
+    """Active accounts bound to a unit that no longer exists, with a suggested 2025 unit."""
+    _ensure_admin(actor)
+    today = today or date.today()
+    rows = []
+    for user, unit in session.execute(
+            select(User, Unit).join(Unit, Unit.id == User.unit_id)
+            .where(User.is_active.is_(True), Unit.valid_to.is_not(None), Unit.valid_to < today).order_by(User.username)):
+        suggested, options = _suggestions(session, unit)
+        names = dict(options)
+        rows.append((user.id, user.username, user.full_name, user.role, unit.name, suggested,
+                     None if suggested is None else names.get(suggested), options))
+    frame = pd.DataFrame(rows, columns=ACCOUNT_COLUMNS)
+    frame["suggested_unit_id"] = frame["suggested_unit_id"].astype("Int64")
+    return frame
+
+
+def rebind_account(session: Session, *, actor: Actor, user_id: int, unit_id: int, today: date | None = None) -> None:
+    """Bind an account to a 2025 unit in force; the account stays signed in."""
+    _ensure_admin(actor)
+    today = today or date.today()
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("Không tìm thấy tài khoản.")
+    unit = session.get(Unit, unit_id)
+    if unit is None or unit.structure != NEW or (unit.valid_to is not None and unit.valid_to < today):
+        raise UserError("Hãy chọn một địa bàn theo địa giới mới (từ 01/07/2025).", field="unit")
+    if user.team_id is not None and user.role == "volunteer":
+        team = session.get(Team, user.team_id)
+        if team is None or not is_within(session, ancestor_id=unit.id, unit_id=team.unit_id):
+            raise UserError("Tổ của tài khoản này không thuộc địa bàn đã chọn; hãy chọn địa bàn chứa tổ.", field="unit")
+    before = snapshot(user)
+    user.unit_id = unit.id
+    record(session, actor, "update", user, before)
+
+
+def _workbook(sheets: list[tuple[str, pd.DataFrame, dict[str, str]]]) -> bytes:
+    """An .xlsx with one sheet per frame, Vietnamese headers, lists joined and dates as dd/mm/yyyy."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.remove(book.active)
+    for title, frame, headers in sheets:
+        sheet = book.create_sheet(title)
+        columns = [c for c in headers if c in frame.columns]
+        sheet.append([headers[c] for c in columns])
+        for record_ in frame[columns].itertuples(index=False):
+            sheet.append([_cell(c, v) for c, v in zip(columns, record_, strict=True)])
+        for i, c in enumerate(columns):
+            sheet.column_dimensions[sheet.cell(row=1, column=i + 1).column_letter].width = max(12, len(headers[c]) + 4)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _cell(column: str, value: Any) -> Any:
+    if isinstance(value, list):
+        return "; ".join(str(name) for _, name in value)
+    if isinstance(value, bool):
+        return "Có" if value else ""
+    if column == "basis":
+        return vocab.REFORM_BASES.get(value, value)
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    return int(value) if hasattr(value, "item") and float(value).is_integer() else value
+
+
+def plan_workbook(plan: CarryOverPlan) -> bytes:
+    """The plan as an .xlsx: the villages to move, the commune teams to decide."""
+    return _workbook([("Thôn chuyển sang xã mới", plan.villages, vocab.REFORM_VILLAGE_COLUMNS),
+                      ("Tổ cấp xã cần xử lý", plan.commune_teams, vocab.REFORM_TEAM_COLUMNS)])
+
+
+def result_workbook(result: CarryOverResult) -> bytes:
+    """What the carry-over did, as an .xlsx: every moved village with its old and new commune."""
+    summary = pd.DataFrame([("Thôn đã chuyển", result.villages), ("Tổ theo thôn", result.teams),
+                            ("Thành viên đang hoạt động", result.members), ("Báo cáo từ 01/07/2025", result.reports),
+                            ("Thôn chưa có xã mới tương ứng", result.skipped)], columns=["item", "value"])
+    return _workbook([("Tóm tắt", summary, {"item": "Nội dung", "value": "Số lượng"}),
+                      ("Thôn đã chuyển", result.moves, vocab.REFORM_VILLAGE_COLUMNS)])
+
+
+def summary_lines(plan: CarryOverPlan) -> list[str]:
+    """The plan in a few Vietnamese lines (for the command line)."""
+    v = plan.villages
+    lines = [f"Thôn sẽ chuyển sang xã mới: {_fmt(int(v['new_commune_id'].notna().sum()))}"]
+    for basis, label in vocab.REFORM_BASES.items():
+        n = int((v["basis"] == basis).sum())
+        if n:
+            lines.append(f"  - {label}: {_fmt(n)}")
+    lines.append(f"Thôn của xã bị chia tách cần xác nhận: {_fmt(int(v['to_confirm'].sum()))}")
+    lines.append(f"Tổ cấp xã cần quyết định (giải thể hoặc chuyển): {_fmt(len(plan.commune_teams))}")
+    lines.append(f"Thôn đã chuyển từ trước: {_fmt(plan.carried)}")
+    return lines
+
+
+def _fmt(n: int) -> str:
+    return f"{n:,}".replace(",", ".")
+
+
+__all__ = ["CarryOverPlan", "CarryOverResult", "apply_carry_over", "choose_commune", "decide_commune_team",
+           "flagged_accounts", "plan_carry_over", "plan_workbook", "rebind_account", "result_workbook"]
