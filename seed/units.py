@@ -164,17 +164,23 @@ def converter_mapping() -> dict:
 
 def succession_rows(session: Session) -> list[dict]:
     """The rows of `unit_successions` for the communes loaded in both structures (legacy id, 2025 id, …)."""
-    legacy_code = {_key(f"{r['provinceKey']}_{r['districtKey']}_{r['wardKey']}"): r["wardCode"]
-                   for r in official_rows("legacy") if r.get("wardCode")}
-    new_code = {(_key(r["provinceKey"]), _key(r["wardKey"])): r["wardCode"] for r in official_rows("2025") if r.get("wardCode")}
+    legacy_rows = [r for r in official_rows("legacy") if r.get("wardCode")]
+    new_rows = [r for r in official_rows("2025") if r.get("wardCode")]
+    legacy_code = {_key(f"{r['provinceKey']}_{r['districtKey']}_{r['wardKey']}"): r["wardCode"] for r in legacy_rows}
+    new_code = {(_key(r["provinceKey"]), _key(r["wardKey"])): r["wardCode"] for r in new_rows}
+    # The package keeps diacritics in the keys of names that fold alike ("xãtamđàn", "xãtamdân" in one district):
+    # the exact key first, the folded one only for keys spelt differently.
+    legacy_exact = {f"{r['provinceKey']}_{r['districtKey']}_{r['wardKey']}": r["wardCode"] for r in legacy_rows}
+    new_exact = {(r["provinceKey"], r["wardKey"]): r["wardCode"] for r in new_rows}
     ids = {(s, code): uid for uid, s, code in session.execute(
         select(Unit.id, Unit.structure, Unit.code).where(Unit.tier == "commune", Unit.code.is_not(None)))}
     data = converter_mapping()
     out: dict[tuple[int, int], dict] = {}
 
     def add(legacy_key: str, province_key: str, ward_key: str, *, default: bool, divided: bool, area) -> None:
-        old = ids.get(("legacy", legacy_code.get(_key(legacy_key), "")))
-        new = ids.get(("2025", new_code.get((_key(province_key), _key(ward_key)), "")))
+        old = ids.get(("legacy", legacy_exact.get(legacy_key) or legacy_code.get(_key(legacy_key), "")))
+        new = ids.get(("2025", new_exact.get((province_key, ward_key))
+                       or new_code.get((_key(province_key), _key(ward_key)), "")))
         if old is not None and new is not None:
             out[(old, new)] = dict(legacy_id=old, new_id=new, is_default=default, divided=divided, area_km2=_num(area))
 
