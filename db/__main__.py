@@ -1,5 +1,6 @@
 """Command line: python -m db upgrade | stats UNIT [--as-of DATE] [--json] | create-user … | import FILE.xlsx …
-| counts check|rebuild [UNIT]"""
+| counts check|rebuild [UNIT]
+| reform --to 2025 [--dry-run] [--province REF] [--plan FILE.xlsx] [--result FILE.xlsx]"""
 
 import argparse
 import errno
@@ -17,11 +18,20 @@ from db.coverage import fetch_indicators
 from db.engine import SessionLocal
 from db.errors import UserError
 from db.migrate import startup_lock, upgrade
+from db.structures import VALIDITY
 from db.units import resolve_unit
 from db.versions import bump_data_version
+from db.vocab import STRUCTURE_LABELS
 
 if TYPE_CHECKING:
     from db.imports import ImportPlan
+
+
+def structure_line(structure: str) -> str:
+    """Which structure a figure was read in, with its days: "Địa giới: địa giới cũ (đến 30/06/2025)"."""
+    start, end = VALIDITY.get(structure, (None, None))
+    days = f"từ {start:%d/%m/%Y}" if start else f"đến {end:%d/%m/%Y}" if end else ""
+    return f"Địa giới: {STRUCTURE_LABELS.get(structure, structure)}" + (f" ({days})" if days else "")
 
 
 def _stats(args: argparse.Namespace) -> int:
@@ -31,11 +41,13 @@ def _stats(args: argparse.Namespace) -> int:
         print("Ngày phải có dạng YYYY-MM-DD.", file=sys.stderr)
         return 2
     with SessionLocal() as session:
-        unit = resolve_unit(session, actor=SYSTEM, ref=args.unit)
+        # A name or code both structures use is settled by the date when only one of them existed then.
+        unit = resolve_unit(session, actor=SYSTEM, ref=args.unit, as_of=as_of)
         ind = fetch_indicators(session, actor=SYSTEM, unit_id=unit.id, as_of=as_of)
     if args.json:
-        print(json.dumps(ind.as_dict(), ensure_ascii=False))
+        print(json.dumps({**ind.as_dict(), "structure": unit.structure}, ensure_ascii=False))
     else:
+        print(structure_line(unit.structure))
         for key, value in ind.as_dict().items():
             print(f"{key}: {value}")
     return 0
@@ -138,6 +150,34 @@ def _import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _reform(args: argparse.Namespace) -> int:
+    """Carry the legacy villages over to the 2025 structure (or, with --dry-run, only show what would move)."""
+    from pathlib import Path
+
+    from db.reform import apply_carry_over, plan_carry_over, plan_workbook, result_workbook, summary_lines
+
+    with SessionLocal.begin() as session:
+        province = resolve_unit(session, actor=SYSTEM, ref=args.province).id if args.province else None
+        plan = plan_carry_over(session, actor=SYSTEM, province_id=province)
+        for line in summary_lines(plan):
+            print(line)
+        if plan.missing_mapping:
+            print(f"Thôn của xã cũ không có xã mới tương ứng (giữ nguyên): {plan.missing_mapping:,}".replace(",", "."))
+        if args.plan:
+            Path(args.plan).write_bytes(plan_workbook(plan))
+            print(f"Đã ghi kế hoạch vào {args.plan}.")
+        if args.dry_run:
+            print("Chạy thử (--dry-run): chưa ghi gì vào cơ sở dữ liệu.")
+            return 0
+        result = apply_carry_over(session, actor=SYSTEM, province_id=province)
+    print(f"Đã chuyển {result.villages:,} thôn ({result.teams:,} tổ, {result.members:,} thành viên, "
+          f"{result.reports:,} báo cáo từ 01/07/2025) sang địa giới mới.".replace(",", "."))
+    if args.result:
+        Path(args.result).write_bytes(result_workbook(result))
+        print(f"Đã ghi kết quả vào {args.result}.")
+    return 0
+
+
 def _print_plan(plan: "ImportPlan") -> None:
     """The preview row by row, the problems, then the counts."""
     preview = plan.preview_frame()
@@ -181,6 +221,12 @@ def main(argv: list[str] | None = None) -> int:
     kept.add_argument("action", choices=["check", "rebuild"],
                       help="check: so với số đếm lại (mã thoát 1 nếu khác); rebuild: tính lại")
     kept.add_argument("unit", nargs="?", help="Với rebuild: chỉ tính lại phần của địa bàn này (mã hoặc đúng tên)")
+    reform = sub.add_parser("reform", help="Chuyển thôn, tổ, báo cáo sang địa giới mới (từ 01/07/2025)")
+    reform.add_argument("--to", required=True, choices=["2025"], help="Địa giới đích (chỉ có 2025)")
+    reform.add_argument("--dry-run", action="store_true", help="Chỉ in kế hoạch, không ghi gì")
+    reform.add_argument("--province", help="Chỉ một tỉnh (cũ hoặc mới): mã, “cũ:49”, “mới:48” hoặc đúng tên")
+    reform.add_argument("--plan", metavar="FILE.xlsx", help="Ghi kế hoạch ra tệp Excel")
+    reform.add_argument("--result", metavar="FILE.xlsx", help="Ghi kết quả ra tệp Excel")
     args = parser.parse_args(argv)
     try:
         if args.command == "upgrade":
@@ -198,6 +244,8 @@ def main(argv: list[str] | None = None) -> int:
             return _import(args)
         if args.command == "counts":
             return _counts(args)
+        if args.command == "reform":
+            return _reform(args)
         return _create_user(args)
     except UserError as err:
         print(err.message, file=sys.stderr)

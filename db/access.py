@@ -3,10 +3,11 @@
 from dataclasses import dataclass
 
 from sqlalchemy import exists, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from db.errors import PermissionDenied
-from db.models import Team, UnitPath
+from db.models import Team, Unit, UnitPath, UnitSuccession
+from db.structures import LEGACY
 
 WRITER_ROLES = frozenset({"admin", "officer"})
 REPORTER_ROLES = frozenset({"volunteer", "officer", "admin"})
@@ -68,11 +69,39 @@ def is_within(session: Session, *, ancestor_id: int, unit_id: int) -> bool:
     return bool(session.scalar(stmt))
 
 
-def ensure_can_read_unit(session: Session, actor: Actor, unit_id: int) -> None:
-    """Raise PermissionDenied unless the unit lies in the actor's subtree."""
+def is_history_of(session: Session, *, actor_unit_id: int, unit_id: int) -> bool:
+    """True when a legacy commune under `unit_id` (or the unit itself) went, by the official mapping, into a
+    2025 commune inside `actor_unit_id`: the legacy unit is part of the actor's unit's history."""
+    below, legacy, into = aliased(UnitPath), aliased(Unit), aliased(UnitPath)
+    stmt = select(exists().where(
+        below.ancestor_id == unit_id,
+        legacy.id == below.descendant_id,
+        legacy.tier == "commune",
+        legacy.structure == LEGACY,
+        UnitSuccession.legacy_id == legacy.id,
+        into.descendant_id == UnitSuccession.new_id,
+        into.ancestor_id == actor_unit_id,
+    ))
+    return bool(session.scalar(stmt))
+
+
+def ensure_within_scope(session: Session, actor: Actor, unit_id: int) -> None:
+    """Raise PermissionDenied unless the unit lies in the actor's subtree (for writes: no history beyond it)."""
     if actor.is_national:
         return
     if not is_within(session, ancestor_id=actor.unit_id, unit_id=unit_id):  # type: ignore[arg-type]
+        raise PermissionDenied("Địa bàn này nằm ngoài phạm vi tài khoản của bạn.")
+
+
+def ensure_can_read_unit(session: Session, actor: Actor, unit_id: int) -> None:
+    """Raise PermissionDenied unless the unit lies in the actor's subtree, or is part of its history.
+
+    Since the 2025 reform an account of a 2025 unit also reads the legacy units its communes came from
+    (a 2026 officer of Xã Phú Ninh reads Huyện Phú Ninh's 2022 figures); writes stay inside the subtree.
+    """
+    if actor.is_national or is_within(session, ancestor_id=actor.unit_id, unit_id=unit_id):  # type: ignore[arg-type]
+        return
+    if not is_history_of(session, actor_unit_id=actor.unit_id, unit_id=unit_id):  # type: ignore[arg-type]
         raise PermissionDenied("Địa bàn này nằm ngoài phạm vi tài khoản của bạn.")
 
 
@@ -89,7 +118,7 @@ def ensure_can_write_unit(session: Session, actor: Actor, unit_id: int) -> None:
     """Raise PermissionDenied unless the actor is an officer or admin whose subtree holds the unit."""
     if not actor.can_write:
         raise PermissionDenied("Tài khoản của bạn không có quyền thay đổi dữ liệu này.")
-    ensure_can_read_unit(session, actor, unit_id)
+    ensure_within_scope(session, actor, unit_id)  # not the history a 2025 account may read
 
 
 def ensure_can_read_team(session: Session, actor: Actor, team_id: int) -> int:

@@ -11,13 +11,14 @@ from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import Session, aliased
 
 from db import limits, vocab
-from db.access import Actor, ensure_can_read_team, ensure_can_read_unit, scope_unit
+from db.access import Actor, ensure_can_read_team, ensure_within_scope, scope_unit
 from db.audit import record, snapshot
 from db.counts import COUNTRY, SCOPE_TIERS, is_kept_scope
 from db.errors import NotFound, PermissionDenied, UserError
 from db.models import Activity, ActivityRollup, ScopeRollup, Team, Unit, UnitPath, User
 from db.photos import discard_unused, store_photo
 from db.sqlfuncs import first_of_month, month_start
+from db.structures import REFORM_DAY
 from db.text import sort_frame
 from db.validation import optional_text, whole_number
 
@@ -68,7 +69,7 @@ def _ensure_can_report(session: Session, actor: Actor, team_id: int) -> Team:
         if actor.team_id != team_id:
             raise PermissionDenied("Bạn chỉ báo cáo được cho tổ của mình.")
     elif actor.can_report:
-        ensure_can_read_unit(session, actor, team.unit_id)
+        ensure_within_scope(session, actor, team.unit_id)
     else:
         raise PermissionDenied("Tài khoản của bạn không gửi báo cáo hoạt động.")
     return team
@@ -169,11 +170,19 @@ def _check_rate(session: Session, actor: Actor) -> None:
         raise TooManyReports(max(1, math.ceil(left.total_seconds() / 60)))
 
 
-def _commune_of(session: Session, unit_id: int) -> int:
-    """The commune a team works in: its unit when that is a commune, else the unit's parent."""
+def _commune_of(session: Session, unit_id: int, day: date) -> int:
+    """The commune a team works in on a day: its unit when that is a commune, else the unit's parent.
+
+    A village carried over to the 2025 structure reports to its legacy commune before 01/07/2025 and to its
+    2025 commune from that day (db/reform.py), so each tree's past figures keep their reports.
+    """
     unit = session.get(Unit, unit_id)
     assert unit is not None
-    return unit.id if unit.tier == "commune" or unit.parent_id is None else unit.parent_id
+    if unit.tier == "commune" or unit.parent_id is None:
+        return unit.id
+    if unit.former_parent_id is not None and day < REFORM_DAY:
+        return unit.former_parent_id
+    return unit.parent_id
 
 
 def create_activity(session: Session, *, actor: Actor, data: ActivityInput, today: date | None = None) -> Activity:
@@ -199,7 +208,7 @@ def create_activity(session: Session, *, actor: Actor, data: ActivityInput, toda
     activity = Activity(
         team_id=team.id,
         unit_id=team.unit_id,
-        commune_id=_commune_of(session, team.unit_id),
+        commune_id=_commune_of(session, team.unit_id, values["activity_date"]),
         reported_by=actor.user_id,
         form_token=data.form_token,
         **values,
@@ -213,7 +222,7 @@ def create_activity(session: Session, *, actor: Actor, data: ActivityInput, toda
 def _ensure_can_change(session: Session, actor: Actor, activity: Activity, today: date) -> None:
     """The reporter for 7 days after reporting; an officer or admin of the scope at any time."""
     if actor.can_write:
-        ensure_can_read_unit(session, actor, activity.unit_id)
+        ensure_within_scope(session, actor, activity.unit_id)
         return
     if activity.reported_by != actor.user_id or not actor.acts_for_own_team:
         raise PermissionDenied("Bạn chỉ sửa, xóa được báo cáo do chính mình gửi.")
@@ -243,6 +252,7 @@ def update_activity(
     _store_photo(values, data)
     for key, value in values.items():
         setattr(activity, key, value)
+    activity.commune_id = _commune_of(session, activity.unit_id, activity.activity_date)  # a date may cross 01/07/2025
     session.flush()
     record(session, actor, "update", activity, before, extra=CONFIRMED if confirmed else None)
     return activity

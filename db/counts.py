@@ -141,17 +141,30 @@ def _reporting_islands(days: list[date]) -> list[tuple[date, date]]:
     return out
 
 
+def _validity(valid_from: date | None, valid_to: date | None) -> tuple[date, date | None]:
+    """A unit's days of existence as [start, end): from ALWAYS and open when not set."""
+    return valid_from or ALWAYS, None if valid_to is None else valid_to + timedelta(days=1)
+
+
 def _unit_events(tier: str, teams: list[_Team], members: dict[int, list[tuple[date, date | None]]],
-                 report_days: dict[int, list[date]]) -> Events:
-    """Every event of one village or commune, from its teams, their members and their report days."""
+                 report_days: dict[int, list[date]],
+                 validity: tuple[date | None, date | None] = (None, None)) -> Events:
+    """Every event of one village or commune, from its teams, their members and their report days.
+
+    A commune counts (as a commune, and as one with a team) only while it exists: a legacy commune until
+    30/06/2025, a 2025 commune from 01/07/2025, so the country never counts both structures' communes on one
+    day. Villages are not clipped: a carried village is the same row in both structures.
+    """
     events: Events = {}
+    lo, hi = _validity(*validity) if tier == "commune" else (ALWAYS, None)
     if tier == "village":
         _add(events, ALWAYS, "villages", +1)
     elif tier == "commune":
-        _add(events, ALWAYS, "communes", +1)
+        _interval(events, "communes", lo, hi)
     covered = {"village": "villages_covered", "commune": "communes_with_team"}.get(tier)
     if covered:
         for start, end in _merged((t.start, t.end) for t in teams if t.end is None or t.start < t.end):
+            start, end = max(start, lo), end if hi is None else (hi if end is None else min(end, hi))
             _interval(events, covered, start, end)
     for team in teams:
         _interval(events, "teams", team.start, team.end)
@@ -170,7 +183,7 @@ def _chunks(ids: list[int]) -> Iterable[list[int]]:
 # The statements of the upkeep are built once (building one costs more Python than running it on a write);
 # `ids` and the others are expanding parameters, bound to each call's lists.
 _IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
-_TIERS = select(Unit.id, Unit.tier).where(Unit.id.in_(_IDS))
+_TIERS = select(Unit.id, Unit.tier, Unit.valid_from, Unit.valid_to).where(Unit.id.in_(_IDS))
 _TEAMS = select(Team.id, Team.unit_id, Team.established_on, Team.closed_on).where(Team.unit_id.in_(_IDS))
 _MEMBERS = select(Member.team_id, Member.joined_on, Member.left_on).where(Member.team_id.in_(_IDS))
 _REPORT_DAYS = (select(Activity.team_id, Activity.activity_date).distinct().where(Activity.team_id.in_(_IDS))
@@ -186,7 +199,7 @@ _MONTH_SUMS = (select(Activity.commune_id, _MONTH, Activity.activity_type, func.
                .where(Activity.commune_id.in_(_IDS))
                .group_by(Activity.commune_id, _MONTH, Activity.activity_type))
 _MONTH_SUMS_BETWEEN = _MONTH_SUMS.where(Activity.activity_date.between(bindparam("lo"), bindparam("hi")))
-_PARENTS = select(Unit.id, Unit.parent_id).where(Unit.id.in_(_IDS))
+_PARENTS = select(Unit.id, Unit.parent_id, Unit.former_parent_id).where(Unit.id.in_(_IDS))
 _SCOPES_ABOVE = (select(UnitPath.descendant_id, UnitPath.ancestor_id, UnitPath.depth)
                  .join(Unit, Unit.id == UnitPath.ancestor_id)
                  .where(UnitPath.descendant_id.in_(_IDS), Unit.tier.in_(SCOPE_TIERS)))
@@ -196,7 +209,10 @@ _NOTIFY = text(f"NOTIFY {CHANNEL}")
 
 def _compute(conn: Connection, unit_ids: list[int], windows: Mapping[int, Window]) -> dict[int, Events]:
     """The events of each unit (inside its window), read in bulk from teams, members and report days."""
-    tiers = dict(conn.execute(_TIERS, {"ids": unit_ids}).all())
+    tiers: dict[int, str] = {}
+    validity: dict[int, tuple[date | None, date | None]] = {}
+    for unit_id, unit_tier, valid_from, valid_to in conn.execute(_TIERS, {"ids": unit_ids}):
+        tiers[unit_id], validity[unit_id] = unit_tier, (valid_from, valid_to)
     teams: dict[int, list[_Team]] = defaultdict(list)
     by_id: dict[int, _Team] = {}
     for row in conn.execute(_TEAMS, {"ids": unit_ids}):
@@ -220,7 +236,8 @@ def _compute(conn: Connection, unit_ids: list[int], windows: Mapping[int, Window
     out: dict[int, Events] = {}
     for unit_id in unit_ids:
         tier = tiers.get(unit_id)
-        events = {} if tier is None else _unit_events(tier, teams.get(unit_id, []), members, report_days)
+        events = {} if tier is None else _unit_events(tier, teams.get(unit_id, []), members, report_days,
+                                                      validity[unit_id])
         out[unit_id] = _inside(events, windows.get(unit_id))
     return out
 
@@ -433,21 +450,25 @@ def scopes_of(conn: Connection, unit_ids: Iterable[int], parents: Mapping[int, i
     """The kept scopes above each unit (its districts and provinces, then the country).
 
     Read through the parent's closure rows: a unit whose own closure rows are not flushed yet, or one
-    being deleted (its parent given in `parents`), still finds its scopes.
+    being deleted (its parent given in `parents`), still finds its scopes. A village carried over to a
+    2025 commune also counts in its legacy district and province (its former parent's scopes), as its
+    kept closure rows say.
     """
     unit_ids = list(unit_ids)
-    parent_of = dict(parents or {})
-    known = [u for u in unit_ids if u not in parent_of]
+    given = dict(parents or {})
+    parents_of: dict[int, tuple[int, ...]] = {u: (p,) for u, p in given.items() if p is not None}
+    known = [u for u in unit_ids if u not in given]
     for chunk in _chunks(known):
-        parent_of.update(conn.execute(_PARENTS, {"ids": chunk}).all())
+        for unit_id, parent_id, former_id in conn.execute(_PARENTS, {"ids": chunk}):
+            parents_of[unit_id] = tuple(p for p in (parent_id, former_id) if p is not None)
     above: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    for chunk in _chunks(sorted({p for p in parent_of.values() if p is not None})):
+    for chunk in _chunks(sorted({p for ps in parents_of.values() for p in ps})):
         for parent, scope, depth in conn.execute(_SCOPES_ABOVE, {"ids": chunk}):
             above[parent].append((depth, scope))
     out: dict[int, list[int]] = {}
     for u in unit_ids:
-        parent_id = parent_of.get(u)
-        out[u] = [*(scope for _, scope in sorted(above.get(parent_id, []) if parent_id is not None else [])), COUNTRY]
+        found = sorted({(depth, scope) for p in parents_of.get(u, ()) for depth, scope in above.get(p, [])})
+        out[u] = [*dict.fromkeys(scope for _, scope in found), COUNTRY]
     return out
 
 
@@ -708,6 +729,9 @@ def _mark_flushed(session: Session, _flush: UOWTransaction) -> None:
                 if obj in session.deleted:
                     marks.parents[obj.id] = obj.parent_id
                 marks.add_unit(obj.id, None)
+            elif obj.tier == "commune" and (state.attrs.valid_from.history.deleted
+                                            or state.attrs.valid_to.history.deleted):
+                marks.add_unit(obj.id, None)  # its days as a commune changed (a structure loaded beside it)
         elif isinstance(obj, Team):
             for unit_id in (obj.unit_id, *(state.attrs.unit_id.history.deleted or ())):
                 marks.add_unit(unit_id, None)

@@ -15,9 +15,10 @@ from db.members import member_active_on
 from db.models import Activity, ActivityRollup, Member, ScopeRollup, Team, Unit, UnitPath
 from db.reporting import count_reporting_teams, reporting_rate
 from db.sqlfuncs import first_of_month
+from db.structures import LEGACY, structure_on
 from db.teams import team_active_on
 from db.text import sort_frame
-from db.units import NATIONAL_NAME
+from db.units import NATIONAL_NAME, child_ids, root_cond, root_structure, valid_on
 
 
 @dataclass(frozen=True)
@@ -55,13 +56,15 @@ def has_active_team(unit_id: SQLColumnExpression[int], as_of: date) -> ColumnEle
     return select(team.id).where(team.unit_id == unit_id, team_active_on(as_of, team)).exists()
 
 
-def _group_cond(grp: type[Unit], *, parent_id: int | None, unit_id: int | None) -> ColumnElement[bool]:
-    """Which units to group by: one unit, the children of a unit, or the provinces."""
+def _group_cond(grp: type[Unit], *, parent_id: int | None, unit_id: int | None,
+                structure: str | None = None) -> ColumnElement[bool]:
+    """Which units to group by: one unit, the children of a unit (closure rows at depth 1, so a carried
+    village is a child of its legacy and of its 2025 commune), or the provinces (of one structure, if given)."""
     if unit_id is not None:
         return grp.id == unit_id
     if parent_id is not None:
-        return grp.parent_id == parent_id
-    return grp.parent_id.is_(None)
+        return grp.id.in_(child_ids(parent_id))
+    return root_cond(structure, grp)
 
 
 def _count_if(cond: ColumnElement[bool]) -> ColumnElement[int]:
@@ -69,11 +72,16 @@ def _count_if(cond: ColumnElement[bool]) -> ColumnElement[int]:
     return func.count(case((cond, 1)))
 
 
-def coverage_stmt(*, as_of: date, parent_id: int | None = None, unit_id: int | None = None) -> Select:
-    """Villages, covered villages, communes and communes with a team, per grouped unit."""
+def coverage_stmt(*, as_of: date, parent_id: int | None = None, unit_id: int | None = None,
+                  structure: str | None = None) -> Select:
+    """Villages, covered villages, communes and communes with a team, per grouped unit.
+
+    A commune counts only while it exists on the date (legacy ones until 30/06/2025, 2025 ones from
+    01/07/2025), as in the kept counts (db/counts.py).
+    """
     grp, desc = aliased(Unit), aliased(Unit)
     is_village = desc.tier == "village"
-    is_commune = desc.tier == "commune"
+    is_commune = and_(desc.tier == "commune", valid_on(as_of, desc))
     has_team = has_active_team(desc.id, as_of)
     return (
         select(
@@ -88,13 +96,14 @@ def coverage_stmt(*, as_of: date, parent_id: int | None = None, unit_id: int | N
         .select_from(grp)
         .outerjoin(UnitPath, UnitPath.ancestor_id == grp.id)
         .outerjoin(desc, and_(desc.id == UnitPath.descendant_id, desc.tier.in_(("village", "commune"))))
-        .where(_group_cond(grp, parent_id=parent_id, unit_id=unit_id))
+        .where(_group_cond(grp, parent_id=parent_id, unit_id=unit_id, structure=structure))
         .group_by(grp.id, grp.name, grp.tier)
         .order_by(grp.name)
     )
 
 
-def team_counts_stmt(*, as_of: date, parent_id: int | None = None, unit_id: int | None = None) -> Select:
+def team_counts_stmt(*, as_of: date, parent_id: int | None = None, unit_id: int | None = None,
+                     structure: str | None = None) -> Select:
     """Active teams and their active members, per grouped unit."""
     grp = aliased(Unit)
     return (
@@ -103,7 +112,7 @@ def team_counts_stmt(*, as_of: date, parent_id: int | None = None, unit_id: int 
         .join(UnitPath, UnitPath.ancestor_id == grp.id)
         .join(Team, and_(Team.unit_id == UnitPath.descendant_id, team_active_on(as_of)))
         .outerjoin(Member, and_(Member.team_id == Team.id, member_active_on(as_of)))
-        .where(_group_cond(grp, parent_id=parent_id, unit_id=unit_id))
+        .where(_group_cond(grp, parent_id=parent_id, unit_id=unit_id, structure=structure))
         .group_by(grp.id)
     )
 
@@ -112,11 +121,13 @@ COVERAGE_COLUMNS = ["unit_id", "name", "tier", "villages", "covered", "communes"
 COUNT_COLUMNS = ("villages", "covered", "communes", "communes_with_team", "teams", "members")
 
 
-def _coverage_frame(session: Session, *, as_of: date, parent_id: int | None, unit_id: int | None) -> pd.DataFrame:
+def _coverage_frame(session: Session, *, as_of: date, parent_id: int | None, unit_id: int | None,
+                    structure: str | None = None) -> pd.DataFrame:
     """Run the coverage and team-count aggregates and join them (both small: one row per unit)."""
-    df = pd.DataFrame(session.execute(coverage_stmt(as_of=as_of, parent_id=parent_id, unit_id=unit_id)).all(), columns=COVERAGE_COLUMNS)
-    tc = pd.DataFrame(session.execute(team_counts_stmt(as_of=as_of, parent_id=parent_id, unit_id=unit_id)).all(),
-                      columns=["unit_id", "teams", "members"])
+    df = pd.DataFrame(session.execute(coverage_stmt(as_of=as_of, parent_id=parent_id, unit_id=unit_id,
+                                                    structure=structure)).all(), columns=COVERAGE_COLUMNS)
+    tc = pd.DataFrame(session.execute(team_counts_stmt(as_of=as_of, parent_id=parent_id, unit_id=unit_id,
+                                                       structure=structure)).all(), columns=["unit_id", "teams", "members"])
     return _with_coverage(df.merge(tc, on="unit_id", how="left"))
 
 
@@ -140,17 +151,19 @@ def _kept_coverage_frame(session: Session, children: list[tuple[int, str, str]],
 
 
 def fetch_coverage_by_child(
-    session: Session, *, actor: Actor, unit_id: int | None, as_of: date | None = None
+    session: Session, *, actor: Actor, unit_id: int | None, as_of: date | None = None, structure: str | None = None
 ) -> pd.DataFrame:
-    """Coverage, teams and members of each child of a unit (the provinces for the whole country)."""
+    """Coverage, teams and members of each child of a unit (for the whole country, the provinces of
+    `structure`, by default of the structure in force on the date: 2022's by district, 2026's by commune)."""
     as_of = as_of or date.today()
     unit_id = scope_unit(session, actor, unit_id)
-    cond = Unit.parent_id == unit_id if unit_id is not None else Unit.parent_id.is_(None)
+    top = root_structure(session, structure, as_of=as_of) if unit_id is None else None
+    cond = Unit.id.in_(child_ids(unit_id)) if unit_id is not None else root_cond(top)
     children = [tuple(r) for r in session.execute(select(Unit.id, Unit.name, Unit.tier).where(cond).order_by(Unit.name))]
     if children and all(tier in SCOPE_TIERS for _, _, tier in children):
         frame = _kept_coverage_frame(session, children, as_of)  # type: ignore[arg-type]
     else:
-        frame = _coverage_frame(session, as_of=as_of, parent_id=unit_id, unit_id=None)
+        frame = _coverage_frame(session, as_of=as_of, parent_id=unit_id, unit_id=None, structure=top)
     return sort_frame(frame, "name")  # Vietnamese order: SQL's byte order puts "Đà Nẵng" after "Hồ Chí Minh"
 
 
@@ -228,13 +241,19 @@ def fetch_indicators(session: Session, *, actor: Actor, unit_id: int | None, as_
 def fetch_uncovered_villages(
     session: Session, *, actor: Actor, unit_id: int | None, as_of: date | None = None, limit: int = 2000
 ) -> pd.DataFrame:
-    """Villages in the subtree with no active team on the date, with their commune and district."""
+    """Villages in the subtree with no active team on the date, with their commune and district.
+
+    A carried village is named under the commune of the unit's structure (the date's for the country):
+    its legacy commune and district under a legacy unit, its 2025 commune and province under a 2025 one.
+    """
     as_of = as_of or date.today()
     unit_id = scope_unit(session, actor, unit_id)
+    chain = structure_on(as_of) if unit_id is None else session.scalar(select(Unit.structure).where(Unit.id == unit_id))
     commune, district = aliased(Unit), aliased(Unit)
+    parent = func.coalesce(Unit.former_parent_id, Unit.parent_id) if chain == LEGACY else Unit.parent_id
     stmt = (
         select(Unit.id, Unit.name, commune.name, district.name)
-        .outerjoin(commune, commune.id == Unit.parent_id)
+        .outerjoin(commune, commune.id == parent)
         .outerjoin(district, district.id == commune.parent_id)
         .where(Unit.tier == "village", ~has_active_team(Unit.id, as_of))
         .order_by(district.name, commune.name, Unit.name)
@@ -261,7 +280,7 @@ def fetch_village_teams(session: Session, *, actor: Actor, commune_id: int, as_o
         select(Unit.id, Unit.name, Team.id, Team.name, Team.established_on, func.count(Member.id))
         .outerjoin(Team, and_(Team.unit_id == Unit.id, team_active_on(as_of)))
         .outerjoin(Member, and_(Member.team_id == Team.id, member_active_on(as_of)))
-        .where(Unit.parent_id == commune_id, Unit.tier == "village")
+        .where(Unit.id.in_(child_ids(commune_id)), Unit.tier == "village")
         .group_by(Unit.id, Unit.name, Team.id, Team.name, Team.established_on)
         .order_by(Unit.name, Team.id)
     )
@@ -288,6 +307,7 @@ def fetch_commune_points(
         ):
             root = parent_id
     commune, parent, village = aliased(Unit), aliased(Unit), aliased(Unit)
+    child = aliased(UnitPath)  # a commune's villages through its closure rows: carried ones count in both communes
     stmt = (
         select(
             commune.id, commune.name, parent.name, commune.lat, commune.lon,
@@ -295,13 +315,16 @@ def fetch_commune_points(
         )
         .select_from(commune)
         .outerjoin(parent, parent.id == commune.parent_id)
-        .outerjoin(village, and_(village.parent_id == commune.id, village.tier == "village"))
+        .outerjoin(child, and_(child.ancestor_id == commune.id, child.depth == 1))
+        .outerjoin(village, and_(village.id == child.descendant_id, village.tier == "village"))
         .where(commune.tier == "commune")
         .group_by(commune.id, commune.name, parent.name, commune.lat, commune.lon)
         .order_by(commune.name)
     )
     if root is not None:
         stmt = stmt.join(UnitPath, and_(UnitPath.descendant_id == commune.id, UnitPath.ancestor_id == root))
+    else:  # the country's communes of the date: not both structures' on one map
+        stmt = stmt.where(valid_on(as_of, commune))
     df = pd.DataFrame(session.execute(stmt).all(), columns=["unit_id", "name", "parent", "lat", "lon", "villages", "covered"])
     df["coverage"] = (df["covered"] / df["villages"].where(df["villages"] > 0)).astype("float64")
     df["focus"] = df["unit_id"] == unit_id

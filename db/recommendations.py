@@ -8,7 +8,7 @@ from sqlalchemy import ColumnElement, Select, and_, case, exists, false, func, o
 from sqlalchemy.orm import Session, aliased
 
 from db import limits, vocab
-from db.access import Actor, ensure_can_read_unit, is_within, scope_unit
+from db.access import Actor, ensure_can_read_unit, ensure_within_scope, is_within, scope_unit
 from db.audit import record, snapshot
 from db.errors import NotFound, PermissionDenied, UserError
 from db.models import Recommendation, Team, Unit, UnitPath, User
@@ -37,7 +37,7 @@ def create_recommendation(
         raise UserError("Hãy chọn địa bàn của kiến nghị.", field="unit")
     if session.get(Unit, unit_id) is None:
         raise NotFound("Không tìm thấy địa bàn.", field="unit")
-    ensure_can_read_unit(session, actor, unit_id)
+    ensure_within_scope(session, actor, unit_id)  # raising one is a write: not on the history of a 2025 unit
     if team_id is not None and not actor.acts_for_own_team:
         # An unknown team broke the foreign key at flush; another district's team slipped through.
         team_unit = session.scalar(select(Team.unit_id).where(Team.id == team_id))
@@ -68,7 +68,7 @@ def ensure_can_answer(session: Session, actor: Actor, rec: Recommendation) -> No
     """
     if not actor.can_write:
         raise PermissionDenied("Chỉ cán bộ được trả lời kiến nghị.")
-    ensure_can_read_unit(session, actor, rec.unit_id)
+    ensure_within_scope(session, actor, rec.unit_id)  # an answer is a write: not on the history of a 2025 unit
     if rec.raised_by is not None and rec.raised_by == actor.user_id:
         raise PermissionDenied("Kiến nghị do bạn gửi cần cán bộ cấp trên trả lời.")
     if actor.unit_id is not None and rec.unit_id == actor.unit_id and not _raised_by_team(session, rec):

@@ -148,11 +148,11 @@ def _legacy_villages(session: Session, province_id: int | None) -> list[Any]:
 
 def _village_frame(session: Session, province_id: int | None) -> pd.DataFrame:
     succ = _successors(session)
-    chosen = dict(session.execute(select(ReformChoice.village_id, ReformChoice.commune_id)).tuples().all())
+    chosen = dict(session.execute(select(ReformChoice.village_id, ReformChoice.commune_id)).all())
     new_province = province_id if province_id is not None and session.scalar(
         select(Unit.structure).where(Unit.id == province_id)) == NEW else None
     rows = []
-    for vid, vname, lat, lon, cid, cname, dname, pid, pname in _legacy_villages(session, province_id):
+    for vid, vname, lat, lon, cid, cname, dname, _pid, pname in _legacy_villages(session, province_id):
         options = succ.get(cid, [])
         target, basis = _target(lat, lon, options, chosen.get(vid))
         if new_province is not None and (target is None or target.province_id != new_province):
@@ -257,14 +257,14 @@ def apply_carry_over(session: Session, *, actor: Actor, province_id: int | None 
     ancestors: dict[int, list[tuple[int, int]]] = defaultdict(list)
     for i in range(0, len(targets), _CHUNK):
         chunk = targets[i : i + _CHUNK]
-        levels.update(session.execute(select(Unit.id, Unit.level).where(Unit.id.in_(chunk))).tuples().all())
+        levels.update(session.execute(select(Unit.id, Unit.level).where(Unit.id.in_(chunk))).all())
         for anc, desc, depth in session.execute(
                 select(UnitPath.ancestor_id, UnitPath.descendant_id, UnitPath.depth).where(UnitPath.descendant_id.in_(chunk))):
             ancestors[desc].append((anc, depth))
     old_state: dict[int, int] = {}
     for i in range(0, len(village_ids), _CHUNK):
         old_state.update(session.execute(
-            select(Unit.id, Unit.level).where(Unit.id.in_(village_ids[i : i + _CHUNK]))).tuples().all())
+            select(Unit.id, Unit.level).where(Unit.id.in_(village_ids[i : i + _CHUNK]))).all())
 
     # Counts before the writes, for the summary: teams of the moved villages, their open members and later reports.
     teams = members = reports = 0
@@ -397,7 +397,8 @@ def flagged_accounts(session: Session, *, actor: Actor, today: date | None = Non
             .where(User.is_active.is_(True), Unit.valid_to.is_not(None), Unit.valid_to < today).order_by(User.username)):
         suggested, options = _suggestions(session, unit)
         names = dict(options)
-        rows.append((user.id, user.username, user.full_name, user.role, unit.name, suggested, names.get(suggested), options))
+        rows.append((user.id, user.username, user.full_name, user.role, unit.name, suggested,
+                     None if suggested is None else names.get(suggested), options))
     frame = pd.DataFrame(rows, columns=ACCOUNT_COLUMNS)
     frame["suggested_unit_id"] = frame["suggested_unit_id"].astype("Int64")
     return frame
@@ -427,7 +428,7 @@ def _workbook(sheets: list[tuple[str, pd.DataFrame, dict[str, str]]]) -> bytes:
     from openpyxl import Workbook
 
     book = Workbook()
-    book.remove(book.active)  # type: ignore[arg-type]
+    book.remove(book.active)
     for title, frame, headers in sheets:
         sheet = book.create_sheet(title)
         columns = [c for c in headers if c in frame.columns]

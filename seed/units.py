@@ -63,7 +63,7 @@ def load_units(session: Session, *, structure: str = "legacy", progress: Progres
     paths: list[dict] = []
     ancestors: dict[int, list[tuple[int, int]]] = {}
 
-    def add(tier: str, code: str, parent: int | None, level: int, full: str, short: str, kind: str, lat, lon) -> int:
+    def add(tier: str, code: str, parent: int | None, level: int, full: str, short: str, kind: str, lat: object, lon: object) -> int:
         nonlocal next_id
         key = (tier, code)
         if key in existing:
@@ -177,7 +177,7 @@ def succession_rows(session: Session) -> list[dict]:
     data = converter_mapping()
     out: dict[tuple[int, int], dict] = {}
 
-    def add(legacy_key: str, province_key: str, ward_key: str, *, default: bool, divided: bool, area) -> None:
+    def add(legacy_key: str, province_key: str, ward_key: str, *, default: bool, divided: bool, area: object) -> None:
         old = ids.get(("legacy", legacy_exact.get(legacy_key) or legacy_code.get(_key(legacy_key), "")))
         new = ids.get(("2025", new_exact.get((province_key, ward_key))
                        or new_code.get((_key(province_key), _key(ward_key)), "")))
@@ -201,7 +201,7 @@ def load_successions(session: Session, *, progress: Progress = print) -> int:
     from db.models import UnitSuccession
 
     rows = succession_rows(session)
-    have = set(session.execute(select(UnitSuccession.legacy_id, UnitSuccession.new_id)).tuples())
+    have = set(session.execute(select(UnitSuccession.legacy_id, UnitSuccession.new_id)).all())
     new = [r for r in rows if (r["legacy_id"], r["new_id"]) not in have]
     for i in range(0, len(new), 2000):
         session.execute(insert(UnitSuccession), new[i : i + 2000])

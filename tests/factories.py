@@ -10,13 +10,14 @@ from sqlalchemy.orm import Session
 from db.access import Actor
 from db.auth import SYSTEM, actor_of
 from db.auth import create_user as _create_user
-from db.models import Member, Team, Unit, User
+from db.models import Member, Team, Unit, UnitSuccession, User
+from db.structures import LAST_LEGACY_DAY, REFORM_DAY
 from db.text import fold
 from db.units import insert_unit
 
 DEFAULT_PASSWORD = "Mat-khau-dai-2022"
-__all__ = ["Member", "Tree", "World", "actor_for", "actor_of", "admin", "count_rows", "create_team", "create_tree", "create_unit",
-           "create_user", "create_world", "officer_of", "row_counts"]
+__all__ = ["Member", "NewTree", "Tree", "World", "actor_for", "actor_of", "admin", "carry_village", "count_rows", "create_new_tree",
+           "create_new_unit", "create_team", "create_tree", "create_unit", "create_user", "create_world", "officer_of", "row_counts"]
 
 
 @dataclass
@@ -150,3 +151,64 @@ def officer_of(session: Session, unit: Unit, username: str | None = None) -> Act
 def admin() -> Actor:
     """The all-country administrator actor used by command-line set-up."""
     return SYSTEM
+
+
+@dataclass
+class NewTree:
+    """The 2025 structure beside `create_tree`'s: Thành phố Đà Nẵng → Xã Phú Ninh and Xã Tam Xuân (province → commune)."""
+
+    province: Unit
+    commune: Unit  # Xã Phú Ninh, successor of the legacy Xã Tam Phước; shares its code "20380" (codes repeat)
+    commune2: Unit  # Xã Tam Xuân, successor of the legacy Xã Tam Xuân: the same name in both structures
+
+
+def create_new_unit(session: Session, *, parent: Unit | None, tier: str, kind: str, short: str, code: str | None = None) -> Unit:
+    """A 2025 unit, valid from 01/07/2025, named "{kind} {short}" under `parent`."""
+    name = f"{kind} {short}"
+    return insert_unit(
+        session,
+        Unit(parent_id=parent.id if parent else None, structure="2025", tier=tier, level=(parent.level + 1) if parent else 1,
+             kind=kind, name=name, short_name=short, search_name=fold(name), code=code, valid_from=REFORM_DAY),
+    )
+
+
+def create_new_tree(session: Session, tree: Tree) -> NewTree:
+    """Load a small 2025 structure beside `tree`: the legacy units end on 30/06/2025, successions link the communes."""
+    province = create_new_unit(session, parent=None, tier="province", kind="Thành phố", short="Đà Nẵng", code="48")
+    commune = create_new_unit(session, parent=province, tier="commune", kind="Xã", short="Phú Ninh", code="20380")
+    commune2 = create_new_unit(session, parent=province, tier="commune", kind="Xã", short="Tam Xuân", code="20968")
+    for unit in (tree.province, tree.district, tree.district2, tree.commune, tree.commune2):
+        unit.valid_to = LAST_LEGACY_DAY
+    session.add_all([UnitSuccession(legacy_id=tree.commune.id, new_id=commune.id, is_default=True, divided=False),
+                     UnitSuccession(legacy_id=tree.commune2.id, new_id=commune2.id, is_default=True, divided=False)])
+    session.flush()
+    return NewTree(province, commune, commune2)
+
+
+def carry_village(session: Session, village: Unit, new_commune: Unit) -> Unit:
+    """Carry one village over to a 2025 commune as the design says (a test's stand-in for db/reform.py).
+
+    Same row and id: parent := the 2025 commune, former parent := its legacy commune, structure and level of
+    the 2025 tree; closure rows to the 2025 commune and its ancestors are added, the legacy ones kept; its
+    teams' reports dated from 01/07/2025 move to the 2025 commune. The kept tables are rebuilt.
+    """
+    from sqlalchemy import update
+
+    from db import counts
+    from db.models import Activity, UnitPath
+
+    if village.former_parent_id is None:
+        village.former_parent_id = village.parent_id
+    village.parent_id, village.structure, village.level = new_commune.id, new_commune.structure, new_commune.level + 1
+    have = set(session.scalars(select(UnitPath.ancestor_id).where(UnitPath.descendant_id == village.id)))
+    for ancestor_id, depth in session.execute(
+        select(UnitPath.ancestor_id, UnitPath.depth).where(UnitPath.descendant_id == new_commune.id)
+    ).all():
+        if ancestor_id not in have:
+            session.add(UnitPath(ancestor_id=ancestor_id, descendant_id=village.id, depth=depth + 1))
+    session.flush()
+    team_ids = select(Team.id).where(Team.unit_id == village.id).scalar_subquery()
+    session.execute(update(Activity).where(Activity.team_id.in_(team_ids), Activity.activity_date >= REFORM_DAY)
+                    .values(commune_id=new_commune.id), execution_options=counts.REBUILT)
+    counts.rebuild(session)
+    return village
