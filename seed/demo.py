@@ -143,11 +143,13 @@ def load_demo(session: Session, *, progress: Progress = print, today: date | Non
         progress(f"Dữ liệu mẫu: đã thêm thôn, tổ CNSCĐ, thành viên và {count} báo cáo hoạt động của Phú Ninh và Núi Thành.")
     _load_accounts(session, LEGACY_ACCOUNTS, progress)
     if fresh:
-        _load_recommendations(session, phu_ninh, nui_thanh)
         _carry_over(session, province, closing, progress)
         _load_since_reform(session, new_communes_of(session, [phu_ninh, nui_thanh]), random.Random(2025),
                            today=today, progress=progress)
     _load_accounts(session, NEW_ACCOUNTS, progress)
+    if fresh:
+        now = datetime.combine(today, datetime.now().time()).replace(microsecond=0)
+        _load_recommendations(session, phu_ninh, nui_thanh, now=now)
     bump_data_version(session)
 
 
@@ -247,34 +249,43 @@ def _load_since_reform(session: Session, communes: list[Unit], rng: random.Rando
              f"và {reports} báo cáo của các tổ này.")
 
 
-# (district, commune, category, text, status, answer, days ago raised, days to answer)
+# (district, legacy commune, category, text, status, answer, days ago raised, days to answer). One raised before
+# 01/07/2025 stays with its legacy commune and the district officer answered it; one raised since belongs to the
+# 2025 commune the legacy one joined, answered by that commune's officer (Xã Phú Ninh's in the demo).
 DEMO_RECOMMENDATIONS = [
     (PHU_NINH, "Xã Tam Lãnh", "difficulty", "Một số thôn chưa có sóng 4G ổn định, khó hướng dẫn người dân cài đặt VNeID tại nhà.",
      "open", None, 12, None),
-    (PHU_NINH, "Xã Tam Lộc", "recommendation", "Đề nghị huyện hỗ trợ kinh phí in tài liệu hướng dẫn nộp hồ sơ dịch vụ công trực tuyến.",
-     "in_progress", "Phòng VH-TT đang tổng hợp nhu cầu các xã, dự kiến cấp tài liệu trong quý tới.", 40, 6),
-    (PHU_NINH, "Thị trấn Phú Thịnh", "proposal", "Đề xuất tổ chức tập huấn kỹ năng bán hàng trên sàn thương mại điện tử cho hộ kinh doanh.",
-     "resolved", "Đã phối hợp Bưu điện huyện tổ chức 02 lớp tập huấn cho 65 hộ kinh doanh.", 120, 35),
-    (PHU_NINH, "Xã Tam Đại", "difficulty", "Thành viên tổ chủ yếu là đoàn viên đi làm xa, khó duy trì hoạt động thường xuyên.",
+    (PHU_NINH, "Xã Tam Dân", "recommendation", "Đề nghị xã hỗ trợ kinh phí in tài liệu hướng dẫn nộp hồ sơ dịch vụ công trực tuyến.",
+     "in_progress", "Văn phòng HĐND và UBND xã đang tổng hợp nhu cầu các thôn, dự kiến cấp tài liệu trong quý tới.", 40, 6),
+    (PHU_NINH, "Xã Tam Đại", "proposal", "Đề xuất tổ chức tập huấn kỹ năng bán hàng trên sàn thương mại điện tử cho hộ kinh doanh.",
+     "resolved", "Đã phối hợp Bưu điện thành phố tổ chức 02 lớp tập huấn cho 65 hộ kinh doanh.", 120, 35),
+    (PHU_NINH, "Xã Tam Lộc", "difficulty", "Thành viên tổ chủ yếu là đoàn viên đi làm xa, khó duy trì hoạt động thường xuyên.",
      "open", None, 25, None),
     (NUI_THANH, "Xã Tam Xuân I", "recommendation", "Đề nghị cấp thẻ nhận diện cho thành viên tổ khi đến từng hộ gia đình.",
      "open", None, 8, None),
     (NUI_THANH, "Xã Tam Hòa", "difficulty", "Nhiều người cao tuổi chưa có điện thoại thông minh để sử dụng dịch vụ số.",
-     "resolved", "Đã phối hợp doanh nghiệp viễn thông hỗ trợ máy cho hộ khó khăn và hướng dẫn người thân đăng ký thay.", 200, 21),
+     "resolved", "Đã phối hợp doanh nghiệp viễn thông hỗ trợ máy cho hộ khó khăn và hướng dẫn người thân đăng ký thay.", 600, 21),
 ]
+DISTRICT_OFFICERS = {PHU_NINH: "canbo.phuninh", NUI_THANH: "canbo.nuithanh"}
+COMMUNE_OFFICERS = {XA_PHU_NINH: "canbo.xaphuninh"}
 
 
-def _load_recommendations(session: Session, phu_ninh: Unit, nui_thanh: Unit) -> None:
-    """A few recommendations, open, in progress and resolved, answered by the district officer."""
+def _load_recommendations(session: Session, phu_ninh: Unit, nui_thanh: Unit, *, now: datetime) -> None:
+    """A few recommendations, open, in progress and resolved, each answered by the officer of its unit then."""
     districts = {PHU_NINH: phu_ninh, NUI_THANH: nui_thanh}
-    officers = {PHU_NINH: "canbo.phuninh", NUI_THANH: "canbo.nuithanh"}
-    now = datetime.now().replace(microsecond=0)
     for district, commune_name, category, text, status, answer, ago, took in DEMO_RECOMMENDATIONS:
-        commune = _unit(session, parent_id=districts[district].id, name=commune_name)
-        officer_id = session.scalar(select(User.id).where(User.username == officers[district]))
+        unit = _unit(session, parent_id=districts[district].id, name=commune_name)
+        officer = DISTRICT_OFFICERS[district]
         raised = now - timedelta(days=ago)
+        if raised.date() >= REFORM_DAY:
+            unit = session.scalars(select(Unit).join(UnitSuccession, UnitSuccession.new_id == Unit.id).where(
+                UnitSuccession.legacy_id == unit.id, UnitSuccession.is_default)).one()
+            officer = COMMUNE_OFFICERS.get(unit.name, "")
+        officer_id = session.scalar(select(User.id).where(User.username == officer))
+        if officer_id is None:  # no demo officer there yet: still waiting for an answer
+            status, answer, took = "open", None, None
         answered = raised + timedelta(days=took) if took is not None else None
-        session.add(Recommendation(unit_id=commune.id, category=category, text=text, status=status, raised_at=raised,
+        session.add(Recommendation(unit_id=unit.id, category=category, text=text, status=status, raised_at=raised,
                                    answer=answer, answered_by=officer_id if answer else None, answered_at=answered,
                                    resolved_at=answered if status == "resolved" else None))
 

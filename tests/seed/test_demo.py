@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session, aliased
 from db import auth, counts, coverage, reform, reporting, vocab
 from db.auth import SYSTEM
 from db.engine import make_engine
-from db.models import Activity, Base, Member, Target, Team, Unit, UnitPath, UnitSuccession, User
-from db.structures import LAST_LEGACY_DAY, NEW, REFORM_DAY
+from db.models import Activity, Base, Member, Recommendation, Target, Team, Unit, UnitPath, UnitSuccession, User
+from db.structures import LAST_LEGACY_DAY, NEW, REFORM_DAY, structure_on
 from db.teams import fetch_teams
 from db.units import resolve_unit
 from seed.demo import (
@@ -271,6 +271,22 @@ def test_accounts_of_both_eras(demo):
         officer = session.scalars(select(User).where(User.username == "canbo.xaphuninh")).one()
         leader = session.scalars(select(User).where(User.username == "lanhdao.danang")).one()
         assert (officer.unit_id, leader.unit_id) == (xa_phu_ninh, demo.city)
+
+
+def test_recommendations_belong_to_the_unit_of_their_day_and_its_officer_answers(demo):
+    with Session(demo.engine) as session:
+        rows = session.execute(select(Recommendation.raised_at, Recommendation.answered_by, Unit.id, Unit.structure)
+                               .join(Unit, Unit.id == Recommendation.unit_id)).all()
+        assert rows
+        answered_since = 0
+        for raised, answered_by, unit_id, structure in rows:
+            assert structure == structure_on(raised.date()), raised
+            if answered_by is not None:
+                scope = session.scalar(select(User.unit_id).where(User.id == answered_by))
+                assert session.scalar(select(UnitPath.depth).where(
+                    UnitPath.ancestor_id == scope, UnitPath.descendant_id == unit_id)) is not None
+                answered_since += raised.date() >= REFORM_DAY
+        assert answered_since > 0
 
 
 def _successors_of(session: Session, district_id: int) -> list[int]:
