@@ -17,7 +17,9 @@ Figures (bench/README.md explains each):
 9. the volunteer's phone (issue 13): the light report page and the Streamlit form under CPU × 4 and no limit,
    3G and EDGE, cold and warm, on the demo data: seconds, bytes and requests (bench/phone.py);
 10. hostile uploads (issue 14): seconds and memory of a workbook bomb, a list formatted down to Excel's last
-   row, a pixel-bomb photo and a camera photo, each in its own process (bench/uploads.py).
+   row, a pixel-bomb photo and a camera photo, each in its own process (bench/uploads.py);
+11. the carry-over to the 2025 structure (issue 16): a national dataset moved to the 2025 communes in one
+   transaction, on SQLite and PostgreSQL, each in its own throwaway database (bench/reform.py).
 """
 
 import argparse
@@ -46,8 +48,9 @@ PG_SCALE = 0.01  # the PostgreSQL dataset is 1% of the national one
 CAMPAIGN_PROCESSES = (1, 2, 4, 8, 16)
 CAMPAIGN_REPORTS = 200  # reports per writer process
 PARTS = ("pages", "writes", "postgres", "campaign", "aggregations", "memory", "import", "browser", "live", "phone",
-         "uploads")
-DATASET_FREE = {"import", "phone", "uploads"}  # parts with their own throwaway databases: a run of only these needs no national file
+         "uploads", "reform")
+# Parts with their own throwaway databases: a run of only these needs no national file.
+DATASET_FREE = {"import", "phone", "uploads", "reform"}
 
 
 @dataclass
@@ -682,6 +685,24 @@ def measure_uploads() -> list[Figure]:
     return figures
 
 
+# ---- 11. the carry-over to the 2025 structure ----------------------------------------------------------
+
+
+def measure_reform(villages: int, *, postgres: bool) -> list[Figure]:
+    """The whole country's villages carried over to their 2025 communes, on each backend (bench/reform.py)."""
+    from bench import reform
+
+    backends = ("sqlite", "postgresql") if postgres else ("sqlite",)
+    figures = []
+    for run in reform.measure(villages, reform.ACTIVITIES, backends=backends, say=say):
+        name = "SQLite" if run.backend == "sqlite" else "PostgreSQL"
+        figures.append(Figure(
+            f"carry-over to the 2025 structure ({name}, {run.villages:_} villages, {run.moved:_} moved, "
+            f"{run.reports:_} reports from 01/07/2025)".replace("_", "."),
+            _r(run.seconds, 1), "s", "≤ 60 s", _within(run.seconds, reform.SECONDS_TARGET)))
+    return figures
+
+
 def merged(previous: Path, scale: dict[str, Any], figures: list[Figure]) -> dict[str, Any]:
     """This run's figures over the last saved ones: a figure of a skipped part keeps its last value."""
     try:
@@ -744,6 +765,9 @@ def main(argv: list[str] | None = None) -> int:
     if "uploads" not in skip:
         say("10. Tệp tải lên độc hại: bom Excel, danh sách định dạng tới dòng cuối, ảnh bom điểm ảnh, ảnh máy chụp…")
         figures += measure_uploads()
+    if "reform" not in skip:
+        say("11. Chuyển dữ liệu cả nước sang địa giới mới (SQLite, PostgreSQL)…")
+        figures += measure_reform(args.villages, postgres="postgres" not in skip)
     # A partial run (--skip) keeps the last figures of the parts it skipped.
     saved = merged(RESULTS, scale, figures) if skip else {"scale": scale, "figures": [f.as_dict() for f in figures]}
     RESULTS.write_text(json.dumps(saved, ensure_ascii=False, indent=2) + "\n")

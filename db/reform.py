@@ -11,18 +11,32 @@ import io
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Date, and_, func, insert, literal, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, aliased
 
 from db import counts, vocab
 from db.access import Actor, is_within
 from db.audit import record, snapshot
 from db.errors import NotFound, PermissionDenied, UserError
-from db.models import Activity, AuditEntry, Member, ReformChoice, Team, Unit, UnitPath, UnitSuccession, User
+from db.models import (
+    Activity,
+    AuditEntry,
+    LeafCount,
+    Member,
+    ReformChoice,
+    ScopeCount,
+    Team,
+    Unit,
+    UnitPath,
+    UnitSuccession,
+    User,
+)
 from db.structures import NEW, REFORM_DAY
 from db.versions import bump_data_version
 
@@ -33,9 +47,6 @@ TEAM_COLUMNS = ["team_id", "team", "legacy_commune_id", "legacy_commune", "new_c
 ACCOUNT_COLUMNS = ["user_id", "username", "full_name", "role", "unit", "suggested_unit_id", "suggested_unit", "options"]
 DECISIONS = ("close", "move")
 _CHUNK = 500
-# Above this many touched provinces one full recount of the kept tables is cheaper than one per province
-# (each province's recount also sums the country again).
-_FULL_REBUILD_PROVINCES = 6
 _EARTH_KM = 6371.0
 
 
@@ -230,17 +241,6 @@ def choose_commune(session: Session, *, actor: Actor, village_id: int, commune_i
     bump_data_version(session, [village_id])
 
 
-def _province_of(session: Session, unit_ids: set[int]) -> set[int]:
-    """The provinces above these units (through the closure rows, both trees)."""
-    out: set[int] = set()
-    ids = sorted(unit_ids)
-    for i in range(0, len(ids), _CHUNK):
-        out.update(session.scalars(
-            select(UnitPath.ancestor_id).join(Unit, Unit.id == UnitPath.ancestor_id)
-            .where(UnitPath.descendant_id.in_(ids[i : i + _CHUNK]), Unit.tier == "province").distinct()))
-    return out
-
-
 def apply_carry_over(session: Session, *, actor: Actor, province_id: int | None = None) -> CarryOverResult:
     """Move every planned village to its 2025 commune, in bulk, in the caller's transaction; a second run moves nothing."""
     _ensure_admin(actor)
@@ -297,7 +297,7 @@ def apply_carry_over(session: Session, *, actor: Actor, province_id: int | None 
                                    Activity.unit_id.in_(village_ids[i : i + _CHUNK]),
                                    Activity.activity_date >= REFORM_DAY)
             .values(commune_id=new_parent).execution_options(synchronize_session=False),
-            execution_options=counts.REBUILT)
+            execution_options=counts.KEPT_BY_CALLER)
     # 4. One audit row per village.
     now = datetime.now()
     audit = [
@@ -308,17 +308,49 @@ def apply_carry_over(session: Session, *, actor: Actor, province_id: int | None 
     ]
     for i in range(0, len(audit), 5000):
         session.execute(insert(AuditEntry), audit[i : i + 5000])
-    # 5. The kept tables: the 2025 provinces gain the villages; legacy communes lose reports from 01/07/2025.
+    # 5. The kept tables, without a full recount: a moved village's own events do not change, so its leaf rows
+    #    are added to its 2025 province's scope rows (its legacy scopes keep them); the communes whose reports
+    #    moved are recounted for the months from 01/07/2025 at commit (counts.settle), both trees' scopes with them.
+    _add_to_new_scopes(session, village_ids)
+    if reports:
+        last = session.scalar(select(func.max(Activity.activity_date))) or REFORM_DAY
+        months = _months(REFORM_DAY, last)
+        counts.touch_months(session, [(c, m) for c in sorted(set(old_ids) | set(targets)) for m in months])
     session.expire_all()
-    touched = _province_of(session, set(targets)) | (_province_of(session, set(old_ids)) if reports else set())
-    if len(touched) > _FULL_REBUILD_PROVINCES:
-        counts.rebuild(session)
-    else:
-        for province in sorted(touched):
-            counts.rebuild(session, province)
     bump_data_version(session)
     return CarryOverResult(villages=len(village_ids), teams=int(teams), members=int(members), reports=int(reports),
                            skipped=skipped, moves=moves)
+
+
+def _months(first: date, last: date) -> list[date]:
+    """The first days of the months from `first`'s to `last`'s."""
+    out, month = [], first.replace(day=1)
+    while month <= last:
+        out.append(month)
+        month = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return out
+
+
+def _add_to_new_scopes(session: Session, village_ids: list[int]) -> None:
+    """Add the moved villages' leaf rows (and their totals) to the kept rows of their 2025 provinces."""
+    leaf, path, scope = LeafCount.__table__.c, UnitPath.__table__.c, ScopeCount.__table__.c
+    province = aliased(Unit)
+    dialect = session.get_bind().dialect.name
+    for i in range(0, len(village_ids), _CHUNK):
+        chunk = village_ids[i : i + _CHUNK]
+        base = (select(path.ancestor_id).select_from(UnitPath.__table__)
+                .join(province, and_(province.id == path.ancestor_id, province.tier.in_(counts.SCOPE_TIERS),
+                                     province.structure == NEW))
+                .join(LeafCount.__table__, leaf.unit_id == path.descendant_id)
+                .where(path.descendant_id.in_(chunk), path.depth > 0))
+        for day in (leaf.day, literal(counts.TOTAL_DAY, Date)):
+            keys = (path.ancestor_id, leaf.day) if day is leaf.day else (path.ancestor_id,)
+            rows = base.add_columns(day, literal(0), *(func.sum(leaf[c]) for c in counts.COLUMNS)).group_by(*keys)
+            stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(ScopeCount).from_select(
+                ["scope_id", "day", "shard", *counts.COLUMNS], rows)
+            stmt = stmt.on_conflict_do_update(index_elements=["scope_id", "day", "shard"],
+                                              set_={c: scope[c] + stmt.excluded[c] for c in counts.COLUMNS})
+            session.execute(stmt)
 
 
 def decide_commune_team(session: Session, *, actor: Actor, team_id: int, decision: str) -> None:

@@ -1,7 +1,7 @@
 """Load the official provinces, districts and communes shipped by `vietnamadminunits`."""
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
@@ -49,8 +49,11 @@ def correct_positions(session: Session, *, structure: str) -> int:
     return moved
 
 
-def load_units(session: Session, *, structure: str = "legacy", progress: Progress = print) -> int:
-    """Insert the official units missing for `structure`; return how many were added. Idempotent."""
+def load_units(session: Session, *, structure: str = "legacy", progress: Progress = print, rebuild: bool = True) -> int:
+    """Insert the official units missing for `structure`; return how many were added. Idempotent.
+
+    `rebuild=False` leaves the kept tables to the caller (who loads more first, then rebuilds once).
+    """
     rows = official_rows(structure)
     existing = {
         (tier, code): uid
@@ -114,7 +117,8 @@ def load_units(session: Session, *, structure: str = "legacy", progress: Progres
     if session.get_bind().dialect.name == "postgresql":
         # Ids were assigned here; move the sequence past them so later inserts do not collide.
         session.execute(text("SELECT setval(pg_get_serial_sequence('units', 'id'), (SELECT max(id) FROM units))"))
-    counts.rebuild(session)  # the communes count from now on
+    if rebuild:
+        counts.rebuild(session)  # the communes count from now on
     bump_data_version(session)
     added = {t: sum(1 for u in units if u["tier"] == t) for t in ("province", "district", "commune")}
     progress(
@@ -130,6 +134,25 @@ def load_units(session: Session, *, structure: str = "legacy", progress: Progres
 def _key(text: str) -> str:
     """A mapping key compared loosely: the package spells a few with diacritics ("xãtamđàn")."""
     return "".join(ch for ch in fold(text) if ch.isalnum())
+
+
+class _Codes:
+    """Package keys to official codes: the exact key first, else its folded form when only one key folds to it.
+
+    Folding alone would merge "xãtamđàn" (Tam Đàn) with "xãtamdân" (Tam Dân).
+    """
+
+    def __init__(self, pairs: Iterable[tuple[str, str]]) -> None:
+        self.exact: dict[str, str] = {}
+        folded: dict[str, set[str]] = {}
+        for key, code in pairs:
+            self.exact[key] = code
+            folded.setdefault(_key(key), set()).add(code)
+        self.folded = {k: next(iter(v)) for k, v in folded.items() if len(v) == 1}
+
+    def get(self, key: str) -> str | None:
+        """The code of a key, or None when unknown or ambiguous."""
+        return self.exact.get(key) or self.folded.get(_key(key))
 
 
 def set_validity(session: Session) -> int:
@@ -164,23 +187,17 @@ def converter_mapping() -> dict:
 
 def succession_rows(session: Session) -> list[dict]:
     """The rows of `unit_successions` for the communes loaded in both structures (legacy id, 2025 id, …)."""
-    legacy_rows = [r for r in official_rows("legacy") if r.get("wardCode")]
-    new_rows = [r for r in official_rows("2025") if r.get("wardCode")]
-    legacy_code = {_key(f"{r['provinceKey']}_{r['districtKey']}_{r['wardKey']}"): r["wardCode"] for r in legacy_rows}
-    new_code = {(_key(r["provinceKey"]), _key(r["wardKey"])): r["wardCode"] for r in new_rows}
-    # The package keeps diacritics in the keys of names that fold alike ("xãtamđàn", "xãtamdân" in one district):
-    # the exact key first, the folded one only for keys spelt differently.
-    legacy_exact = {f"{r['provinceKey']}_{r['districtKey']}_{r['wardKey']}": r["wardCode"] for r in legacy_rows}
-    new_exact = {(r["provinceKey"], r["wardKey"]): r["wardCode"] for r in new_rows}
+    legacy_code = _Codes((f"{r['provinceKey']}_{r['districtKey']}_{r['wardKey']}", r["wardCode"])
+                         for r in official_rows("legacy") if r.get("wardCode"))
+    new_code = _Codes((f"{r['provinceKey']}_{r['wardKey']}", r["wardCode"]) for r in official_rows("2025") if r.get("wardCode"))
     ids = {(s, code): uid for uid, s, code in session.execute(
         select(Unit.id, Unit.structure, Unit.code).where(Unit.tier == "commune", Unit.code.is_not(None)))}
     data = converter_mapping()
     out: dict[tuple[int, int], dict] = {}
 
     def add(legacy_key: str, province_key: str, ward_key: str, *, default: bool, divided: bool, area: object) -> None:
-        old = ids.get(("legacy", legacy_exact.get(legacy_key) or legacy_code.get(_key(legacy_key), "")))
-        new = ids.get(("2025", new_exact.get((province_key, ward_key))
-                       or new_code.get((_key(province_key), _key(ward_key)), "")))
+        old = ids.get(("legacy", legacy_code.get(legacy_key)))
+        new = ids.get(("2025", new_code.get(f"{province_key}_{ward_key}")))
         if old is not None and new is not None:
             out[(old, new)] = dict(legacy_id=old, new_id=new, is_default=default, divided=divided, area_km2=_num(area))
 
@@ -219,12 +236,13 @@ def _fmt(n: int) -> str:
 
 def load_both(session: Session, *, structures: tuple[str, ...] = ("legacy", "2025"), progress: Progress = print) -> int:
     """Load the given structures, then (when both are present) their validity and the official mapping."""
-    added = sum(load_units(session, structure=s, progress=progress) for s in structures)
+    added = sum(load_units(session, structure=s, progress=progress, rebuild=False) for s in structures)
     changed = set_validity(session)
     if changed:
-        counts.rebuild(session)  # a commune counts only while valid
         bump_data_version(session)
         progress(f"Đặt thời hạn hiệu lực cho {_fmt(changed)} đơn vị (cũ đến 30/06/2025, mới từ 01/07/2025).")
+    if added or changed:
+        counts.rebuild(session)  # one recount: the new communes count from now on, each only while valid
     present = set(session.scalars(select(Unit.structure).where(Unit.tier == "commune").distinct()))
     if {"legacy", "2025"} <= present:
         load_successions(session, progress=progress)

@@ -9,13 +9,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from db import counts, reform
-from db.activities import ActivityInput, create_activity
+from db.activities import ActivityInput, create_activity, update_activity
 from db.coverage import fetch_indicators
 from db.errors import PermissionDenied, UserError
 from db.models import Activity, AuditEntry, Member, ReformChoice, Team, Unit, UnitPath, UnitSuccession, User
 from db.structures import REFORM_DAY
-from db.units import insert_unit
 from db.text import fold
+from db.units import insert_unit
 from seed.units import set_validity
 from tests import factories
 
@@ -168,6 +168,11 @@ def test_villages_keep_both_trees_and_later_reports_follow(session, rw):
         today=TODAY)
     assert (old.commune_id, new.commune_id) == (rw.tree.commune.id, rw.phu_ninh.id)
     session.commit()
+    # A correction that moves a report's date across 01/07/2025 moves it to the other tree's commune.
+    moved = update_activity(session, actor=factories.admin(), activity_id=old.id, data=ActivityInput(
+        team_id=team.id, activity_date=date(2025, 7, 3), activity_type="public_service", people_reached=3), today=TODAY)
+    assert moved.commune_id == rw.phu_ninh.id
+    session.commit()
     assert counts.differences(session) == []
 
 
@@ -207,7 +212,7 @@ def test_a_failure_midway_leaves_the_database_as_it_was(session, rw, monkeypatch
     def broken(*_args: object, **_kw: object) -> None:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(reform.counts, "rebuild", broken)  # after every UPDATE and INSERT of the move
+    monkeypatch.setattr(reform, "_add_to_new_scopes", broken)  # after every UPDATE and INSERT of the move
     with pytest.raises(RuntimeError):
         reform.apply_carry_over(session, actor=factories.admin())
     session.rollback()
@@ -307,3 +312,54 @@ def test_command_line_dry_run_writes_nothing_then_applies(session, rw, capsys):
     assert main(["reform", "--to", "2025"]) == 0
     assert "Đã chuyển 6 thôn" in capsys.readouterr().out
     assert session.scalar(select(func.count()).select_from(Unit).where(Unit.former_parent_id.is_not(None))) == 6
+
+
+def test_a_one_percent_national_dataset_keeps_past_figures_and_sums(engine, session):
+    """1,000 villages and 20,000 reports over the official units of both structures, carried over at once."""
+    from seed.national import load_national
+    from seed.units import load_both
+
+    load_national(engine, villages=1_000, activities=20_000, seed=7, progress=lambda _m: None)
+    load_both(session, structures=("2025",), progress=lambda _m: None)
+    session.commit()
+    provinces = list(session.scalars(select(Unit.id).where(Unit.tier == "province", Unit.structure == "legacy")
+                                     .order_by(Unit.id).limit(5)))
+    past = _figures(session, [None, *provinces], PAST_DAYS)
+    today_before = fetch_indicators(session, actor=factories.admin(), unit_id=None, as_of=TODAY)
+    result = reform.apply_carry_over(session, actor=factories.admin())
+    session.commit()
+    assert result.villages + result.skipped == 1_000 and result.villages > 900
+    assert _figures(session, [None, *provinces], PAST_DAYS) == past
+    after = fetch_indicators(session, actor=factories.admin(), unit_id=None, as_of=TODAY)
+    keep = ("villages", "villages_covered", "teams", "members", "activities", "people_reached")
+    assert {k: getattr(after, k) for k in keep} == {k: getattr(today_before, k) for k in keep}
+    assert counts.differences(session) == []
+    for province_id in session.scalars(select(Unit.id).where(Unit.tier == "province", Unit.structure == "2025")):
+        villages = session.scalar(select(func.count()).select_from(Unit).join(UnitPath, UnitPath.descendant_id == Unit.id)
+                                  .where(UnitPath.ancestor_id == province_id, Unit.tier == "village"))
+        by_commune = session.scalar(select(func.count()).select_from(Unit).where(
+            Unit.tier == "village", Unit.parent_id.in_(select(Unit.id).where(Unit.parent_id == province_id))))
+        got = fetch_indicators(session, actor=factories.admin(), unit_id=province_id, as_of=TODAY)
+        assert got.villages == villages == by_commune
+
+
+def test_a_killed_carry_over_process_leaves_the_database_as_it_was(session, rw, db_url, tmp_path):
+    """`python -m db reform --to 2025` killed with SIGKILL after its UPDATEs and INSERTs, before the commit."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    before = _dump(session)
+    session.close()
+    # The child kills itself where the kept tables are recounted: every move of the villages is written by then.
+    script = ("import os, signal, sys\n"
+              "from db import reform\n"
+              "reform._add_to_new_scopes = lambda *a, **k: os.kill(os.getpid(), signal.SIGKILL)\n"
+              "from db.__main__ import main\n"
+              "sys.exit(main(['reform', '--to', '2025']))\n")
+    env = {**os.environ, "DATABASE_URL": db_url, "DATA_DIR": str(tmp_path / "data")}
+    child = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300)
+    assert child.returncode == -signal.SIGKILL, child.stderr
+    assert _dump(session) == before
+    assert counts.differences(session) == []
