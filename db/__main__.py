@@ -42,7 +42,7 @@ def _stats(args: argparse.Namespace) -> int:
         return 2
     with SessionLocal() as session:
         # A name or code both structures use is settled by the date when only one of them existed then.
-        unit = resolve_unit(session, actor=SYSTEM, ref=args.unit, as_of=as_of)
+        unit = resolve_unit(session, actor=SYSTEM, ref=args.unit, as_of=as_of if args.as_of else None)
         ind = fetch_indicators(session, actor=SYSTEM, unit_id=unit.id, as_of=as_of)
     if args.json:
         print(json.dumps({**ind.as_dict(), "structure": unit.structure}, ensure_ascii=False))

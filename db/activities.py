@@ -20,6 +20,7 @@ from db.photos import discard_unused, store_photo
 from db.sqlfuncs import first_of_month, month_start
 from db.structures import REFORM_DAY
 from db.text import sort_frame
+from db.units import children_cond
 from db.validation import optional_text, whole_number
 
 EDIT_DAYS = 7  # a reporter may correct or delete their own report for this many days
@@ -400,7 +401,7 @@ def fetch_activity_by_child(
     whole months up to today, where this is the period `fetch_unit_activity_by_month` sums day by day.
     """
     unit_id = scope_unit(session, actor, unit_id)
-    cond = Unit.parent_id == unit_id if unit_id is not None else Unit.parent_id.is_(None)
+    cond = children_cond(session, unit_id, as_of=end)  # both trees: closure rows; the country: the date's provinces
     children = pd.DataFrame(session.execute(select(Unit.id, Unit.name, Unit.tier).where(cond).order_by(Unit.name)).all(),
                             columns=["unit_id", "name", "tier"])
     ids = [int(i) for i in children["unit_id"]]

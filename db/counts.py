@@ -15,7 +15,13 @@ shard in their key: on PostgreSQL each connection adds to its own shard, so writ
 country do not queue on the country's rows, and every read sums a scope's shards (issue 17).
 `differences` compares every kept row with a full recount and `rebuild` recomputes them (folding the
 shards into one row again; `python -m db counts check | rebuild [UNIT]`). Moving a unit to another
-parent is not supported (no write path does it).
+parent is not kept by the upkeep (its events do not change, its scopes do): the 2025 carry-over, the one
+write that moves villages, keeps the kept tables of what it moved itself (db/reform.py).
+
+With both structures loaded, a village carried over to a 2025 commune counts in the scopes of both its
+chains (its 2025 province, its legacy district and province: `scopes_of`), and a commune's `communes`
+and `communes_with_team` events are clipped to the days it exists (`valid_from`..`valid_to`), so the
+country counts the legacy communes until 30/06/2025 and the 2025 communes from 01/07/2025.
 """
 
 import functools
@@ -184,6 +190,8 @@ def _chunks(ids: list[int]) -> Iterable[list[int]]:
 # `ids` and the others are expanding parameters, bound to each call's lists.
 _IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
 _TIERS = select(Unit.id, Unit.tier, Unit.valid_from, Unit.valid_to).where(Unit.id.in_(_IDS))
+# Migration 0004 fills the kept tables with this module before migration 0009 adds the units' validity.
+_TIERS_BEFORE_0009 = select(Unit.id, Unit.tier, literal(None, Date), literal(None, Date)).where(Unit.id.in_(_IDS))
 _TEAMS = select(Team.id, Team.unit_id, Team.established_on, Team.closed_on).where(Team.unit_id.in_(_IDS))
 _MEMBERS = select(Member.team_id, Member.joined_on, Member.left_on).where(Member.team_id.in_(_IDS))
 _REPORT_DAYS = (select(Activity.team_id, Activity.activity_date).distinct().where(Activity.team_id.in_(_IDS))
@@ -207,11 +215,13 @@ _LOCK_UNITS = select(Unit.id).where(Unit.id.in_(_IDS)).order_by(Unit.id).with_fo
 _NOTIFY = text(f"NOTIFY {CHANNEL}")
 
 
-def _compute(conn: Connection, unit_ids: list[int], windows: Mapping[int, Window]) -> dict[int, Events]:
+def _compute(conn: Connection, unit_ids: list[int], windows: Mapping[int, Window], *,
+             validity_columns: bool = True) -> dict[int, Events]:
     """The events of each unit (inside its window), read in bulk from teams, members and report days."""
     tiers: dict[int, str] = {}
     validity: dict[int, tuple[date | None, date | None]] = {}
-    for unit_id, unit_tier, valid_from, valid_to in conn.execute(_TIERS, {"ids": unit_ids}):
+    units_stmt = _TIERS if validity_columns else _TIERS_BEFORE_0009
+    for unit_id, unit_tier, valid_from, valid_to in conn.execute(units_stmt, {"ids": unit_ids}):
         tiers[unit_id], validity[unit_id] = unit_tier, (valid_from, valid_to)
     teams: dict[int, list[_Team]] = defaultdict(list)
     by_id: dict[int, _Team] = {}
@@ -563,10 +573,11 @@ def rebuild(session: Session | Connection, unit_id: int | None = None) -> None:
         else:
             for chunk in _chunks(ids):
                 conn.execute(delete(table).where(column.in_(chunk)))
+    validity_columns = "valid_from" in {c["name"] for c in inspect(conn).get_columns("units")}
     for chunk in _chunks(leaves):
         rows = [
             {"unit_id": unit, "day": day, **dict(zip(COLUMNS, vec, strict=True))}
-            for unit, events in _compute(conn, chunk, {}).items()
+            for unit, events in _compute(conn, chunk, {}, validity_columns=validity_columns).items()
             for day, vec in events.items()
         ]
         if rows:

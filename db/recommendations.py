@@ -8,11 +8,12 @@ from sqlalchemy import ColumnElement, Select, and_, case, exists, false, func, o
 from sqlalchemy.orm import Session, aliased
 
 from db import limits, vocab
-from db.access import Actor, ensure_can_read_unit, ensure_within_scope, is_within, scope_unit
+from db.access import Actor, ensure_within_scope, is_within, scope_unit
 from db.audit import record, snapshot
 from db.errors import NotFound, PermissionDenied, UserError
 from db.models import Recommendation, Team, Unit, UnitPath, User
 from db.text import sort_frame
+from db.units import children_cond
 from db.validation import require_text
 
 NEXT_STATUSES = {"open": ("in_progress", "resolved"), "in_progress": ("resolved",), "resolved": ()}
@@ -159,7 +160,7 @@ def fetch_recommendation_counts(session: Session, *, actor: Actor, unit_id: int 
     unit_id = scope_unit(session, actor, unit_id)
     grp = aliased(Unit)
     r = Recommendation
-    cond = grp.parent_id == unit_id if unit_id is not None else grp.parent_id.is_(None)
+    cond = children_cond(session, unit_id, unit=grp)  # both trees; the country: today's provinces
     days = func.julianday(r.resolved_at) - func.julianday(r.raised_at)
     if session.get_bind().dialect.name == "postgresql":
         days = func.extract("epoch", r.resolved_at - r.raised_at) / 86400.0

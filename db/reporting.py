@@ -18,6 +18,7 @@ from db.counts import REPORT_WINDOW_DAYS, SCOPE_TIERS, scope_totals
 from db.models import Activity, Team, Unit, UnitPath
 from db.teams import team_active_on
 from db.text import sort_frame
+from db.units import children_cond
 
 
 def period_of(end: date, days: int = REPORT_WINDOW_DAYS) -> tuple[date, date]:
@@ -61,7 +62,7 @@ def fetch_reporting_by_child(
     """Per child unit: teams active at the period's end, those that reported in it, the rate, the silent."""
     unit_id = scope_unit(session, actor, unit_id)
     grp = aliased(Unit)
-    cond = grp.parent_id == unit_id if unit_id is not None else grp.parent_id.is_(None)
+    cond = children_cond(session, unit_id, as_of=end, unit=grp)  # both trees; the country: the date's provinces
     children = session.execute(select(grp.id, grp.name, grp.tier).where(cond).order_by(grp.name)).all()
     if (start, end) == period_of(end) and children and all(c.tier in SCOPE_TIERS for c in children):
         # The 30 days up to a date are what the kept "reporting" count means: one range read per child.

@@ -73,6 +73,17 @@ def root_cond(structure: str | None, unit: type[Unit] = Unit) -> ColumnElement[b
     return cond if structure is None else and_(cond, unit.structure == structure)
 
 
+def children_cond(
+    session: Session, parent_id: int | None, *, as_of: date | None = None, structure: str | None = None,
+    unit: type[Unit] = Unit,
+) -> ColumnElement[bool]:
+    """Which units are the children of `parent_id` (closure rows at depth 1); for the country (None) the provinces
+    of `structure`, else of the structure in force on `as_of` (today by default) once both are loaded."""
+    if parent_id is not None:
+        return unit.id.in_(child_ids(parent_id))
+    return root_cond(root_structure(session, structure, as_of=as_of), unit)
+
+
 def _unit_info(session: Session, unit: Unit) -> UnitInfo:
     has_children = bool(session.scalar(select(exists(child_ids(unit.id)))))
     return UnitInfo(

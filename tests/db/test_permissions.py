@@ -250,6 +250,7 @@ RULES: dict[str, Rule] = {
                                  own_team=True),
     "ensure_can_write_team": Rule(WRITERS, lambda s, a, x, w: access.ensure_can_write_team(s, a, x.team.id)),
     "scope_unit": Rule(READERS, lambda s, a, x, w: access.scope_unit(s, a, x.commune.id)),
+    "ensure_within_scope": Rule(READERS, lambda s, a, x, w: access.ensure_within_scope(s, a, x.village.id)),
     # the Excel import: a unit outside the scope is a problem of its row, which counts as refused here
     "plan_import": Rule(WRITERS, lambda s, a, x, w: _import(s, a, x, apply=False)),
     "apply_import": Rule(WRITERS, lambda s, a, x, w: _import(s, a, x, apply=True)),
