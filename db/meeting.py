@@ -87,8 +87,9 @@ def _flows(session: Session, actor: Actor, unit_id: int | None, start: date, end
 
 
 def fetch_meeting(session: Session, *, actor: Actor, unit_id: int | None, start: date, end: date,
-                  silent_limit: int = SILENT_LIMIT) -> Meeting:
-    """The meeting figures of a unit's subtree (the whole country for a national actor's None) for [start, end]."""
+                  silent_limit: int = SILENT_LIMIT, structure: str | None = None) -> Meeting:
+    """The meeting figures of a unit's subtree (the whole country for a national actor's None) for [start, end];
+    the country's child units are the provinces of `structure` (by default of the structure in force on `end`)."""
     require_period(start, end)  # a start before 2018 would also push the previous period past year 1
     unit_id = scope_unit(session, actor, unit_id)
     previous_start, previous_end = previous_period(start, end)
@@ -131,8 +132,8 @@ def fetch_meeting(session: Session, *, actor: Actor, unit_id: int | None, start:
         previous_start=previous_start, previous_end=previous_end,
         indicators=now, figures=figures,
         progress=targets.fetch_target_progress(session, actor=actor, unit_id=unit_id, as_of=end, since=start),
-        children=coverage.fetch_coverage_by_child(session, actor=actor, unit_id=unit_id, as_of=end),
-        child_progress=targets.fetch_child_progress(session, actor=actor, unit_id=unit_id, today=end),
+        children=coverage.fetch_coverage_by_child(session, actor=actor, unit_id=unit_id, as_of=end, structure=structure),
+        child_progress=targets.fetch_child_progress(session, actor=actor, unit_id=unit_id, today=end, structure=structure),
         months=months,
         silent=reporting.fetch_silent_teams(session, actor=actor, unit_id=unit_id, start=start, end=end, limit=silent_limit),
     )

@@ -316,10 +316,12 @@ def fetch_target_progress(
                           projected=projected, status=status)
 
 
-def fetch_child_progress(session: Session, *, actor: Actor, unit_id: int | None, today: date | None = None) -> pd.DataFrame:
-    """Each child unit's coverage, the target in force, the projected date and its status."""
+def fetch_child_progress(session: Session, *, actor: Actor, unit_id: int | None, today: date | None = None,
+                         structure: str | None = None) -> pd.DataFrame:
+    """Each child unit's coverage, the target in force, the projected date and its status (the country's provinces
+    of `structure`, by default of the day's)."""
     today = today or date.today()
-    children = fetch_coverage_by_child(session, actor=actor, unit_id=unit_id, as_of=today)  # checks the scope
+    children = fetch_coverage_by_child(session, actor=actor, unit_id=unit_id, as_of=today, structure=structure)  # checks the scope
     children = children[children["villages"] > 0]
     ids = [int(u) for u in children["unit_id"]]
     in_force = _targets_in_force(session, ids)

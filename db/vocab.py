@@ -172,6 +172,22 @@ STRUCTURE_TITLES: dict[str, str] = {
     "2025": "Địa giới mới (từ 01/07/2025: tỉnh → xã)",
 }
 
+# The mark a chart over time draws on the day the 2025 structure took effect.
+REFORM_MARKER = "Sắp xếp địa giới 01/07/2025"
+REFORM_MARKER_TITLE = "Mốc"
+
+# What a page says under its date about the structure its figures follow (db/history.py decides which).
+STRUCTURE_NOTES: dict[str, str] = {
+    "legacy": "Số liệu theo địa giới cũ (tỉnh → huyện → xã), trước ngày sắp xếp 01/07/2025.",
+    "2025": "Số liệu theo địa giới mới (tỉnh → xã) từ 01/07/2025.",
+}
+REGROUP_LABEL = "Xem theo địa giới mới"
+REGROUP_NOTE = "Số liệu của ngày trước 01/07/2025, gộp theo các đơn vị hành chính hiện nay (tỉnh → xã)."
+
+# The buttons of the administrator's two choices for a commune-level team of a legacy commune (the carry-over
+# page; REFORM_DECISIONS below names the same choices in the audit trail and the command line).
+COMMUNE_TEAM_DECISIONS: dict[str, str] = {"close": "Đóng từ 01/07/2025", "move": "Chuyển sang xã mới"}
+
 # Why a village goes to its 2025 commune in the carry-over (db/reform.py).
 REFORM_BASES: dict[str, str] = {
     "single": "Cả xã cũ vào một xã mới",

@@ -7,7 +7,7 @@ import streamlit as st
 
 from db import coverage, limits
 from report import charts, fmt, tables
-from ui import data, downloads, live, navigation, panels, widgets
+from ui import data, downloads, history, live, navigation, panels, widgets
 from ui.session import require_actor
 
 actor = require_actor()
@@ -19,6 +19,7 @@ as_of = st.date_input(
     format=fmt.DATE_FORMAT, key="coverage_as_of",
     help="Chọn một ngày trong quá khứ để xem độ phủ khi đó: chỉ tính các tổ đang hoạt động vào ngày ấy.",
 )
+regroup = history.structure_notes(actor, unit.id, as_of, key="coverage")
 
 
 def village_view() -> None:
@@ -76,7 +77,7 @@ def live_coverage() -> None:
     ind = data.read(coverage.fetch_indicators, actor, unit_id=unit.id, as_of=as_of)
     st.subheader(widgets.md(f"{ind.unit} — đến {fmt.day(as_of)}"))
     panels.indicator_cards(ind)
-    children = data.read(coverage.fetch_coverage_by_child, actor, unit_id=unit.id, as_of=as_of)
+    children = data.read(coverage.fetch_coverage_by_child, actor, unit_id=unit.id, as_of=as_of, **history.by_structure(regroup))
     # Only the open tab is drawn: the map is the dearest chart of the page, and most visits never open it.
     chart_tab, map_tab = st.tabs(["Theo địa bàn trực thuộc", "Bản đồ"], key="coverage_tab", on_change="rerun")
     if chart_tab.open is not False:

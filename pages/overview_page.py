@@ -6,7 +6,7 @@ import streamlit as st
 
 from db import coverage, limits, recommendations, vocab
 from report import charts, fmt, tables
-from ui import data, downloads, live, panels, widgets
+from ui import data, downloads, history, live, panels, widgets
 from ui.session import require_actor, shown_errors
 
 actor = require_actor()
@@ -18,6 +18,7 @@ as_of = st.date_input(
     "Số liệu tính đến ngày", value=today, max_value=today, min_value=limits.EARLIEST_DATE,
     format=fmt.DATE_FORMAT, key="overview_as_of",
 )
+regroup = history.structure_notes(actor, actor.unit_id, as_of, key="overview")
 
 
 @live.fragment(actor, "overview")
@@ -26,7 +27,8 @@ def live_overview() -> None:
     ind = data.read(coverage.fetch_indicators, actor, unit_id=actor.unit_id, as_of=as_of)
     st.subheader(widgets.md(f"{ind.unit} — số liệu đến {fmt.day(as_of)}"))
     panels.indicator_cards(ind)
-    children = data.read(coverage.fetch_coverage_by_child, actor, unit_id=actor.unit_id, as_of=as_of)
+    children = data.read(coverage.fetch_coverage_by_child, actor, unit_id=actor.unit_id, as_of=as_of,
+                         **history.by_structure(regroup))
     if children["villages"].sum() > 0:
         order = widgets.bar_order(key="overview_chart_order")
         st.altair_chart(charts.build_coverage_chart(children, order=order), width="stretch", key="overview_chart")

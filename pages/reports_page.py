@@ -10,7 +10,7 @@ from report import charts, fmt, tables
 from report import meeting as report_meeting
 from report.excel import meeting_workbook
 from report.pdf import render as render_pdf
-from ui import data, downloads, forms, live, navigation, panels, period, slides, widgets
+from ui import data, downloads, forms, history, live, navigation, panels, period, slides, widgets
 from ui.session import require_actor, shown_errors
 
 actor = require_actor()
@@ -24,6 +24,7 @@ st.title("Báo cáo")
 widgets.flash("reports_flash")
 unit = navigation.unit_in_view(actor, key="reports_nav")
 start, end = period.period_picker(key="reports_period")
+regroup = history.structure_notes(actor, unit.id, end, key="reports")  # the period's last day decides the structure
 if st.button("Trình chiếu", type="primary", icon=":material/slideshow:", key="reports_present"):
     st.query_params.update({"trinhchieu": "1", "trang": "1"})
     st.rerun()
@@ -33,7 +34,7 @@ scope = unit.id
 
 def meeting() -> Meeting:
     """Every figure of this unit and period, read once per data version (db.meeting.fetch_meeting)."""
-    return data.read(fetch_meeting, actor, unit_id=scope, start=start, end=end)
+    return data.read(fetch_meeting, actor, unit_id=scope, start=start, end=end, **history.by_structure(regroup))
 
 
 @live.fragment(actor, "reports_summary")

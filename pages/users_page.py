@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from db import auth, limits, vocab
+from db import auth, limits, reform, vocab
 from report import fmt
 from ui import data, downloads, forms, widgets
 from ui.session import require_actor, shown_errors
@@ -26,6 +26,12 @@ with shown_errors():
         },
         name="nguoi-dung", key="users_list_export", sheet="Người dùng",
     )
+    if actor.can_manage_all_users and actor.is_national:  # who rebinds them (db/reform.py)
+        flagged = data.read_fresh(reform.flagged_accounts, actor)
+        if not flagged.empty:
+            st.warning(f"{fmt.number(len(flagged))} tài khoản đang gắn với đơn vị không còn từ 01/07/2025 (sắp xếp đơn vị "
+                       "hành chính) và chờ gán đơn vị mới.", icon=":material/history:")
+            st.page_link("pages/reform_page.py", label="Gán đơn vị mới ở trang Sắp xếp địa giới", icon=":material/account_tree:")
 
 create_tab, manage_tab = st.tabs(["Tạo tài khoản", "Khóa, mở khóa, đặt lại mật khẩu"])
 with create_tab:

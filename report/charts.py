@@ -1,14 +1,15 @@
 """Altair chart builders: pure functions of pre-aggregated DataFrames."""
 
 from collections import Counter
-from collections.abc import Sequence
-from datetime import date, timedelta
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
 import altair as alt
 import pandas as pd
 
 from db import vocab
+from db.structures import REFORM_DAY
 from db.text import collation_key
 from report import fmt
 
@@ -158,16 +159,38 @@ def partial_month_note(until: date | None, since: date | None = None) -> str:
     return " ".join(notes)[:-1] + " (cột nhạt màu)." if notes else ""
 
 
+REFORM_COLOR = "#6a3d9a"
+
+
+def spans_reform(days: Iterable[date | datetime | pd.Timestamp | None]) -> bool:
+    """True when the days run from before 01/07/2025 to that day or later: a chart over them crosses the reform."""
+    known = [pd.Timestamp(d).date() for d in days if d is not None and not pd.isna(d)]
+    return bool(known) and min(known) < REFORM_DAY <= max(known)
+
+
+def _reform_layers(field: str, value: object, x: alt.X) -> list[alt.Chart]:
+    """A dashed vertical rule at the reform day (`value` of `field` on the chart's x scale `x`) and its label at the top."""
+    marker = pd.DataFrame({field: [value], "text": [vocab.REFORM_MARKER]})
+    rule = alt.Chart(marker).mark_rule(color=REFORM_COLOR, strokeDash=[6, 3], strokeWidth=2).encode(
+        x=x, tooltip=[alt.Tooltip("text:N", title=vocab.REFORM_MARKER_TITLE)])
+    label = alt.Chart(marker).mark_text(align="left", baseline="top", dx=4, dy=2, color=REFORM_COLOR).encode(
+        x=x, y=alt.value(0), text="text:N")
+    return [rule, label]
+
+
 def build_activity_by_month_chart(
     df: pd.DataFrame, *, measure: str = "reports", title: str = "", partial_until: date | None = None,
     partial_from: date | None = None, legend_orient: Literal["bottom", "right"] = "bottom", label_angle: int = -45,
-) -> alt.Chart:
+    mark_reform: bool = True,
+) -> alt.Chart | alt.LayerChart:
     """Stacked monthly bars of one measure, coloured by activity type (rows are already monthly sums).
 
     With `partial_until` (the period's last day), the month it falls inside, if not over, is drawn lighter
     and labelled "(đến dd/mm)": a short bar that is only partly counted must not read as a slump; likewise
     the month `partial_from` (the period's first day) starts inside, labelled "(từ dd/mm)". A slide
     puts the legend on the right (eight types in one column, nothing cut) and the month labels flat.
+    Months from before 01/07/2025 and from that day on are split by a rule at the first month of the 2025
+    structure (at the left edge of its bar), unless `mark_reform` is False.
     """
     data = df[["month", "activity_type", measure]].copy()
     data["type"] = data["activity_type"].map(vocab.ACTIVITY_SHORT)
@@ -177,9 +200,10 @@ def build_activity_by_month_chart(
     first = partial_from.replace(day=1) if partial_from is not None and partial_from.day > 1 else None
     data["partial"] = [_same_month(m, partial_month(partial_until)) or _same_month(m, first) for m in data["month"]]
     data["value_text"] = data[measure].map(fmt.number)
+    months = sorted(set(data["month"]))
     data = data.drop(columns=["month"])  # only the labels travel to the browser
     legend = alt.Legend(orient="bottom", columns=2) if legend_orient == "bottom" else alt.Legend(orient=legend_orient, columns=1)
-    return (
+    bars = (
         alt.Chart(data)
         .mark_bar()
         .encode(
@@ -194,9 +218,12 @@ def build_activity_by_month_chart(
                 alt.Tooltip("value_text:N", title=vocab.MEASURES[measure]),
             ],
         )
-        .properties(title=title)
-        .configure(locale=VI_LOCALE)
     )
+    if not (mark_reform and spans_reform(months)):
+        return bars.properties(title=title).configure(locale=VI_LOCALE)
+    first_new = next(label for month, label in zip(months, order, strict=True) if month >= REFORM_DAY)
+    x = alt.X("label:O", sort=order, title=None, bandPosition=0)  # the rule at the left edge of the month's bar
+    return alt.layer(bars, *_reform_layers("label", first_new, x)).properties(title=title).configure(locale=VI_LOCALE)
 
 
 def build_reporting_chart(df: pd.DataFrame, *, title: str = "Tỷ lệ tổ có báo cáo trong kỳ",
@@ -236,9 +263,13 @@ def build_organisation_chart(df: pd.DataFrame, *, title: str = "Thành viên the
 
 def build_timeline_chart(
     timeline: pd.DataFrame, *, goal: float | None, deadline: date | None, projected: date | None,
-    title: str = "Độ phủ theo thời gian",
+    title: str = "Độ phủ theo thời gian", mark_reform: bool = True,
 ) -> alt.LayerChart:
-    """Coverage at each month's end, the target line up to its deadline, and the projected path to it."""
+    """Coverage at each month's end, the target line up to its deadline, the projected path to it; the reform day marked.
+
+    A timeline from before 01/07/2025 to that day or later gets a rule on that day (unless `mark_reform` is False):
+    coverage before it is counted in the legacy structure, after it in the 2025 one.
+    """
     data = timeline[["day", "coverage", "covered", "villages"]].copy()
     data["when"] = [d.strftime("%d/%m/%Y") for d in data["day"]]
     data["label"] = data["coverage"].map(fmt.percent)
@@ -264,6 +295,8 @@ def build_timeline_chart(
                              "text": ["", f"Dự kiến đạt {fmt.percent(goal or 1.0)} ngày {fmt.day(projected)}"]})
         layers.append(alt.Chart(path).mark_line(strokeDash=[3, 3], color="#4575b4", point=True).encode(
             x="day:T", y="coverage:Q", tooltip=[alt.Tooltip("text:N", title="Dự kiến")]))
+    if mark_reform and spans_reform(timeline["day"]):
+        layers += _reform_layers("day", pd.Timestamp(REFORM_DAY), alt.X("day:T", title=None))
     return alt.layer(*layers).properties(title=title, height=280).configure(locale=VI_LOCALE)
 
 

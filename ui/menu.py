@@ -12,10 +12,11 @@ PAGES: dict[str, tuple[str, str, str]] = {
     "feedback": ("pages/feedback_page.py", "Kiến nghị", ":material/forum:"),
     "reports": ("pages/reports_page.py", "Báo cáo", ":material/summarize:"),
     "users": ("pages/users_page.py", "Người dùng", ":material/manage_accounts:"),
+    "reform": ("pages/reform_page.py", "Sắp xếp địa giới", ":material/account_tree:"),
     "account": ("pages/account_page.py", "Tài khoản", ":material/person:"),
 }
 ROLE_PAGES: dict[str, list[str]] = {
-    "admin": ["overview", "coverage", "teams", "activities", "feedback", "reports", "villages", "users", "account"],
+    "admin": ["overview", "coverage", "teams", "activities", "feedback", "reports", "villages", "users", "reform", "account"],
     "officer": ["overview", "coverage", "teams", "activities", "feedback", "reports", "villages", "users", "account"],
     "leader": ["overview", "coverage", "activities", "feedback", "reports", "account"],
     "volunteer": ["overview", "activities", "feedback", "account"],
