@@ -143,7 +143,7 @@ def load_demo(session: Session, *, progress: Progress = print, today: date | Non
         progress(f"Dữ liệu mẫu: đã thêm thôn, tổ CNSCĐ, thành viên và {count} báo cáo hoạt động của Phú Ninh và Núi Thành.")
     _load_accounts(session, LEGACY_ACCOUNTS, progress)
     if fresh:
-        _carry_over(session, province, closing, progress)
+        _carry_over(session, province, [phu_ninh, nui_thanh], closing, progress)
         _load_since_reform(session, new_communes_of(session, [phu_ninh, nui_thanh]), random.Random(2025),
                            today=today, progress=progress)
     _load_accounts(session, NEW_ACCOUNTS, progress)
@@ -173,14 +173,19 @@ def new_communes_of(session: Session, districts: list[Unit]) -> list[Unit]:
     ))
 
 
-def _carry_over(session: Session, province: Unit, commune_teams: list[int], progress: Progress) -> None:
+def _carry_over(session: Session, province: Unit, districts: list[Unit], commune_teams: list[int],
+                progress: Progress) -> None:
     """The administrator carries Quảng Nam's villages over to Đà Nẵng's communes and closes the commune teams."""
     admin = _admin(session)
-    plan = reform.plan_carry_over(session, actor=admin, province_id=province.id)
-    # The demo's communes were not divided; were one, its villages would go where the plan places them, confirmed.
-    for row in plan.villages.itertuples():
-        if row.to_confirm:
-            reform.choose_commune(session, actor=admin, village_id=int(row.village_id), commune_id=int(row.new_commune_id))
+    divided = session.scalar(select(func.count()).select_from(UnitSuccession).join(
+        UnitPath, UnitPath.descendant_id == UnitSuccession.legacy_id).where(
+        UnitPath.ancestor_id.in_([d.id for d in districts]), UnitSuccession.divided))
+    if divided:  # none of the demo's communes was divided; were one, its villages are confirmed where the plan puts them
+        plan = reform.plan_carry_over(session, actor=admin, province_id=province.id)
+        for row in plan.villages.itertuples():
+            if row.to_confirm:
+                reform.choose_commune(session, actor=admin, village_id=int(row.village_id),
+                                      commune_id=int(row.new_commune_id))
     result = reform.apply_carry_over(session, actor=admin, province_id=province.id)
     for team_id in commune_teams:
         reform.decide_commune_team(session, actor=admin, team_id=team_id, decision="close")
