@@ -132,7 +132,9 @@ def ensure_can_read_team(session: Session, actor: Actor, team_id: int) -> int:
         raise PermissionDenied("Không tìm thấy tổ hoặc tổ nằm ngoài phạm vi của bạn.")
     if actor.acts_for_own_team and actor.team_id != team_id:
         raise PermissionDenied("Bạn chỉ xem được thông tin và báo cáo của tổ mình.")
-    ensure_can_read_unit(session, actor, unit_id)
+    # A team's own rows (members with their phones) stay inside the subtree: the legacy units a 2025 account
+    # reads as history show their figures, not the people of teams now in another commune.
+    ensure_within_scope(session, actor, unit_id)
     return unit_id
 
 

@@ -284,6 +284,7 @@ class Pending:
 
     units: dict[int, Window] = field(default_factory=dict)
     parents: dict[int, int | None] = field(default_factory=dict)  # deleted units: where their scopes were
+    former_parents: dict[int, int] = field(default_factory=dict)  # deleted carried villages: their legacy commune
     months: dict[int, set[date] | None] = field(default_factory=dict)  # commune -> months (None: every month)
 
     def add_unit(self, unit_id: int, window: Window) -> None:
@@ -337,7 +338,8 @@ def settle(session: Session) -> set[int]:
     marks = session.info.pop(_PENDING, None)
     if marks is None or not (marks.units or marks.months):
         return set()
-    touched = marks.units.keys() | marks.months.keys() | {p for p in marks.parents.values() if p is not None}
+    touched = (marks.units.keys() | marks.months.keys() | {p for p in marks.parents.values() if p is not None}
+               | set(marks.former_parents.values()))
     conn = session.connection()
     if conn.dialect.name == "postgresql":
         # Two writers of one unit must not both diff against the state before the other's write (a
@@ -349,7 +351,8 @@ def settle(session: Session) -> set[int]:
     # taken last and held only until the commit, not through this Python work.
     leaf = _unit_deltas(conn, marks.units)
     rollups = _month_deltas(conn, marks.months)
-    scopes = scopes_of(conn, {u for u, _ in leaf} | {c for c, _, _ in rollups}, marks.parents)
+    scopes = scopes_of(conn, {u for u, _ in leaf} | {c for c, _, _ in rollups}, marks.parents,
+                       former_parents=marks.former_parents)
     scope_days: dict[tuple, list[int]] = {}
     for (unit_id, day), delta in leaf.items():
         for scope in scopes[unit_id]:
@@ -456,7 +459,8 @@ def _month_deltas(conn: Connection, months: Mapping[int, set[date] | None]) -> d
     return rollups
 
 
-def scopes_of(conn: Connection, unit_ids: Iterable[int], parents: Mapping[int, int | None] | None = None) -> dict[int, list[int]]:
+def scopes_of(conn: Connection, unit_ids: Iterable[int], parents: Mapping[int, int | None] | None = None, *,
+              former_parents: Mapping[int, int] | None = None) -> dict[int, list[int]]:
     """The kept scopes above each unit (its districts and provinces, then the country).
 
     Read through the parent's closure rows: a unit whose own closure rows are not flushed yet, or one
@@ -466,7 +470,8 @@ def scopes_of(conn: Connection, unit_ids: Iterable[int], parents: Mapping[int, i
     """
     unit_ids = list(unit_ids)
     given = dict(parents or {})
-    parents_of: dict[int, tuple[int, ...]] = {u: (p,) for u, p in given.items() if p is not None}
+    former = former_parents or {}
+    parents_of = {u: tuple(x for x in (p, former.get(u)) if x is not None) for u, p in given.items()}
     known = [u for u in unit_ids if u not in given]
     for chunk in _chunks(known):
         for unit_id, parent_id, former_id in conn.execute(_PARENTS, {"ids": chunk}):
@@ -739,6 +744,8 @@ def _mark_flushed(session: Session, _flush: UOWTransaction) -> None:
             if obj.tier in ("village", "commune") and obj not in session.dirty:
                 if obj in session.deleted:
                     marks.parents[obj.id] = obj.parent_id
+                    if obj.former_parent_id is not None:
+                        marks.former_parents[obj.id] = obj.former_parent_id
                 marks.add_unit(obj.id, None)
             elif obj.tier == "commune" and (state.attrs.valid_from.history.deleted
                                             or state.attrs.valid_to.history.deleted):

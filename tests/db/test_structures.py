@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from db import counts, coverage, units, vocab
-from db.access import Actor, ensure_can_read_unit
+from db.access import Actor, ensure_can_read_team, ensure_can_read_unit
 from db.activities import ActivityInput, create_activity, fetch_activity_by_child
 from db.auth import SYSTEM
 from db.errors import NotFound, PermissionDenied, UserError
@@ -250,6 +250,19 @@ def test_random_writes_after_the_carry_over_keep_kept_equal_to_live(session, ref
     _check_kept_equals_live(session, reform)
 
 
+def test_a_deleted_carried_village_is_taken_off_both_trees(session, reform):  # noqa: ANN001
+    tree = reform.tree
+    village = tree.villages[2]  # no team: nothing else refers to it
+    before = counts.scope_totals(session, [tree.district.id, reform.new.province.id], TODAY, today=TODAY)
+    session.execute(UnitPath.__table__.delete().where(UnitPath.descendant_id == village.id),
+                    execution_options=counts.KEPT_BY_CALLER)
+    session.delete(village)
+    session.commit()
+    after = counts.scope_totals(session, [tree.district.id, reform.new.province.id], TODAY, today=TODAY)
+    assert [after[s]["villages"] - before[s]["villages"] for s in (tree.district.id, reform.new.province.id)] == [-1, -1]
+    _check_kept_equals_live(session, reform)
+
+
 def test_rebuild_keeps_the_same_figures_with_carried_villages(session, reform):  # noqa: ANN001
     scopes = [counts.COUNTRY, reform.tree.province.id, reform.tree.district.id, reform.new.province.id]
     before = {day: counts.scope_totals(session, scopes, day, today=TODAY) for day in DAYS}
@@ -360,6 +373,24 @@ def test_a_2025_units_accounts_read_the_legacy_units_it_came_from(session, refor
         ensure_can_read_unit(session, other, tree.district.id)
     with pytest.raises(PermissionDenied):
         coverage.fetch_indicators(session, actor=officer, unit_id=tree.district2.id, as_of=IN_2022)
+
+
+def test_reading_history_shows_figures_not_the_people_of_teams_elsewhere(session, reform):  # noqa: ANN001
+    tree, new = reform.tree, reform.new
+    other = factories.officer_of(session, new.commune2, "canbo.tamxuan")
+    session.commit()
+    history = next(t for t in session.scalars(select(Team).where(Team.unit_id == tree.village_other.id)))
+    # Huyện Núi Thành is Xã Tam Xuân's history, but Xã Phú Ninh's commune team of the legacy Xã Tam Phước is not
+    # its own: its members and phones stay hidden; its own carried village's team is read as always.
+    coverage.fetch_indicators(session, actor=other, unit_id=tree.district2.id, as_of=IN_2022)
+    assert ensure_can_read_team(session, other, history.id) == tree.village_other.id
+    with pytest.raises(PermissionDenied):
+        ensure_can_read_team(session, other, reform.commune_team.id)
+    officer = factories.officer_of(session, new.commune, "canbo.xaphuninh")
+    session.commit()
+    with pytest.raises(PermissionDenied):  # the legacy Xã Tam Phước is its history; its commune team's people are not
+        ensure_can_read_team(session, officer, reform.commune_team.id)
+    ensure_can_read_unit(session, officer, tree.commune.id)
 
 
 def test_reading_history_gives_no_write_on_it(session, reform):  # noqa: ANN001
