@@ -71,7 +71,7 @@ def confirm_villages(plan: reform.CarryOverPlan) -> None:
             ids = list(names)
             note = vocab.REFORM_BASES.get(row.basis, "")
             choices[int(row.village_id)] = st.selectbox(
-                f"{row.village} — {note}", ids, index=ids.index(current) if current in ids else 0,
+                widgets.md(f"{row.village} — {note}"), ids, index=ids.index(current) if current in ids else 0,
                 format_func=names.__getitem__, key=f"reform_choice_{row.village_id}")
         saved = st.form_submit_button("Lưu lựa chọn", type="primary")
     if saved:

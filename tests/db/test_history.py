@@ -4,12 +4,15 @@ from datetime import date
 
 import pytest
 
-from db import history
+from db import history, reform
 from db.errors import PermissionDenied
+from db.meeting import fetch_meeting
 from db.models import Unit
 from db.structures import LAST_LEGACY_DAY, REFORM_DAY
 from db.text import fold
 from db.units import insert_unit
+from tests import factories
+from tests.db.test_reform import build
 
 
 def add_new_province(session) -> Unit:  # noqa: ANN001
@@ -53,3 +56,17 @@ def test_a_2025_unit_before_the_reform_is_a_regrouping(session, world):
 def test_a_unit_outside_the_scope_is_refused(session, world):
     with pytest.raises(PermissionDenied):
         history.fetch_history_view(session, actor=world.leader, unit_id=world.tree.district2.id, as_of=REFORM_DAY)
+
+
+def test_the_meeting_of_a_past_year_regroups_the_country_by_todays_provinces_on_request(session):
+    build(session)
+    reform.apply_carry_over(session, actor=factories.admin())
+    session.flush()
+    kwargs = {"actor": factories.admin(), "unit_id": None, "start": date(2024, 1, 1), "end": date(2024, 12, 31)}
+    by_day = fetch_meeting(session, **kwargs)
+    regrouped = fetch_meeting(session, **kwargs, structure="2025")
+    assert list(by_day.children["name"]) == ["Tỉnh Quảng Nam"]
+    assert list(regrouped.children["name"]) == list(regrouped.child_progress["name"]) == ["Thành phố Đà Nẵng"]
+    # The same villages either way: regrouping moves no figure.
+    assert by_day.children["villages"].sum() == regrouped.children["villages"].sum()
+    assert by_day.children["covered"].sum() == regrouped.children["covered"].sum()

@@ -144,3 +144,12 @@ def test_the_preview_table_counts_by_basis_and_the_result_reads_in_vietnamese():
     assert carry_over.result_text(result, date(2026, 12, 2)) == (
         "Ngày 02/12/2026: đã chuyển 12.345 thôn, 1.200 tổ, 9.876 thành viên và 100.000 báo cáo từ ngày 01/07/2025 "
         "sang địa giới mới. 3 thôn chưa có xã mới tương ứng nên được giữ nguyên.")
+
+
+def test_an_administrator_bound_to_a_unit_is_refused_by_the_data_layer(app, session, rw):
+    admin = factories.create_user(session, role="admin", unit=rw.province, username="quantri.danang")
+    session.commit()
+    at = open_page(app(actor_of(admin)).run(), "reform_page")
+    assert not at.exception
+    assert [e.value for e in at.error] == ["Chỉ quản trị viên toàn quốc được chuyển dữ liệu sang địa giới mới."]
+    assert not at.get("metric") and not [b for b in at.button if b.label == "Chuyển sổ sang địa giới mới"]
