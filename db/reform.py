@@ -11,11 +11,11 @@ import io
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Date, and_, func, insert, literal, select, update
+from sqlalchemy import Date, and_, delete, func, insert, literal, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, aliased
@@ -26,17 +26,20 @@ from db.audit import record, snapshot
 from db.errors import NotFound, PermissionDenied, UserError
 from db.models import (
     Activity,
+    ActivityRollup,
     AuditEntry,
     LeafCount,
     Member,
     ReformChoice,
     ScopeCount,
+    ScopeRollup,
     Team,
     Unit,
     UnitPath,
     UnitSuccession,
     User,
 )
+from db.sqlfuncs import month_start
 from db.structures import NEW, REFORM_DAY
 from db.versions import bump_data_version
 
@@ -309,26 +312,47 @@ def apply_carry_over(session: Session, *, actor: Actor, province_id: int | None 
     for i in range(0, len(audit), 5000):
         session.execute(insert(AuditEntry), audit[i : i + 5000])
     # 5. The kept tables, without a full recount: a moved village's own events do not change, so its leaf rows
-    #    are added to its 2025 province's scope rows (its legacy scopes keep them); the communes whose reports
-    #    moved are recounted for the months from 01/07/2025 at commit (counts.settle), both trees' scopes with them.
+    #    are added to its 2025 province's scope rows (its legacy scopes keep them); the rollups of the communes
+    #    whose reports moved, and of their districts and provinces, are recounted in SQL for the months from
+    #    07/2025 (the country's do not change: a moved report stays in it).
     _add_to_new_scopes(session, village_ids)
     if reports:
-        last = session.scalar(select(func.max(Activity.activity_date))) or REFORM_DAY
-        months = _months(REFORM_DAY, last)
-        counts.touch_months(session, [(c, m) for c in sorted(set(old_ids) | set(targets)) for m in months])
+        _recount_rollups_since_reform(session, sorted(set(old_ids) | set(targets)))
     session.expire_all()
     bump_data_version(session)
     return CarryOverResult(villages=len(village_ids), teams=int(teams), members=int(members), reports=int(reports),
                            skipped=skipped, moves=moves)
 
 
-def _months(first: date, last: date) -> list[date]:
-    """The first days of the months from `first`'s to `last`'s."""
-    out, month = [], first.replace(day=1)
-    while month <= last:
-        out.append(month)
-        month = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
-    return out
+def _recount_rollups_since_reform(session: Session, communes: list[int]) -> None:
+    """Recount, set-based, the rollups from 07/2025 of these communes and of the districts and provinces above them."""
+    conn = session.connection()
+    month = month_start(Activity.activity_date)
+    sums = (func.count(), func.sum(Activity.people_reached), func.sum(Activity.households_reached), func.sum(Activity.results))
+    scopes: set[int] = set()
+    for i in range(0, len(communes), _CHUNK):
+        chunk = communes[i : i + _CHUNK]
+        conn.execute(delete(ActivityRollup).where(ActivityRollup.commune_id.in_(chunk), ActivityRollup.month >= REFORM_DAY))
+        conn.execute(insert(ActivityRollup).from_select(
+            ["commune_id", "month", "activity_type", *counts.ROLLUP_SUMS],
+            select(Activity.commune_id, month, Activity.activity_type, *sums)
+            .where(Activity.commune_id.in_(chunk), Activity.activity_date >= REFORM_DAY)
+            .group_by(Activity.commune_id, month, Activity.activity_type)))
+        scopes.update(conn.scalars(
+            select(UnitPath.ancestor_id).join(Unit, Unit.id == UnitPath.ancestor_id)
+            .where(UnitPath.descendant_id.in_(chunk), UnitPath.depth > 0, Unit.tier.in_(counts.SCOPE_TIERS)).distinct()))
+    r = ActivityRollup.__table__.c
+    ordered = sorted(scopes)
+    for i in range(0, len(ordered), _CHUNK):
+        chunk = ordered[i : i + _CHUNK]
+        conn.execute(delete(ScopeRollup).where(ScopeRollup.scope_id.in_(chunk), ScopeRollup.month >= REFORM_DAY))
+        conn.execute(insert(ScopeRollup).from_select(
+            ["scope_id", "month", "activity_type", *counts.ROLLUP_SUMS],
+            select(UnitPath.ancestor_id, r.month, r.activity_type, *(func.sum(r[c]) for c in counts.ROLLUP_SUMS))
+            .select_from(ActivityRollup.__table__)
+            .join(UnitPath, and_(UnitPath.descendant_id == r.commune_id, UnitPath.depth > 0))
+            .where(UnitPath.ancestor_id.in_(chunk), r.month >= REFORM_DAY)
+            .group_by(UnitPath.ancestor_id, r.month, r.activity_type)))
 
 
 def _add_to_new_scopes(session: Session, village_ids: list[int]) -> None:

@@ -14,6 +14,7 @@ from db.audit import record, snapshot
 from db.errors import NotFound, UserError
 from db.members import MemberInput, member_active_on, validated_member
 from db.models import Member, Team, Unit, UnitPath
+from db.structures import LEGACY, structure_on
 from db.text import fold, sort_frame
 from db.validation import optional_text, require_past_date, require_text, search_text
 
@@ -26,8 +27,11 @@ def team_active_on(as_of: date, team: type[Team] | AliasedClass[Team] = Team) ->
 TEAM_LIST_LIMIT = 500  # the teams a list shows; a larger scope lists its first ones and says so
 
 
-def teams_stmt(*, root_id: int | None, status: str, query: str, as_of: date) -> Select:
-    """Teams under a unit with their unit, commune and active-member count."""
+def teams_stmt(*, root_id: int | None, status: str, query: str, as_of: date, legacy: bool = False) -> Select:
+    """Teams under a unit with their unit, commune and active-member count.
+
+    `legacy`: the list is read in the legacy tree, so a carried village names its legacy commune.
+    """
     parent = aliased(Unit)
     # Counted per listed team from the (team, dates) index, not grouped over every member in the country.
     members = (
@@ -48,7 +52,7 @@ def teams_stmt(*, root_id: int | None, status: str, query: str, as_of: date) -> 
             members.label("members"),
         )
         .join(Unit, Unit.id == Team.unit_id)
-        .outerjoin(parent, parent.id == Unit.parent_id)
+        .outerjoin(parent, parent.id == (func.coalesce(Unit.former_parent_id, Unit.parent_id) if legacy else Unit.parent_id))
         .order_by(parent.name, Unit.name, Team.established_on)
     )
     if root_id is not None:
@@ -83,7 +87,9 @@ def fetch_teams(
     query = search_text(query)  # a pasted page is a mistake to name, not a query for the database
     unit_id = scope_unit(session, actor, unit_id)
     as_of = as_of or date.today()
-    stmt = teams_stmt(root_id=unit_id, status=status, query=query, as_of=as_of)
+    # The tree the list is read in: the unit's own, or for the country the one in force on the date.
+    tree = structure_on(as_of) if unit_id is None else session.scalar(select(Unit.structure).where(Unit.id == unit_id))
+    stmt = teams_stmt(root_id=unit_id, status=status, query=query, as_of=as_of, legacy=tree == LEGACY)
     first = stmt.with_only_columns(Team.id).order_by(None).order_by(Team.id).limit(limit).subquery("first_teams")
     # Cut the list first, then sort it and count the members of the listed teams only: the database
     # would otherwise count every team's members before sorting the whole country's teams.

@@ -43,8 +43,10 @@ class _Pdf(FPDF):
             self.add_page()
 
     def section(self, text: str, block: float) -> None:
-        """A numbered heading kept on one page with the first `block` mm of what follows it (at most half a page)."""
-        self.ensure_space(12 + min(block, (self.h - self.t_margin - self.b_margin) / 2))
+        """A numbered heading kept on one page with the `block` mm that follow it (half a page if they cannot fit
+        on one): a chart cannot break, so one taller than half a page would otherwise leave its heading behind."""
+        body = self.h - self.t_margin - self.b_margin
+        self.ensure_space(12 + (block if 12 + block <= body else body / 2))
         self.ln(3)
         self.set_font("Roboto", "B", 13)
         self.multi_cell(0, 7, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
