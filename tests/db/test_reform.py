@@ -363,3 +363,15 @@ def test_a_killed_carry_over_process_leaves_the_database_as_it_was(session, rw, 
     assert child.returncode == -signal.SIGKILL, child.stderr
     assert _dump(session) == before
     assert counts.differences(session) == []
+
+
+def test_command_line_one_province_and_a_plan_workbook(session, rw, capsys, tmp_path):
+    from db.__main__ import main
+
+    plan = tmp_path / "ke-hoach.xlsx"
+    session.close()
+    assert main(["reform", "--to", "2025", "--dry-run", "--province", "Thành phố Đà Nẵng", "--plan", str(plan)]) == 0
+    out = capsys.readouterr().out
+    assert "Thôn sẽ chuyển sang xã mới: 6" in out and plan.stat().st_size > 0
+    assert main(["reform", "--to", "2025", "--dry-run", "--province", "Không có tỉnh này"]) == 2
+    assert session.scalar(select(func.count()).select_from(Unit).where(Unit.former_parent_id.is_not(None))) == 0
