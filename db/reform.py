@@ -523,7 +523,7 @@ def result_workbook(result: CarryOverResult) -> bytes:
     summary = pd.DataFrame([("Thôn đã chuyển", result.villages), ("Tổ theo thôn", result.teams),
                             ("Thành viên đang hoạt động", result.members), ("Báo cáo từ 01/07/2025", result.reports),
                             ("Thôn chưa có xã mới tương ứng", result.skipped)], columns=["item", "value"])
-    return _workbook([("Tóm tắt", summary, {"item": "Nội dung", "value": "Số lượng"}),
+    return _workbook([("Tóm tắt", summary, vocab.REFORM_SUMMARY_COLUMNS),
                       ("Thôn đã chuyển", result.moves, vocab.REFORM_VILLAGE_COLUMNS)])
 
 

@@ -206,3 +206,4 @@ REFORM_TEAM_COLUMNS: dict[str, str] = {
     "team": "Tổ", "legacy_commune": "Xã cũ", "new_commune": "Xã mới (nếu chuyển nguyên tổ)", "members": "Thành viên",
     "reports_after": "Báo cáo từ 01/07/2025",
 }
+REFORM_SUMMARY_COLUMNS: dict[str, str] = {"item": "Nội dung", "value": "Số lượng"}
