@@ -4,11 +4,11 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
-from db.access import Actor, scope_unit
-from db.models import Unit
-from db.structures import structure_on
+from db.access import Actor, ensure_can_read_unit, scope_unit
+from db.models import Unit, UnitPath, UnitSuccession
+from db.structures import LEGACY, structure_on
 from db.units import both_structures_loaded
 
 
@@ -37,3 +37,27 @@ def fetch_history_view(session: Session, *, actor: Actor, unit_id: int | None, a
         unit_not_yet=row.valid_from is not None and as_of < row.valid_from,
         own_unit=unit_id == actor.unit_id,
     )
+
+
+def fetch_predecessors(session: Session, *, actor: Actor, unit_id: int) -> list[tuple[int, str]]:
+    """The legacy units of the same tier a 2025 province or commune was formed from, by the official mapping.
+
+    From them a reader of a 2025 unit reaches its history as it was kept (by district before 01/07/2025);
+    each is readable to that reader (db/access.py, history rule). Empty for a legacy unit.
+    """
+    ensure_can_read_unit(session, actor, unit_id)
+    unit = session.get(Unit, unit_id)
+    if unit is None or unit.structure == LEGACY or unit.tier not in ("province", "commune"):
+        return []
+    new_commune, into = aliased(Unit), aliased(UnitPath)
+    legacy_communes = (select(UnitSuccession.legacy_id)
+                       .join(new_commune, new_commune.id == UnitSuccession.new_id)
+                       .join(into, into.descendant_id == new_commune.id)
+                       .where(into.ancestor_id == unit_id))
+    stmt = select(Unit.id, Unit.name).where(Unit.structure == LEGACY, Unit.tier == unit.tier)
+    if unit.tier == "commune":
+        stmt = stmt.where(Unit.id.in_(legacy_communes))
+    else:
+        above = aliased(UnitPath)
+        stmt = stmt.where(Unit.id.in_(select(above.ancestor_id).where(above.descendant_id.in_(legacy_communes))))
+    return [(int(i), str(n)) for i, n in session.execute(stmt.order_by(Unit.name))]

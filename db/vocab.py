@@ -207,3 +207,4 @@ REFORM_TEAM_COLUMNS: dict[str, str] = {
     "reports_after": "Báo cáo từ 01/07/2025",
 }
 REFORM_SUMMARY_COLUMNS: dict[str, str] = {"item": "Nội dung", "value": "Số lượng"}
+PREDECESSORS_LABEL = "Xem theo địa giới cũ (trước 01/07/2025):"

@@ -1,4 +1,5 @@
-"""Command line: python -m seed units [--structure legacy|2025] (default both) | demo [--first-start] | national …"""
+"""Command line: python -m seed units [--structure legacy|2025] (default both) | demo [--first-start] [--before-reform]
+| national …"""
 
 import argparse
 import sys
@@ -31,6 +32,8 @@ def main(argv: list[str] | None = None) -> int:
                        help="Chỉ nạp một cấu trúc (mặc định: cả hai, kèm bảng chuyển đổi xã cũ → xã mới)")
     demo = sub.add_parser("demo", help="Nạp đơn vị chính thức và bộ dữ liệu mẫu (chạy lại không nhân đôi)")
     demo.add_argument("--first-start", action="store_true", help="Chỉ nạp khi cơ sở dữ liệu còn trống")
+    demo.add_argument("--before-reform", action="store_true",
+                      help="Chưa chuyển sổ sang địa giới mới: để quản trị viên tự làm ở trang Sắp xếp địa giới")
     national = sub.add_parser("national", help="Bộ dữ liệu tổng hợp quy mô cả nước để đo hiệu năng (cơ sở dữ liệu mới)")
     national.add_argument("--villages", type=_count, default=100_000, help="Số thôn, khối phố (mặc định 100000)")
     national.add_argument("--activities", type=_count, default=10_000_000, help="Số báo cáo hoạt động (mặc định 10000000)")
@@ -57,7 +60,7 @@ def _run(args: argparse.Namespace) -> int:
             print("Cơ sở dữ liệu đã có dữ liệu: bỏ qua nạp dữ liệu mẫu.")
         else:
             print("Đang nạp dữ liệu mẫu lần đầu (chừng vài giây)…", flush=True)
-            load_demo(session)
+            load_demo(session, carry_over=not args.before_reform)
     print(f"Xong sau {time.perf_counter() - started:.1f} giây.".replace(".", ",", 1))
     return 0
 

@@ -117,8 +117,12 @@ def _demo_villages(session: Session, districts: list[Unit]) -> int:
     ) or 0
 
 
-def load_demo(session: Session, *, progress: Progress = print, today: date | None = None) -> None:
-    """Load both official structures and the demo dataset across the reform; a second run adds nothing."""
+def load_demo(session: Session, *, progress: Progress = print, today: date | None = None, carry_over: bool = True) -> None:
+    """Load both official structures and the demo dataset across the reform; a second run adds nothing.
+
+    Without `carry_over` the registry stays in the legacy structure, its commune teams undecided: what an
+    administrator finds before using the carry-over page (the browser journey of the reform starts there).
+    """
     today = today or date.today()
     load_both(session, progress=progress)
     province = _unit(session, structure="legacy", tier="province", code=PROVINCE_CODE)
@@ -142,8 +146,9 @@ def load_demo(session: Session, *, progress: Progress = print, today: date | Non
         count = f"{reports:,}".replace(",", ".")
         progress(f"Dữ liệu mẫu: đã thêm thôn, tổ CNSCĐ, thành viên và {count} báo cáo hoạt động của Phú Ninh và Núi Thành.")
     _load_accounts(session, LEGACY_ACCOUNTS, progress)
-    if fresh:
+    if fresh and carry_over:
         _carry_over(session, province, [phu_ninh, nui_thanh], closing, progress)
+    if fresh:
         _load_since_reform(session, new_communes_of(session, [phu_ninh, nui_thanh]), random.Random(2025),
                            today=today, progress=progress)
     _load_accounts(session, NEW_ACCOUNTS, progress)

@@ -7,7 +7,7 @@ import streamlit as st
 from db import history, vocab
 from db.access import Actor
 from db.structures import LEGACY, NEW
-from ui import data, widgets
+from ui import data, navigation, widgets
 
 REGROUPERS = frozenset({"leader", "officer", "admin"})  # who may view a past day by today's units
 
@@ -35,6 +35,7 @@ def structure_notes(actor: Actor, unit_id: int | None, as_of: date, *, key: str)
         return None
     if view.unit_not_yet:
         st.caption(vocab.REGROUP_NOTE)
+        _predecessor_links(actor, unit_id)
         return None
     st.caption(vocab.STRUCTURE_NOTES[view.structure])
     if view.unit is not None or view.structure != LEGACY or actor.role not in REGROUPERS:
@@ -48,3 +49,17 @@ def structure_notes(actor: Actor, unit_id: int | None, as_of: date, *, key: str)
 def by_structure(structure: str | None) -> dict[str, str]:
     """The keyword a read of child units takes for a regrouped view (none for the structure of the day)."""
     return {"structure": structure} if structure else {}
+
+
+def _predecessor_links(actor: Actor, unit_id: int | None) -> None:
+    """Buttons to the legacy units a 2025 unit was formed from: its past as it was kept, by district."""
+    if unit_id is None:
+        return
+    found = data.read(history.fetch_predecessors, actor, unit_id=unit_id)
+    if not found:
+        return
+    row = st.container(horizontal=True)
+    row.caption(vocab.PREDECESSORS_LABEL)
+    for uid, name in found:
+        if row.button(widgets.md(name), key=f"predecessor_{uid}", type="tertiary", icon=":material/history:"):
+            navigation.go_to(uid)

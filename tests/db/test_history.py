@@ -70,3 +70,18 @@ def test_the_meeting_of_a_past_year_regroups_the_country_by_todays_provinces_on_
     # The same villages either way: regrouping moves no figure.
     assert by_day.children["villages"].sum() == regrouped.children["villages"].sum()
     assert by_day.children["covered"].sum() == regrouped.children["covered"].sum()
+
+
+def test_a_2025_unit_leads_to_the_legacy_units_it_was_formed_from(session):
+    rw = build(session)
+    admin = factories.admin()
+    # A 2025 commune: the legacy communes mapped into it (the divided one went partly to two communes).
+    assert history.fetch_predecessors(session, actor=admin, unit_id=rw.phu_ninh.id) == [(rw.tree.commune.id, rw.tree.commune.name)]
+    assert history.fetch_predecessors(session, actor=admin, unit_id=rw.tam_hai.id) == [(rw.divided.id, rw.divided.name)]
+    # A 2025 province: the legacy provinces above those communes, each readable by the province's leader.
+    leader = factories.actor_for(factories.create_user(session, role="leader", unit=rw.province))
+    found = history.fetch_predecessors(session, actor=leader, unit_id=rw.province.id)
+    assert found == [(rw.tree.province.id, rw.tree.province.name)]
+    assert history.fetch_history_view(session, actor=leader, unit_id=found[0][0], as_of=date(2022, 8, 31)).unit == rw.tree.province.name
+    # A legacy unit has none.
+    assert history.fetch_predecessors(session, actor=admin, unit_id=rw.tree.district.id) == []

@@ -60,7 +60,7 @@ from db.access import Actor
 from db.activities import ActivityInput
 from db.auth import actor_of
 from db.errors import PermissionDenied, UserError
-from db.history import fetch_history_view
+from db.history import fetch_history_view, fetch_predecessors
 from db.members import MemberInput
 from db.models import Member
 from db.teams import TeamInput
@@ -185,6 +185,7 @@ RULES: dict[str, Rule] = {
     "fetch_ancestors": Rule(READERS, lambda s, a, x, w: units.fetch_ancestors(s, actor=a, unit_id=x.village.id)),
     "fetch_coverage_by_child": Rule(READERS, lambda s, a, x, w: coverage.fetch_coverage_by_child(s, actor=a, unit_id=x.commune.id)),
     "fetch_history_view": Rule(READERS, lambda s, a, x, w: fetch_history_view(s, actor=a, unit_id=x.commune.id, as_of=TODAY)),
+    "fetch_predecessors": Rule(READERS, lambda s, a, x, w: fetch_predecessors(s, actor=a, unit_id=x.commune.id)),
     "fetch_indicators": Rule(READERS, lambda s, a, x, w: coverage.fetch_indicators(s, actor=a, unit_id=x.commune.id)),
     "fetch_uncovered_villages": Rule(READERS, lambda s, a, x, w: coverage.fetch_uncovered_villages(s, actor=a, unit_id=x.commune.id)),
     "fetch_villages": Rule(READERS, lambda s, a, x, w: units.fetch_villages(s, actor=a, commune_id=x.commune.id)),
