@@ -565,12 +565,11 @@ def test_a_write_on_a_carried_village_moves_both_its_provinces(session, tree):  
     from db import versions
 
     new = factories.create_new_tree(session, tree)
-    factories.carry_village(session, tree.villages[0], new.commune)
-    team = factories.create_team(session, unit=tree.villages[0], established_on=date(2025, 8, 1))
+    village = factories.carry_village(session, tree.villages[0], new.commune)
     session.commit()
     before = versions.fetch_scope_versions(session)
-    run_write(create_activity, actor=factories.admin(), today=TODAY,
-              data=ActivityInput(team_id=team.id, activity_date=TODAY, activity_type="other"))
+    run_write(create_team, actor=factories.admin(),
+              data=TeamInput(unit_id=village.id, name="Tổ CNSCĐ mới", established_on=TODAY))
     after = versions.fetch_scope_versions(session)
     for province in (tree.province.id, new.province.id):
         assert versions.version_for(after, province) == versions.version_for(before, province) + 1
