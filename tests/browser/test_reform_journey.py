@@ -161,9 +161,13 @@ def test_carry_over_then_a_2026_officer_and_a_leader_of_both_eras(prereform_serv
     page.get_by_text("Số liệu theo địa giới mới (tỉnh → xã) từ 01/07/2025.").wait_for(timeout=30_000)
     assert matches(wait_for_labels(page, communes_today), communes_today)
     shot(page, "reform-4-leader-2026-by-commune")
-    day = page.get_by_label("Tính đến ngày")
-    day.fill(f"{DEADLINE:%d/%m/%Y}")
-    day.press("Enter")
+    # The date field is three segments (day, month, year): typing fills one after the other; Enter keeps the date,
+    # Escape closes the calendar it opened, and leaving the field sends it.
+    page.get_by_role("spinbutton", name="day, Tính đến ngày").click()
+    page.keyboard.type(f"{DEADLINE:%d%m%Y}")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Escape")
+    page.get_by_role("heading", name="Độ phủ Tổ CNSCĐ").click()
     settle(page)
     page.get_by_text("gộp theo các đơn vị hành chính hiện nay").wait_for(timeout=30_000)
     page.get_by_role("button", name="Tỉnh Quảng Nam").click()
