@@ -170,8 +170,9 @@ def _reform(args: argparse.Namespace) -> int:
             print("Chạy thử (--dry-run): chưa ghi gì vào cơ sở dữ liệu.")
             return 0
         result = apply_carry_over(session, actor=SYSTEM, province_id=province)
-    print(f"Đã chuyển {result.villages:,} thôn ({result.teams:,} tổ, {result.members:,} thành viên, "
-          f"{result.reports:,} báo cáo từ 01/07/2025) sang địa giới mới.".replace(",", "."))
+    n = {k: f"{getattr(result, k):,}".replace(",", ".") for k in ("villages", "teams", "members", "reports")}
+    print(f"Đã chuyển {n['villages']} thôn ({n['teams']} tổ, {n['members']} thành viên, "
+          f"{n['reports']} báo cáo từ 01/07/2025) sang địa giới mới.")
     if args.result:
         Path(args.result).write_bytes(result_workbook(result))
         print(f"Đã ghi kết quả vào {args.result}.")
