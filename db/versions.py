@@ -72,10 +72,11 @@ def take_bump(session: Session) -> Bump | None:
 def bump_scopes(conn: Connection, bump: Bump, touched: Iterable[int]) -> set[int]:
     """The scopes whose counters a commit moves: the provinces of the units it touched, or scope 0."""
     units = bump.units | set(touched)
-    # A village carried over to a 2025 commune lies under two provinces (legacy and 2025): both move.
+    # A village carried over on 01/07/2025 sits under two provinces (legacy and 2025): both counters move.
     rows = conn.execute(_PROVINCES, {"ids": sorted(units)}).all() if units else []
+    found = {unit for unit, _ in rows}
     scopes = {province for _, province in rows}
-    if bump.nationwide or not scopes or len({unit for unit, _ in rows}) < len(units):
+    if bump.nationwide or not scopes or len(found) < len(units):
         scopes.add(NATIONWIDE)  # a unit without a province (the country, a unit being deleted) counts everywhere
     return scopes | {EVERYTHING}
 

@@ -1,8 +1,9 @@
 """Open pages follow writes without a reload (issue 18), in a real Chromium.
 
-A leader (lanhdao.phuninh, Huyện Phú Ninh) keeps two pages open in one browser: Tổng quan and slide 1 of
-the presentation ("Kết quả chính"). An officer of the same district, in a second browser, registers a
-team; a volunteer of Xã Tam Phước, in a third, sends a report. After each write the leader's cards
+A leader of today's structure (lanhdao.danang, Thành phố Đà Nẵng, the 2025 province) keeps two pages open in
+one browser: Tổng quan and slide 1 of the presentation ("Kết quả chính"). An officer of Xã Phú Ninh, a 2025
+commune of that province, in a second browser, registers a team; a volunteer of Xã Phú Ninh, in a third,
+sends a report (dated today, so filed under the 2025 commune: a legacy district's figures never move now). After each write the leader's cards
 ("Tổ đang hoạt động", then "Báo cáo hoạt động") show, on both pages, the figure the database gives
 (db.coverage.fetch_indicators, the one function the cards draw), without a reload or a navigation:
 a mark left in each page's window before the write is still there after it.
@@ -42,7 +43,7 @@ from ui.period import quarter_bounds
 
 pytestmark = pytest.mark.browser
 
-LEADER, OFFICER, VOLUNTEER = "lanhdao.phuninh", "canbo.phuninh", "tnv.tamphuoc"  # all in Huyện Phú Ninh
+LEADER, OFFICER, VOLUNTEER = "lanhdao.danang", "canbo.xaphuninh", "tnv.xaphuninh"  # all in Thành phố Đà Nẵng (2025)
 TEAMS, REPORTS = "Tổ đang hoạt động", "Báo cáo hoạt động"
 REPORTS_IN_PERIOD = "Báo cáo hoạt động trong kỳ"  # the slide's card: the meeting's period (this quarter so far)
 FOLLOW_MS = 15_000  # far below the old 30 s timer, well above CI noise
@@ -296,9 +297,9 @@ def test_open_pages_follow_a_team_and_a_report_without_a_reload(case, browser, r
 def test_a_tab_follows_the_account_signed_in_last(browser, request, tmp_path, monkeypatch):
     """Signing out and in as another account, in the same tab, moves its live socket to the new account.
 
-    The administrator's figures follow the whole country's counter, the leader's only Quảng Nam's: with
+    The administrator's figures follow the whole country's counter, the leader's only Đà Nẵng's: with
     other provinces' counters far ahead, a socket still serving the administrator would announce numbers
-    the leader's page was never drawn with, and the leader's card would not follow a report of his district.
+    the leader's page was never drawn with, and the leader's card would not follow a report of his province.
     """
     with _deployment("sqlite", request, tmp_path, monkeypatch) as served, ExitStack() as stack:
         context = browser.new_context(viewport=DESKTOP)
@@ -329,9 +330,9 @@ def test_a_tab_follows_the_account_signed_in_last(browser, request, tmp_path, mo
         assert len(requests) == asked
 
         with Session(engine) as session, session.begin():
-            district = session.scalar(select(User.unit_id).where(User.username == LEADER))
+            province = session.scalar(select(User.unit_id).where(User.username == LEADER))
             team_id = session.scalar(select(Team.id).join(UnitPath, UnitPath.descendant_id == Team.unit_id).where(
-                UnitPath.ancestor_id == district, Team.closed_on.is_(None)).order_by(Team.id).limit(1))
+                UnitPath.ancestor_id == province, Team.closed_on.is_(None)).order_by(Team.id).limit(1))
             create_activity(session, actor=SYSTEM, today=date.today(), data=ActivityInput(
                 team_id=team_id, activity_date=date.today(), activity_type="other", people_reached=4))
         after, _ = _indicators(served.database_url, LEADER)

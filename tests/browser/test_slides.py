@@ -29,7 +29,7 @@ pytestmark = pytest.mark.browser
 SIZES = {"1920x1080": (1920, 1080), "1366x768": (1366, 768)}
 CHART_SHARE = 0.6  # of the window's height; measured 0.76–0.81
 MAX_TICKS = 11
-USERNAME = "lanhdao.phuninh"
+USERNAME = "lanhdao.danang"  # a leader of today (2025 Thành phố Đà Nẵng): the slides show this year's work
 
 MEASURE = """() => {
   const box = (el) => { const b = el.getBoundingClientRect(); return {top: b.top, bottom: b.bottom, left: b.left, right: b.right, height: b.height}; };

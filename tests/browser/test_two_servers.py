@@ -28,7 +28,9 @@ from tests.factories import count_rows
 
 pytestmark = pytest.mark.browser
 
-OFFICER, LEADER = "canbo.phuninh", "lanhdao.phuninh"  # both bound to Huyện Phú Ninh
+# Today's accounts (December 2026, after the 01/07/2025 reform): an officer of Xã Phú Ninh and a leader of
+# Thành phố Đà Nẵng, the 2025 province holding it. Their scopes differ, so each page shows its own account's figures.
+OFFICER, LEADER = "canbo.xaphuninh", "lanhdao.danang"
 
 
 def _indicators(database_url: str, username: str) -> tuple[Indicators, str]:
@@ -121,12 +123,12 @@ def test_two_servers_on_one_postgresql(browser, pg_server, request, tmp_path, mo
             page.get_by_label("Mật khẩu").wait_for(timeout=30_000)
         seeding.result()
         before, _ = _indicators(database_url, LEADER)
-        _, officer_name = _indicators(database_url, OFFICER)
+        officer_before, officer_name = _indicators(database_url, OFFICER)
         village, commune = _uncovered_village(database_url, OFFICER)
 
         # Sign-in works on both servers, each with its own account.
         _sign_in(page_a, OFFICER)
-        page_a.get_by_text(_coverage_caption(before)).wait_for(timeout=30_000)
+        page_a.get_by_text(_coverage_caption(officer_before)).wait_for(timeout=30_000)
         _sign_in(page_b, LEADER)
         page_b.get_by_text(_coverage_caption(before)).wait_for(timeout=30_000)
         settle(page_b)
@@ -150,6 +152,9 @@ def test_two_servers_on_one_postgresql(browser, pg_server, request, tmp_path, mo
 
         after, _ = _indicators(database_url, LEADER)
         assert (after.villages_covered, after.teams) == (before.villages_covered + 1, before.teams + 1)
+        officer_after, _ = _indicators(database_url, OFFICER)
+        assert (officer_after.villages_covered, officer_after.teams) == (officer_before.villages_covered + 1,
+                                                                         officer_before.teams + 1)
 
         # B's open page, rerun by a click, shows the database's new figures, not the ones it cached.
         settle(page_b)
@@ -161,9 +166,9 @@ def test_two_servers_on_one_postgresql(browser, pg_server, request, tmp_path, mo
         shot(page_b, "two-servers-2-b-after")
         # A, where the write happened, agrees.
         page_a.get_by_role("link", name="Tổng quan").click()
-        page_a.get_by_text(_coverage_caption(after)).first.wait_for(timeout=15_000)
+        page_a.get_by_text(_coverage_caption(officer_after)).first.wait_for(timeout=15_000)
         settle(page_a)
-        assert _teams_card(page_a).inner_text().strip() == fmt.number(after.teams)
+        assert _teams_card(page_a).inner_text().strip() == fmt.number(officer_after.teams)
 
         # Signing out through server B ends this browser's sign-in everywhere: its token is deleted.
         moved.get_by_role("button", name="Đăng xuất").click()

@@ -559,22 +559,6 @@ def test_the_data_version_moves_at_commit_and_is_the_sum_of_its_rows(session, tr
     assert fetch_data_version(session) == start + 6
 
 
-def test_a_write_on_a_carried_village_moves_both_its_provinces(session, tree):  # noqa: ANN001
-    """A village carried over to a 2025 commune lies under its legacy and its 2025 province: the cached figures
-    of readers of either must move with a write there (a 2026 commune officer registering a team saw the old count)."""
-    from db import versions
-
-    new = factories.create_new_tree(session, tree)
-    village = factories.carry_village(session, tree.villages[0], new.commune)
-    session.commit()
-    before = versions.fetch_scope_versions(session)
-    run_write(create_team, actor=factories.admin(),
-              data=TeamInput(unit_id=village.id, name="Tổ CNSCĐ mới", established_on=TODAY))
-    after = versions.fetch_scope_versions(session)
-    for province in (tree.province.id, new.province.id):
-        assert versions.version_for(after, province) == versions.version_for(before, province) + 1
-
-
 def test_a_write_moves_the_counter_of_its_own_province_only(session, tree):  # noqa: ANN001
     """A report in one province leaves another province's counter (and so its cached figures) alone.
 
