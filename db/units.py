@@ -167,12 +167,13 @@ def search_units_stmt(
     *, query: str, tiers: tuple[str, ...] | None, root_id: int | None, limit: int, structure: str | None = None
 ) -> Select:
     """Units whose folded name contains the folded query, labelled with their parent and grandparent."""
-    parent, grand = aliased(Unit), aliased(Unit)
+    parent, grand, former = aliased(Unit), aliased(Unit), aliased(Unit)
     stmt = (
         select(Unit.id, Unit.name, Unit.tier, parent.name.label("parent"), grand.name.label("grandparent"),
-               Unit.structure)
+               Unit.structure, former.name.label("former"))
         .outerjoin(parent, parent.id == Unit.parent_id)
         .outerjoin(grand, grand.id == parent.parent_id)
+        .outerjoin(former, former.id == Unit.former_parent_id)
         .where(Unit.search_name.contains(fold(query), autoescape=True))
         .order_by(Unit.level, func.length(Unit.name), Unit.name)
         .limit(limit)
@@ -207,13 +208,16 @@ def search_units(
     rows = session.execute(
         search_units_stmt(query=query, tiers=tiers, root_id=actor.unit_id, limit=limit, structure=structure)
     ).all()
-    df = pd.DataFrame(rows, columns=columns[:-1])
+    df = pd.DataFrame(rows, columns=[*columns[:-1], "former"])
     tagged = both_structures_loaded(session)
+    # A carried village also names its former commune: two merged communes' "Thôn 1" now share a 2025 commune.
     df["label"] = [
         ", ".join(p for p in (r.name, r.parent, r.grandparent) if isinstance(p, str))
         + (f" · {vocab.STRUCTURE_LABELS.get(r.structure, r.structure)}" if tagged else "")
+        + (f" · {vocab.FORMER_COMMUNE_LABEL} {r.former}" if isinstance(r.former, str) else "")
         for r in df.itertuples()
     ]
+    df = df.drop(columns=["former"])
     # SQL's order (higher levels and shorter names first) picks which `limit` units are listed; the list
     # shows them by level, then in Vietnamese order.
     df["level"] = df["tier"].map({tier: i for i, tier in enumerate(vocab.TIERS)})

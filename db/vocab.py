@@ -208,3 +208,4 @@ REFORM_TEAM_COLUMNS: dict[str, str] = {
 }
 REFORM_SUMMARY_COLUMNS: dict[str, str] = {"item": "Nội dung", "value": "Số lượng"}
 PREDECESSORS_LABEL = "Xem theo địa giới cũ (trước 01/07/2025):"
+FORMER_COMMUNE_LABEL = "trước 01/07/2025 thuộc"  # a carried village's label: "… · trước 01/07/2025 thuộc Xã Tam Đại"

@@ -324,6 +324,22 @@ def test_search_labels_each_hit_with_its_structure_and_can_keep_one(session, ref
     assert set(only_new["id"]) == {reform.new.commune2.id}
 
 
+def test_a_carried_village_is_labelled_with_its_former_commune(session, reform):  # noqa: ANN001
+    """Two merged communes' villages of one name share a 2025 commune: the search tells them apart."""
+    tree, new = reform.tree, reform.new
+    twin = factories.create_unit(session, parent=tree.commune2, tier="village", kind="Thôn", short=tree.villages[0].short_name)
+    session.flush()
+    factories.carry_village(session, twin, new.commune)
+    session.commit()
+    found = units.search_units(session, actor=SYSTEM, query=tree.villages[0].short_name, tiers=("village",))
+    mine = found[found["id"].isin([tree.villages[0].id, twin.id])]
+    assert len(mine) == 2 and mine["label"].nunique() == 2
+    for row in mine.itertuples():
+        former = tree.commune.name if row.id == tree.villages[0].id else tree.commune2.name
+        assert row.label.startswith(f"{tree.villages[0].name}, {new.commune.name}, ")
+        assert row.label.endswith(f" · trước 01/07/2025 thuộc {former}")
+
+
 # ---- breadcrumbs ----------------------------------------------------------------------------------
 
 
