@@ -15,7 +15,7 @@ from datetime import date, datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Date, and_, delete, func, insert, literal, select, update
+from sqlalchemy import Date, and_, delete, func, insert, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, aliased
@@ -41,6 +41,7 @@ from db.models import (
 )
 from db.sqlfuncs import month_start
 from db.structures import NEW, REFORM_DAY
+from db.text import fold
 from db.versions import bump_data_version
 
 VILLAGE_COLUMNS = ["village_id", "village", "legacy_commune_id", "legacy_commune", "district", "legacy_province",
@@ -378,7 +379,7 @@ def _add_to_new_scopes(session: Session, village_ids: list[int]) -> None:
 
 
 def decide_commune_team(session: Session, *, actor: Actor, team_id: int, decision: str) -> None:
-    """Close a legacy commune's team on 01/07/2025, or move it to the commune's only 2025 successor."""
+    """Close a legacy commune's team on 01/07/2025, or close it then and continue it in its only 2025 successor."""
     _ensure_admin(actor)
     if decision not in DECISIONS:
         raise UserError("Hãy chọn giải thể tổ hoặc chuyển tổ sang xã mới.", field="decision")
@@ -407,18 +408,67 @@ def decide_commune_team(session: Session, *, actor: Actor, team_id: int, decisio
         raise UserError("Xã cũ bị chia cho nhiều xã mới (hoặc không có xã mới): không chuyển nguyên tổ được; "
                         "hãy giải thể tổ và lập tổ ở xã mới.", field="decision")
     new_id = options[0].new_id
-    if session.scalar(select(Team.id).where(Team.unit_id == new_id, Team.closed_on.is_(None))) is not None:
-        raise UserError(f"{options[0].name} đã có tổ đang hoạt động: không chuyển thêm tổ được.", field="decision")
-    team.unit_id = new_id
+    # The legacy team ends where the 2025 structure begins (or on its own first day if it began later), so the
+    # legacy commune's past figures keep it; from that day on it continues as a team of the 2025 commune.
+    start = max(REFORM_DAY, team.established_on)
+    target = session.scalars(select(Team).where(Team.unit_id == new_id, Team.closed_on.is_(None))
+                             .order_by(Team.id).limit(1)).first()
+    merged = target is not None
+    if target is None:
+        target = Team(unit_id=new_id, name=team.name, established_on=start, decision_no=team.decision_no,
+                      note=team.note)
+        session.add(target)
+        session.flush()
+    copied = _continue_members(session, team, target, start)
+    team.closed_on = start
     session.flush()
     if later:
         counts.touch_units(session, {unit.id: None, new_id: None})
         counts.touch_months(session, [(unit.id, None), (new_id, None)])
         session.execute(update(Activity).where(Activity.team_id == team.id, Activity.activity_date >= REFORM_DAY)
-                        .values(commune_id=new_id, unit_id=new_id).execution_options(synchronize_session=False),
-                        execution_options=counts.KEPT_BY_CALLER)
-    record(session, actor, "update", team, before)
-    bump_data_version(session, [unit.id])
+                        .values(team_id=target.id, commune_id=new_id, unit_id=new_id)
+                        .execution_options(synchronize_session=False), execution_options=counts.KEPT_BY_CALLER)
+    record(session, actor, "close", team, before, extra={
+        "decision": "move", "target_team_id": target.id, "target_unit_id": new_id, "merged": merged,
+        "members_copied": copied, "reports_moved": int(later)})
+    bump_data_version(session, [unit.id, new_id])
+
+
+def _same_person(a: Member, b: Member) -> bool:
+    """One person in two teams: the same name and the same phone (or, without phones, the same birth year)."""
+    if fold(a.full_name) != fold(b.full_name):
+        return False
+    if a.phone and b.phone:
+        return a.phone == b.phone
+    return a.birth_year is not None and a.birth_year == b.birth_year
+
+
+def _continue_members(session: Session, team: Team, target: Team, start: date) -> int:
+    """End the legacy team's memberships still running on `start` there, and copy them into `target` from then on."""
+    running = list(session.scalars(select(Member).where(
+        Member.team_id == team.id, or_(Member.left_on.is_(None), Member.left_on > start)).order_by(Member.id)))
+    present = list(session.scalars(select(Member).where(
+        Member.team_id == target.id, or_(Member.left_on.is_(None), Member.left_on > start))))
+    has_leader = any(m.role == "leader" and m.left_on is None for m in present)
+    copied = 0
+    for member in running:
+        cut = max(start, member.joined_on)
+        left_on, member.left_on = member.left_on, cut
+        if any(_same_person(member, other) for other in present):
+            continue
+        role = member.role
+        if role == "leader" and left_on is None:
+            if has_leader:
+                role = "deputy"  # one open leader per team (uq_members_active_leader); the target's stays
+            has_leader = True
+        copy = Member(team_id=target.id, full_name=member.full_name, gender=member.gender, birth_year=member.birth_year,
+                      phone=member.phone, role=role, organisation=member.organisation, position=member.position,
+                      joined_on=cut, left_on=left_on)
+        session.add(copy)
+        present.append(copy)
+        copied += 1
+    session.flush()
+    return copied
 
 
 def _suggestions(session: Session, unit: Unit) -> tuple[int | None, list[tuple[int, str]]]:
