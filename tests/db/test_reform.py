@@ -153,6 +153,12 @@ def test_villages_keep_both_trees_and_later_reports_follow(session, rw):
         rw.phu_ninh.id, rw.tree.commune.id, "2025", rw.phu_ninh.level + 1)
     ancestors = set(session.scalars(select(UnitPath.ancestor_id).where(UnitPath.descendant_id == village.id)))
     assert {rw.tree.commune.id, rw.tree.district.id, rw.tree.province.id, rw.phu_ninh.id, rw.province.id} <= ancestors
+    audit = session.scalars(select(AuditEntry).where(AuditEntry.entity == "units", AuditEntry.entity_id == village.id)
+                            .order_by(AuditEntry.id.desc())).first()
+    assert audit is not None and audit.action == "update"
+    assert audit.before == {"parent_id": rw.tree.commune.id, "structure": "legacy", "level": rw.tree.commune.level + 1}
+    assert audit.after == {"parent_id": rw.phu_ninh.id, "former_parent_id": rw.tree.commune.id, "structure": "2025",
+                           "level": rw.phu_ninh.level + 1, "basis": "single"}
     team = session.scalar(select(Team).where(Team.unit_id == village.id))
     assert team is not None
     communes = dict(session.execute(select(Activity.activity_date, Activity.commune_id).where(Activity.team_id == team.id)).all())
