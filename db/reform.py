@@ -327,8 +327,10 @@ def apply_carry_over(session: Session, *, actor: Actor, province_id: int | None 
         ["ancestor_id", "descendant_id", "depth"],
         select(UnitPath.ancestor_id, m.c.village_id, UnitPath.depth + 1).select_from(m)
         .join(UnitPath, UnitPath.descendant_id == m.c.new_id)), execution_options=counts.REBUILT)
-    # 4. Reports from 01/07/2025 count in the 2025 commune.
+    # 4. Reports from 01/07/2025 count in the 2025 commune: their rollups move first (from the same join, so
+    #    the updated reports are not read again), then the reports.
     if reports:
+        _move_rollups(session, m, later)
         session.execute(update(Activity).where(later).values(commune_id=m.c.new_id)
                         .execution_options(synchronize_session=False), execution_options=counts.KEPT_BY_CALLER)
     # 5. The kept tables, without a full recount: a moved village's own events do not change, so its leaf rows
@@ -337,7 +339,7 @@ def apply_carry_over(session: Session, *, actor: Actor, province_id: int | None 
     #    07/2025 (the country's do not change: a moved report stays in it).
     _add_to_new_scopes(session, m)
     if reports:
-        _recount_rollups_since_reform(session, m)
+        _recount_scope_rollups_since_reform(session, m)
     m.drop(conn)
     session.expire_all()
     bump_data_version(session)
@@ -345,18 +347,28 @@ def apply_carry_over(session: Session, *, actor: Actor, province_id: int | None 
                            skipped=skipped, moves=moves)
 
 
-def _recount_rollups_since_reform(session: Session, m: Table) -> None:
-    """Recount, set-based, the rollups from 07/2025 of the moves' communes and of the districts and provinces above."""
+def _move_rollups(session: Session, m: Table, later: Any) -> None:
+    """Subtract the moving reports from their legacy communes' rollups and add them to their 2025 communes'."""
     conn = session.connection()
+    dialect = conn.dialect.name
     month = month_start(Activity.activity_date)
-    sums = (func.count(), func.sum(Activity.people_reached), func.sum(Activity.households_reached), func.sum(Activity.results))
+    r = ActivityRollup.__table__.c
+    for commune, sign in ((m.c.new_id, 1), (m.c.old_id, -1)):
+        sums = (func.count(), *(func.coalesce(func.sum(Activity.__table__.c[c]), 0) for c in counts.ROLLUP_SUMS[1:]))
+        rows = (select(commune, month, Activity.activity_type, *(s * sign for s in sums)).select_from(Activity)
+                .join(m, later).group_by(commune, month, Activity.activity_type))
+        stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(ActivityRollup).from_select(
+            ["commune_id", "month", "activity_type", *counts.ROLLUP_SUMS], rows)
+        stmt = stmt.on_conflict_do_update(index_elements=["commune_id", "month", "activity_type"],
+                                          set_={c: r[c] + stmt.excluded[c] for c in counts.ROLLUP_SUMS})
+        conn.execute(stmt)
+    conn.execute(delete(ActivityRollup).where(ActivityRollup.month >= REFORM_DAY, ActivityRollup.reports == 0))
+
+
+def _recount_scope_rollups_since_reform(session: Session, m: Table) -> None:
+    """Recount, set-based, the rollups from 07/2025 of the districts and provinces above the moves' communes."""
+    conn = session.connection()
     communes = select(m.c.old_id).union(select(m.c.new_id))
-    conn.execute(delete(ActivityRollup).where(ActivityRollup.commune_id.in_(communes), ActivityRollup.month >= REFORM_DAY))
-    conn.execute(insert(ActivityRollup).from_select(
-        ["commune_id", "month", "activity_type", *counts.ROLLUP_SUMS],
-        select(Activity.commune_id, month, Activity.activity_type, *sums)
-        .where(Activity.commune_id.in_(communes), Activity.activity_date >= REFORM_DAY)
-        .group_by(Activity.commune_id, month, Activity.activity_type)))
     scopes = (select(UnitPath.ancestor_id).join(Unit, Unit.id == UnitPath.ancestor_id)
               .where(UnitPath.descendant_id.in_(communes), UnitPath.depth > 0, Unit.tier.in_(counts.SCOPE_TIERS)))
     r = ActivityRollup.__table__.c
