@@ -4,7 +4,8 @@ Each backend gets its own throwaway database: the national dataset (`seed nation
 teams, members, reports), then the 2025 units and the official mapping (`seed units --structure 2025`). The
 seconds are `apply_carry_over` for the whole country and its commit, one transaction: every village moved, its
 closure rows added, reports from 01/07/2025 moved to the 2025 commune, one audit row per village, the kept
-tables recounted. Target: 60 s on each backend at 100,000 villages.
+tables followed; each step one set-based statement joined to a temporary staging table of the moves.
+Target: 60 s on each backend at 100,000 villages.
 Run alone: `.venv/bin/python -m bench.reform [--villages N] [--activities N]`; `make bench` runs it as figure 11.
 """
 

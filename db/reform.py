@@ -15,7 +15,24 @@ from datetime import date, datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Date, and_, delete, func, insert, literal, select, update
+from sqlalchemy import (
+    Column,
+    Date,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    and_,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, aliased
@@ -41,6 +58,7 @@ from db.models import (
 )
 from db.sqlfuncs import month_start
 from db.structures import NEW, REFORM_DAY
+from db.text import fold
 from db.versions import bump_data_version
 
 VILLAGE_COLUMNS = ["village_id", "village", "legacy_commune_id", "legacy_commune", "district", "legacy_province",
@@ -244,6 +262,20 @@ def choose_commune(session: Session, *, actor: Actor, village_id: int, commune_i
     bump_data_version(session, [village_id])
 
 
+def _moves_table() -> Table:
+    """The staging table of one carry-over: a temporary table of the connection (dropped at the end, or at commit)."""
+    return Table("reform_moves", MetaData(),
+                 Column("village_id", Integer, primary_key=True), Column("new_id", Integer, nullable=False),
+                 Column("old_id", Integer, nullable=False), Column("basis", String(20), nullable=False),
+                 prefixes=["TEMPORARY"], postgresql_on_commit="DROP")
+
+
+def _json_object(dialect: str, pairs: list[tuple[str, Any]]) -> Any:
+    """A JSON object built in SQL (json_build_object on PostgreSQL, json_object on SQLite)."""
+    fn = func.json_build_object if dialect == "postgresql" else func.json_object
+    return fn(*(x for key, value in pairs for x in (literal(key), value)))
+
+
 def apply_carry_over(session: Session, *, actor: Actor, province_id: int | None = None) -> CarryOverResult:
     """Move every planned village to its 2025 commune, in bulk, in the caller's transaction; a second run moves nothing."""
     _ensure_admin(actor)
@@ -252,133 +284,126 @@ def apply_carry_over(session: Session, *, actor: Actor, province_id: int | None 
     moves = frame[frame["new_commune_id"].notna()].reset_index(drop=True)
     if moves.empty:
         return CarryOverResult(villages=0, teams=0, members=0, reports=0, skipped=skipped, moves=moves)
-    village_ids = [int(v) for v in moves["village_id"]]
-    new_ids = [int(v) for v in moves["new_commune_id"]]
-    old_ids = [int(v) for v in moves["legacy_commune_id"]]
-    targets = sorted(set(new_ids))
-    levels: dict[int, int] = {}
-    ancestors: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    for i in range(0, len(targets), _CHUNK):
-        chunk = targets[i : i + _CHUNK]
-        levels.update(session.execute(select(Unit.id, Unit.level).where(Unit.id.in_(chunk))).all())
-        for anc, desc, depth in session.execute(
-                select(UnitPath.ancestor_id, UnitPath.descendant_id, UnitPath.depth).where(UnitPath.descendant_id.in_(chunk))):
-            ancestors[desc].append((anc, depth))
-    old_state: dict[int, int] = {}
-    for i in range(0, len(village_ids), _CHUNK):
-        old_state.update(session.execute(
-            select(Unit.id, Unit.level).where(Unit.id.in_(village_ids[i : i + _CHUNK]))).all())
+    conn = session.connection()
+    dialect = conn.dialect.name
+    # Every step below is one set-based statement joined to a staging table of the moves (village → 2025 commune),
+    # so the database does the work in a few statements instead of one round trip per village.
+    m = _moves_table()
+    m.drop(conn, checkfirst=True)
+    m.create(conn)
+    rows = [{"village_id": int(v), "new_id": int(n), "old_id": int(o), "basis": str(b)} for v, n, o, b in zip(
+        moves["village_id"], moves["new_commune_id"], moves["legacy_commune_id"], moves["basis"], strict=True)]
+    for i in range(0, len(rows), 10_000):
+        conn.execute(insert(m), rows[i : i + 10_000])
+    if dialect == "postgresql":
+        conn.execute(text("ANALYZE reform_moves"))  # a temporary table has no statistics: plan the joins as hash joins
 
     # Counts before the writes, for the summary: teams of the moved villages, their open members and later reports.
-    teams = members = reports = 0
-    for i in range(0, len(village_ids), _CHUNK):
-        chunk = village_ids[i : i + _CHUNK]
-        teams += session.scalar(select(func.count()).select_from(Team).where(Team.unit_id.in_(chunk))) or 0
-        members += session.scalar(select(func.count()).select_from(Member).join(Team, Team.id == Member.team_id).where(
-            Team.unit_id.in_(chunk), Member.left_on.is_(None))) or 0
-        reports += session.scalar(select(func.count()).select_from(Activity).where(
-            Activity.commune_id.in_(sorted(set(old_ids[i : i + _CHUNK]))), Activity.unit_id.in_(chunk),
-            Activity.activity_date >= REFORM_DAY)) or 0
+    teams = conn.scalar(select(func.count()).select_from(Team).join(m, m.c.village_id == Team.unit_id)) or 0
+    members = conn.scalar(select(func.count()).select_from(Member).join(Team, Team.id == Member.team_id)
+                          .join(m, m.c.village_id == Team.unit_id).where(Member.left_on.is_(None))) or 0
+    later = and_(Activity.unit_id == m.c.village_id, Activity.commune_id == m.c.old_id,
+                 Activity.activity_date >= REFORM_DAY)
+    reports = conn.scalar(select(func.count()).select_from(Activity).join(m, later)) or 0
 
-    # 1. The villages themselves: by primary key, in bulk (executemany).
-    session.execute(update(Unit), [
-        {"id": v, "parent_id": n, "former_parent_id": o, "structure": NEW, "level": levels[n] + 1}
-        for v, n, o in zip(village_ids, new_ids, old_ids, strict=True)
-    ], execution_options=counts.REBUILT)
-    # 2. Closure rows to the 2025 commune and its ancestors; the legacy ones stay.
-    paths = [{"ancestor_id": a, "descendant_id": v, "depth": d + 1}
-             for v, n in zip(village_ids, new_ids, strict=True) for a, d in ancestors[n]]
-    for i in range(0, len(paths), 5000):
-        session.execute(insert(UnitPath), paths[i : i + 5000], execution_options=counts.REBUILT)
-    # 3. Reports from 01/07/2025 count in the 2025 commune: its village's new parent (set above).
-    new_parent = select(Unit.parent_id).where(Unit.id == Activity.unit_id).scalar_subquery()
-    for i in range(0, len(village_ids), _CHUNK):
-        if not reports:
-            break
-        session.execute(
-            update(Activity).where(Activity.commune_id.in_(sorted(set(old_ids[i : i + _CHUNK]))),
-                                   Activity.unit_id.in_(village_ids[i : i + _CHUNK]),
-                                   Activity.activity_date >= REFORM_DAY)
-            .values(commune_id=new_parent).execution_options(synchronize_session=False),
-            execution_options=counts.KEPT_BY_CALLER)
-    # 4. One audit row per village.
-    now = datetime.now()
-    audit = [
-        {"at": now, "user_id": actor.user_id, "action": "update", "entity": "units", "entity_id": v,
-         "before": {"parent_id": o, "structure": "legacy", "level": old_state.get(v)},
-         "after": {"parent_id": n, "former_parent_id": o, "structure": NEW, "level": levels[n] + 1, "basis": b}}
-        for v, n, o, b in zip(village_ids, new_ids, old_ids, moves["basis"], strict=True)
-    ]
-    for i in range(0, len(audit), 5000):
-        session.execute(insert(AuditEntry), audit[i : i + 5000])
+    # 1. One audit row per village, read before the move (its level then).
+    new = aliased(Unit)
+    audit = (select(literal(datetime.now(), DateTime), literal(actor.user_id, Integer), literal("update"), literal("units"),
+                    Unit.id,
+                    _json_object(dialect, [("parent_id", m.c.old_id), ("structure", literal("legacy")),
+                                           ("level", Unit.level)]),
+                    _json_object(dialect, [("parent_id", m.c.new_id), ("former_parent_id", m.c.old_id),
+                                           ("structure", literal(NEW)), ("level", new.level + 1), ("basis", m.c.basis)]))
+             .select_from(m).join(Unit, Unit.id == m.c.village_id).join(new, new.id == m.c.new_id))
+    conn.execute(insert(AuditEntry).from_select(["at", "user_id", "action", "entity", "entity_id", "before", "after"],
+                                                audit))
+    # 2. The villages themselves: parent, former parent, structure and level from their 2025 commune.
+    level = select(new.level + 1).where(new.id == m.c.new_id).scalar_subquery()
+    session.execute(update(Unit).where(Unit.id == m.c.village_id)
+                    .values(parent_id=m.c.new_id, former_parent_id=m.c.old_id, structure=NEW, level=level)
+                    .execution_options(synchronize_session=False), execution_options=counts.REBUILT)
+    # 3. Closure rows to the 2025 commune and its ancestors; the legacy ones stay.
+    session.execute(insert(UnitPath).from_select(
+        ["ancestor_id", "descendant_id", "depth"],
+        select(UnitPath.ancestor_id, m.c.village_id, UnitPath.depth + 1).select_from(m)
+        .join(UnitPath, UnitPath.descendant_id == m.c.new_id)), execution_options=counts.REBUILT)
+    # 4. Reports from 01/07/2025 count in the 2025 commune: their rollups move first (from the same join, so
+    #    the updated reports are not read again), then the reports.
+    if reports:
+        _move_rollups(session, m, later)
+        session.execute(update(Activity).where(later).values(commune_id=m.c.new_id)
+                        .execution_options(synchronize_session=False), execution_options=counts.KEPT_BY_CALLER)
     # 5. The kept tables, without a full recount: a moved village's own events do not change, so its leaf rows
     #    are added to its 2025 province's scope rows (its legacy scopes keep them); the rollups of the communes
     #    whose reports moved, and of their districts and provinces, are recounted in SQL for the months from
     #    07/2025 (the country's do not change: a moved report stays in it).
-    _add_to_new_scopes(session, village_ids)
+    _add_to_new_scopes(session, m)
     if reports:
-        _recount_rollups_since_reform(session, sorted(set(old_ids) | set(targets)))
+        _recount_scope_rollups_since_reform(session, m)
+    m.drop(conn)
     session.expire_all()
     bump_data_version(session)
-    return CarryOverResult(villages=len(village_ids), teams=int(teams), members=int(members), reports=int(reports),
+    return CarryOverResult(villages=len(rows), teams=int(teams), members=int(members), reports=int(reports),
                            skipped=skipped, moves=moves)
 
 
-def _recount_rollups_since_reform(session: Session, communes: list[int]) -> None:
-    """Recount, set-based, the rollups from 07/2025 of these communes and of the districts and provinces above them."""
+def _move_rollups(session: Session, m: Table, later: Any) -> None:
+    """Subtract the moving reports from their legacy communes' rollups and add them to their 2025 communes'."""
     conn = session.connection()
+    dialect = conn.dialect.name
     month = month_start(Activity.activity_date)
-    sums = (func.count(), func.sum(Activity.people_reached), func.sum(Activity.households_reached), func.sum(Activity.results))
-    scopes: set[int] = set()
-    for i in range(0, len(communes), _CHUNK):
-        chunk = communes[i : i + _CHUNK]
-        conn.execute(delete(ActivityRollup).where(ActivityRollup.commune_id.in_(chunk), ActivityRollup.month >= REFORM_DAY))
-        conn.execute(insert(ActivityRollup).from_select(
-            ["commune_id", "month", "activity_type", *counts.ROLLUP_SUMS],
-            select(Activity.commune_id, month, Activity.activity_type, *sums)
-            .where(Activity.commune_id.in_(chunk), Activity.activity_date >= REFORM_DAY)
-            .group_by(Activity.commune_id, month, Activity.activity_type)))
-        scopes.update(conn.scalars(
-            select(UnitPath.ancestor_id).join(Unit, Unit.id == UnitPath.ancestor_id)
-            .where(UnitPath.descendant_id.in_(chunk), UnitPath.depth > 0, Unit.tier.in_(counts.SCOPE_TIERS)).distinct()))
     r = ActivityRollup.__table__.c
-    ordered = sorted(scopes)
-    for i in range(0, len(ordered), _CHUNK):
-        chunk = ordered[i : i + _CHUNK]
-        conn.execute(delete(ScopeRollup).where(ScopeRollup.scope_id.in_(chunk), ScopeRollup.month >= REFORM_DAY))
-        conn.execute(insert(ScopeRollup).from_select(
-            ["scope_id", "month", "activity_type", *counts.ROLLUP_SUMS],
-            select(UnitPath.ancestor_id, r.month, r.activity_type, *(func.sum(r[c]) for c in counts.ROLLUP_SUMS))
-            .select_from(ActivityRollup.__table__)
-            .join(UnitPath, and_(UnitPath.descendant_id == r.commune_id, UnitPath.depth > 0))
-            .where(UnitPath.ancestor_id.in_(chunk), r.month >= REFORM_DAY)
-            .group_by(UnitPath.ancestor_id, r.month, r.activity_type)))
+    for commune, sign in ((m.c.new_id, 1), (m.c.old_id, -1)):
+        sums = (func.count(), *(func.coalesce(func.sum(Activity.__table__.c[c]), 0) for c in counts.ROLLUP_SUMS[1:]))
+        rows = (select(commune, month, Activity.activity_type, *(s * sign for s in sums)).select_from(Activity)
+                .join(m, later).group_by(commune, month, Activity.activity_type))
+        stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(ActivityRollup).from_select(
+            ["commune_id", "month", "activity_type", *counts.ROLLUP_SUMS], rows)
+        stmt = stmt.on_conflict_do_update(index_elements=["commune_id", "month", "activity_type"],
+                                          set_={c: r[c] + stmt.excluded[c] for c in counts.ROLLUP_SUMS})
+        conn.execute(stmt)
+    conn.execute(delete(ActivityRollup).where(ActivityRollup.month >= REFORM_DAY, ActivityRollup.reports == 0))
 
 
-def _add_to_new_scopes(session: Session, village_ids: list[int]) -> None:
+def _recount_scope_rollups_since_reform(session: Session, m: Table) -> None:
+    """Recount, set-based, the rollups from 07/2025 of the districts and provinces above the moves' communes."""
+    conn = session.connection()
+    communes = select(m.c.old_id).union(select(m.c.new_id))
+    scopes = (select(UnitPath.ancestor_id).join(Unit, Unit.id == UnitPath.ancestor_id)
+              .where(UnitPath.descendant_id.in_(communes), UnitPath.depth > 0, Unit.tier.in_(counts.SCOPE_TIERS)))
+    r = ActivityRollup.__table__.c
+    conn.execute(delete(ScopeRollup).where(ScopeRollup.scope_id.in_(scopes), ScopeRollup.month >= REFORM_DAY))
+    conn.execute(insert(ScopeRollup).from_select(
+        ["scope_id", "month", "activity_type", *counts.ROLLUP_SUMS],
+        select(UnitPath.ancestor_id, r.month, r.activity_type, *(func.sum(r[c]) for c in counts.ROLLUP_SUMS))
+        .select_from(ActivityRollup.__table__)
+        .join(UnitPath, and_(UnitPath.descendant_id == r.commune_id, UnitPath.depth > 0))
+        .where(UnitPath.ancestor_id.in_(scopes), r.month >= REFORM_DAY)
+        .group_by(UnitPath.ancestor_id, r.month, r.activity_type)))
+
+
+def _add_to_new_scopes(session: Session, m: Table) -> None:
     """Add the moved villages' leaf rows (and their totals) to the kept rows of their 2025 provinces."""
     leaf, path, scope = LeafCount.__table__.c, UnitPath.__table__.c, ScopeCount.__table__.c
     province = aliased(Unit)
     dialect = session.get_bind().dialect.name
-    for i in range(0, len(village_ids), _CHUNK):
-        chunk = village_ids[i : i + _CHUNK]
-        base = (select(path.ancestor_id).select_from(UnitPath.__table__)
-                .join(province, and_(province.id == path.ancestor_id, province.tier.in_(counts.SCOPE_TIERS),
-                                     province.structure == NEW))
-                .join(LeafCount.__table__, leaf.unit_id == path.descendant_id)
-                .where(path.descendant_id.in_(chunk), path.depth > 0))
-        for day in (leaf.day, literal(counts.TOTAL_DAY, Date)):
-            keys = (path.ancestor_id, leaf.day) if day is leaf.day else (path.ancestor_id,)
-            rows = base.add_columns(day, literal(0), *(func.sum(leaf[c]) for c in counts.COLUMNS)).group_by(*keys)
-            stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(ScopeCount).from_select(
-                ["scope_id", "day", "shard", *counts.COLUMNS], rows)
-            stmt = stmt.on_conflict_do_update(index_elements=["scope_id", "day", "shard"],
-                                              set_={c: scope[c] + stmt.excluded[c] for c in counts.COLUMNS})
-            session.execute(stmt)
+    base = (select(path.ancestor_id).select_from(m)
+            .join(UnitPath.__table__, and_(path.descendant_id == m.c.village_id, path.depth > 0))
+            .join(province, and_(province.id == path.ancestor_id, province.tier.in_(counts.SCOPE_TIERS),
+                                 province.structure == NEW))
+            .join(LeafCount.__table__, leaf.unit_id == path.descendant_id))
+    for day in (leaf.day, literal(counts.TOTAL_DAY, Date)):
+        keys = (path.ancestor_id, leaf.day) if day is leaf.day else (path.ancestor_id,)
+        rows = base.add_columns(day, literal(0), *(func.sum(leaf[c]) for c in counts.COLUMNS)).group_by(*keys)
+        stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(ScopeCount).from_select(
+            ["scope_id", "day", "shard", *counts.COLUMNS], rows)
+        stmt = stmt.on_conflict_do_update(index_elements=["scope_id", "day", "shard"],
+                                          set_={c: scope[c] + stmt.excluded[c] for c in counts.COLUMNS})
+        session.execute(stmt)
 
 
 def decide_commune_team(session: Session, *, actor: Actor, team_id: int, decision: str) -> None:
-    """Close a legacy commune's team on 01/07/2025, or move it to the commune's only 2025 successor."""
+    """Close a legacy commune's team on 01/07/2025, or close it then and continue it in its only 2025 successor."""
     _ensure_admin(actor)
     if decision not in DECISIONS:
         raise UserError("Hãy chọn giải thể tổ hoặc chuyển tổ sang xã mới.", field="decision")
@@ -407,18 +432,67 @@ def decide_commune_team(session: Session, *, actor: Actor, team_id: int, decisio
         raise UserError("Xã cũ bị chia cho nhiều xã mới (hoặc không có xã mới): không chuyển nguyên tổ được; "
                         "hãy giải thể tổ và lập tổ ở xã mới.", field="decision")
     new_id = options[0].new_id
-    if session.scalar(select(Team.id).where(Team.unit_id == new_id, Team.closed_on.is_(None))) is not None:
-        raise UserError(f"{options[0].name} đã có tổ đang hoạt động: không chuyển thêm tổ được.", field="decision")
-    team.unit_id = new_id
+    # The legacy team ends where the 2025 structure begins (or on its own first day if it began later), so the
+    # legacy commune's past figures keep it; from that day on it continues as a team of the 2025 commune.
+    start = max(REFORM_DAY, team.established_on)
+    target = session.scalars(select(Team).where(Team.unit_id == new_id, Team.closed_on.is_(None))
+                             .order_by(Team.id).limit(1)).first()
+    merged = target is not None
+    if target is None:
+        target = Team(unit_id=new_id, name=team.name, established_on=start, decision_no=team.decision_no,
+                      note=team.note)
+        session.add(target)
+        session.flush()
+    copied = _continue_members(session, team, target, start)
+    team.closed_on = start
     session.flush()
     if later:
         counts.touch_units(session, {unit.id: None, new_id: None})
         counts.touch_months(session, [(unit.id, None), (new_id, None)])
         session.execute(update(Activity).where(Activity.team_id == team.id, Activity.activity_date >= REFORM_DAY)
-                        .values(commune_id=new_id, unit_id=new_id).execution_options(synchronize_session=False),
-                        execution_options=counts.KEPT_BY_CALLER)
-    record(session, actor, "update", team, before)
-    bump_data_version(session, [unit.id])
+                        .values(team_id=target.id, commune_id=new_id, unit_id=new_id)
+                        .execution_options(synchronize_session=False), execution_options=counts.KEPT_BY_CALLER)
+    record(session, actor, "close", team, before, extra={
+        "decision": "move", "target_team_id": target.id, "target_unit_id": new_id, "merged": merged,
+        "members_copied": copied, "reports_moved": int(later)})
+    bump_data_version(session, [unit.id, new_id])
+
+
+def _same_person(a: Member, b: Member) -> bool:
+    """One person in two teams: the same name and the same phone (or, without phones, the same birth year)."""
+    if fold(a.full_name) != fold(b.full_name):
+        return False
+    if a.phone and b.phone:
+        return a.phone == b.phone
+    return a.birth_year is not None and a.birth_year == b.birth_year
+
+
+def _continue_members(session: Session, team: Team, target: Team, start: date) -> int:
+    """End the legacy team's memberships still running on `start` there, and copy them into `target` from then on."""
+    running = list(session.scalars(select(Member).where(
+        Member.team_id == team.id, or_(Member.left_on.is_(None), Member.left_on > start)).order_by(Member.id)))
+    present = list(session.scalars(select(Member).where(
+        Member.team_id == target.id, or_(Member.left_on.is_(None), Member.left_on > start))))
+    has_leader = any(m.role == "leader" and m.left_on is None for m in present)
+    copied = 0
+    for member in running:
+        cut = max(start, member.joined_on)
+        left_on, member.left_on = member.left_on, cut
+        if any(_same_person(member, other) for other in present):
+            continue
+        role = member.role
+        if role == "leader" and left_on is None:
+            if has_leader:
+                role = "deputy"  # one open leader per team (uq_members_active_leader); the target's stays
+            has_leader = True
+        copy = Member(team_id=target.id, full_name=member.full_name, gender=member.gender, birth_year=member.birth_year,
+                      phone=member.phone, role=role, organisation=member.organisation, position=member.position,
+                      joined_on=cut, left_on=left_on)
+        session.add(copy)
+        present.append(copy)
+        copied += 1
+    session.flush()
+    return copied
 
 
 def _suggestions(session: Session, unit: Unit) -> tuple[int | None, list[tuple[int, str]]]:

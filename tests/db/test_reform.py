@@ -153,6 +153,12 @@ def test_villages_keep_both_trees_and_later_reports_follow(session, rw):
         rw.phu_ninh.id, rw.tree.commune.id, "2025", rw.phu_ninh.level + 1)
     ancestors = set(session.scalars(select(UnitPath.ancestor_id).where(UnitPath.descendant_id == village.id)))
     assert {rw.tree.commune.id, rw.tree.district.id, rw.tree.province.id, rw.phu_ninh.id, rw.province.id} <= ancestors
+    audit = session.scalars(select(AuditEntry).where(AuditEntry.entity == "units", AuditEntry.entity_id == village.id)
+                            .order_by(AuditEntry.id.desc())).first()
+    assert audit is not None and audit.action == "update"
+    assert audit.before == {"parent_id": rw.tree.commune.id, "structure": "legacy", "level": rw.tree.commune.level + 1}
+    assert audit.after == {"parent_id": rw.phu_ninh.id, "former_parent_id": rw.tree.commune.id, "structure": "2025",
+                           "level": rw.phu_ninh.level + 1, "basis": "single"}
     team = session.scalar(select(Team).where(Team.unit_id == village.id))
     assert team is not None
     communes = dict(session.execute(select(Activity.activity_date, Activity.commune_id).where(Activity.team_id == team.id)).all())
@@ -246,7 +252,9 @@ def test_commune_team_close_and_move(session, rw):
         reform.decide_commune_team(session, actor=factories.admin(), team_id=rw.commune_team.id, decision="other")
     reform.decide_commune_team(session, actor=factories.admin(), team_id=rw.commune_team.id, decision="move")
     session.commit()
-    assert session.get(Team, rw.commune_team.id).unit_id == rw.phu_ninh.id  # type: ignore[union-attr]
+    legacy = session.get(Team, rw.commune_team.id)
+    assert legacy is not None and (legacy.unit_id, legacy.closed_on) == (rw.tree.commune.id, REFORM_DAY)
+    assert session.scalar(select(Team.id).where(Team.unit_id == rw.phu_ninh.id, Team.closed_on.is_(None))) is not None
     assert counts.differences(session) == []
     team2 = factories.create_team(session, unit=rw.divided, members=2, established_on=date(2022, 1, 1))
     session.commit()
@@ -256,6 +264,59 @@ def test_commune_team_close_and_move(session, rw):
     session.commit()
     assert session.get(Team, team2.id).closed_on == REFORM_DAY  # type: ignore[union-attr]
     assert set(session.scalars(select(Member.left_on).where(Member.team_id == team2.id))) == {REFORM_DAY}
+    assert counts.differences(session) == []
+
+
+def _open_members(session: Session, team_id: int) -> list[Member]:
+    return list(session.scalars(select(Member).where(Member.team_id == team_id, Member.left_on.is_(None))
+                                .order_by(Member.id)))
+
+
+def test_moving_a_commune_team_keeps_the_legacy_past_and_continues_in_the_2025_commune(session, rw):
+    _report(session, rw.commune_team, date(2025, 8, 5), 9)
+    session.commit()
+    legacy = [rw.tree.commune.id, rw.tree.district.id, rw.tree.province.id, None]
+    past = _figures(session, legacy, PAST_DAYS)
+    before_now = fetch_indicators(session, actor=factories.admin(), unit_id=rw.phu_ninh.id, as_of=TODAY)
+    names = [m.full_name for m in _open_members(session, rw.commune_team.id)]
+    reform.decide_commune_team(session, actor=factories.admin(), team_id=rw.commune_team.id, decision="move")
+    session.commit()
+    assert _figures(session, legacy, PAST_DAYS) == past  # Tam Phước still had its team and members on 30/06/2025
+    old = session.get(Team, rw.commune_team.id)
+    assert old is not None and (old.unit_id, old.closed_on) == (rw.tree.commune.id, REFORM_DAY)
+    assert _open_members(session, old.id) == []
+    new = session.scalars(select(Team).where(Team.unit_id == rw.phu_ninh.id, Team.closed_on.is_(None))).one()
+    assert (new.name, new.established_on) == (old.name, REFORM_DAY)
+    copies = _open_members(session, new.id)
+    assert [m.full_name for m in copies] == names and {m.joined_on for m in copies} == {REFORM_DAY}
+    assert [m.role for m in copies].count("leader") == 1
+    later = session.scalars(select(Activity).where(Activity.activity_date >= REFORM_DAY,
+                                                   Activity.team_id.in_([old.id, new.id]))).all()
+    assert [(a.team_id, a.unit_id, a.commune_id) for a in later] == [(new.id, rw.phu_ninh.id, rw.phu_ninh.id)]
+    now = fetch_indicators(session, actor=factories.admin(), unit_id=rw.phu_ninh.id, as_of=TODAY)
+    assert (now.teams - before_now.teams, now.members - before_now.members) == (1, len(names))
+    assert now.communes_with_team == 1 and now.people_reached - before_now.people_reached == 9
+    audit = session.scalars(select(AuditEntry).where(AuditEntry.entity == "teams", AuditEntry.entity_id == old.id)
+                            .order_by(AuditEntry.id.desc())).first()
+    assert audit is not None and audit.after["target_team_id"] == new.id and audit.after["decision"] == "move"
+    assert counts.differences(session) == []
+
+
+def test_moving_into_a_2025_commune_with_an_open_team_merges_the_members(session, rw):
+    target = factories.create_team(session, unit=rw.phu_ninh, members=2, established_on=date(2025, 7, 1))
+    _open_members(session, target.id)[0].full_name = "Trần Thị Hoa"  # the target's own leader, nobody's twin
+    twin = _open_members(session, rw.commune_team.id)[1]  # "Thành viên 2", born 1991: already in the target team
+    assert any(m.full_name == twin.full_name and m.birth_year == twin.birth_year
+               for m in _open_members(session, target.id))
+    session.commit()
+    reform.decide_commune_team(session, actor=factories.admin(), team_id=rw.commune_team.id, decision="move")
+    session.commit()
+    assert session.scalar(select(func.count()).select_from(Team).where(Team.unit_id == rw.phu_ninh.id)) == 1
+    members = _open_members(session, target.id)
+    assert len(members) == 2 + 4 - 1
+    assert [m.role for m in members].count("leader") == 1
+    assert members[0].role == "leader" and members[2].role == "deputy"  # the moved team's leader
+    assert session.get(Team, rw.commune_team.id).closed_on == REFORM_DAY  # type: ignore[union-attr]
     assert counts.differences(session) == []
 
 
