@@ -132,7 +132,8 @@ def commune_teams(plan: reform.CarryOverPlan) -> None:
         st.caption("Không còn tổ cấp xã nào của xã theo địa giới cũ cần xử lý.")
         return
     st.caption("Tổ cấp xã không tự chuyển theo thôn: hãy đóng tổ từ ngày 01/07/2025, hoặc chuyển tổ sang xã mới "
-               "(khi cả xã cũ vào một xã mới chưa có tổ).")
+               "(khi cả xã cũ vào một xã mới): tổ cũ đóng ngày 01/07/2025 và tiếp tục ở xã mới, hoặc nhập vào tổ "
+               "xã mới đã có; thành viên đang hoạt động và báo cáo từ ngày ấy đi theo, số liệu trước đó giữ nguyên.")
     downloads.table(teams[list(vocab.REFORM_TEAM_COLUMNS)].rename(columns=vocab.REFORM_TEAM_COLUMNS),
                     name="to-cap-xa-can-xu-ly", key="reform_teams_export", sheet="Tổ cấp xã")
     labels = {int(r.team_id): f"{r.team} — {r.legacy_commune}" for r in teams.itertuples()}

@@ -9,11 +9,12 @@ from sqlalchemy import select
 
 from db import reform
 from db.auth import actor_of
-from db.models import ReformChoice, Team, Unit, User
+from db.models import Member, ReformChoice, Team, Unit, User
 from db.structures import REFORM_DAY
 from report import fmt
 from tests import factories
 from tests.db.test_reform import ReformWorld, build
+from tests.factories import count_rows
 from tests.pages.conftest import button, open_address, open_page, texts
 from ui import carry_over
 
@@ -91,16 +92,27 @@ def test_the_carry_over_waits_for_the_confirmation_then_moves_and_reports_in_vie
     assert not at.checkbox(key="reform_agree_1").value  # a second carry-over asks again
 
 
-def test_a_commune_team_is_closed_or_refused_with_the_reason(app, session, rw):
-    # Xã Phú Ninh (2025) already has a team of its own: moving the legacy commune's team there is refused.
-    factories.create_team(session, unit=rw.phu_ninh, name="Tổ CNSCĐ Xã Phú Ninh", established_on=date(2025, 8, 1))
+def test_a_commune_team_moved_into_a_commune_with_a_team_joins_it_and_keeps_its_past(app, session, rw):
+    # Xã Phú Ninh (2025) already has a team of its own: the legacy commune's team closes on 01/07/2025 and its
+    # open members join that team.
+    target = factories.create_team(session, unit=rw.phu_ninh, name="Tổ CNSCĐ Xã Phú Ninh", established_on=date(2025, 8, 1))
     session.commit()
+    moving = count_rows(session, Member, Member.team_id == rw.commune_team.id, Member.left_on.is_(None))
+    before = count_rows(session, Member, Member.team_id == target.id)
     at = admin_page(app, session)
     assert at.selectbox(key="reform_team_pick").value == rw.commune_team.id
     button(at, "Chuyển sang xã mới").click().run()
-    assert [e.value for e in at.error] == ["Xã Phú Ninh đã có tổ đang hoạt động: không chuyển thêm tổ được."]
+    assert not at.error
+    assert f"{rw.commune_team.name} đã chuyển sang {rw.phu_ninh.name}." in [s.value for s in at.success]
     session.expire_all()
-    assert session.get(Team, rw.commune_team.id).unit_id == rw.tree.commune.id
+    legacy = session.get(Team, rw.commune_team.id)
+    assert (legacy.unit_id, legacy.closed_on) == (rw.tree.commune.id, REFORM_DAY)
+    assert count_rows(session, Member, Member.team_id == target.id) == before + moving > before
+    assert "Tổ cấp xã của xã cũ (0)" in texts(at)
+
+
+def test_a_commune_team_is_closed_from_the_reform_day(app, session, rw):
+    at = admin_page(app, session)
     button(at, "Đóng từ 01/07/2025").click().run()
     assert not at.error
     session.expire_all()
