@@ -58,6 +58,7 @@ from db.models import (
 )
 from db.sqlfuncs import month_start
 from db.structures import NEW, REFORM_DAY
+from db.teams import close_team
 from db.text import fold
 from db.versions import bump_data_version
 
@@ -422,10 +423,8 @@ def decide_commune_team(session: Session, *, actor: Actor, team_id: int, decisio
                             field="decision")
         if team.established_on >= REFORM_DAY:
             raise UserError("Tổ thành lập từ ngày 01/07/2025: không giải thể theo ngày sắp xếp được.", field="decision")
-        team.closed_on = REFORM_DAY
-        for member in session.scalars(select(Member).where(Member.team_id == team.id, Member.left_on.is_(None))):
-            member.left_on = REFORM_DAY
-        record(session, actor, "close", team, before)
+        # The registry's own closing: memberships end that day (a later joiner's on its own first day), each audited.
+        close_team(session, actor=actor, team_id=team.id, closed_on=REFORM_DAY)
         return
     options = _successors(session).get(unit.id, [])
     if len(options) != 1:
